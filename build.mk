@@ -1,0 +1,113 @@
+# The real build; included settings come from configure.
+include config.mk
+
+CFLAGS = $(BASE_CFLAGS) $(WARN_CFLAGS) $(HARDEN_CFLAGS) -I. -Ilib -Iproto \
+	 $(DEP_CFLAGS) -DPVGATE_LIBEXEC=\"$(LIBEXECDIR)\"
+LIBS = $(BSD_LIBS)
+
+COMPAT_OBJS_yes = compat/imsg.o compat/imsg-buffer.o
+COMPAT_OBJS_no =
+LIB_OBJS = lib/log.o lib/imsgev.o lib/proc.o lib/confmsg.o lib/util.o \
+	   lib/sandbox_$(SANDBOX).o $(COMPAT_OBJS_$(COMPAT_IMSG))
+PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
+	     proto/solarman_v5.o proto/capture.o
+
+PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
+LISTENER_OBJS = listener/listener.o listener/conn.o
+DECODER_OBJS = decoder/decoder.o
+EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
+		exporter/out_syslog.o exporter/dump.o
+CTL_OBJS = ctl/pvgatectl.o exporter/dump.o
+
+PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
+	exporter/pvgate-exporter ctl/pvgatectl
+REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
+	regress/sandbox/sbtest regress/integration/pvsim \
+	regress/exporter/export_test
+
+all: $(PROGS) $(REGRESS_PROGS)
+
+.c.o:
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
+    $(EXPORTER_OBJS) $(CTL_OBJS): config.h lib/pvgate.h proto/proto.h \
+    proto/record.h
+
+lib/libpvgate.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJS)
+
+proto/libproto.a: $(PROTO_OBJS)
+	rm -f $@
+	ar rcs $@ $(PROTO_OBJS)
+
+LINK = $(CC) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@
+
+parent/pvgated: $(PARENT_OBJS) lib/libpvgate.a proto/libproto.a
+	$(LINK) $(PARENT_OBJS) proto/libproto.a lib/libpvgate.a \
+	    $(INIH_LIBS) $(SODIUM_LIBS) $(EVENT_LIBS) $(SECCOMP_LIBS) $(LIBS)
+
+listener/pvgate-listener: $(LISTENER_OBJS) lib/libpvgate.a proto/libproto.a
+	$(LINK) $(LISTENER_OBJS) proto/libproto.a lib/libpvgate.a \
+	    $(EVENT_LIBS) $(SECCOMP_LIBS) $(LIBS)
+
+decoder/pvgate-decoder: $(DECODER_OBJS) lib/libpvgate.a proto/libproto.a
+	$(LINK) $(DECODER_OBJS) proto/libproto.a lib/libpvgate.a \
+	    $(EVENT_LIBS) $(SECCOMP_LIBS) $(LIBS)
+
+exporter/pvgate-exporter: $(EXPORTER_OBJS) lib/libpvgate.a proto/libproto.a
+	$(LINK) $(EXPORTER_OBJS) proto/libproto.a lib/libpvgate.a \
+	    $(SODIUM_LIBS) $(EVENT_LIBS) $(SECCOMP_LIBS) $(LIBS)
+
+ctl/pvgatectl: $(CTL_OBJS) lib/libpvgate.a proto/libproto.a
+	$(LINK) $(CTL_OBJS) proto/libproto.a lib/libpvgate.a \
+	    $(SODIUM_LIBS) $(LIBS)
+
+regress/compat/imsg_test: regress/compat/imsg_test.o lib/libpvgate.a
+	$(LINK) regress/compat/imsg_test.o lib/libpvgate.a $(LIBS)
+
+regress/decoder/proto_test: regress/decoder/proto_test.o proto/libproto.a \
+    lib/libpvgate.a
+	$(LINK) regress/decoder/proto_test.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
+
+regress/exporter/export_test: regress/exporter/export_test.o \
+    exporter/out_json.o exporter/out_syslog.o exporter/dump.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/exporter/export_test.o exporter/out_json.o \
+	    exporter/out_syslog.o exporter/dump.o proto/libproto.a \
+	    lib/libpvgate.a $(SODIUM_LIBS) $(LIBS)
+
+regress/sandbox/sbtest: regress/sandbox/sbtest.o lib/libpvgate.a
+	$(LINK) regress/sandbox/sbtest.o lib/libpvgate.a \
+	    $(EVENT_LIBS) $(SECCOMP_LIBS) $(LIBS)
+
+regress/integration/pvsim: regress/integration/pvsim.o proto/libproto.a \
+    lib/libpvgate.a
+	$(LINK) regress/integration/pvsim.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
+
+regress: all
+	@sh regress/run
+
+fuzz:
+	@sh regress/fuzz/build.sh && sh regress/fuzz/run.sh 60
+
+lint:
+	mandoc -Tlint -Wwarning parent/pvgated.8 parent/pvgated.conf.5 \
+	    ctl/pvgatectl.8
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 parent/pvgated ctl/pvgatectl $(DESTDIR)$(BINDIR)
+	install -m 755 listener/pvgate-listener decoder/pvgate-decoder \
+	    exporter/pvgate-exporter $(DESTDIR)$(LIBEXECDIR)
+	install -m 644 parent/pvgated.8 ctl/pvgatectl.8 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 parent/pvgated.conf.5 $(DESTDIR)$(MANDIR)/man5
+
+clean:
+	rm -f $(PROGS) $(REGRESS_PROGS) lib/libpvgate.a proto/libproto.a \
+	    */*.o regress/*/*.o
+	rm -rf regress/fuzz/bin regress/asan

@@ -1,0 +1,171 @@
+/*
+ * pvgated: definitions shared by every process.
+ */
+
+#ifndef PVGATE_H
+#define PVGATE_H
+
+#include <stdint.h>
+
+#define PVGATE_VERSION		"0.1"
+/* bumped whenever a message layout below changes */
+#define PVGATE_IMSG_VERSION	1
+
+#define PVGATE_USER		"_pvgated"
+#define _PATH_PVGATE_CONF	"/etc/pvgated/pvgated.conf"
+#define _PATH_PVGATE_CHROOT	"/var/empty"
+#define _PATH_PVGATE_STATE	"/var/pvgated"
+#ifndef PVGATE_LIBEXEC
+#define PVGATE_LIBEXEC		"/usr/local/libexec/pvgated"
+#endif
+
+#define PVGATE_LISTENER		"pvgate-listener"
+#define PVGATE_DECODER		"pvgate-decoder"
+#define PVGATE_EXPORTER		"pvgate-exporter"
+
+/* descriptors every child finds at exec time */
+#define PVGATE_FD_PARENT	3	/* imsg channel to pvgated */
+#define PVGATE_FD_PEER		4	/* listener: decoder; exporter: decoder */
+#define PVGATE_FD_EXPORTER	4	/* decoder: exporter channel */
+#define PVGATE_FD_LISTENERS	5	/* decoder: first listener channel */
+#define PVGATE_FD_SOCKETS	5	/* listener: first listening socket */
+#define PVGATE_FD_SYSLOG	5	/* exporter: connected /dev/log, if any */
+
+#define PVGATE_MAX_LISTENERS	64	/* distinct ports */
+#define PVGATE_MAX_SOCKETS	16	/* sockets per listener (addresses) */
+
+/* largest imsg payload (MAX_IMSGSIZE minus the imsg header) */
+#define PVGATE_IMSG_PAYLOAD	(16384 - 16)
+
+#define PV_NAMELEN		64	/* device ids, protocol names */
+#define PV_REASONLEN		96	/* dump reasons */
+
+/*
+ * Message types, grouped by channel.  Every channel starts with
+ * IMSG_HELLO in both directions.
+ */
+enum imsg_type {
+	IMSG_NONE,
+	IMSG_HELLO,		/* any <-> any: struct pv_hello */
+
+	/* child -> pvgated */
+	IMSG_LOG,		/* int priority, then a NUL-terminated line */
+
+	/* pvgated -> child: configuration, see confmsg.c */
+	IMSG_RECONF_CONF,	/* struct pv_gateconf */
+	IMSG_RECONF_PROTO,	/* struct pv_protoconf */
+	IMSG_RECONF_LISTEN,	/* struct pv_listenconf (listener only) */
+	IMSG_RECONF_PUBKEY,	/* dump sealing key, crypto_box_PUBLICKEYBYTES */
+	IMSG_RECONF_END,	/* empty */
+
+	/* pvgated -> listener, decoder: stop and drain (empty) */
+	IMSG_CTL_SHUTDOWN,
+
+	/* listener -> decoder */
+	IMSG_FRAME,		/* struct pv_frame, then the frame bytes */
+	IMSG_GARBAGE,		/* struct pv_frame, then the skipped bytes */
+	IMSG_CONN_CLOSE,	/* struct pv_conn_close */
+	IMSG_LISTENER_DONE,	/* empty: nothing follows from this listener */
+
+	/* decoder -> listener */
+	IMSG_REPLY,		/* struct pv_reply, then the bytes to send */
+	IMSG_CONN_KILL,		/* struct pv_reply (len 0): close it */
+	IMSG_DECODER_DONE,	/* empty: answer to IMSG_LISTENER_DONE */
+
+	/* decoder -> exporter */
+	IMSG_RECORD,		/* packed struct record, see record.c */
+	IMSG_DUMP,		/* struct pv_dump, then the bytes */
+	IMSG_EXPORT_DONE,	/* empty: pipeline drained, flush and exit */
+
+	IMSG_MAX
+};
+
+struct pv_hello {
+	uint32_t	version;	/* PVGATE_IMSG_VERSION */
+	uint32_t	role;		/* enum pv_role of the sender */
+};
+
+enum pv_role {
+	ROLE_PARENT,
+	ROLE_LISTENER,
+	ROLE_DECODER,
+	ROLE_EXPORTER,
+	ROLE_MAX
+};
+
+/* a socket address without the size of sockaddr_storage */
+struct pv_addr {
+	uint8_t		family;		/* AF_INET, AF_INET6 or 0 (none) */
+	uint8_t		pad;
+	uint16_t	port;		/* host order */
+	uint8_t		addr[16];	/* v4 in the first 4 bytes */
+};
+
+/* listener -> decoder: one frame (IMSG_FRAME) or skipped bytes */
+struct pv_frame {
+	uint64_t	conn;		/* listener instance << 32 | counter */
+	int64_t		rx_sec;		/* receive time, UTC */
+	int32_t		rx_nsec;
+	uint16_t	proto;		/* enum pv_proto */
+	uint16_t	listen_port;
+	struct pv_addr	peer;
+	struct pv_addr	dst;		/* original destination, if known */
+	char		reason[PV_REASONLEN]; /* IMSG_GARBAGE only */
+};
+
+struct pv_conn_close {
+	uint64_t	conn;
+	char		reason[PV_REASONLEN];
+};
+
+/* decoder -> listener */
+struct pv_reply {
+	uint64_t	conn;
+	uint32_t	flags;
+#define PV_REPLY_CLOSE	0x01		/* close after sending */
+	uint32_t	pad;
+};
+
+/* decoder -> exporter: a frame kept for analysis */
+struct pv_dump {
+	int64_t		time;		/* receive time, UTC seconds */
+	int32_t		nsec;
+	uint16_t	proto;
+	uint16_t	listen_port;
+	uint64_t	conn;
+	struct pv_addr	peer;
+	char		reason[PV_REASONLEN];
+};
+
+/* [gateway] and [export], as sent to every child */
+struct pv_gateconf {
+	char		user[32];
+	char		chroot[256];
+	char		state_dir[256];
+	uint32_t	idle_timeout;		/* seconds */
+	uint32_t	max_connections;	/* per listener */
+	uint32_t	max_per_address;
+	uint32_t	max_frame;		/* bytes */
+	uint32_t	capture_limit;		/* bytes per connection */
+	uint8_t		out_stdout;		/* 1: JSON lines */
+	uint8_t		out_syslog;
+	uint8_t		out_dump;
+	uint8_t		dump_sealed;
+};
+
+/* one protocol section */
+struct pv_protoconf {
+	uint16_t	proto;			/* enum pv_proto */
+	uint16_t	pad;
+	uint32_t	heartbeat_interval;	/* solarman-v5: seconds */
+};
+
+/* listener only: what it listens on */
+struct pv_listenconf {
+	uint16_t	proto;
+	uint16_t	port;
+	uint32_t	instance;
+	uint32_t	nsockets;
+};
+
+#endif /* PVGATE_H */

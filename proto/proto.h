@@ -1,0 +1,105 @@
+/*
+ * Protocols: each is a framer (used by the listener) and a decoder
+ * (used by the decoder process).  Both are pure functions over byte
+ * buffers: no I/O, no global state, no allocation on the frame path.
+ */
+
+#ifndef PROTO_H
+#define PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "record.h"
+
+enum pv_proto {
+	PROTO_NONE,
+	PROTO_SOLARMAN_V5,
+	PROTO_CAPTURE,
+	PROTO_MAX
+};
+
+/* framer verdicts */
+enum frame_verdict {
+	FRAME_MORE,	/* need more bytes */
+	FRAME_OK,	/* a frame of *n bytes starts the buffer */
+	FRAME_SKIP,	/* garbage: drop *n bytes (dumped with *why) */
+	FRAME_CLOSE	/* hopeless: dump what is there, close */
+};
+
+/*
+ * A framer looks at the bytes buffered so far, buf[0 .. len), and
+ * decides.  max is the largest frame the listener will hold.  On
+ * FRAME_OK and FRAME_SKIP *n is set (1 <= *n <= len); on FRAME_SKIP and
+ * FRAME_CLOSE *why names the reason (a static string).
+ */
+typedef int (*framer_fn)(const uint8_t *buf, size_t len, size_t max,
+    size_t *n, const char **why);
+
+struct pv_protoconf;
+struct pvctx;
+
+/* what a decoder may produce for one frame */
+struct pvout {
+	void	(*reply)(struct pvctx *, const uint8_t *, size_t);
+	void	(*record)(struct pvctx *, const struct record *);
+	void	(*dump)(struct pvctx *, const uint8_t *, size_t,
+		    const char *);
+	void	(*close)(struct pvctx *);
+};
+
+/* the world as a decoder sees it while handling one frame */
+struct pvctx {
+	const struct pv_protoconf *conf;
+	void			*state;		/* per connection, zeroed */
+	uint64_t		 conn;
+	time_t			 now;		/* receive time, UTC */
+	const char		*peer;		/* "192.0.2.10:51512" */
+	const struct pvout	*out;
+	void			*arg;		/* for the pvout functions */
+};
+
+/* decode one frame that the framer delimited */
+typedef void (*decoder_fn)(struct pvctx *, const uint8_t *, size_t);
+
+struct proto {
+	const char	*name;		/* config section, record "protocol" */
+	uint16_t	 id;		/* enum pv_proto */
+	uint16_t	 port;		/* standard port */
+	size_t		 statesize;	/* per-connection decoder state */
+	framer_fn	 frame;
+	decoder_fn	 decode;
+};
+
+const struct proto	*proto_byid(unsigned int);
+const struct proto	*proto_byname(const char *);
+
+/* helpers for decoders (proto.c) */
+void	 pv_reply(struct pvctx *, const uint8_t *, size_t);
+void	 pv_record(struct pvctx *, const struct record *);
+void	 pv_dump(struct pvctx *, const uint8_t *, size_t, const char *,
+	    ...) __attribute__((__format__ (printf, 4, 5)));
+void	 pv_close(struct pvctx *);
+
+/* byte access, bounds checked by the caller */
+uint16_t	 pv_le16(const uint8_t *);
+uint32_t	 pv_le32(const uint8_t *);
+uint16_t	 pv_be16(const uint8_t *);
+uint32_t	 pv_be32(const uint8_t *);
+void		 pv_put_le16(uint8_t *, uint16_t);
+void		 pv_put_le32(uint8_t *, uint32_t);
+
+/* solarman_v5.c */
+int	 solarman_frame(const uint8_t *, size_t, size_t, size_t *,
+	    const char **);
+void	 solarman_decode(struct pvctx *, const uint8_t *, size_t);
+size_t	 solarman_statesize(void);
+
+/* capture.c */
+int	 capture_frame(const uint8_t *, size_t, size_t, size_t *,
+	    const char **);
+void	 capture_decode(struct pvctx *, const uint8_t *, size_t);
+size_t	 capture_statesize(void);
+
+#endif /* PROTO_H */

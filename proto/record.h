@@ -1,0 +1,129 @@
+/*
+ * Records: what a decoder extracts from a frame, in the project's one
+ * vocabulary of measurements (metrics.c).
+ */
+
+#ifndef RECORD_H
+#define RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum metric_id {
+	M_NONE,
+	M_AC_POWER,
+	M_AC_VOLTAGE,
+	M_AC_CURRENT,
+	M_AC_FREQUENCY,
+	M_PV_VOLTAGE,		/* indexed: pv<N>_voltage */
+	M_PV_CURRENT,
+	M_PV_POWER,
+	M_PV_ENERGY_TODAY,
+	M_PV_ENERGY_TOTAL,
+	M_ENERGY_TODAY,
+	M_ENERGY_TOTAL,
+	M_TEMPERATURE,
+	M_RATED_POWER,
+	M_MAX_POWER,
+	M_STATUS,
+	M_SIGNAL,
+	M_BATTERY_SOC,
+	M_BATTERY_VOLTAGE,
+	M_BATTERY_CURRENT,
+	M_BATTERY_POWER,
+	M_BATTERY_CHARGE_TOTAL,
+	M_CELL_VOLTAGE,		/* indexed: cell<N>_voltage */
+	M_CELL_TEMPERATURE,	/* indexed: cell<N>_temperature */
+	M_OUTPUT_VOLTAGE,
+	M_OUTPUT_CURRENT,
+	M_OUTPUT_POWER,
+	M_GRID_POWER,
+	M_HOUSE_POWER,
+	M_SOLAR_POWER,
+	M_WALLBOX_POWER,
+	M_DATA_INTERVAL,
+	M_COLLECT_INTERVAL,
+	M_HEARTBEAT_INTERVAL,
+	M_ALARM,
+	M_FAULT,
+	M_MAX
+};
+
+enum attr_id {
+	A_NONE,
+	A_MODEL,
+	A_FIRMWARE,
+	A_MAC,
+	A_IP,
+	A_SSID,
+	A_SENSOR_LIST,
+	A_SERIAL,
+	A_HARDWARE,
+	A_MAX
+};
+
+struct metric_def {
+	const char	*name;		/* printf format when indexed */
+	const char	*unit;		/* "" when none */
+	const char	*device_class;	/* Home Assistant, NULL when none */
+	const char	*state_class;	/* Home Assistant, NULL when none */
+	int		 indexed;
+};
+
+extern const struct metric_def	metric_defs[M_MAX];
+extern const char		*attr_names[A_MAX];
+
+/* value = raw / 10^decimals, exact */
+struct metric {
+	uint16_t	id;		/* enum metric_id */
+	uint8_t		index;		/* pv<index>_..., 0 when not indexed */
+	uint8_t		decimals;
+	int64_t		raw;
+};
+
+#define RECORD_MAX_METRICS	96
+#define RECORD_MAX_ATTRS	16
+#define RECORD_ATTRLEN		64
+#define RECORD_IDLEN		64
+
+enum record_kind {
+	REC_MEASUREMENT,
+	REC_DEVICE
+};
+
+struct record_attr {
+	uint16_t	id;		/* enum attr_id */
+	char		value[RECORD_ATTRLEN];
+};
+
+struct record {
+	int64_t			time;	/* sample time, UTC seconds */
+	uint8_t			kind;	/* enum record_kind */
+	uint16_t		proto;	/* enum pv_proto */
+	char			device[RECORD_IDLEN];
+	char			via[RECORD_IDLEN];
+	char			peer[64];	/* filled in by the decoder */
+	uint16_t		nmetrics;
+	uint16_t		nattrs;
+	struct metric		metrics[RECORD_MAX_METRICS];
+	struct record_attr	attrs[RECORD_MAX_ATTRS];
+};
+
+/* building (record.c); adding beyond the limits is silently capped
+ * and counted in the return value (-1) */
+void	 record_init(struct record *, int, uint16_t, int64_t);
+int	 record_metric(struct record *, int, int, int64_t, int);
+int	 record_attr(struct record *, int, const char *);
+const struct metric	*record_find(const struct record *, int, int);
+const char		*record_findattr(const struct record *, int);
+
+/* metric name with its index, e.g. "pv2_voltage" */
+int	 metric_name(const struct metric *, char *, size_t);
+/* exact decimal text of a value, e.g. "224.8" */
+int	 metric_value(const struct metric *, char *, size_t);
+
+/* wire form between decoder and exporter (record.c) */
+size_t	 record_pack(const struct record *, uint8_t *, size_t);
+int	 record_unpack(struct record *, const uint8_t *, size_t);
+
+#endif /* RECORD_H */
