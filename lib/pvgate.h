@@ -146,7 +146,6 @@ struct pv_gateconf {
 	uint32_t	max_connections;	/* per listener */
 	uint32_t	max_per_address;
 	uint32_t	max_frame;		/* bytes */
-	uint32_t	capture_limit;		/* bytes per connection */
 	uint8_t		out_stdout;		/* 1: JSON lines */
 	uint8_t		out_syslog;
 	uint8_t		out_dump;
@@ -158,6 +157,7 @@ struct pv_protoconf {
 	uint16_t	proto;			/* enum pv_proto */
 	uint16_t	pad;
 	uint32_t	heartbeat_interval;	/* solarman-v5: seconds */
+	uint32_t	capture_limit;		/* capture: bytes per connection */
 };
 
 /* listener only: what it listens on */
