@@ -1,0 +1,79 @@
+/*
+ * The one vocabulary of measurements and attributes.  Every protocol
+ * maps its vendor's values onto these names; a new name is added here,
+ * never invented in a protocol file.
+ *
+ * device_class and state_class are Home Assistant's sensor classes.
+ * A class is only set where Home Assistant accepts the unit: signal is
+ * a percentage, and Home Assistant's signal_strength wants dB or dBm,
+ * so it has none.  Energy counters are total_increasing (a daily
+ * counter restarting at 0 is a new meter cycle); instantaneous values
+ * are measurement; settings and codes have no state class.
+ */
+
+#include <stddef.h>
+
+#include "record.h"
+
+#define U_DEGC	"\302\260C"	/* degree sign (UTF-8), C */
+
+#define MEAS	"measurement"
+#define TOTAL	"total_increasing"
+
+const struct metric_def metric_defs[M_MAX] = {
+	[M_NONE] =		{ "none", "", NULL, NULL, 0 },
+	[M_AC_POWER] =		{ "ac_power", "W", "power", MEAS, 0 },
+	[M_AC_VOLTAGE] =	{ "ac_voltage", "V", "voltage", MEAS, 0 },
+	[M_AC_CURRENT] =	{ "ac_current", "A", "current", MEAS, 0 },
+	[M_AC_FREQUENCY] =	{ "ac_frequency", "Hz", "frequency", MEAS, 0 },
+	[M_PV_VOLTAGE] =	{ "pv%u_voltage", "V", "voltage", MEAS, 1 },
+	[M_PV_CURRENT] =	{ "pv%u_current", "A", "current", MEAS, 1 },
+	[M_PV_POWER] =		{ "pv%u_power", "W", "power", MEAS, 1 },
+	[M_PV_ENERGY_TODAY] =	{ "pv%u_energy_today", "kWh", "energy",
+				    TOTAL, 1 },
+	[M_PV_ENERGY_TOTAL] =	{ "pv%u_energy_total", "kWh", "energy",
+				    TOTAL, 1 },
+	[M_ENERGY_TODAY] =	{ "energy_today", "kWh", "energy", TOTAL, 0 },
+	[M_ENERGY_TOTAL] =	{ "energy_total", "kWh", "energy", TOTAL, 0 },
+	[M_TEMPERATURE] =	{ "temperature", U_DEGC, "temperature",
+				    MEAS, 0 },
+	[M_RATED_POWER] =	{ "rated_power", "W", "power", NULL, 0 },
+	[M_MAX_POWER] =		{ "max_power", "W", "power", NULL, 0 },
+	[M_STATUS] =		{ "status", "", NULL, NULL, 0 },
+	[M_SIGNAL] =		{ "signal", "%", NULL, MEAS, 0 },
+	[M_BATTERY_SOC] =	{ "battery_soc", "%", "battery", MEAS, 0 },
+	[M_BATTERY_VOLTAGE] =	{ "battery_voltage", "V", "voltage", MEAS, 0 },
+	[M_BATTERY_CURRENT] =	{ "battery_current", "A", "current", MEAS, 0 },
+	[M_BATTERY_POWER] =	{ "battery_power", "W", "power", MEAS, 0 },
+	[M_BATTERY_CHARGE_TOTAL] = { "battery_charge_total", "kWh", "energy",
+				    TOTAL, 0 },
+	[M_CELL_VOLTAGE] =	{ "cell%u_voltage", "V", "voltage", MEAS, 1 },
+	[M_CELL_TEMPERATURE] =	{ "cell%u_temperature", U_DEGC, "temperature",
+				    MEAS, 1 },
+	[M_OUTPUT_VOLTAGE] =	{ "output_voltage", "V", "voltage", MEAS, 0 },
+	[M_OUTPUT_CURRENT] =	{ "output_current", "A", "current", MEAS, 0 },
+	[M_OUTPUT_POWER] =	{ "output_power", "W", "power", MEAS, 0 },
+	[M_GRID_POWER] =	{ "grid_power", "W", "power", MEAS, 0 },
+	[M_HOUSE_POWER] =	{ "house_power", "W", "power", MEAS, 0 },
+	[M_SOLAR_POWER] =	{ "solar_power", "W", "power", MEAS, 0 },
+	[M_WALLBOX_POWER] =	{ "wallbox_power", "W", "power", MEAS, 0 },
+	[M_DATA_INTERVAL] =	{ "data_interval", "s", "duration", NULL, 0 },
+	[M_COLLECT_INTERVAL] =	{ "collect_interval", "s", "duration",
+				    NULL, 0 },
+	[M_HEARTBEAT_INTERVAL] = { "heartbeat_interval", "s", "duration",
+				    NULL, 0 },
+	[M_ALARM] =		{ "alarm", "", NULL, NULL, 0 },
+	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 }
+};
+
+const char *attr_names[A_MAX] = {
+	[A_NONE] =		"none",
+	[A_MODEL] =		"model",
+	[A_FIRMWARE] =		"firmware",
+	[A_MAC] =		"mac",
+	[A_IP] =		"ip",
+	[A_SSID] =		"ssid",
+	[A_SENSOR_LIST] =	"sensor_list",
+	[A_SERIAL] =		"serial",
+	[A_HARDWARE] =		"hardware"
+};

@@ -1,0 +1,481 @@
+/*
+ * Records: building them, naming and printing their values exactly,
+ * and the wire form between the decoder and the exporter.
+ *
+ * Wire form, all integers big-endian:
+ *
+ *	u8  version (RECORD_WIRE_VERSION)
+ *	u8  kind
+ *	u16 proto
+ *	i64 time
+ *	str device, str via, str peer
+ *	u16 nmetrics
+ *	u16 nattrs
+ *	nmetrics x { u16 id, u8 index, u8 decimals, i64 raw }
+ *	nattrs x { u16 id, str value }
+ *
+ * where str is a u8 length counting the terminating NUL, then that
+ * many bytes, the last one NUL and no other.  The form is canonical:
+ * a record packs to exactly one byte string.  record_unpack() is the
+ * exporter's defence against a compromised decoder, so it checks
+ * everything and refuses trailing bytes.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proto.h"
+#include "record.h"
+
+#define RECORD_WIRE_VERSION	1
+#define RECORD_MAX_DECIMALS	9
+/* 9999-12-31T23:59:59Z: the last time with a four digit year */
+#define RECORD_TIME_MAX		253402300799LL
+
+struct wbuf {
+	uint8_t		*p;
+	size_t		 len;
+	size_t		 off;
+	int		 full;
+};
+
+struct rbuf {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 off;
+};
+
+static int	 metric_valid(int, int, int);
+static int	 attr_valid(int);
+static int	 record_check(const struct record *);
+static void	 put_bytes(struct wbuf *, const void *, size_t);
+static void	 put_u8(struct wbuf *, uint8_t);
+static void	 put_u16(struct wbuf *, uint16_t);
+static void	 put_i64(struct wbuf *, int64_t);
+static void	 put_str(struct wbuf *, const char *, size_t);
+static int	 get_u8(struct rbuf *, uint8_t *);
+static int	 get_u16(struct rbuf *, uint16_t *);
+static int	 get_i64(struct rbuf *, int64_t *);
+static int	 get_str(struct rbuf *, char *, size_t);
+
+void
+record_init(struct record *rec, int kind, uint16_t proto, int64_t time)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->kind = kind;
+	rec->proto = proto;
+	rec->time = time;
+}
+
+static int
+metric_valid(int id, int index, int decimals)
+{
+	if (id <= M_NONE || id >= M_MAX)
+		return (0);
+	if (decimals < 0 || decimals > RECORD_MAX_DECIMALS)
+		return (0);
+	if (metric_defs[id].indexed)
+		return (index >= 1 && index <= UINT8_MAX);
+	return (index == 0);
+}
+
+static int
+attr_valid(int id)
+{
+	return (id > A_NONE && id < A_MAX);
+}
+
+/*
+ * Add a metric, or replace the value of the same metric added before,
+ * so that a record never names one twice.  Indexed metrics count from
+ * 1 (pv1_voltage); the others take index 0.
+ */
+int
+record_metric(struct record *rec, int id, int index, int64_t raw,
+    int decimals)
+{
+	struct metric	*m;
+	size_t		 i;
+
+	if (!metric_valid(id, index, decimals))
+		return (-1);
+	for (i = 0; i < rec->nmetrics && i < RECORD_MAX_METRICS; i++) {
+		m = &rec->metrics[i];
+		if (m->id == id && m->index == index) {
+			m->raw = raw;
+			m->decimals = decimals;
+			return (0);
+		}
+	}
+	if (rec->nmetrics >= RECORD_MAX_METRICS)
+		return (-1);
+	m = &rec->metrics[rec->nmetrics++];
+	m->id = id;
+	m->index = index;
+	m->decimals = decimals;
+	m->raw = raw;
+	return (0);
+}
+
+/* Add or replace an attribute; a long value is truncated. */
+int
+record_attr(struct record *rec, int id, const char *value)
+{
+	struct record_attr	*a;
+	size_t			 i;
+
+	if (!attr_valid(id) || value == NULL)
+		return (-1);
+	for (i = 0; i < rec->nattrs && i < RECORD_MAX_ATTRS; i++) {
+		a = &rec->attrs[i];
+		if (a->id == id) {
+			strlcpy(a->value, value, sizeof(a->value));
+			return (0);
+		}
+	}
+	if (rec->nattrs >= RECORD_MAX_ATTRS)
+		return (-1);
+	a = &rec->attrs[rec->nattrs++];
+	a->id = id;
+	strlcpy(a->value, value, sizeof(a->value));
+	return (0);
+}
+
+const struct metric *
+record_find(const struct record *rec, int id, int index)
+{
+	size_t	 i;
+
+	for (i = 0; i < rec->nmetrics && i < RECORD_MAX_METRICS; i++)
+		if (rec->metrics[i].id == id && rec->metrics[i].index == index)
+			return (&rec->metrics[i]);
+	return (NULL);
+}
+
+const char *
+record_findattr(const struct record *rec, int id)
+{
+	size_t	 i;
+
+	for (i = 0; i < rec->nattrs && i < RECORD_MAX_ATTRS; i++)
+		if (rec->attrs[i].id == id)
+			return (rec->attrs[i].value);
+	return (NULL);
+}
+
+/*
+ * Write the metric's name, e.g. "pv2_voltage", into buf.  Returns its
+ * length, or -1 if the metric is invalid or buf too small.
+ */
+int
+metric_name(const struct metric *m, char *buf, size_t len)
+{
+	const struct metric_def	*def;
+	int			 n;
+
+	if (!metric_valid(m->id, m->index, m->decimals) || len == 0)
+		return (-1);
+	def = &metric_defs[m->id];
+	if (def->indexed)
+		n = snprintf(buf, len, def->name, (unsigned int)m->index);
+	else
+		n = snprintf(buf, len, "%s", def->name);
+	if (n < 0 || (size_t)n >= len)
+		return (-1);
+	return (n);
+}
+
+/*
+ * Write raw / 10^decimals as exact decimal text into buf, without
+ * trailing fractional zeros: 2248/1 "224.8", 2260/1 "226", 5/2 "0.05",
+ * -10268/4 "-1.0268".  Returns the length, or -1 if the metric is
+ * invalid or buf too small.
+ */
+int
+metric_value(const struct metric *m, char *buf, size_t len)
+{
+	char		 digits[24], out[40];
+	uint64_t	 v;
+	size_t		 nd, skip, d, i, n;
+
+	if (m->decimals > RECORD_MAX_DECIMALS)
+		return (-1);
+	d = m->decimals;
+	/* magnitude; well defined for INT64_MIN too */
+	if (m->raw < 0)
+		v = (uint64_t)0 - (uint64_t)m->raw;
+	else
+		v = (uint64_t)m->raw;
+	if (v == 0)
+		d = 0;
+
+	/* digits, least significant first */
+	nd = 0;
+	do {
+		digits[nd++] = '0' + v % 10;
+		v /= 10;
+	} while (v != 0);
+
+	/* drop trailing fractional zeros; the top digit is never 0 */
+	skip = 0;
+	while (d > 0 && digits[skip] == '0') {
+		skip++;
+		d--;
+	}
+
+	n = 0;
+	if (m->raw < 0)
+		out[n++] = '-';
+	if (nd > skip + d) {
+		for (i = nd; i > skip + d; i--)
+			out[n++] = digits[i - 1];
+	} else
+		out[n++] = '0';
+	if (d > 0) {
+		out[n++] = '.';
+		for (i = skip + d; i > skip; i--)
+			out[n++] = i - 1 < nd ? digits[i - 1] : '0';
+	}
+	out[n] = '\0';
+
+	if (n >= len)
+		return (-1);
+	memcpy(buf, out, n + 1);
+	return ((int)n);
+}
+
+/* Everything about a record except its strings. */
+static int
+record_check(const struct record *rec)
+{
+	const struct metric	*m;
+	size_t			 i, j;
+
+	if (rec->kind != REC_MEASUREMENT && rec->kind != REC_DEVICE)
+		return (-1);
+	if (rec->proto == PROTO_NONE || rec->proto >= PROTO_MAX)
+		return (-1);
+	if (rec->time < 0 || rec->time > RECORD_TIME_MAX)
+		return (-1);
+	if (rec->nmetrics > RECORD_MAX_METRICS ||
+	    rec->nattrs > RECORD_MAX_ATTRS)
+		return (-1);
+	for (i = 0; i < rec->nmetrics; i++) {
+		m = &rec->metrics[i];
+		if (!metric_valid(m->id, m->index, m->decimals))
+			return (-1);
+		for (j = 0; j < i; j++)
+			if (rec->metrics[j].id == m->id &&
+			    rec->metrics[j].index == m->index)
+				return (-1);
+	}
+	for (i = 0; i < rec->nattrs; i++) {
+		if (!attr_valid(rec->attrs[i].id))
+			return (-1);
+		for (j = 0; j < i; j++)
+			if (rec->attrs[j].id == rec->attrs[i].id)
+				return (-1);
+	}
+	return (0);
+}
+
+static void
+put_bytes(struct wbuf *w, const void *p, size_t n)
+{
+	if (w->full || n > w->len - w->off) {
+		w->full = 1;
+		return;
+	}
+	memcpy(w->p + w->off, p, n);
+	w->off += n;
+}
+
+static void
+put_u8(struct wbuf *w, uint8_t v)
+{
+	put_bytes(w, &v, 1);
+}
+
+static void
+put_u16(struct wbuf *w, uint16_t v)
+{
+	uint8_t	 b[2];
+
+	b[0] = v >> 8;
+	b[1] = v;
+	put_bytes(w, b, sizeof(b));
+}
+
+static void
+put_i64(struct wbuf *w, int64_t v)
+{
+	uint64_t	 u = (uint64_t)v;
+	uint8_t		 b[8];
+	int		 i;
+
+	for (i = 7; i >= 0; i--) {
+		b[i] = u & 0xff;
+		u >>= 8;
+	}
+	put_bytes(w, b, sizeof(b));
+}
+
+/* a field of size cap, which need not hold a NUL */
+static void
+put_str(struct wbuf *w, const char *s, size_t cap)
+{
+	size_t	 n;
+
+	n = strnlen(s, cap - 1);
+	put_u8(w, n + 1);
+	put_bytes(w, s, n);
+	put_u8(w, 0);
+}
+
+/*
+ * Pack rec into buf.  Returns the length, or 0 if buf is too small or
+ * the record would not unpack.
+ */
+size_t
+record_pack(const struct record *rec, uint8_t *buf, size_t len)
+{
+	struct wbuf		 w;
+	const struct metric	*m;
+	size_t			 i;
+
+	if (record_check(rec) == -1)
+		return (0);
+	w.p = buf;
+	w.len = len;
+	w.off = 0;
+	w.full = 0;
+
+	put_u8(&w, RECORD_WIRE_VERSION);
+	put_u8(&w, rec->kind);
+	put_u16(&w, rec->proto);
+	put_i64(&w, rec->time);
+	put_str(&w, rec->device, sizeof(rec->device));
+	put_str(&w, rec->via, sizeof(rec->via));
+	put_str(&w, rec->peer, sizeof(rec->peer));
+	put_u16(&w, rec->nmetrics);
+	put_u16(&w, rec->nattrs);
+	for (i = 0; i < rec->nmetrics; i++) {
+		m = &rec->metrics[i];
+		put_u16(&w, m->id);
+		put_u8(&w, m->index);
+		put_u8(&w, m->decimals);
+		put_i64(&w, m->raw);
+	}
+	for (i = 0; i < rec->nattrs; i++) {
+		put_u16(&w, rec->attrs[i].id);
+		put_str(&w, rec->attrs[i].value, sizeof(rec->attrs[i].value));
+	}
+	if (w.full)
+		return (0);
+	return (w.off);
+}
+
+static int
+get_u8(struct rbuf *r, uint8_t *v)
+{
+	if (r->len - r->off < 1)
+		return (-1);
+	*v = r->p[r->off++];
+	return (0);
+}
+
+static int
+get_u16(struct rbuf *r, uint16_t *v)
+{
+	if (r->len - r->off < 2)
+		return (-1);
+	*v = (uint16_t)r->p[r->off] << 8 | r->p[r->off + 1];
+	r->off += 2;
+	return (0);
+}
+
+static int
+get_i64(struct rbuf *r, int64_t *v)
+{
+	uint64_t	 u = 0;
+	int		 i;
+
+	if (r->len - r->off < 8)
+		return (-1);
+	for (i = 0; i < 8; i++)
+		u = u << 8 | r->p[r->off + i];
+	r->off += 8;
+	*v = (int64_t)u;
+	return (0);
+}
+
+/* a string of at most cap bytes with its NUL, and no NUL inside */
+static int
+get_str(struct rbuf *r, char *dst, size_t cap)
+{
+	const uint8_t	*s;
+	uint8_t		 n;
+
+	if (get_u8(r, &n) == -1 || n == 0 || n > cap)
+		return (-1);
+	if (r->len - r->off < n)
+		return (-1);
+	s = r->p + r->off;
+	if (s[n - 1] != '\0' || memchr(s, '\0', n - 1) != NULL)
+		return (-1);
+	memcpy(dst, s, n);
+	r->off += n;
+	return (0);
+}
+
+/*
+ * Unpack buf into rec and check all of it.  Returns 0, or -1 with rec
+ * zeroed if anything is out of place.
+ */
+int
+record_unpack(struct record *rec, const uint8_t *buf, size_t len)
+{
+	struct rbuf	 r;
+	struct metric	*m;
+	uint8_t		 version;
+	size_t		 i;
+
+	memset(rec, 0, sizeof(*rec));
+	r.p = buf;
+	r.len = len;
+	r.off = 0;
+
+	if (get_u8(&r, &version) == -1 || version != RECORD_WIRE_VERSION ||
+	    get_u8(&r, &rec->kind) == -1 ||
+	    get_u16(&r, &rec->proto) == -1 ||
+	    get_i64(&r, &rec->time) == -1 ||
+	    get_str(&r, rec->device, sizeof(rec->device)) == -1 ||
+	    get_str(&r, rec->via, sizeof(rec->via)) == -1 ||
+	    get_str(&r, rec->peer, sizeof(rec->peer)) == -1 ||
+	    get_u16(&r, &rec->nmetrics) == -1 ||
+	    get_u16(&r, &rec->nattrs) == -1 ||
+	    rec->nmetrics > RECORD_MAX_METRICS ||
+	    rec->nattrs > RECORD_MAX_ATTRS)
+		goto bad;
+	for (i = 0; i < rec->nmetrics; i++) {
+		m = &rec->metrics[i];
+		if (get_u16(&r, &m->id) == -1 ||
+		    get_u8(&r, &m->index) == -1 ||
+		    get_u8(&r, &m->decimals) == -1 ||
+		    get_i64(&r, &m->raw) == -1)
+			goto bad;
+	}
+	for (i = 0; i < rec->nattrs; i++)
+		if (get_u16(&r, &rec->attrs[i].id) == -1 ||
+		    get_str(&r, rec->attrs[i].value,
+		    sizeof(rec->attrs[i].value)) == -1)
+			goto bad;
+	if (r.off != r.len || record_check(rec) == -1)
+		goto bad;
+	return (0);
+
+ bad:
+	memset(rec, 0, sizeof(*rec));
+	return (-1);
+}
