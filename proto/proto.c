@@ -1,0 +1,149 @@
+/*
+ * The protocol registry and the helpers every decoder uses.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pvgate.h"
+#include "proto.h"
+
+/*
+ * statesize comes from each protocol file, which alone knows its
+ * state; it is filled in before the table is handed out.
+ */
+static struct proto	protos[] = {
+	{ "solarman-v5", PROTO_SOLARMAN_V5, 10000, 0,
+	    solarman_frame, solarman_decode },
+	{ "capture", PROTO_CAPTURE, 0, 0,
+	    capture_frame, capture_decode },
+};
+
+#define NPROTOS	(sizeof(protos) / sizeof(protos[0]))
+
+static void	proto_sizes(void);
+
+static void
+proto_sizes(void)
+{
+	size_t	i;
+
+	for (i = 0; i < NPROTOS; i++) {
+		switch (protos[i].id) {
+		case PROTO_SOLARMAN_V5:
+			protos[i].statesize = solarman_statesize();
+			break;
+		case PROTO_CAPTURE:
+			protos[i].statesize = capture_statesize();
+			break;
+		}
+	}
+}
+
+const struct proto *
+proto_byid(unsigned int id)
+{
+	size_t	i;
+
+	proto_sizes();
+	for (i = 0; i < NPROTOS; i++)
+		if (protos[i].id == id)
+			return &protos[i];
+	return NULL;
+}
+
+const struct proto *
+proto_byname(const char *name)
+{
+	size_t	i;
+
+	if (name == NULL)
+		return NULL;
+	proto_sizes();
+	for (i = 0; i < NPROTOS; i++)
+		if (strcmp(protos[i].name, name) == 0)
+			return &protos[i];
+	return NULL;
+}
+
+void
+pv_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
+{
+	if (ctx->out != NULL && ctx->out->reply != NULL)
+		ctx->out->reply(ctx, buf, len);
+}
+
+void
+pv_record(struct pvctx *ctx, const struct record *rec)
+{
+	if (ctx->out != NULL && ctx->out->record != NULL)
+		ctx->out->record(ctx, rec);
+}
+
+void
+pv_dump(struct pvctx *ctx, const uint8_t *buf, size_t len, const char *fmt,
+    ...)
+{
+	char	reason[PV_REASONLEN];
+	va_list	ap;
+
+	if (ctx->out == NULL || ctx->out->dump == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(reason, sizeof(reason), fmt, ap) < 0)
+		reason[0] = '\0';
+	va_end(ap);
+	ctx->out->dump(ctx, buf, len, reason);
+}
+
+void
+pv_close(struct pvctx *ctx)
+{
+	if (ctx->out != NULL && ctx->out->close != NULL)
+		ctx->out->close(ctx);
+}
+
+uint16_t
+pv_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+uint32_t
+pv_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+uint16_t
+pv_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+uint32_t
+pv_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+void
+pv_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = v >> 8;
+}
+
+void
+pv_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = v >> 24;
+}
