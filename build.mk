@@ -8,7 +8,7 @@ LIBS = $(BSD_LIBS)
 COMPAT_OBJS_yes = compat/imsg.o compat/imsg-buffer.o
 COMPAT_OBJS_no =
 LIB_OBJS = lib/log.o lib/imsgev.o lib/proc.o lib/confmsg.o lib/util.o \
-	   lib/sandbox_$(SANDBOX).o $(COMPAT_OBJS_$(COMPAT_IMSG))
+	   lib/keyfile.o lib/sandbox_$(SANDBOX).o $(COMPAT_OBJS_$(COMPAT_IMSG))
 PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
 	     proto/solarman_v5.o proto/capture.o
 
