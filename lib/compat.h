@@ -30,6 +30,10 @@ void	 setproctitle(const char *, ...);
 void	 closefrom(int);
 #endif
 
+#ifndef __dead
+#define __dead		__attribute__((__noreturn__))
+#endif
+
 #ifndef nitems
 #define nitems(_a)	(sizeof((_a)) / sizeof((_a)[0]))
 #endif

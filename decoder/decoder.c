@@ -1,0 +1,486 @@
+/*
+ * pvgate-decoder: the only process that parses what devices send.  No
+ * file system, no network: "stdio" on the descriptors it was born with.
+ * For each frame it runs the protocol's decoder and sends the reply to
+ * the listener, records and dumps to the exporter.
+ */
+
+#include "compat.h"
+
+#include <sys/tree.h>
+
+#include <err.h>
+#include <event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "confmsg.h"
+#include "imsgev.h"
+#include "log.h"
+#include "proc.h"
+#include "sandbox.h"
+#include "util.h"
+
+/* per-connection decoder state */
+struct dconn {
+	RB_ENTRY(dconn)	 entry;
+	uint64_t	 id;
+	char		 peer[64];
+	uint8_t		 state[];	/* the protocol's, zeroed */
+};
+
+RB_HEAD(dconn_tree, dconn);
+
+struct lchan {
+	struct imsgev	 iev;
+	int		 done;
+};
+
+/* what the pvout functions need to know about the frame at hand */
+struct current {
+	struct lchan		*l;
+	const struct pv_frame	*f;
+	struct dconn		*dc;
+};
+
+static struct pvconf	*conf;
+static struct imsgev	 iev_parent;
+static struct imsgev	 iev_exporter;
+static struct lchan	*listeners;
+static int		 nlisteners;
+static int		 ndone;
+static struct dconn_tree conns = RB_INITIALIZER(&conns);
+static uint8_t		 packbuf[PVGATE_IMSG_PAYLOAD];
+static struct record	 recbuf;
+
+static __dead void	usage(void);
+int			dconn_cmp(struct dconn *, struct dconn *);
+static void		decoder_dispatch_parent(int, short, void *);
+static void		decoder_dispatch_listener(int, short, void *);
+static void		decoder_dispatch_exporter(int, short, void *);
+static void		decoder_configure(struct pvconf *);
+static void		decoder_frame(struct lchan *, struct imsg *, int);
+static void		decoder_conn_close(struct imsg *);
+static void		decoder_listener_done(struct lchan *);
+static void		out_reply(struct pvctx *, const uint8_t *, size_t);
+static void		out_record(struct pvctx *, const struct record *);
+static void		out_dump(struct pvctx *, const uint8_t *, size_t,
+			    const char *);
+static void		out_close(struct pvctx *);
+static void		send_dump(const struct pv_frame *, const uint8_t *,
+			    size_t, const char *);
+static void		log_kick(void);
+
+RB_PROTOTYPE(dconn_tree, dconn, entry, dconn_cmp);
+RB_GENERATE(dconn_tree, dconn, entry, dconn_cmp);
+
+static const struct pvout decoder_out = {
+	out_reply, out_record, out_dump, out_close
+};
+
+static __dead void
+usage(void)
+{
+	extern char	*__progname;
+
+	fprintf(stderr, "usage: %s [-dv] -n listeners -r root -u user\n",
+	    __progname);
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*errstr, *root = NULL, *user = NULL;
+	int		 ch, debug = 0, verbose = 0;
+
+	proc_title_init(argc, argv);
+
+	while ((ch = getopt(argc, argv, "dn:r:u:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'n':
+			nlisteners = strtonum(optarg, 1, PVGATE_MAX_LISTENERS,
+			    &errstr);
+			if (errstr != NULL)
+				errx(1, "listeners %s: %s", optarg, errstr);
+			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (nlisteners == 0 || root == NULL || user == NULL)
+		usage();
+
+	log_init(debug, LOG_DAEMON);
+	log_setverbose(verbose);
+	log_procinit("decoder");
+	setproctitle("decoder");
+	if (imsgbuf_init(&iev_parent.ibuf, PVGATE_FD_PARENT) == -1)
+		fatal("imsgbuf_init");
+	log_setchannel(&iev_parent.ibuf, NULL);
+
+	closefrom(PVGATE_FD_LISTENERS + nlisteners);
+	proc_privdrop(user, root, PVGATE_FD_LISTENERS + nlisteners + 8, 0);
+
+	event_init();
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	imsgev_start(&iev_parent, decoder_dispatch_parent, NULL);
+	log_setchannel(&iev_parent.ibuf, log_kick);
+	imsgev_init(&iev_exporter, PVGATE_FD_EXPORTER,
+	    decoder_dispatch_exporter, NULL);
+	if ((listeners = calloc(nlisteners, sizeof(*listeners))) == NULL)
+		fatal(NULL);
+
+	sandbox_decoder();
+
+	imsgev_hello(&iev_parent, ROLE_DECODER);
+	imsgev_hello(&iev_exporter, ROLE_DECODER);
+	event_dispatch();
+	return 0;
+}
+
+static void
+log_kick(void)
+{
+	imsg_event_add(&iev_parent);
+}
+
+int
+dconn_cmp(struct dconn *a, struct dconn *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void
+decoder_dispatch_parent(int fd, short event, void *bula)
+{
+	struct imsgev	*iev = &iev_parent;
+	struct imsg	 imsg;
+	struct pvconf	*nconf;
+	ssize_t		 n;
+	int		 shut;
+
+	(void)fd;
+	(void)bula;
+	shut = imsgev_read(iev, event, __func__);
+	for (;;) {
+		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", __func__);
+		if (n == 0)
+			break;
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_HELLO:
+			imsgev_hello_check(&imsg, ROLE_PARENT, __func__);
+			break;
+		case IMSG_RECONF_CONF:
+		case IMSG_RECONF_PROTO:
+		case IMSG_RECONF_END:
+			if ((nconf = config_receive(&imsg, __func__)) != NULL)
+				decoder_configure(nconf);
+			break;
+		default:
+			fatalx("%s: unexpected message %u", __func__,
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+	if (!shut)
+		imsg_event_add(iev);
+	else {
+		/* pvgated is gone: so are we */
+		exit(0);
+	}
+}
+
+/* listeners are read only once there is a configuration */
+static void
+decoder_configure(struct pvconf *nconf)
+{
+	int	i, first = conf == NULL;
+
+	free(conf);
+	conf = nconf;
+	if (!first)
+		return;
+	for (i = 0; i < nlisteners; i++) {
+		imsgev_init(&listeners[i].iev, PVGATE_FD_LISTENERS + i,
+		    decoder_dispatch_listener, &listeners[i]);
+		imsgev_hello(&listeners[i].iev, ROLE_DECODER);
+	}
+}
+
+static void
+decoder_dispatch_listener(int fd, short event, void *bula)
+{
+	struct imsgev	*iev = bula;
+	struct lchan	*l = iev->data;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 shut;
+
+	(void)fd;
+	shut = imsgev_read(iev, event, __func__);
+	for (;;) {
+		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", __func__);
+		if (n == 0)
+			break;
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_HELLO:
+			imsgev_hello_check(&imsg, ROLE_LISTENER, __func__);
+			break;
+		case IMSG_FRAME:
+			decoder_frame(l, &imsg, 0);
+			break;
+		case IMSG_GARBAGE:
+			decoder_frame(l, &imsg, 1);
+			break;
+		case IMSG_CONN_CLOSE:
+			decoder_conn_close(&imsg);
+			break;
+		case IMSG_LISTENER_DONE:
+			decoder_listener_done(l);
+			break;
+		default:
+			fatalx("%s: unexpected message %u", __func__,
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+	if (shut) {
+		/* a listener that leaves without saying so has died */
+		if (!l->done)
+			fatalx("listener %ld channel closed",
+			    (long)(l - listeners));
+		event_del(&iev->ev);
+		return;
+	}
+	imsg_event_add(iev);
+}
+
+static void
+decoder_dispatch_exporter(int fd, short event, void *bula)
+{
+	struct imsgev	*iev = &iev_exporter;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 shut;
+
+	(void)fd;
+	(void)bula;
+	shut = imsgev_read(iev, event, __func__);
+	for (;;) {
+		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", __func__);
+		if (n == 0)
+			break;
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_HELLO:
+			imsgev_hello_check(&imsg, ROLE_EXPORTER, __func__);
+			break;
+		default:
+			fatalx("%s: unexpected message %u", __func__,
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+	if (shut)
+		fatalx("exporter channel closed");
+	imsg_event_add(iev);
+}
+
+static struct dconn *
+dconn_get(const struct pv_frame *f, const struct proto *pr)
+{
+	struct dconn	 key, *dc;
+
+	key.id = f->conn;
+	if ((dc = RB_FIND(dconn_tree, &conns, &key)) != NULL)
+		return dc;
+	if ((dc = calloc(1, sizeof(*dc) + pr->statesize)) == NULL)
+		fatal(NULL);
+	dc->id = f->conn;
+	pv_addr_str(&f->peer, dc->peer, sizeof(dc->peer));
+	RB_INSERT(dconn_tree, &conns, dc);
+	return dc;
+}
+
+static void
+decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
+{
+	struct pv_frame		 f;
+	struct ibuf		 ibuf;
+	struct current		 cur;
+	struct pvctx		 ctx;
+	const struct proto	*pr;
+
+	if (imsg_get_ibuf(imsg, &ibuf) == -1 ||
+	    ibuf_get(&ibuf, &f, sizeof(f)) == -1)
+		fatalx("%s: IMSG_FRAME wrong length: %zu", __func__,
+		    imsg_get_len(imsg));
+	f.reason[sizeof(f.reason) - 1] = '\0';
+	if (f.proto >= PROTO_MAX || conf->proto[f.proto].proto == PROTO_NONE ||
+	    (pr = proto_byid(f.proto)) == NULL)
+		fatalx("%s: frame for protocol %u, which is off", __func__,
+		    f.proto);
+	if (garbage) {
+		send_dump(&f, ibuf_data(&ibuf), ibuf_size(&ibuf),
+		    f.reason[0] ? f.reason : "framing error");
+		return;
+	}
+
+	cur.l = l;
+	cur.f = &f;
+	cur.dc = dconn_get(&f, pr);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.conf = &conf->proto[f.proto];
+	ctx.state = cur.dc->state;
+	ctx.conn = f.conn;
+	ctx.now = f.rx_sec;
+	ctx.peer = cur.dc->peer;
+	ctx.out = &decoder_out;
+	ctx.arg = &cur;
+	pr->decode(&ctx, ibuf_data(&ibuf), ibuf_size(&ibuf));
+}
+
+static void
+decoder_conn_close(struct imsg *imsg)
+{
+	struct pv_conn_close	 cc;
+	struct dconn		 key, *dc;
+
+	if (imsg_get_data(imsg, &cc, sizeof(cc)) == -1)
+		fatalx("%s: IMSG_CONN_CLOSE wrong length: %zu", __func__,
+		    imsg_get_len(imsg));
+	key.id = cc.conn;
+	if ((dc = RB_FIND(dconn_tree, &conns, &key)) == NULL)
+		return;
+	RB_REMOVE(dconn_tree, &conns, dc);
+	free(dc);
+}
+
+/*
+ * Everything this listener sent before IMSG_LISTENER_DONE has been
+ * decoded and its replies queued; once every listener is through, the
+ * exporter gets the last records and then IMSG_EXPORT_DONE.
+ */
+static void
+decoder_listener_done(struct lchan *l)
+{
+	if (l->done)
+		fatalx("%s: listener done twice", __func__);
+	l->done = 1;
+	if (imsg_compose_event(&l->iev, IMSG_DECODER_DONE, 0, 0, -1, NULL,
+	    0) == -1)
+		fatal("%s: imsg_compose", __func__);
+	if (++ndone < nlisteners)
+		return;
+	if (imsg_compose(&iev_exporter.ibuf, IMSG_EXPORT_DONE, 0, 0, -1,
+	    NULL, 0) == -1)
+		fatal("%s: imsg_compose", __func__);
+	if (imsgbuf_flush(&iev_exporter.ibuf) == -1)
+		fatal("%s: flush to exporter", __func__);
+	for (l = listeners; l < listeners + nlisteners; l++)
+		(void)imsgbuf_flush(&l->iev.ibuf);
+	log_debug("drained");
+	(void)imsgbuf_flush(&iev_parent.ibuf);
+	exit(0);
+}
+
+static void
+out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
+{
+	struct current	*cur = ctx->arg;
+	struct pv_reply	 r;
+	struct iovec	 iov[2];
+
+	memset(&r, 0, sizeof(r));
+	r.conn = ctx->conn;
+	iov[0].iov_base = &r;
+	iov[0].iov_len = sizeof(r);
+	iov[1].iov_base = (void *)(uintptr_t)buf;
+	iov[1].iov_len = len;
+	if (imsg_composev_event(&cur->l->iev, IMSG_REPLY, 0, iov, 2) == -1)
+		fatal("%s: imsg_composev", __func__);
+}
+
+static void
+out_record(struct pvctx *ctx, const struct record *rec)
+{
+	struct current	*cur = ctx->arg;
+	size_t		 n;
+
+	memcpy(&recbuf, rec, sizeof(recbuf));
+	strlcpy(recbuf.peer, cur->dc->peer, sizeof(recbuf.peer));
+	if ((n = record_pack(&recbuf, packbuf, sizeof(packbuf))) == 0)
+		fatalx("%s: record does not pack", __func__);
+	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, packbuf,
+	    n) == -1)
+		fatal("%s: imsg_compose", __func__);
+}
+
+static void
+out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
+    const char *reason)
+{
+	struct current	*cur = ctx->arg;
+
+	send_dump(cur->f, buf, len, reason);
+}
+
+static void
+out_close(struct pvctx *ctx)
+{
+	struct current	*cur = ctx->arg;
+	struct pv_reply	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.conn = ctx->conn;
+	r.flags = PV_REPLY_CLOSE;
+	if (imsg_compose_event(&cur->l->iev, IMSG_CONN_KILL, 0, 0, -1, &r,
+	    sizeof(r)) == -1)
+		fatal("%s: imsg_compose", __func__);
+}
+
+static void
+send_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
+    const char *reason)
+{
+	struct pv_dump	d;
+	struct iovec	iov[2];
+
+	memset(&d, 0, sizeof(d));
+	d.time = f->rx_sec;
+	d.nsec = f->rx_nsec;
+	d.proto = f->proto;
+	d.listen_port = f->listen_port;
+	d.conn = f->conn;
+	d.peer = f->peer;
+	strlcpy(d.reason, reason, sizeof(d.reason));
+	if (len > PVGATE_IMSG_PAYLOAD - sizeof(d))
+		len = PVGATE_IMSG_PAYLOAD - sizeof(d);
+	iov[0].iov_base = &d;
+	iov[0].iov_len = sizeof(d);
+	iov[1].iov_base = (void *)(uintptr_t)buf;
+	iov[1].iov_len = len;
+	if (imsg_composev_event(&iev_exporter, IMSG_DUMP, 0, iov, 2) == -1)
+		fatal("%s: imsg_composev", __func__);
+}

@@ -1,0 +1,344 @@
+/*
+ * pvgate-exporter: chrooted into the state directory, it writes records
+ * to the configured sinks (JSON lines on stdout, syslog) and frames
+ * nobody could account for to dump/YYYY-MM-DD.jsonl, sealed when a
+ * public key is configured.
+ */
+
+#include "compat.h"
+
+#include <err.h>
+#include <errno.h>
+#include <event.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "confmsg.h"
+#include "exporter.h"
+#include "imsgev.h"
+#include "log.h"
+#include "proc.h"
+#include "sandbox.h"
+
+#define OUTBUF_SIZE	65536
+
+static struct pvconf	*conf;
+static struct imsgev	 iev_parent;
+static struct imsgev	 iev_decoder;
+static struct dumpfile	 dumpf;
+static int		 syslog_fd = -1;
+static struct record	 rec;
+static char		 line[DUMP_LINE_MAX];
+static char		 sealed[DUMP_SEALED_MAX];
+static char		 outbuf[OUTBUF_SIZE];
+static size_t		 outlen;
+static struct {
+	uint64_t	 records;
+	uint64_t	 dumps;
+	uint64_t	 lost;
+} stats;
+
+static __dead void	usage(void);
+static void		exporter_dispatch_parent(int, short, void *);
+static void		exporter_dispatch_decoder(int, short, void *);
+static void		exporter_configure(struct pvconf *);
+static void		exporter_record(struct imsg *);
+static void		exporter_dump(struct imsg *);
+static void		exporter_done(void);
+static void		stdout_add(const char *, size_t);
+static void		stdout_flush(void);
+static void		log_kick(void);
+
+static __dead void
+usage(void)
+{
+	extern char	*__progname;
+
+	fprintf(stderr, "usage: %s [-dsv] -r root -u user\n", __progname);
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*root = NULL, *user = NULL;
+	int		 ch, debug = 0, verbose = 0, use_syslog = 0;
+
+	proc_title_init(argc, argv);
+
+	while ((ch = getopt(argc, argv, "dr:su:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 's':
+			use_syslog = 1;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (root == NULL || user == NULL)
+		usage();
+
+	log_init(debug, LOG_DAEMON);
+	log_setverbose(verbose);
+	log_procinit("exporter");
+	setproctitle("exporter");
+	if (imsgbuf_init(&iev_parent.ibuf, PVGATE_FD_PARENT) == -1)
+		fatal("imsgbuf_init");
+	log_setchannel(&iev_parent.ibuf, NULL);
+	if (sodium_init() == -1)
+		fatalx("sodium_init failed");
+
+	closefrom(PVGATE_FD_PEER + 1);
+	/* the chroot has no /dev/log: connect now, send later */
+	if (use_syslog && (syslog_fd = syslog_open("/dev/log")) == -1)
+		log_warn("syslog: /dev/log");
+	dump_init(&dumpf);
+	proc_privdrop(user, root, 64, 1);
+
+	event_init();
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	imsgev_start(&iev_parent, exporter_dispatch_parent, NULL);
+	log_setchannel(&iev_parent.ibuf, log_kick);
+
+	sandbox_exporter(0);
+
+	imsgev_hello(&iev_parent, ROLE_EXPORTER);
+	event_dispatch();
+	return 0;
+}
+
+static void
+log_kick(void)
+{
+	imsg_event_add(&iev_parent);
+}
+
+static void
+exporter_dispatch_parent(int fd, short event, void *bula)
+{
+	struct imsgev	*iev = &iev_parent;
+	struct imsg	 imsg;
+	struct pvconf	*nconf;
+	ssize_t		 n;
+	int		 shut;
+
+	(void)fd;
+	(void)bula;
+	shut = imsgev_read(iev, event, __func__);
+	for (;;) {
+		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", __func__);
+		if (n == 0)
+			break;
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_HELLO:
+			imsgev_hello_check(&imsg, ROLE_PARENT, __func__);
+			break;
+		case IMSG_RECONF_CONF:
+		case IMSG_RECONF_PROTO:
+		case IMSG_RECONF_PUBKEY:
+		case IMSG_RECONF_END:
+			if ((nconf = config_receive(&imsg, __func__)) != NULL)
+				exporter_configure(nconf);
+			break;
+		default:
+			fatalx("%s: unexpected message %u", __func__,
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+	if (!shut)
+		imsg_event_add(iev);
+	else {
+		/* pvgated is gone: keep what we have, then go */
+		stdout_flush();
+		exit(0);
+	}
+}
+
+/* the decoder is read only once there is a configuration */
+static void
+exporter_configure(struct pvconf *nconf)
+{
+	int	first = conf == NULL;
+
+	if (conf != NULL)
+		sodium_memzero(conf, sizeof(*conf));
+	free(conf);
+	conf = nconf;
+	if (!first)
+		return;
+	imsgev_init(&iev_decoder, PVGATE_FD_PEER, exporter_dispatch_decoder,
+	    NULL);
+	imsgev_hello(&iev_decoder, ROLE_EXPORTER);
+}
+
+static void
+exporter_dispatch_decoder(int fd, short event, void *bula)
+{
+	struct imsgev	*iev = &iev_decoder;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 shut;
+
+	(void)fd;
+	(void)bula;
+	shut = imsgev_read(iev, event, __func__);
+	for (;;) {
+		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", __func__);
+		if (n == 0)
+			break;
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_HELLO:
+			imsgev_hello_check(&imsg, ROLE_DECODER, __func__);
+			break;
+		case IMSG_RECORD:
+			exporter_record(&imsg);
+			break;
+		case IMSG_DUMP:
+			exporter_dump(&imsg);
+			break;
+		case IMSG_EXPORT_DONE:
+			exporter_done();
+			break;
+		default:
+			fatalx("%s: unexpected message %u", __func__,
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+	/* one write per batch of records, not one per record */
+	stdout_flush();
+	if (shut)
+		fatalx("decoder channel closed");
+	imsg_event_add(iev);
+}
+
+static void
+exporter_record(struct imsg *imsg)
+{
+	struct ibuf	ibuf;
+	size_t		n;
+
+	if (imsg_get_ibuf(imsg, &ibuf) == -1 ||
+	    record_unpack(&rec, ibuf_data(&ibuf), ibuf_size(&ibuf)) == -1)
+		fatalx("%s: malformed IMSG_RECORD, %zu bytes", __func__,
+		    imsg_get_len(imsg));
+	stats.records++;
+	if (conf->gate.out_stdout) {
+		if ((n = json_record(&rec, line, sizeof(line))) == 0)
+			fatalx("%s: record does not fit a line", __func__);
+		stdout_add(line, n);
+	}
+	if (syslog_fd != -1 && conf->gate.out_syslog) {
+		if (syslog_record(&rec, line, sizeof(line)) == 0)
+			fatalx("%s: record does not fit a line", __func__);
+		if (syslog_send(syslog_fd, LOG_DAEMON | LOG_INFO, "pvgated",
+		    line) == -1)
+			stats.lost++;
+	}
+}
+
+static void
+exporter_dump(struct imsg *imsg)
+{
+	static time_t	 last;
+	struct pv_dump	 d;
+	struct ibuf	 ibuf;
+	size_t		 n;
+	time_t		 now;
+
+	if (imsg_get_ibuf(imsg, &ibuf) == -1 ||
+	    ibuf_get(&ibuf, &d, sizeof(d)) == -1)
+		fatalx("%s: IMSG_DUMP wrong length: %zu", __func__,
+		    imsg_get_len(imsg));
+	d.reason[sizeof(d.reason) - 1] = '\0';
+	stats.dumps++;
+	if (!conf->gate.out_dump)
+		return;
+	if ((n = dump_line(&d, ibuf_data(&ibuf), ibuf_size(&ibuf), line,
+	    sizeof(line))) == 0)
+		fatalx("%s: dump does not fit a line", __func__);
+	if (conf->havepubkey) {
+		if (dump_seal(conf->pubkey, line, n, sealed,
+		    sizeof(sealed)) == -1)
+			fatalx("%s: sealing failed", __func__);
+		if (dump_write(&dumpf, d.time, sealed, strlen(sealed)) == 0)
+			return;
+	} else if (dump_write(&dumpf, d.time, line, n) == 0)
+		return;
+	stats.lost++;
+	now = time(NULL);
+	if (now - last >= 10) {
+		last = now;
+		log_warn("dump: cannot write; %llu lost so far",
+		    (unsigned long long)stats.lost);
+	}
+}
+
+/* the decoder has sent everything: flush and go */
+static void
+exporter_done(void)
+{
+	stdout_flush();
+	dump_close(&dumpf);
+	log_debug("done: %llu records, %llu dumps, %llu lost",
+	    (unsigned long long)stats.records,
+	    (unsigned long long)stats.dumps, (unsigned long long)stats.lost);
+	(void)imsgbuf_flush(&iev_parent.ibuf);
+	exit(0);
+}
+
+static void
+stdout_add(const char *s, size_t n)
+{
+	if (outlen + n > sizeof(outbuf))
+		stdout_flush();
+	if (n > sizeof(outbuf)) {
+		outlen = 0;
+		fatalx("%s: line of %zu bytes", __func__, n);
+	}
+	memcpy(outbuf + outlen, s, n);
+	outlen += n;
+}
+
+/* stdout is blocking: a slow reader slows the pipeline, loses nothing */
+static void
+stdout_flush(void)
+{
+	size_t	off = 0;
+	ssize_t	n;
+
+	while (off < outlen) {
+		if ((n = write(STDOUT_FILENO, outbuf + off, outlen - off)) ==
+		    -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("stdout");
+			break;
+		}
+		off += n;
+	}
+	outlen = 0;
+}

@@ -1,0 +1,144 @@
+/*
+ * libevent glue for imsg channels: arming, composing, and the read and
+ * write halves every dispatch function starts with.
+ */
+
+#include "compat.h"
+
+#include <errno.h>
+#include <event.h>
+#include <string.h>
+
+#include "imsgev.h"
+#include "log.h"
+#include "pvgate.h"
+
+void
+imsgev_init(struct imsgev *iev, int fd, void (*handler)(int, short, void *),
+    void *data)
+{
+	memset(iev, 0, sizeof(*iev));
+	if (imsgbuf_init(&iev->ibuf, fd) == -1)
+		fatal("%s: imsgbuf_init", __func__);
+	imsgev_start(iev, handler, data);
+}
+
+/* arm a channel whose imsgbuf is already set up */
+void
+imsgev_start(struct imsgev *iev, void (*handler)(int, short, void *),
+    void *data)
+{
+	int	fd = iev->ibuf.fd;
+
+	iev->handler = handler;
+	iev->data = data;
+	iev->events = EV_READ;
+	event_set(&iev->ev, fd, iev->events, handler, iev);
+	event_add(&iev->ev, NULL);
+}
+
+void
+imsgev_clear(struct imsgev *iev)
+{
+	event_del(&iev->ev);
+	imsgbuf_clear(&iev->ibuf);
+}
+
+/*
+ * Read always; write while something is queued.  Re-arming costs two
+ * epoll_ctl calls, so it only happens when the wanted events change.
+ */
+void
+imsg_event_add(struct imsgev *iev)
+{
+	short	events = EV_READ;
+
+	if (imsgbuf_queuelen(&iev->ibuf) > 0)
+		events |= EV_WRITE;
+	if (events == iev->events &&
+	    event_pending(&iev->ev, EV_READ | EV_WRITE, NULL))
+		return;
+	iev->events = events;
+	event_del(&iev->ev);
+	event_set(&iev->ev, iev->ibuf.fd, iev->events, iev->handler, iev);
+	event_add(&iev->ev, NULL);
+}
+
+int
+imsg_compose_event(struct imsgev *iev, uint32_t type, uint32_t peerid,
+    pid_t pid, int fd, const void *data, size_t datalen)
+{
+	int	ret;
+
+	if ((ret = imsg_compose(&iev->ibuf, type, peerid, pid, fd, data,
+	    datalen)) != -1)
+		imsg_event_add(iev);
+	return ret;
+}
+
+int
+imsg_composev_event(struct imsgev *iev, uint32_t type, uint32_t peerid,
+    const struct iovec *iov, int iovcnt)
+{
+	int	ret;
+
+	if ((ret = imsg_composev(&iev->ibuf, type, peerid, 0, -1, iov,
+	    iovcnt)) != -1)
+		imsg_event_add(iev);
+	return ret;
+}
+
+/*
+ * The I/O half of a dispatch function.  Returns 1 when the peer is
+ * gone (the caller sets shut), 0 otherwise.
+ */
+int
+imsgev_read(struct imsgev *iev, short event, const char *who)
+{
+	int	n;
+
+	if (event & EV_READ) {
+		if ((n = imsgbuf_read(&iev->ibuf)) == -1)
+			fatal("%s: imsgbuf_read", who);
+		if (n == 0)
+			return 1;
+	}
+	if (event & EV_WRITE) {
+		if (imsgbuf_write(&iev->ibuf) == -1) {
+			if (errno == EPIPE)
+				return 1;
+			fatal("%s: imsgbuf_write", who);
+		}
+	}
+	return 0;
+}
+
+/* the first message on every channel */
+void
+imsgev_hello(struct imsgev *iev, int role)
+{
+	struct pv_hello	hello;
+
+	memset(&hello, 0, sizeof(hello));
+	hello.version = PVGATE_IMSG_VERSION;
+	hello.role = role;
+	if (imsg_compose_event(iev, IMSG_HELLO, 0, 0, -1, &hello,
+	    sizeof(hello)) == -1)
+		fatal("%s: imsg_compose", __func__);
+}
+
+void
+imsgev_hello_check(struct imsg *imsg, int role, const char *who)
+{
+	struct pv_hello	hello;
+
+	if (imsg_get_data(imsg, &hello, sizeof(hello)) == -1)
+		fatalx("%s: IMSG_HELLO wrong length: %zu", who,
+		    imsg_get_len(imsg));
+	if (hello.version != PVGATE_IMSG_VERSION)
+		fatalx("%s: peer speaks version %u, we speak %u: mixed builds?",
+		    who, hello.version, PVGATE_IMSG_VERSION);
+	if (hello.role != (uint32_t)role)
+		fatalx("%s: peer says it is role %u, expected %d", who,
+		    hello.role, role);
+}

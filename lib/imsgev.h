@@ -1,0 +1,31 @@
+/*
+ * libevent glue for imsg channels.
+ */
+
+#ifndef IMSGEV_H
+#define IMSGEV_H
+
+#include <event.h>
+
+struct imsgev {
+	struct imsgbuf	 ibuf;
+	void		(*handler)(int, short, void *);
+	struct event	 ev;
+	short		 events;
+	void		*data;
+};
+
+void	 imsgev_init(struct imsgev *, int, void (*)(int, short, void *),
+	    void *);
+void	 imsgev_start(struct imsgev *, void (*)(int, short, void *), void *);
+void	 imsgev_clear(struct imsgev *);
+void	 imsg_event_add(struct imsgev *);
+int	 imsg_compose_event(struct imsgev *, uint32_t, uint32_t, pid_t, int,
+	    const void *, size_t);
+int	 imsg_composev_event(struct imsgev *, uint32_t, uint32_t,
+	    const struct iovec *, int);
+int	 imsgev_read(struct imsgev *, short, const char *);
+void	 imsgev_hello(struct imsgev *, int);
+void	 imsgev_hello_check(struct imsg *, int, const char *);
+
+#endif /* IMSGEV_H */

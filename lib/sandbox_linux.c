@@ -1,0 +1,160 @@
+/*
+ * Linux: a libseccomp allow-list per role, mirroring the pledge
+ * promises of sandbox_openbsd.c.  Anything not listed kills the whole
+ * process (SIGSYS).  libseccomp checks the architecture and sets
+ * no_new_privs itself.
+ */
+
+#include "compat.h"
+
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <seccomp.h>
+#include <string.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+/* "stdio": I/O on descriptors already held, memory, time, exit */
+static const char *const stdio_calls[] = {
+	"read", "readv", "write", "writev", "close", "lseek", "fstat",
+	"brk", "munmap", "mremap", "madvise", "futex",
+	"clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday",
+	"time", "getpid", "gettid", "getuid", "geteuid", "getgid",
+	"getegid", "getrandom", "rt_sigreturn", "rt_sigprocmask",
+	"rt_sigaction", "exit", "exit_group", "epoll_wait", "epoll_pwait",
+	"epoll_ctl", "poll", "ppoll", "sendmsg", "recvmsg", "sendto",
+	"recvfrom", "shutdown", "getsockname", "getpeername",
+	"sched_yield", "restart_syscall",
+};
+
+static void
+allow(scmp_filter_ctx ctx, const char *name, unsigned int n,
+    const struct scmp_arg_cmp *cmp)
+{
+	int	nr, rc;
+
+	/* a call this architecture does not have needs no rule */
+	if ((nr = seccomp_syscall_resolve_name(name)) == __NR_SCMP_ERROR)
+		return;
+	if ((rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n,
+	    cmp)) < 0)
+		fatalx("seccomp_rule_add %s: %s", name, strerror(-rc));
+}
+
+static void
+allow_arg(scmp_filter_ctx ctx, const char *name, struct scmp_arg_cmp cmp)
+{
+	allow(ctx, name, 1, &cmp);
+}
+
+static scmp_filter_ctx
+filter_stdio(void)
+{
+	scmp_filter_ctx	 ctx;
+	size_t		 i;
+
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+		fatalx("seccomp_init failed");
+	for (i = 0; i < nitems(stdio_calls); i++)
+		allow(ctx, stdio_calls[i], 0, NULL);
+
+	/* memory, never executable */
+	allow_arg(ctx, "mmap", SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	allow_arg(ctx, "mprotect",
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	/* fstat() as glibc implements it: no path */
+	allow_arg(ctx, "newfstatat",
+	    SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
+	/* descriptor flags only */
+	allow_arg(ctx, "fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFL));
+	allow_arg(ctx, "fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFL));
+	allow_arg(ctx, "fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFD));
+	allow_arg(ctx, "fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFD));
+	/* abort() signals itself */
+	allow_arg(ctx, "tgkill", SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+	allow_arg(ctx, "kill", SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+	return ctx;
+}
+
+static void
+filter_load(scmp_filter_ctx ctx)
+{
+	int	rc;
+
+	if ((rc = seccomp_load(ctx)) < 0)
+		fatalx("seccomp_load: %s", strerror(-rc));
+	seccomp_release(ctx);
+}
+
+void
+sandbox_parent(void)
+{
+	scmp_filter_ctx	ctx;
+
+	ctx = filter_stdio();
+	/* rpath: re-read the configuration on SIGHUP */
+	allow_arg(ctx, "openat", SCMP_A2(SCMP_CMP_MASKED_EQ,
+	    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY));
+	allow_arg(ctx, "open", SCMP_A1(SCMP_CMP_MASKED_EQ,
+	    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY));
+	/* proc: reap children, stop the others when one dies */
+	allow(ctx, "wait4", 0, NULL);
+	allow(ctx, "waitid", 0, NULL);
+	allow(ctx, "kill", 0, NULL);
+	/* syslog(3) reconnecting to /dev/log */
+	allow_arg(ctx, "socket", SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	allow(ctx, "connect", 0, NULL);
+	filter_load(ctx);
+}
+
+void
+sandbox_listener(void)
+{
+	scmp_filter_ctx		ctx;
+	struct scmp_arg_cmp	nodelay[2];
+
+	ctx = filter_stdio();
+	/* inet: accept on the sockets handed over at exec */
+	allow(ctx, "accept", 0, NULL);
+	allow(ctx, "accept4", 0, NULL);
+	/* SO_ORIGINAL_DST, SO_ERROR */
+	allow(ctx, "getsockopt", 0, NULL);
+	nodelay[0] = SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP);
+	nodelay[1] = SCMP_A2(SCMP_CMP_EQ, TCP_NODELAY);
+	allow(ctx, "setsockopt", 2, nodelay);
+	filter_load(ctx);
+}
+
+void
+sandbox_decoder(void)
+{
+	filter_load(filter_stdio());
+}
+
+void
+sandbox_exporter(int mqtt)
+{
+	scmp_filter_ctx	ctx;
+
+	ctx = filter_stdio();
+	/* wpath cpath: append to dump files under the chroot */
+	allow_arg(ctx, "openat", SCMP_A2(SCMP_CMP_MASKED_EQ,
+	    O_ACCMODE | O_TRUNC, O_WRONLY));
+	allow_arg(ctx, "open", SCMP_A1(SCMP_CMP_MASKED_EQ,
+	    O_ACCMODE | O_TRUNC, O_WRONLY));
+	if (mqtt) {
+		/* inet: the broker, by address */
+		allow_arg(ctx, "socket", SCMP_A0(SCMP_CMP_EQ, AF_INET));
+		allow_arg(ctx, "socket", SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+		allow(ctx, "connect", 0, NULL);
+		allow(ctx, "getsockopt", 0, NULL);
+		allow(ctx, "setsockopt", 0, NULL);
+	}
+	filter_load(ctx);
+}

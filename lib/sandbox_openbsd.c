@@ -1,0 +1,48 @@
+/*
+ * pledge(2) and unveil(2), one call site per role.
+ */
+
+#include "compat.h"
+
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+void
+sandbox_parent(void)
+{
+	/* rpath: re-read the configuration on SIGHUP */
+	/* proc: stop the other children when one dies */
+	if (pledge("stdio rpath proc", NULL) == -1)
+		fatal("pledge");
+}
+
+void
+sandbox_listener(void)
+{
+	/* inet: accept on the listening sockets handed over at exec */
+	if (pledge("stdio inet", NULL) == -1)
+		fatal("pledge");
+}
+
+void
+sandbox_decoder(void)
+{
+	if (pledge("stdio", NULL) == -1)
+		fatal("pledge");
+}
+
+void
+sandbox_exporter(int mqtt)
+{
+	if (unveil("/dump", "rwc") == -1)
+		fatal("unveil /dump");
+	if (unveil(NULL, NULL) == -1)
+		fatal("unveil");
+	/* wpath cpath: append to and create dump files */
+	/* inet: the MQTT broker, only when configured */
+	if (pledge(mqtt ? "stdio wpath cpath inet" : "stdio wpath cpath",
+	    NULL) == -1)
+		fatal("pledge");
+}

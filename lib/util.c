@@ -1,0 +1,67 @@
+/*
+ * Small helpers shared by the processes.
+ */
+
+#include "compat.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pvgate.h"
+#include "util.h"
+
+void
+pv_addr_set(struct pv_addr *a, const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	memset(a, 0, sizeof(*a));
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)sa;
+		a->family = AF_INET;
+		a->port = ntohs(sin->sin_port);
+		memcpy(a->addr, &sin->sin_addr, 4);
+		break;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			a->family = AF_INET;
+			memcpy(a->addr, &sin6->sin6_addr.s6_addr[12], 4);
+		} else {
+			a->family = AF_INET6;
+			memcpy(a->addr, &sin6->sin6_addr, 16);
+		}
+		a->port = ntohs(sin6->sin6_port);
+		break;
+	}
+}
+
+/* "192.0.2.10:51512", "[2001:db8::1]:51512", or "" when unknown */
+int
+pv_addr_str(const struct pv_addr *a, char *buf, size_t len)
+{
+	char	host[INET6_ADDRSTRLEN];
+	int	n;
+
+	switch (a->family) {
+	case AF_INET:
+		if (inet_ntop(AF_INET, a->addr, host, sizeof(host)) == NULL)
+			break;
+		n = snprintf(buf, len, "%s:%u", host, a->port);
+		return (n < 0 || (size_t)n >= len) ? -1 : 0;
+	case AF_INET6:
+		if (inet_ntop(AF_INET6, a->addr, host, sizeof(host)) == NULL)
+			break;
+		n = snprintf(buf, len, "[%s]:%u", host, a->port);
+		return (n < 0 || (size_t)n >= len) ? -1 : 0;
+	}
+	if (len > 0)
+		buf[0] = '\0';
+	return -1;
+}

@@ -1,0 +1,544 @@
+/*
+ * Device connections: accept, read, frame, write replies, limits.
+ */
+
+#include "compat.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#ifdef HAVE_SO_ORIGINAL_DST
+#include <linux/netfilter_ipv4.h>
+#endif
+
+#include <errno.h>
+#include <event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "log.h"
+#include "util.h"
+
+#define ACCEPT_BATCH	64
+#define OUT_MAX		65536	/* unsent reply bytes per connection */
+#define CHUNK_MAX	(PVGATE_IMSG_PAYLOAD - sizeof(struct pv_frame))
+
+static uint8_t	scratch[65536];
+
+static int	conn_cmp(struct conn *, struct conn *);
+static int	peer_cmp(struct peer_count *, struct peer_count *);
+static void	conn_read(int, short, void *);
+static void	conn_write(int, short, void *);
+static size_t	conn_frames(struct conn *, const uint8_t *, size_t, int *);
+static void	conn_send(struct conn *, int, const uint8_t *, size_t,
+		    const char *, const struct timespec *);
+
+RB_GENERATE(conn_tree, conn, entry, conn_cmp);
+RB_GENERATE(peer_tree, peer_count, entry, peer_cmp);
+
+static int
+conn_cmp(struct conn *a, struct conn *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int
+peer_cmp(struct peer_count *a, struct peer_count *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+/* say it once per interval, not once per event */
+static int
+ratelimit(time_t *last)
+{
+	time_t	now = time(NULL);
+
+	if (now - *last < 10)
+		return 0;
+	*last = now;
+	return 1;
+}
+
+static void
+accept_resume(int fd, short event, void *arg)
+{
+	int	i;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (env->draining)
+		return;
+	for (i = 0; i < env->nsock; i++)
+		event_add(&env->ev_accept[i], NULL);
+	env->accepting = 1;
+}
+
+/* out of descriptors: stop accepting for a second */
+static void
+accept_pause(void)
+{
+	static time_t	last;
+	struct timeval	tv = { 1, 0 };
+	int		i;
+
+	if (ratelimit(&last))
+		log_warnx("out of descriptors: not accepting for a second");
+	for (i = 0; i < env->nsock; i++)
+		event_del(&env->ev_accept[i]);
+	env->accepting = 0;
+	evtimer_set(&env->ev_pause, accept_resume, NULL);
+	evtimer_add(&env->ev_pause, &tv);
+}
+
+static void
+conn_dst(int fd, struct conn *c)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+#ifdef HAVE_SO_ORIGINAL_DST
+	/* where the device meant to go, before a REDIRECT */
+	if (c->peer.family == AF_INET &&
+	    getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &ss, &len) == 0) {
+		pv_addr_set(&c->dst, (struct sockaddr *)&ss);
+		return;
+	}
+	len = sizeof(ss);
+	if (c->peer.family == AF_INET6 &&
+	    getsockopt(fd, SOL_IPV6, SO_ORIGINAL_DST, &ss, &len) == 0) {
+		pv_addr_set(&c->dst, (struct sockaddr *)&ss);
+		return;
+	}
+	len = sizeof(ss);
+#endif
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		pv_addr_set(&c->dst, (struct sockaddr *)&ss);
+}
+
+static struct peer_count *
+peer_get(const struct pv_addr *a)
+{
+	struct peer_count	 key, *pc;
+
+	memset(&key, 0, sizeof(key));
+	key.family = a->family;
+	memcpy(key.addr, a->addr, sizeof(key.addr));
+	if ((pc = RB_FIND(peer_tree, &env->peers, &key)) != NULL)
+		return pc;
+	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+		fatal(NULL);
+	*pc = key;
+	RB_INSERT(peer_tree, &env->peers, pc);
+	return pc;
+}
+
+static void
+peer_put(struct peer_count *pc)
+{
+	if (--pc->n == 0) {
+		RB_REMOVE(peer_tree, &env->peers, pc);
+		free(pc);
+	}
+}
+
+static void
+conn_new(int fd, const struct sockaddr_storage *ss)
+{
+	static time_t		 last_full, last_peer;
+	struct pv_gateconf	*g = &env->conf->gate;
+	struct timeval		 tv = { g->idle_timeout, 0 };
+	struct pv_addr		 peer;
+	struct peer_count	*pc;
+	struct conn		*c;
+	char			 buf[64];
+	int			 on = 1;
+
+	pv_addr_set(&peer, (const struct sockaddr *)ss);
+	if (env->nconns >= g->max_connections) {
+		env->stats.refused++;
+		if (ratelimit(&last_full))
+			log_warnx("%u connections: refusing more "
+			    "(max_connections)", env->nconns);
+		close(fd);
+		return;
+	}
+	pc = peer_get(&peer);
+	if (pc->n >= g->max_per_address) {
+		env->stats.refused++;
+		if (ratelimit(&last_peer)) {
+			pv_addr_str(&peer, buf, sizeof(buf));
+			log_warnx("%s has %u connections: refusing more "
+			    "(max_per_address)", buf, pc->n);
+		}
+		if (pc->n == 0)
+			peer_put(pc);
+		close(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal(NULL);
+	pc->n++;
+	c->pc = pc;
+	c->fd = fd;
+	c->peer = peer;
+	c->id = ((uint64_t)env->instance << 32) | ++env->next_id;
+	conn_dst(fd, c);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	RB_INSERT(conn_tree, &env->conns, c);
+	env->nconns++;
+	event_set(&c->ev, fd, EV_READ | EV_PERSIST, conn_read, c);
+	if (!env->paused)
+		event_add(&c->ev, &tv);
+	if (log_getverbose() > 1) {
+		pv_addr_str(&peer, buf, sizeof(buf));
+		log_debug("connection %llx from %s",
+		    (unsigned long long)c->id, buf);
+	}
+}
+
+void
+conn_accept(int fd, short event, void *arg)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	int			i, s;
+
+	(void)event;
+	(void)arg;
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		len = sizeof(ss);
+		s = accept4(fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (s == -1) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+				continue;
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+				return;
+			case EMFILE:
+			case ENFILE:
+				accept_pause();
+				return;
+			default:
+				log_warn("accept");
+				return;
+			}
+		}
+		conn_new(s, &ss);
+	}
+}
+
+static void
+conn_read(int fd, short event, void *arg)
+{
+	struct conn	*c = arg;
+	const uint8_t	*data;
+	size_t		 max = env->conf->gate.max_frame, total, used, left;
+	ssize_t		 n;
+	int		 closed = 0;
+
+	if (event & EV_TIMEOUT) {
+		conn_close(c, "idle timeout");
+		return;
+	}
+	if (c->in != NULL) {
+		n = read(fd, c->in + c->inlen, max - c->inlen);
+		data = c->in;
+		total = c->inlen + (n > 0 ? n : 0);
+	} else {
+		n = read(fd, scratch, sizeof(scratch));
+		data = scratch;
+		total = n > 0 ? n : 0;
+	}
+	if (n == 0) {
+		conn_close(c, "closed by peer");
+		return;
+	}
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		conn_close(c, strerror(errno));
+		return;
+	}
+
+	used = conn_frames(c, data, total, &closed);
+	if (closed)
+		return;
+	left = total - used;
+	if (left == 0) {
+		free(c->in);
+		c->in = NULL;
+		c->inlen = 0;
+		return;
+	}
+	if (left >= max) {
+		/* a framer that waits for more than max: never fill up */
+		conn_send(c, IMSG_GARBAGE, data + used, left,
+		    "frame exceeds max_frame", NULL);
+		conn_close(c, "frame exceeds max_frame");
+		return;
+	}
+	if (data == c->in)
+		memmove(c->in, c->in + used, left);
+	else {
+		if (c->in == NULL && (c->in = malloc(max)) == NULL)
+			fatal(NULL);
+		memcpy(c->in, data + used, left);
+	}
+	c->inlen = left;
+}
+
+/* cut frames off data; returns the bytes used */
+static size_t
+conn_frames(struct conn *c, const uint8_t *data, size_t total, int *closed)
+{
+	struct timespec	 now;
+	const char	*why;
+	size_t		 off = 0, n, max = env->conf->gate.max_frame;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	while (off < total) {
+		n = 0;
+		why = NULL;
+		switch (env->proto->frame(data + off, total - off, max, &n,
+		    &why)) {
+		case FRAME_MORE:
+			return off;
+		case FRAME_OK:
+			if (n == 0 || n > total - off || n > max)
+				fatalx("%s framer: bad frame length %zu",
+				    env->proto->name, n);
+			conn_send(c, IMSG_FRAME, data + off, n, NULL, &now);
+			env->stats.frames++;
+			off += n;
+			break;
+		case FRAME_SKIP:
+			if (n == 0 || n > total - off)
+				fatalx("%s framer: bad skip length %zu",
+				    env->proto->name, n);
+			conn_send(c, IMSG_GARBAGE, data + off, n, why, &now);
+			off += n;
+			break;
+		case FRAME_CLOSE:
+			conn_send(c, IMSG_GARBAGE, data + off, total - off,
+			    why, &now);
+			conn_close(c, why ? why : "framing error");
+			*closed = 1;
+			return total;
+		default:
+			fatalx("%s framer: bad verdict", env->proto->name);
+		}
+	}
+	listener_backpressure();
+	return off;
+}
+
+/* a frame, or skipped bytes in chunks the imsg channel can carry */
+static void
+conn_send(struct conn *c, int type, const uint8_t *data, size_t len,
+    const char *why, const struct timespec *ts)
+{
+	struct pv_frame	 f;
+	struct iovec	 iov[2];
+	struct timespec	 now;
+	size_t		 n;
+
+	if (ts == NULL) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		ts = &now;
+	}
+	memset(&f, 0, sizeof(f));
+	f.conn = c->id;
+	f.rx_sec = ts->tv_sec;
+	f.rx_nsec = ts->tv_nsec;
+	f.proto = env->proto->id;
+	f.listen_port = env->conf->listen.port;
+	f.peer = c->peer;
+	f.dst = c->dst;
+	if (why != NULL)
+		strlcpy(f.reason, why, sizeof(f.reason));
+	do {
+		n = len < CHUNK_MAX ? len : CHUNK_MAX;
+		iov[0].iov_base = &f;
+		iov[0].iov_len = sizeof(f);
+		iov[1].iov_base = (void *)(uintptr_t)data;
+		iov[1].iov_len = n;
+		if (imsg_composev(&env->iev_decoder.ibuf, type, 0, 0, -1, iov,
+		    2) == -1)
+			fatal("%s: imsg_composev", __func__);
+		data += n;
+		len -= n;
+	} while (len > 0);
+	imsg_event_add(&env->iev_decoder);
+}
+
+static void
+conn_write(int fd, short event, void *arg)
+{
+	struct conn	*c = arg;
+	ssize_t		 n;
+
+	(void)event;
+	n = write(fd, c->out, c->outlen);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		conn_close(c, strerror(errno));
+		return;
+	}
+	memmove(c->out, c->out + n, c->outlen - n);
+	c->outlen -= n;
+	if (c->outlen > 0)
+		return;
+	free(c->out);
+	c->out = NULL;
+	event_del(c->wev);
+	free(c->wev);
+	c->wev = NULL;
+	if (c->closing)
+		conn_close(c, "closed by decoder");
+}
+
+static struct conn *
+conn_byid(uint64_t id)
+{
+	struct conn	key;
+
+	key.id = id;
+	return RB_FIND(conn_tree, &env->conns, &key);
+}
+
+/* the decoder's answer to a frame */
+void
+conn_reply(uint64_t id, uint32_t flags, const uint8_t *buf, size_t len)
+{
+	struct conn	*c;
+	ssize_t		 n = 0;
+
+	if ((c = conn_byid(id)) == NULL) {
+		log_debug("reply for closed connection %llx",
+		    (unsigned long long)id);
+		return;
+	}
+	if (c->outlen == 0 && len > 0) {
+		if ((n = write(c->fd, buf, len)) == -1) {
+			if (errno != EAGAIN && errno != EINTR) {
+				conn_close(c, strerror(errno));
+				return;
+			}
+			n = 0;
+		}
+		buf += n;
+		len -= n;
+	}
+	if (len > 0) {
+		if (c->outlen + len > OUT_MAX) {
+			conn_close(c, "device does not read its replies");
+			return;
+		}
+		if ((c->out = realloc(c->out, c->outlen + len)) == NULL)
+			fatal(NULL);
+		memcpy(c->out + c->outlen, buf, len);
+		c->outlen += len;
+		if (c->wev == NULL) {
+			if ((c->wev = calloc(1, sizeof(*c->wev))) == NULL)
+				fatal(NULL);
+			event_set(c->wev, c->fd, EV_WRITE | EV_PERSIST,
+			    conn_write, c);
+			event_add(c->wev, NULL);
+		}
+	}
+	if (flags & PV_REPLY_CLOSE) {
+		c->closing = 1;
+		if (c->outlen == 0)
+			conn_close(c, "closed by decoder");
+	}
+}
+
+void
+conn_kill(uint64_t id)
+{
+	struct conn	*c;
+
+	if ((c = conn_byid(id)) != NULL)
+		conn_close(c, "closed by decoder");
+}
+
+void
+conn_close(struct conn *c, const char *why)
+{
+	struct pv_conn_close	cc;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.conn = c->id;
+	strlcpy(cc.reason, why, sizeof(cc.reason));
+	if (imsg_compose_event(&env->iev_decoder, IMSG_CONN_CLOSE, 0, 0, -1,
+	    &cc, sizeof(cc)) == -1)
+		fatal("%s: imsg_compose", __func__);
+	if (log_getverbose() > 1)
+		log_debug("connection %llx closed: %s",
+		    (unsigned long long)c->id, why);
+	event_del(&c->ev);
+	if (c->wev != NULL) {
+		event_del(c->wev);
+		free(c->wev);
+	}
+	close(c->fd);
+	peer_put(c->pc);
+	RB_REMOVE(conn_tree, &env->conns, c);
+	env->nconns--;
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+void
+conn_pause_all(void)
+{
+	struct conn	*c;
+
+	RB_FOREACH(c, conn_tree, &env->conns)
+		event_del(&c->ev);
+}
+
+void
+conn_resume_all(void)
+{
+	struct timeval	 tv = { env->conf->gate.idle_timeout, 0 };
+	struct conn	*c;
+
+	RB_FOREACH(c, conn_tree, &env->conns)
+		event_add(&c->ev, &tv);
+}
+
+/* last chance for queued replies; sockets are non-blocking */
+void
+conn_flush_all(void)
+{
+	struct conn	*c;
+
+	RB_FOREACH(c, conn_tree, &env->conns)
+		if (c->outlen > 0 && write(c->fd, c->out, c->outlen) == -1)
+			log_debug("connection %llx: last reply lost",
+			    (unsigned long long)c->id);
+}
+
+void
+conn_close_all(const char *why)
+{
+	struct conn	*c, *next;
+
+	RB_FOREACH_SAFE(c, conn_tree, &env->conns, next)
+		conn_close(c, why);
+}

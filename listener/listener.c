@@ -1,0 +1,322 @@
+/*
+ * pvgate-listener: one per listening port.  Chrooted, unprivileged,
+ * sandboxed to "stdio inet".  It frames the devices' byte streams with
+ * the protocol's framer and is otherwise a dumb pipe: frames go to the
+ * decoder, replies come back and are written out.
+ */
+
+#include "compat.h"
+
+#include <sys/resource.h>
+
+#include <err.h>
+#include <errno.h>
+#include <event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "log.h"
+#include "proc.h"
+#include "sandbox.h"
+
+/* backpressure, in messages queued towards the decoder */
+#define QUEUE_HIGH	1024
+#define QUEUE_LOW	256
+
+struct listener	*env;
+
+static __dead void	usage(void);
+static void		listener_dispatch_parent(int, short, void *);
+static void		listener_dispatch_decoder(int, short, void *);
+static void		listener_configure(struct pvconf *);
+static void		listener_drain(void);
+static void		listener_done(void);
+static void		log_kick(void);
+
+static __dead void
+usage(void)
+{
+	extern char	*__progname;
+
+	fprintf(stderr, "usage: %s [-dv] -I instance -n sockets -p port "
+	    "-r root -u user\n", __progname);
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*errstr, *root = NULL, *user = NULL;
+	char		 name[32];
+	int		 ch, debug = 0, verbose = 0, i, port = 0;
+
+	proc_title_init(argc, argv);
+
+	if ((env = calloc(1, sizeof(*env))) == NULL)
+		err(1, NULL);
+	while ((ch = getopt(argc, argv, "dI:n:p:r:u:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'I':
+			env->instance = strtonum(optarg, 0,
+			    PVGATE_MAX_LISTENERS - 1, &errstr);
+			if (errstr != NULL)
+				errx(1, "instance %s: %s", optarg, errstr);
+			break;
+		case 'n':
+			env->nsock = strtonum(optarg, 1, PVGATE_MAX_SOCKETS,
+			    &errstr);
+			if (errstr != NULL)
+				errx(1, "sockets %s: %s", optarg, errstr);
+			break;
+		case 'p':
+			port = strtonum(optarg, 1, 65535, &errstr);
+			if (errstr != NULL)
+				errx(1, "port %s: %s", optarg, errstr);
+			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (env->nsock == 0 || root == NULL || user == NULL || port == 0)
+		usage();
+
+	/* 1: logging through pvgated from the first line */
+	log_init(debug, LOG_DAEMON);
+	log_setverbose(verbose);
+	snprintf(name, sizeof(name), "listener %d", port);
+	log_procinit(name);
+	setproctitle("%s", name);
+	if (imsgbuf_init(&env->iev_parent.ibuf, PVGATE_FD_PARENT) == -1)
+		fatal("imsgbuf_init");
+	log_setchannel(&env->iev_parent.ibuf, NULL);
+
+	/* 2, 3: descriptors, limits, chroot, user */
+	closefrom(PVGATE_FD_SOCKETS + env->nsock);
+	for (i = 0; i < env->nsock; i++)
+		env->sock[i] = PVGATE_FD_SOCKETS + i;
+	proc_privdrop(user, root, RLIM_INFINITY, 0);
+
+	/* 4: events; stopping is pvgated's call, not a signal's */
+	event_init();
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	imsgev_start(&env->iev_parent, listener_dispatch_parent, NULL);
+	log_setchannel(&env->iev_parent.ibuf, log_kick);
+	imsgev_init(&env->iev_decoder, PVGATE_FD_PEER,
+	    listener_dispatch_decoder, NULL);
+	RB_INIT(&env->conns);
+	RB_INIT(&env->peers);
+
+	/* 5: nothing from the network before this */
+	sandbox_listener();
+
+	imsgev_hello(&env->iev_parent, ROLE_LISTENER);
+	imsgev_hello(&env->iev_decoder, ROLE_LISTENER);
+	event_dispatch();
+	return 0;
+}
+
+static void
+log_kick(void)
+{
+	imsg_event_add(&env->iev_parent);
+}
+
+static void
+listener_dispatch_parent(int fd, short event, void *bula)
+{
+	struct imsgev	*iev = &env->iev_parent;
+	struct imsg	 imsg;
+	struct pvconf	*nconf;
+	ssize_t		 n;
+	int		 shut;
+
+	(void)fd;
+	(void)bula;
+	shut = imsgev_read(iev, event, __func__);
+	for (;;) {
+		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", __func__);
+		if (n == 0)
+			break;
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_HELLO:
+			imsgev_hello_check(&imsg, ROLE_PARENT, __func__);
+			break;
+		case IMSG_RECONF_CONF:
+		case IMSG_RECONF_PROTO:
+		case IMSG_RECONF_LISTEN:
+		case IMSG_RECONF_END:
+			if ((nconf = config_receive(&imsg, __func__)) != NULL)
+				listener_configure(nconf);
+			break;
+		case IMSG_CTL_SHUTDOWN:
+			listener_drain();
+			break;
+		default:
+			fatalx("%s: unexpected message %u", __func__,
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+	if (!shut)
+		imsg_event_add(iev);
+	else {
+		/* pvgated is gone: so are we */
+		exit(0);
+	}
+}
+
+static void
+listener_dispatch_decoder(int fd, short event, void *bula)
+{
+	struct imsgev	*iev = &env->iev_decoder;
+	struct imsg	 imsg;
+	struct ibuf	 ibuf;
+	struct pv_reply	 r;
+	ssize_t		 n;
+	int		 shut;
+
+	(void)fd;
+	(void)bula;
+	shut = imsgev_read(iev, event, __func__);
+	for (;;) {
+		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", __func__);
+		if (n == 0)
+			break;
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_HELLO:
+			imsgev_hello_check(&imsg, ROLE_DECODER, __func__);
+			break;
+		case IMSG_REPLY:
+			if (imsg_get_ibuf(&imsg, &ibuf) == -1 ||
+			    ibuf_get(&ibuf, &r, sizeof(r)) == -1)
+				fatalx("%s: IMSG_REPLY wrong length: %zu",
+				    __func__, imsg_get_len(&imsg));
+			conn_reply(r.conn, r.flags, ibuf_data(&ibuf),
+			    ibuf_size(&ibuf));
+			break;
+		case IMSG_CONN_KILL:
+			if (imsg_get_data(&imsg, &r, sizeof(r)) == -1)
+				fatalx("%s: IMSG_CONN_KILL wrong length: %zu",
+				    __func__, imsg_get_len(&imsg));
+			conn_kill(r.conn);
+			break;
+		case IMSG_DECODER_DONE:
+			listener_done();
+			break;
+		default:
+			fatalx("%s: unexpected message %u", __func__,
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+	if (shut)
+		fatalx("decoder channel closed");
+	imsg_event_add(iev);
+	listener_backpressure();
+}
+
+static void
+listener_configure(struct pvconf *nconf)
+{
+	int	i;
+
+	if (env->conf == NULL) {
+		if ((env->proto = proto_byid(nconf->listen.proto)) == NULL)
+			fatalx("%s: unknown protocol %u", __func__,
+			    nconf->listen.proto);
+		if (nconf->listen.nsockets != (uint32_t)env->nsock)
+			fatalx("%s: %u sockets configured, %d received",
+			    __func__, nconf->listen.nsockets, env->nsock);
+		env->conf = nconf;
+		for (i = 0; i < env->nsock; i++) {
+			event_set(&env->ev_accept[i], env->sock[i],
+			    EV_READ | EV_PERSIST, conn_accept, NULL);
+			event_add(&env->ev_accept[i], NULL);
+		}
+		env->accepting = 1;
+		log_debug("accepting %s connections", env->proto->name);
+		return;
+	}
+	/* reload: the port and protocol stay */
+	nconf->listen = env->conf->listen;
+	free(env->conf);
+	env->conf = nconf;
+}
+
+/*
+ * Stop reading the devices while the decoder is behind; resume when it
+ * has caught up.  The queue never grows much beyond QUEUE_HIGH.
+ */
+void
+listener_backpressure(void)
+{
+	uint32_t	q = imsgbuf_queuelen(&env->iev_decoder.ibuf);
+
+	if (!env->paused && q > QUEUE_HIGH) {
+		env->paused = 1;
+		env->stats.pauses++;
+		conn_pause_all();
+		log_debug("decoder behind (%u queued): pausing reads", q);
+	} else if (env->paused && q < QUEUE_LOW && !env->draining) {
+		env->paused = 0;
+		conn_resume_all();
+		log_debug("decoder caught up: resuming reads");
+	}
+}
+
+/* pvgated asked us to stop: no more accepting, no more reading */
+static void
+listener_drain(void)
+{
+	int	i;
+
+	if (env->draining)
+		return;
+	env->draining = 1;
+	for (i = 0; i < env->nsock; i++) {
+		if (env->accepting)
+			event_del(&env->ev_accept[i]);
+		close(env->sock[i]);
+	}
+	env->accepting = 0;
+	if (evtimer_initialized(&env->ev_pause))
+		evtimer_del(&env->ev_pause);
+	conn_pause_all();
+	if (imsg_compose_event(&env->iev_decoder, IMSG_LISTENER_DONE, 0, 0,
+	    -1, NULL, 0) == -1)
+		fatal("%s: imsg_compose", __func__);
+}
+
+/* the decoder answered everything we sent: write the last replies */
+static void
+listener_done(void)
+{
+	if (!env->draining)
+		fatalx("%s: IMSG_DECODER_DONE while running", __func__);
+	conn_flush_all();
+	conn_close_all("shutdown");
+	log_debug("done: %llu frames", (unsigned long long)env->stats.frames);
+	imsgbuf_flush(&env->iev_parent.ibuf);
+	exit(0);
+}

@@ -1,0 +1,85 @@
+/*
+ * pvgate-listener: accepts device connections on one port, cuts their
+ * byte streams into frames and passes them to the decoder.
+ */
+
+#ifndef LISTENER_H
+#define LISTENER_H
+
+#include <sys/tree.h>
+
+#include <event.h>
+
+#include "confmsg.h"
+#include "imsgev.h"
+
+struct conn {
+	RB_ENTRY(conn)		 entry;
+	uint64_t		 id;
+	int			 fd;
+	struct event		 ev;		/* read, with the idle timeout */
+	struct event		*wev;		/* write, only while blocked */
+	struct pv_addr		 peer;
+	struct pv_addr		 dst;
+	struct peer_count	*pc;
+	uint8_t			*in;		/* partial frame, if any */
+	size_t			 inlen;
+	uint8_t			*out;		/* unsent reply bytes */
+	size_t			 outlen;
+	int			 closing;	/* close once out is sent */
+};
+
+RB_HEAD(conn_tree, conn);
+RB_PROTOTYPE(conn_tree, conn, entry, conn_cmp);
+
+/* connections per source address */
+struct peer_count {
+	RB_ENTRY(peer_count)	 entry;
+	uint8_t			 family;
+	uint8_t			 addr[16];
+	uint32_t		 n;
+};
+
+RB_HEAD(peer_tree, peer_count);
+RB_PROTOTYPE(peer_tree, peer_count, entry, peer_cmp);
+
+struct listener {
+	struct pvconf		*conf;
+	const struct proto	*proto;
+	struct imsgev		 iev_parent;
+	struct imsgev		 iev_decoder;
+	int			 nsock;
+	int			 sock[PVGATE_MAX_SOCKETS];
+	struct event		 ev_accept[PVGATE_MAX_SOCKETS];
+	struct event		 ev_pause;	/* accept paused: EMFILE */
+	int			 accepting;
+	int			 paused;	/* backpressure */
+	int			 draining;
+	uint32_t		 instance;
+	uint32_t		 next_id;
+	uint32_t		 nconns;
+	struct conn_tree	 conns;
+	struct peer_tree	 peers;
+	struct {
+		uint64_t	 frames;
+		uint64_t	 refused;
+		uint64_t	 pauses;
+	}			 stats;
+};
+
+extern struct listener	*env;
+
+/* conn.c */
+void	 conn_accept(int, short, void *);
+void	 conn_reply(uint64_t, uint32_t, const uint8_t *, size_t);
+void	 conn_kill(uint64_t);
+void	 conn_close(struct conn *, const char *);
+void	 conn_pause_all(void);
+void	 conn_resume_all(void);
+void	 conn_close_all(const char *);
+void	 conn_flush_all(void);
+
+/* listener.c */
+void	 listener_backpressure(void);
+
+#endif /* LISTENER_H */

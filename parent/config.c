@@ -1,0 +1,399 @@
+/*
+ * The configuration file: INI, parsed with inih, only in pvgated.
+ * Every error names the file and, where there is one, the line.
+ */
+
+#include "compat.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <ini.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyfile.h"
+#include "log.h"
+#include "pvgated.h"
+
+struct parse {
+	struct parentconf	*conf;
+	const char		*file;
+	char			*err;
+	size_t			 errlen;
+	int			 failed;
+	char			 section[64];
+};
+
+static int	 setnum(struct parse *, const char *, const char *,
+		    long long, long long, uint32_t *);
+static int	 setbool(struct parse *, const char *, const char *,
+		    const char *, const char *, uint8_t *);
+static int	 setlisten(struct parse *, int, const char *);
+static int	 addaddr(struct parse *, int, const char *, const char *);
+static int	 handler(void *, const char *, const char *, const char *);
+
+/* the first error wins; inih reports its line */
+static int
+fail(struct parse *p, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (p->failed)
+		return 0;
+	p->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(p->err, p->errlen, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static int
+setnum(struct parse *p, const char *name, const char *value,
+    long long min, long long max, uint32_t *out)
+{
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(value, min, max, &errstr);
+	if (errstr != NULL)
+		return fail(p, "%s %s: %s (%lld..%lld)", name, value, errstr,
+		    min, max);
+	*out = (uint32_t)n;
+	return 1;
+}
+
+static int
+setbool(struct parse *p, const char *name, const char *value,
+    const char *yes, const char *no, uint8_t *out)
+{
+	if (strcmp(value, yes) == 0)
+		*out = 1;
+	else if (strcmp(value, no) == 0)
+		*out = 0;
+	else
+		return fail(p, "%s must be %s or %s, not \"%s\"", name, yes,
+		    no, value);
+	return 1;
+}
+
+static int
+setpath(struct parse *p, const char *name, const char *value, char *out,
+    size_t len)
+{
+	if (value[0] != '/')
+		return fail(p, "%s must be an absolute path: %s", name,
+		    value);
+	if (strlcpy(out, value, len) >= len)
+		return fail(p, "%s too long", name);
+	return 1;
+}
+
+static struct listen_port *
+port_get(struct parse *p, int proto, uint16_t port)
+{
+	struct parentconf	*conf = p->conf;
+	struct listen_port	*lp;
+	int			 i;
+
+	for (i = 0; i < conf->nports; i++) {
+		lp = &conf->ports[i];
+		if (lp->port != port)
+			continue;
+		if (lp->proto != proto) {
+			fail(p, "port %u is already used by %s", port,
+			    proto_byid(lp->proto)->name);
+			return NULL;
+		}
+		return lp;
+	}
+	if (conf->nports >= PVGATE_MAX_LISTENERS) {
+		fail(p, "too many listening ports (at most %d)",
+		    PVGATE_MAX_LISTENERS);
+		return NULL;
+	}
+	lp = &conf->ports[conf->nports++];
+	memset(lp, 0, sizeof(*lp));
+	lp->proto = proto;
+	lp->port = port;
+	return lp;
+}
+
+static int
+addaddr(struct parse *p, int proto, const char *host, const char *serv)
+{
+	struct addrinfo		 hints, *res, *ai;
+	struct listen_port	*lp;
+	const char		*errstr;
+	long long		 port;
+	int			 error, i;
+
+	port = strtonum(serv, 1, 65535, &errstr);
+	if (errstr != NULL)
+		return fail(p, "port %s: %s", serv, errstr);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	if ((error = getaddrinfo(host, serv, &hints, &res)) != 0)
+		return fail(p, "address %s: %s", host ? host : "*",
+		    gai_strerror(error));
+	if ((lp = port_get(p, proto, (uint16_t)port)) == NULL) {
+		freeaddrinfo(res);
+		return 0;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		for (i = 0; i < lp->nsock; i++)
+			if (memcmp(&lp->ss[i], ai->ai_addr,
+			    ai->ai_addrlen) == 0)
+				break;
+		if (i < lp->nsock)
+			continue;
+		if (lp->nsock >= PVGATE_MAX_SOCKETS) {
+			freeaddrinfo(res);
+			return fail(p, "too many addresses for port %lld",
+			    port);
+		}
+		memcpy(&lp->ss[lp->nsock++], ai->ai_addr, ai->ai_addrlen);
+	}
+	freeaddrinfo(res);
+	return 1;
+}
+
+/* "*:10000, 127.0.0.1:7779, [::1]:10000" */
+static int
+setlisten(struct parse *p, int proto, const char *value)
+{
+	char	 buf[512], *s, *item, *host, *port;
+
+	if (strlcpy(buf, value, sizeof(buf)) >= sizeof(buf))
+		return fail(p, "listen: list too long");
+	s = buf;
+	while ((item = strsep(&s, ",")) != NULL) {
+		item += strspn(item, " \t");
+		item[strcspn(item, " \t")] = '\0';
+		if (*item == '\0')
+			return fail(p, "listen: empty address");
+		if (*item == '[') {
+			host = item + 1;
+			if ((port = strchr(host, ']')) == NULL ||
+			    port[1] != ':')
+				return fail(p, "listen %s: want [ADDR]:PORT",
+				    item);
+			*port = '\0';
+			port += 2;
+		} else {
+			if ((port = strrchr(item, ':')) == NULL)
+				return fail(p, "listen %s: want ADDR:PORT",
+				    item);
+			*port++ = '\0';
+			host = item;
+		}
+		if (strcmp(host, "*") == 0)
+			host = NULL;
+		if (!addaddr(p, proto, host, port))
+			return 0;
+	}
+	if (strlcat(p->conf->listen_text[proto], *p->conf->
+	    listen_text[proto] ? ", " : "", sizeof(p->conf->listen_text[0]))
+	    >= sizeof(p->conf->listen_text[0]) ||
+	    strlcat(p->conf->listen_text[proto], value,
+	    sizeof(p->conf->listen_text[0])) >=
+	    sizeof(p->conf->listen_text[0]))
+		return fail(p, "listen: list too long");
+	return 1;
+}
+
+static int
+gateway_key(struct parse *p, const char *name, const char *value)
+{
+	struct pv_gateconf	*g = &p->conf->c.gate;
+
+	if (strcmp(name, "user") == 0) {
+		if (strlcpy(g->user, value, sizeof(g->user)) >=
+		    sizeof(g->user))
+			return fail(p, "user name too long");
+		return 1;
+	}
+	if (strcmp(name, "chroot") == 0)
+		return setpath(p, name, value, g->chroot, sizeof(g->chroot));
+	if (strcmp(name, "state_dir") == 0)
+		return setpath(p, name, value, g->state_dir,
+		    sizeof(g->state_dir));
+	if (strcmp(name, "idle_timeout") == 0)
+		return setnum(p, name, value, 10, 86400, &g->idle_timeout);
+	if (strcmp(name, "max_connections") == 0)
+		return setnum(p, name, value, 1, 1000000,
+		    &g->max_connections);
+	if (strcmp(name, "max_per_address") == 0)
+		return setnum(p, name, value, 1, 1000000,
+		    &g->max_per_address);
+	if (strcmp(name, "max_frame") == 0)
+		return setnum(p, name, value, 64,
+		    PVGATE_IMSG_PAYLOAD - sizeof(struct pv_frame),
+		    &g->max_frame);
+	return fail(p, "unknown key %s in [gateway]", name);
+}
+
+static int
+export_key(struct parse *p, const char *name, const char *value)
+{
+	struct parentconf	*conf = p->conf;
+	struct pv_gateconf	*g = &conf->c.gate;
+	char			 err[256];
+
+	if (strcmp(name, "stdout") == 0)
+		return setbool(p, name, value, "json", "off", &g->out_stdout);
+	if (strcmp(name, "syslog") == 0)
+		return setbool(p, name, value, "on", "off", &g->out_syslog);
+	if (strcmp(name, "dump") == 0)
+		return setbool(p, name, value, "on", "off", &g->out_dump);
+	if (strcmp(name, "dump_pubkey") == 0) {
+		if (!setpath(p, name, value, conf->dump_pubkey,
+		    sizeof(conf->dump_pubkey)))
+			return 0;
+		if (keyfile_read(value, conf->c.pubkey,
+		    sizeof(conf->c.pubkey), 0, err, sizeof(err)) == -1)
+			return fail(p, "dump_pubkey: %s", err);
+		conf->c.havepubkey = 1;
+		g->dump_sealed = 1;
+		return 1;
+	}
+	return fail(p, "unknown key %s in [export]", name);
+}
+
+static int
+proto_key(struct parse *p, const struct proto *pr, const char *name,
+    const char *value)
+{
+	struct pv_protoconf	*pc = &p->conf->c.proto[pr->id];
+
+	if (strcmp(name, "listen") == 0)
+		return setlisten(p, pr->id, value);
+	if (pr->id == PROTO_SOLARMAN_V5 &&
+	    strcmp(name, "heartbeat_interval") == 0)
+		return setnum(p, name, value, 1, 3600,
+		    &pc->heartbeat_interval);
+	if (pr->id == PROTO_CAPTURE && strcmp(name, "limit") == 0)
+		return setnum(p, name, value, 1, 1024 * 1024 * 1024,
+		    &pc->capture_limit);
+	return fail(p, "unknown key %s in [%s]", name, pr->name);
+}
+
+static int
+handler(void *arg, const char *section, const char *name, const char *value)
+{
+	struct parse		*p = arg;
+	const struct proto	*pr;
+	struct pv_protoconf	*pc;
+
+	if (p->failed)
+		return 1;	/* report the first error only */
+	if (strcmp(section, "gateway") == 0)
+		return gateway_key(p, name, value);
+	if (strcmp(section, "export") == 0)
+		return export_key(p, name, value);
+	if ((pr = proto_byname(section)) != NULL) {
+		pc = &p->conf->c.proto[pr->id];
+		if (pc->proto == PROTO_NONE) {
+			pc->proto = pr->id;
+			pc->heartbeat_interval = 60;
+			pc->capture_limit = 1024 * 1024;
+		}
+		return proto_key(p, pr, name, value);
+	}
+	if (strncmp(section, "device ", 7) == 0)
+		return fail(p, "[%s]: per-device sections are not supported "
+		    "yet", section);
+	return fail(p, "unknown section [%s]", section);
+}
+
+int
+config_parse(const char *file, struct parentconf *conf, char *err,
+    size_t errlen)
+{
+	struct parse	 p;
+	int		 i, line;
+
+	memset(conf, 0, sizeof(*conf));
+	config_defaults(&conf->c);
+	memset(&p, 0, sizeof(p));
+	p.conf = conf;
+	p.file = file;
+	p.err = err;
+	p.errlen = errlen;
+
+	line = ini_parse(file, handler, &p);
+	if (line == -1) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (line == -2) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	if (line > 0) {
+		char	msg[512];
+
+		if (p.failed)
+			strlcpy(msg, err, sizeof(msg));
+		else
+			strlcpy(msg, "syntax error", sizeof(msg));
+		snprintf(err, errlen, "%s:%d: %s", file, line, msg);
+		return -1;
+	}
+	for (i = 1; i < PROTO_MAX; i++) {
+		if (conf->c.proto[i].proto == PROTO_NONE)
+			continue;
+		if (conf->listen_text[i][0] == '\0') {
+			snprintf(err, errlen, "%s: [%s] has no listen "
+			    "address", file, proto_byid(i)->name);
+			return -1;
+		}
+	}
+	if (conf->nports == 0) {
+		snprintf(err, errlen, "%s: no protocol section with a listen "
+		    "address: nothing to do", file);
+		return -1;
+	}
+	return 0;
+}
+
+/* the effective configuration, in a form that parses again */
+void
+config_print(FILE *fp, const struct parentconf *conf)
+{
+	const struct pv_gateconf	*g = &conf->c.gate;
+	const struct pv_protoconf	*pc;
+	int				 i;
+
+	fprintf(fp, "[gateway]\n");
+	fprintf(fp, "user = %s\nchroot = %s\nstate_dir = %s\n", g->user,
+	    g->chroot, g->state_dir);
+	fprintf(fp, "idle_timeout = %u\nmax_connections = %u\n"
+	    "max_per_address = %u\nmax_frame = %u\n", g->idle_timeout,
+	    g->max_connections, g->max_per_address, g->max_frame);
+	fprintf(fp, "\n[export]\n");
+	fprintf(fp, "stdout = %s\nsyslog = %s\ndump = %s\n",
+	    g->out_stdout ? "json" : "off", g->out_syslog ? "on" : "off",
+	    g->out_dump ? "on" : "off");
+	if (conf->dump_pubkey[0] != '\0')
+		fprintf(fp, "dump_pubkey = %s\n", conf->dump_pubkey);
+	for (i = 1; i < PROTO_MAX; i++) {
+		pc = &conf->c.proto[i];
+		if (pc->proto == PROTO_NONE)
+			continue;
+		fprintf(fp, "\n[%s]\nlisten = %s\n", proto_byid(i)->name,
+		    conf->listen_text[i]);
+		if (i == PROTO_SOLARMAN_V5)
+			fprintf(fp, "heartbeat_interval = %u\n",
+			    pc->heartbeat_interval);
+		if (i == PROTO_CAPTURE)
+			fprintf(fp, "limit = %u\n", pc->capture_limit);
+	}
+}

@@ -1,0 +1,41 @@
+/*
+ * pvgated, the parent process.
+ */
+
+#ifndef PVGATED_H
+#define PVGATED_H
+
+#include <sys/socket.h>
+
+#include <limits.h>
+#include <stdio.h>
+
+#include "confmsg.h"
+#include "imsgev.h"
+
+/* one listening port: one listener process */
+struct listen_port {
+	uint16_t		 proto;
+	uint16_t		 port;
+	int			 nsock;
+	struct sockaddr_storage	 ss[PVGATE_MAX_SOCKETS];
+	int			 fd[PVGATE_MAX_SOCKETS];
+};
+
+struct parentconf {
+	struct pvconf		 c;
+	char			 dump_pubkey[PATH_MAX];
+	char			 listen_text[PROTO_MAX][512];
+	struct listen_port	 ports[PVGATE_MAX_LISTENERS];
+	int			 nports;
+};
+
+/* config.c */
+int	 config_parse(const char *, struct parentconf *, char *, size_t);
+void	 config_print(FILE *, const struct parentconf *);
+
+/* spawn.c */
+int	 parent_bind(struct listen_port *);
+void	 parent_statedir(const struct parentconf *, uid_t, gid_t);
+
+#endif /* PVGATED_H */
