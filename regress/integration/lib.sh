@@ -1,0 +1,157 @@
+# Shared by the end-to-end tests: start a real pvgated (as root) on a
+# temporary configuration with high loopback ports, and check results.
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+PVGATED=$TOP/parent/pvgated
+PVSIM=$TOP/regress/integration/pvsim
+VEC=$TOP/regress/vectors/solarman-v5
+T=$(mktemp -d /tmp/pvgated-test.XXXXXX)
+chmod 755 "$T"
+GWPID=
+failed=0
+
+ok()
+{
+	echo "ok - $*"
+}
+
+nok()
+{
+	echo "not ok - $*"
+	failed=$((failed + 1))
+}
+
+check()
+{
+	# check NAME COMMAND...
+	name=$1
+	shift
+	if "$@" > /dev/null 2>&1; then ok "$name"; else nok "$name"; fi
+}
+
+cleanup()
+{
+	if [ -n "$GWPID" ] && kill -0 "$GWPID" 2>/dev/null; then
+		kill -KILL "$GWPID" 2>/dev/null
+	fi
+	for p in $(gw_pids); do
+		kill -KILL "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+setup_system()
+{
+	if [ "$(id -u)" != 0 ]; then
+		echo "not ok - end-to-end tests need root"
+		exit 1
+	fi
+	getent passwd _pvgated > /dev/null ||
+	    useradd -r -M -d /var/empty -s /usr/sbin/nologin _pvgated
+	[ -d /var/empty ] || { mkdir -p /var/empty; chmod 755 /var/empty; }
+}
+
+# a free TCP port on loopback, from a range nobody else here uses
+free_port()
+{
+	p=$((20000 + $$ % 20000))
+	while ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN; do
+		p=$((p + 1))
+	done
+	echo "$p"
+}
+
+# write_conf FILE SOLARMAN_PORT CAPTURE_PORT [extra gateway lines]
+write_conf()
+{
+	cat > "$1" <<EOC
+[gateway]
+user = _pvgated
+chroot = /var/empty
+state_dir = $T/state
+idle_timeout = 30
+max_frame = 4096
+$4
+
+[export]
+stdout = json
+dump = on
+
+[solarman-v5]
+listen = 127.0.0.1:$2
+heartbeat_interval = 60
+
+[capture]
+listen = 127.0.0.1:$3
+limit = 64
+EOC
+}
+
+# the pids of every process of the gateway started by this test
+gw_pids()
+{
+	[ -n "$GWPID" ] || return 0
+	echo "$GWPID"
+	pgrep -P "$GWPID" 2>/dev/null
+}
+
+children()
+{
+	pgrep -P "$GWPID" 2>/dev/null
+}
+
+# gw_start CONF: run pvgated -d in the background, wait for its ports
+gw_start()
+{
+	mkdir -p "$T/state"
+	"$PVGATED" -d -f "$1" > "$T/stdout" 2> "$T/stderr" &
+	GWPID=$!
+	i=0
+	while [ $i -lt 50 ]; do
+		if [ "$(children | wc -l)" -ge 4 ] &&
+		    grep -q "accepting solarman" "$T/stderr" &&
+		    grep -q "accepting capture" "$T/stderr"; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	nok "gateway started"
+	cat "$T/stderr"
+	return 1
+}
+
+# gw_wait_exit SECONDS: wait for pvgated; sets GWRC
+gw_wait_exit()
+{
+	i=0
+	while [ $i -lt $(($1 * 20)) ]; do
+		if ! kill -0 "$GWPID" 2>/dev/null; then
+			wait "$GWPID"
+			GWRC=$?
+			return 0
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	GWRC=timeout
+	return 1
+}
+
+# wait_for FILE PATTERN: up to 3 s for a line to appear
+wait_for()
+{
+	i=0
+	while [ $i -lt 60 ]; do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+dumps()
+{
+	cat "$T"/state/dump/*.jsonl 2>/dev/null
+}
