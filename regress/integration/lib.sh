@@ -24,9 +24,9 @@ nok()
 check()
 {
 	# check NAME COMMAND...
-	name=$1
+	_check=$1
 	shift
-	if "$@" > /dev/null 2>&1; then ok "$name"; else nok "$name"; fi
+	if "$@" > /dev/null 2>&1; then ok "$_check"; else nok "$_check"; fi
 }
 
 cleanup()

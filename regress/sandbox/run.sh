@@ -1,0 +1,59 @@
+#!/bin/sh
+#
+# Sandboxes: a process under each role's filter dies by SIGSYS when it
+# makes a forbidden call; and every process of a running gateway is the
+# unprivileged user, in its chroot, with its filter loaded.
+
+. "$(dirname "$0")/../integration/lib.sh"
+SB=$TOP/regress/sandbox/sbtest
+
+killed()
+{
+	# killed ROLE CALL
+	"$SB" "$1" "$2" > /dev/null 2>&1
+	rc=$?
+	if [ "$rc" -eq $((128 + 31)) ]; then
+		ok "$1 filter: $2 kills with SIGSYS"
+	else
+		nok "$1 filter: $2 kills with SIGSYS (exit status $rc)"
+	fi
+}
+
+for role in parent listener decoder exporter; do
+	check "$role filter: ordinary stdio work is allowed" "$SB" "$role" allowed
+	killed "$role" execve
+	killed "$role" socket
+	killed "$role" fork
+done
+killed listener open
+killed decoder open
+killed decoder openw
+killed exporter open
+killed parent openw
+
+setup_system
+SP=$(free_port)
+write_conf "$T/pvgated.conf" "$SP" $((SP + 1))
+gw_start "$T/pvgated.conf" || exit 1
+sleep 0.3	# the parent drops privileges after spawning
+uid=$(id -u _pvgated)
+for p in $GWPID $(children); do
+	name=$(tr '\0' ' ' < /proc/$p/cmdline | sed 's/^[^:]*: //; s/[ .]*$//')
+	st=/proc/$p/status
+	check "$name: uid is _pvgated" \
+	    grep -Eq "^Uid:[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid\$" "$st"
+	check "$name: Seccomp: 2" grep -Eq '^Seccomp:[[:space:]]+2$' "$st"
+	check "$name: NoNewPrivs: 1" grep -Eq '^NoNewPrivs:[[:space:]]+1$' "$st"
+	root=$(readlink /proc/$p/root)
+	case "$name" in
+	parent)		want=/ ;;
+	exporter)	want=$T/state ;;
+	*)		want=/var/empty ;;
+	esac
+	if [ "$root" = "$want" ]; then
+		ok "$name: root directory is $want"
+	else
+		nok "$name: root directory is $want (it is $root)"
+	fi
+done
+exit 0

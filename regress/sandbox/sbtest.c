@@ -1,0 +1,67 @@
+/*
+ * sbtest ROLE CALL: load ROLE's sandbox, then make CALL.  The script
+ * around it expects forbidden calls to kill the process with SIGSYS
+ * and the call "allowed" (ordinary stdio work) to exit 0.
+ */
+
+#include "compat.h"
+
+#include <sys/socket.h>
+
+#include <err.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+int
+main(int argc, char *argv[])
+{
+	struct timespec	 ts;
+	char		*nargv[] = { "/bin/true", NULL };
+	void		*p;
+	int		 fd;
+
+	if (argc != 3)
+		errx(2, "usage: sbtest parent|listener|decoder|exporter call");
+	log_init(1, LOG_DAEMON);
+	if (strcmp(argv[1], "parent") == 0)
+		sandbox_parent();
+	else if (strcmp(argv[1], "listener") == 0)
+		sandbox_listener();
+	else if (strcmp(argv[1], "decoder") == 0)
+		sandbox_decoder();
+	else if (strcmp(argv[1], "exporter") == 0)
+		sandbox_exporter(0);
+	else
+		errx(2, "unknown role %s", argv[1]);
+
+	if (strcmp(argv[2], "allowed") == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if ((p = malloc(1 << 20)) == NULL)
+			return 3;
+		memset(p, 1, 1 << 20);
+		free(p);
+		printf("still alive\n");
+		return 0;
+	}
+	if (strcmp(argv[2], "open") == 0)
+		fd = open("/etc/hostname", O_RDONLY);
+	else if (strcmp(argv[2], "openw") == 0)
+		fd = open("/tmp/sbtest", O_WRONLY | O_CREAT, 0600);
+	else if (strcmp(argv[2], "socket") == 0)
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+	else if (strcmp(argv[2], "execve") == 0)
+		fd = execv(nargv[0], nargv);
+	else if (strcmp(argv[2], "fork") == 0)
+		fd = fork();
+	else
+		errx(2, "unknown call %s", argv[2]);
+	printf("%s returned %d: not killed\n", argv[2], fd);
+	return 0;
+}
