@@ -16,6 +16,7 @@
 #include <netinet/tcp.h>
 #include <seccomp.h>
 #include <string.h>
+#include <termios.h>
 
 #include "log.h"
 #include "sandbox.h"
@@ -76,6 +77,8 @@ filter_stdio(void)
 	allow_arg(ctx, "fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFL));
 	allow_arg(ctx, "fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFD));
 	allow_arg(ctx, "fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFD));
+	/* isatty(), as stdio asks it */
+	allow_arg(ctx, "ioctl", SCMP_A1(SCMP_CMP_EQ, TCGETS));
 	/* abort() signals itself */
 	allow_arg(ctx, "tgkill", SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 	allow_arg(ctx, "kill", SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));

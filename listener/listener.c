@@ -255,7 +255,7 @@ listener_configure(struct pvconf *nconf)
 			event_add(&env->ev_accept[i], NULL);
 		}
 		env->accepting = 1;
-		log_debug("accepting %s connections", env->proto->name);
+		log_info("accepting %s connections", env->proto->name);
 		return;
 	}
 	/* reload: the port and protocol stay */

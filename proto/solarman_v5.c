@@ -527,8 +527,11 @@ sm_ms(struct record *rec, const uint8_t *buf)
 	record_metric(rec, M_ALARM, 0, pv_be16(buf + MS_ALARM), 0);
 	record_metric(rec, M_FAULT, 0, pv_be16(buf + MS_FAULT), 0);
 
-	sm_model(text, sizeof(text), buf, maxpower, rated);
-	record_attr(rec, A_MODEL, text);
+	/* the emulated frames of the reference proxy carry 0: no model */
+	if (maxpower != 0) {
+		sm_model(text, sizeof(text), buf, maxpower, rated);
+		record_attr(rec, A_MODEL, text);
+	}
 	/* DSP version: nibbles a.b.c.d read "Va.b.cD", the last in hex */
 	v = pv_be16(buf + MS_VERSION);
 	(void)snprintf(text, sizeof(text), "V%u.%u.%u%X", v >> 12,
