@@ -16,7 +16,7 @@
 #include <netinet/tcp.h>
 #include <seccomp.h>
 #include <string.h>
-#include <termios.h>
+#include <sys/ioctl.h>
 
 #include "log.h"
 #include "sandbox.h"
