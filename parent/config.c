@@ -140,7 +140,9 @@ addaddr(struct parse *p, int proto, const char *host, const char *serv)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-	if ((error = getaddrinfo(host, serv, &hints, &res)) != 0)
+	if ((error = getaddrinfo(host, serv, &hints, &res)) == EAI_NONAME)
+		return fail(p, "address %s: not an IP address or *", host);
+	if (error != 0)
 		return fail(p, "address %s: %s", host ? host : "*",
 		    gai_strerror(error));
 	if ((lp = port_get(p, proto, (uint16_t)port)) == NULL) {
