@@ -1,0 +1,57 @@
+#!/bin/sh
+#
+# The unit tests again, built with AddressSanitizer and
+# UndefinedBehaviorSanitizer: any report fails the run.
+
+cd "$(dirname "$0")/.." || exit 1
+CC=${SAN_CC:-cc}
+command -v clang > /dev/null && CC=clang
+DEP_CFLAGS=$(sed -n 's/^DEP_CFLAGS = //p' config.mk)
+OUT=regress/asan
+mkdir -p "$OUT"
+FLAGS="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+    -fno-omit-frame-pointer -D_GNU_SOURCE -I. -Ilib -Iproto $DEP_CFLAGS"
+LIBS="-lsodium -lbsd"
+COMPAT=""
+grep -q '^COMPAT_IMSG = yes' config.mk && COMPAT="compat/imsg.c compat/imsg-buffer.c"
+PROTO="proto/proto.c proto/metrics.c proto/record.c proto/solarman_v5.c
+    proto/capture.c"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+build()
+{
+	# build NAME SOURCES...
+	n=$1
+	shift
+	if $CC $FLAGS -o "$OUT/$n" "$@" $LIBS > "$OUT/$n.build" 2>&1; then
+		return 0
+	fi
+	echo "not ok - $n: sanitizer build failed"
+	cat "$OUT/$n.build"
+	return 1
+}
+
+run()
+{
+	# run NAME ARGS...: the test's own lines, prefixed
+	n=$1
+	shift
+	"$OUT/$n" "$@" > "$OUT/$n.log" 2>&1
+	rc=$?
+	sed -n 's/^ok - /ok - asan: /p; s/^not ok - /not ok - asan: /p' \
+	    "$OUT/$n.log"
+	if [ $rc -ne 0 ]; then
+		echo "not ok - asan: $n exited with status $rc"
+		grep -E 'ERROR|runtime error' "$OUT/$n.log" | head -5
+	fi
+}
+
+build imsg_test regress/compat/imsg_test.c $COMPAT &&
+    run imsg_test
+build proto_test regress/decoder/proto_test.c $PROTO lib/util.c &&
+    run proto_test regress/vectors/solarman-v5
+build export_test regress/exporter/export_test.c exporter/out_json.c \
+    exporter/out_syslog.c exporter/dump.c lib/keyfile.c lib/util.c \
+    $PROTO && run export_test
+exit 0
