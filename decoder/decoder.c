@@ -24,6 +24,10 @@
 #include "sandbox.h"
 #include "util.h"
 
+/* backpressure, in messages queued towards the exporter */
+#define QUEUE_HIGH	1024
+#define QUEUE_LOW	256
+
 /* per-connection decoder state */
 struct dconn {
 	RB_ENTRY(dconn)	 entry;
@@ -52,6 +56,7 @@ static struct imsgev	 iev_exporter;
 static struct lchan	*listeners;
 static int		 nlisteners;
 static int		 ndone;
+static int		 paused;
 static struct dconn_tree conns = RB_INITIALIZER(&conns);
 static uint8_t		 packbuf[PVGATE_IMSG_PAYLOAD];
 static struct record	 recbuf;
@@ -73,6 +78,8 @@ static void		out_close(struct pvctx *);
 static void		send_dump(const struct pv_frame *, const uint8_t *,
 			    size_t, const char *);
 static void		log_kick(void);
+static void		lchan_arm(struct lchan *);
+static void		decoder_backpressure(void);
 
 RB_PROTOTYPE(dconn_tree, dconn, entry, dconn_cmp);
 RB_GENERATE(dconn_tree, dconn, entry, dconn_cmp);
@@ -273,7 +280,8 @@ decoder_dispatch_listener(int fd, short event, void *bula)
 		event_del(&iev->ev);
 		return;
 	}
-	imsg_event_add(iev);
+	lchan_arm(l);
+	decoder_backpressure();
 }
 
 static void
@@ -305,6 +313,55 @@ decoder_dispatch_exporter(int fd, short event, void *bula)
 	if (shut)
 		fatalx("exporter channel closed");
 	imsg_event_add(iev);
+	decoder_backpressure();
+}
+
+/*
+ * A listener channel is read unless the exporter is behind, and written
+ * while replies are queued.
+ */
+static void
+lchan_arm(struct lchan *l)
+{
+	struct imsgev	*iev = &l->iev;
+	short		 events = 0;
+
+	if (!paused)
+		events |= EV_READ;
+	if (imsgbuf_queuelen(&iev->ibuf) > 0)
+		events |= EV_WRITE;
+	if (events == iev->events &&
+	    event_pending(&iev->ev, EV_READ | EV_WRITE, NULL))
+		return;
+	event_del(&iev->ev);
+	iev->events = events;
+	if (events == 0)
+		return;
+	event_set(&iev->ev, iev->ibuf.fd, events, iev->handler, iev);
+	event_add(&iev->ev, NULL);
+}
+
+/*
+ * Stop taking frames while the exporter is behind: the listeners then
+ * see their own queues grow and stop reading devices.
+ */
+static void
+decoder_backpressure(void)
+{
+	uint32_t	q = imsgbuf_queuelen(&iev_exporter.ibuf);
+	int		i;
+
+	if (!paused && q > QUEUE_HIGH) {
+		paused = 1;
+		log_debug("exporter behind (%u queued): pausing", q);
+	} else if (paused && q < QUEUE_LOW) {
+		paused = 0;
+		log_debug("exporter caught up: resuming");
+	} else
+		return;
+	for (i = 0; i < nlisteners; i++)
+		if (!listeners[i].done && listeners[i].iev.handler != NULL)
+			lchan_arm(&listeners[i]);
 }
 
 static struct dconn *
@@ -388,9 +445,10 @@ decoder_listener_done(struct lchan *l)
 	if (l->done)
 		fatalx("%s: listener done twice", __func__);
 	l->done = 1;
-	if (imsg_compose_event(&l->iev, IMSG_DECODER_DONE, 0, 0, -1, NULL,
+	if (imsg_compose(&l->iev.ibuf, IMSG_DECODER_DONE, 0, 0, -1, NULL,
 	    0) == -1)
 		fatal("%s: imsg_compose", __func__);
+	lchan_arm(l);
 	if (++ndone < nlisteners)
 		return;
 	if (imsg_compose(&iev_exporter.ibuf, IMSG_EXPORT_DONE, 0, 0, -1,
@@ -418,8 +476,10 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	iov[0].iov_len = sizeof(r);
 	iov[1].iov_base = (void *)(uintptr_t)buf;
 	iov[1].iov_len = len;
-	if (imsg_composev_event(&cur->l->iev, IMSG_REPLY, 0, iov, 2) == -1)
+	if (imsg_composev(&cur->l->iev.ibuf, IMSG_REPLY, 0, 0, -1, iov,
+	    2) == -1)
 		fatal("%s: imsg_composev", __func__);
+	lchan_arm(cur->l);
 }
 
 static void
@@ -455,9 +515,10 @@ out_close(struct pvctx *ctx)
 	memset(&r, 0, sizeof(r));
 	r.conn = ctx->conn;
 	r.flags = PV_REPLY_CLOSE;
-	if (imsg_compose_event(&cur->l->iev, IMSG_CONN_KILL, 0, 0, -1, &r,
+	if (imsg_compose(&cur->l->iev.ibuf, IMSG_CONN_KILL, 0, 0, -1, &r,
 	    sizeof(r)) == -1)
 		fatal("%s: imsg_compose", __func__);
+	lchan_arm(cur->l);
 }
 
 static void

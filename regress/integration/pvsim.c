@@ -11,6 +11,8 @@
  *	closed:MS	the gateway must close the connection within MS
  *	sleep:MS	wait
  *	reconnect	close and connect again
+ *	flood:FILE:N	send a hex file N times without reading
+ *	replies:N	read N Solarman V5 frames, within 30 s
  *
  * Every step prints "ok - ..." or "not ok - ..."; the exit status is
  * the number of failed steps (at most 100).
@@ -239,6 +241,27 @@ closed(int ms)
 	result(0, "closed", "still open after %d ms", ms);
 }
 
+static void
+replies(int want)
+{
+	const char	*why;
+	size_t		 n;
+	int		 got = 0, r;
+
+	while (got < want) {
+		if (rlen > 0 && solarman_frame(rbuf, rlen, sizeof(rbuf), &n,
+		    &why) == FRAME_OK) {
+			memmove(rbuf, rbuf + n, rlen - n);
+			rlen -= n;
+			got++;
+			continue;
+		}
+		if ((r = fill(30000)) <= 0)
+			break;
+	}
+	result(got == want, "replies", "%d of %d", got, want);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -246,7 +269,7 @@ main(int argc, char *argv[])
 	const char	*errstr;
 	char		*arg, *val;
 	size_t		 n;
-	int		 ch, i;
+	int		 ch, i, count;
 
 	while ((ch = getopt(argc, argv, "h:l:p:")) != -1) {
 		switch (ch) {
@@ -277,7 +300,16 @@ main(int argc, char *argv[])
 		if (strcmp(arg, "send") == 0 && val != NULL) {
 			n = load_hex(val, buf, sizeof(buf));
 			send_all(buf, n);
-		} else if (strcmp(arg, "garbage") == 0 && val != NULL) {
+		} else if (strcmp(arg, "flood") == 0 && val != NULL &&
+		    strchr(val, ':') != NULL) {
+			count = atoi(strrchr(val, ':') + 1);
+			*strrchr(val, ':') = '\0';
+			n = load_hex(val, buf, sizeof(buf));
+			while (count-- > 0)
+				send_all(buf, n);
+		} else if (strcmp(arg, "replies") == 0 && val != NULL)
+			replies(atoi(val));
+		else if (strcmp(arg, "garbage") == 0 && val != NULL) {
 			n = strtonum(val, 1, sizeof(buf), &errstr);
 			if (errstr != NULL)
 				errx(100, "garbage %s: %s", val, errstr);
