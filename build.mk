@@ -23,7 +23,7 @@ PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 	exporter/pvgate-exporter ctl/pvgatectl
 REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
-	regress/exporter/export_test
+	regress/exporter/export_test regress/integration/logrecv
 
 all: $(PROGS) $(REGRESS_PROGS)
 
@@ -87,6 +87,9 @@ regress/integration/pvsim: regress/integration/pvsim.o proto/libproto.a \
     lib/libpvgate.a
 	$(LINK) regress/integration/pvsim.o proto/libproto.a \
 	    lib/libpvgate.a $(LIBS)
+
+regress/integration/logrecv: regress/integration/logrecv.o
+	$(LINK) regress/integration/logrecv.o $(LIBS)
 
 regress: all
 	@sh regress/run

@@ -1,0 +1,81 @@
+#!/bin/sh
+#
+# regress/fuzz/run.sh SECONDS: run every target regress/fuzz/build.sh
+# built, each for SECONDS (default 60), seeded with the frames in
+# regress/vectors/*/*.hex.  One line per target:
+#
+#	ok - fuzz <name>: <N> execs
+#	not ok - fuzz <name>: <what happened>
+#
+# A crashing input is kept in regress/fuzz/crashes/.  Exits 1 if any
+# target failed.
+
+cd "$(dirname "$0")/../.." || exit 1
+
+SECS=${1:-60}
+BIN=regress/fuzz/bin
+CRASHES=regress/fuzz/crashes
+
+case $SECS in
+''|*[!0-9]*)
+	echo "usage: $0 SECONDS" >&2
+	exit 2
+	;;
+esac
+
+if ! ls "$BIN"/fuzz_* >/dev/null 2>&1; then
+	echo "ok - fuzz # SKIP no targets in $BIN (run build.sh)"
+	exit 0
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pvgate-fuzz.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 1' INT TERM HUP
+
+# hex vectors to binary seeds
+hex2bin()
+{
+	if command -v perl >/dev/null 2>&1; then
+		perl -0777 -ne 's/\s+//g; print pack("H*", $_)' "$1"
+	else
+		tr -d ' \t\r\n' < "$1" | xxd -r -p
+	fi
+}
+
+mkdir -p "$TMP/seeds"
+for f in regress/vectors/*/*.hex; do
+	[ -f "$f" ] || continue
+	d=$(basename "$(dirname "$f")")
+	hex2bin "$f" > "$TMP/seeds/$d-$(basename "$f" .hex)"
+done
+
+failed=0
+for bin in "$BIN"/fuzz_*; do
+	[ -x "$bin" ] && [ -f "$bin" ] || continue
+	case $bin in *.log) continue ;; esac
+	name=$(basename "$bin")
+	mkdir -p "$TMP/$name"
+	log=$TMP/$name.log
+	"$bin" -max_total_time="$SECS" -print_final_stats=1 -timeout=25 \
+	    -artifact_prefix="$TMP/$name-" "$TMP/$name" "$TMP/seeds" \
+	    > "$log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
+	    tail -n 1)
+	if [ "$rc" -eq 0 ] && [ -n "$execs" ]; then
+		echo "ok - fuzz $name: $execs execs"
+		continue
+	fi
+
+	failed=1
+	mkdir -p "$CRASHES"
+	kept=
+	for a in "$TMP/$name"-*; do
+		[ -f "$a" ] || continue
+		cp "$a" "$CRASHES/" && kept="$CRASHES/$(basename "$a")"
+	done
+	cp "$log" "$CRASHES/$name.log"
+	why=$(grep -m 1 -E 'ERROR: |runtime error|deadly signal' "$log")
+	echo "not ok - fuzz $name: exit $rc${why:+, $why}${kept:+, input $kept}"
+done
+exit "$failed"
