@@ -82,6 +82,35 @@ wait_for "$D" '"protocol":"capture"'
 check "dump: capture chunk" \
     grep -q '"protocol":"capture".*"reason":"capture","bytes":"78787878787878787878"' "$D"
 
+# SIGHUP: a broken file is refused and the old configuration kept; a
+# good one takes effect (the heartbeat interval in the replies)
+cp "$T/pvgated.conf" "$T/good.conf"
+echo "colour = blue" >> "$T/pvgated.conf"
+kill -HUP "$GWPID"
+wait_for "$T/stderr" "reload failed"
+check "SIGHUP: a broken file is refused, naming the line" \
+    grep -q "configuration reload failed, keeping the old one: .*pvgated.conf:[0-9]*: unknown key colour" "$T/stderr"
+$PVSIM -l "after a failed reload" -p "$SP" \
+    send:$VEC/24-heartbeat-ind-4710.hex \
+    expect:$VEC/25-heartbeat-rsp-1710.hex
+sed 's/^heartbeat_interval = 60/heartbeat_interval = 120/' "$T/good.conf" \
+    > "$T/pvgated.conf"
+kill -HUP "$GWPID"
+wait_for "$T/stderr" "configuration reloaded"
+sleep 0.2
+$PVSIM -l "after a reload to 120 s" -p "$SP" \
+    send:$VEC/24-heartbeat-ind-4710.hex \
+    expect:$TOP/regress/integration/25-heartbeat-rsp-1710-hb120.hex
+cp "$T/good.conf" "$T/pvgated.conf"
+kill -HUP "$GWPID"
+i=0
+while [ "$(grep -c 'configuration reloaded' "$T/stderr")" -lt 2 ] &&
+    [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.2
+
 # 5. SIGTERM: every acknowledged frame is on stdout, all exit 0
 before=$(grep -c '"kind":"measurement"' "$S")
 args=""
