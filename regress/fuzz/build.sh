@@ -52,9 +52,9 @@ for src in regress/fuzz/fuzz_*.c; do
 	    -I. -Ilib -Iproto $DEP_CFLAGS \
 	    -o "$BIN/$name" "$src" proto/*.c $(extra_sources "$src") \
 	    $BSD_LIBS > "$log" 2>&1; then
-		echo "ok - fuzz build $name"
+		echo "ok - fuzz build ${name#fuzz_}"
 	else
-		echo "not ok - fuzz build $name: see $log"
+		echo "not ok - fuzz build ${name#fuzz_}: see $log"
 		sed 's/^/    /' "$log" | head -n 20
 		failed=1
 	fi

@@ -1,7 +1,10 @@
 /*
  * libFuzzer target: the Solarman V5 framer and decoder on one
  * connection, fed the input once as a single read and once in small
- * reads.  The pvout checks what the decoder produces:
+ * reads, then once made into a well-formed frame of its own length.  A
+ * frame with a wrong checksum is decoded a second time with the
+ * checksum put right, so the fuzzer reaches the payload decoders.
+ * The pvout checks what the decoder produces:
  *
  *  - at most one reply per frame, only to an indication, and that reply
  *    is a well-formed 23-byte ack of it;
@@ -35,7 +38,10 @@ static void	 out_dump(struct pvctx *, const uint8_t *, size_t,
 		    const char *);
 static void	 out_close(struct pvctx *);
 static void	 check_text(const char *, size_t, int);
+static void	 decode(struct pvctx *, const uint8_t *, size_t);
+static int	 fixsum(uint8_t *, size_t);
 static void	 run(const uint8_t *, size_t, size_t);
+static void	 whole(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
 	out_reply, out_record, out_dump, out_close
@@ -131,6 +137,30 @@ out_close(struct pvctx *ctx)
 	abort();
 }
 
+static void
+decode(struct pvctx *ctx, const uint8_t *frame, size_t n)
+{
+	cur = frame;
+	curlen = n;
+	nreplies = 0;
+	solarman_decode(ctx, frame, n);
+}
+
+/* set the checksum of a frame; 1 if it was wrong */
+static int
+fixsum(uint8_t *frame, size_t n)
+{
+	uint8_t	sum = 0;
+	size_t	i;
+
+	for (i = 1; i < n - 2; i++)
+		sum += frame[i];
+	if (frame[n - 2] == sum)
+		return (0);
+	frame[n - 2] = sum;
+	return (1);
+}
+
 /* one connection: the input in reads of chunk bytes (0: all at once) */
 static void
 run(const uint8_t *data, size_t size, size_t chunk)
@@ -140,6 +170,7 @@ run(const uint8_t *data, size_t size, size_t chunk)
 	struct pv_protoconf	 conf;
 	struct pvctx		 ctx;
 	const char		*why;
+	uint8_t			*frame;
 	size_t			 len = 0, take, n;
 	int			 v;
 
@@ -174,10 +205,18 @@ run(const uint8_t *data, size_t size, size_t chunk)
 			if (n < 1 || n > len)
 				abort();
 			if (v == FRAME_OK) {
-				cur = buf;
-				curlen = n;
-				nreplies = 0;
-				solarman_decode(&ctx, buf, n);
+				/* exactly n bytes, so ASan sees any overread */
+				if ((frame = malloc(n)) == NULL)
+					abort();
+				memcpy(frame, buf, n);
+				decode(&ctx, frame, n);
+				/*
+				 * A blind fuzzer rarely gets the checksum
+				 * right: decode a corrected copy as well.
+				 */
+				if (fixsum(frame, n))
+					decode(&ctx, frame, n);
+				free(frame);
 			}
 			memmove(buf, buf + n, len - n);
 			len -= n;
@@ -190,10 +229,36 @@ run(const uint8_t *data, size_t size, size_t chunk)
 	}
 }
 
+/*
+ * The input made one well-formed frame: start, length, checksum and end
+ * put right, so every payload length reaches the decoders.
+ */
+static void
+whole(const uint8_t *data, size_t size)
+{
+	uint8_t		*frame;
+	size_t		 L;
+
+	if (size < 13 || size > FRAME_LIMIT)
+		return;
+	if ((frame = malloc(size)) == NULL)
+		abort();
+	memcpy(frame, data, size);
+	L = size - 13;
+	frame[0] = 0xa5;
+	frame[1] = L & 0xff;
+	frame[2] = L >> 8;
+	frame[size - 1] = 0x15;
+	(void)fixsum(frame, size);
+	run(frame, size, 0);
+	free(frame);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	run(data, size, 0);
 	run(data, size, 1 + size % 13);
+	whole(data, size);
 	return (0);
 }

@@ -51,9 +51,12 @@ done
 
 failed=0
 for bin in "$BIN"/fuzz_*; do
-	[ -x "$bin" ] && [ -f "$bin" ] || continue
 	case $bin in *.log) continue ;; esac
+	if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then
+		continue
+	fi
 	name=$(basename "$bin")
+	short=${name#fuzz_}
 	mkdir -p "$TMP/$name"
 	log=$TMP/$name.log
 	"$bin" -max_total_time="$SECS" -print_final_stats=1 -timeout=25 \
@@ -63,7 +66,7 @@ for bin in "$BIN"/fuzz_*; do
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
 	    tail -n 1)
 	if [ "$rc" -eq 0 ] && [ -n "$execs" ]; then
-		echo "ok - fuzz $name: $execs execs"
+		echo "ok - fuzz $short: $execs execs"
 		continue
 	fi
 
@@ -76,6 +79,7 @@ for bin in "$BIN"/fuzz_*; do
 	done
 	cp "$log" "$CRASHES/$name.log"
 	why=$(grep -m 1 -E 'ERROR: |runtime error|deadly signal' "$log")
-	echo "not ok - fuzz $name: exit $rc${why:+, $why}${kept:+, input $kept}"
+	echo "not ok - fuzz $short: exit $rc${why:+, $why}" \
+	    "${kept:+(input $kept)}"
 done
 exit "$failed"
