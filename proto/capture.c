@@ -17,7 +17,7 @@ struct capture_state {
 size_t
 capture_statesize(void)
 {
-	return sizeof(struct capture_state);
+	return (sizeof(struct capture_state));
 }
 
 /* Every chunk the listener has buffered is one frame. */
@@ -29,9 +29,9 @@ capture_frame(const uint8_t *buf, size_t len, size_t max, size_t *n,
 	(void)why;
 
 	if (len == 0)
-		return FRAME_MORE;
+		return (FRAME_MORE);
 	*n = (max > 0 && len > max) ? max : len;
-	return FRAME_OK;
+	return (FRAME_OK);
 }
 
 /*

@@ -51,8 +51,8 @@ proto_byid(unsigned int id)
 	proto_sizes();
 	for (i = 0; i < NPROTOS; i++)
 		if (protos[i].id == id)
-			return &protos[i];
-	return NULL;
+			return (&protos[i]);
+	return (NULL);
 }
 
 const struct proto *
@@ -61,12 +61,12 @@ proto_byname(const char *name)
 	size_t	i;
 
 	if (name == NULL)
-		return NULL;
+		return (NULL);
 	proto_sizes();
 	for (i = 0; i < NPROTOS; i++)
 		if (strcmp(protos[i].name, name) == 0)
-			return &protos[i];
-	return NULL;
+			return (&protos[i]);
+	return (NULL);
 }
 
 void
@@ -109,27 +109,27 @@ pv_close(struct pvctx *ctx)
 uint16_t
 pv_le16(const uint8_t *p)
 {
-	return (uint16_t)(p[0] | p[1] << 8);
+	return ((uint16_t)(p[0] | p[1] << 8));
 }
 
 uint32_t
 pv_le32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
 }
 
 uint16_t
 pv_be16(const uint8_t *p)
 {
-	return (uint16_t)(p[0] << 8 | p[1]);
+	return ((uint16_t)(p[0] << 8 | p[1]));
 }
 
 uint32_t
 pv_be32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3]);
 }
 
 void

@@ -141,14 +141,19 @@ static void	sm_dcu(struct record *, const uint8_t *, size_t);
 size_t
 solarman_statesize(void)
 {
-	return sizeof(struct solarman_state);
+	return (sizeof(struct solarman_state));
 }
 
 /*
  * Length fields and bounds only; the decoder checks the checksum.
  * A buffer that does not start with 0xa5 is dropped whole, also after
  * a frame with a bad end byte was skipped: that is the resync rule of
- * the reference implementation.
+ * the reference implementation.  The start byte is judged as soon as
+ * it is there, so a short tail after a bad frame goes at once instead
+ * of waiting for the next read to be dropped with it.
+ *
+ * The "exceeds maximum" reason lives in a static buffer: the listener
+ * uses it before it calls the framer again.
  */
 int
 solarman_frame(const uint8_t *buf, size_t len, size_t max, size_t *n,
@@ -158,30 +163,30 @@ solarman_frame(const uint8_t *buf, size_t len, size_t max, size_t *n,
 	size_t		flen;
 
 	if (len == 0)
-		return FRAME_MORE;
+		return (FRAME_MORE);
 	if (buf[0] != SM_START) {
 		*n = len;
 		*why = "bad start byte";
-		return FRAME_SKIP;
+		return (FRAME_SKIP);
 	}
 	if (len < SM_HDRLEN)
-		return FRAME_MORE;
+		return (FRAME_MORE);
 
 	flen = (size_t)pv_le16(buf + 1) + SM_MINLEN;
 	if (flen > max) {
 		(void)snprintf(toobig, sizeof(toobig),
 		    "frame length %zu exceeds maximum %zu", flen, max);
 		*why = toobig;
-		return FRAME_CLOSE;
+		return (FRAME_CLOSE);
 	}
 	if (len < flen)
-		return FRAME_MORE;
+		return (FRAME_MORE);
 	*n = flen;
 	if (buf[flen - 1] != SM_END) {
 		*why = "bad end byte";
-		return FRAME_SKIP;
+		return (FRAME_SKIP);
 	}
-	return FRAME_OK;
+	return (FRAME_OK);
 }
 
 void
@@ -257,7 +262,7 @@ sm_checksum(const uint8_t *buf, size_t len)
 
 	for (i = 1; i < len - SM_TRAILLEN; i++)
 		sum += buf[i];
-	return sum;
+	return (sum);
 }
 
 /* the cloud's answer: 23 bytes, carrying our time and heartbeat */
@@ -443,20 +448,20 @@ sm_inputs(unsigned int maxpower)
 	case 2700:
 	case 3000:
 	case 3300:
-		return 6;
+		return (6);
 	case 1600:
 	case 1800:
 	case 2000:
 	case 2250:
-		return 4;
+		return (4);
 	case 300:
 	case 350:
 	case 400:
 	case 450:
 	case 500:
-		return 1;
+		return (1);
 	default:
-		return 2;
+		return (2);
 	}
 }
 

@@ -150,7 +150,7 @@ vec_load(struct vec *v, const char *id)
 	v->len = 0;
 	if ((d = opendir(vecdir)) == NULL) {
 		check(0, "opendir %s", vecdir);
-		return -1;
+		return (-1);
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, id, idlen) == 0 &&
@@ -164,11 +164,11 @@ vec_load(struct vec *v, const char *id)
 	closedir(d);
 	if (!found) {
 		check(0, "no vector %s in %s", id, vecdir);
-		return -1;
+		return (-1);
 	}
 	if ((f = fopen(path, "r")) == NULL) {
 		check(0, "fopen %s", path);
-		return -1;
+		return (-1);
 	}
 	while ((c = fgetc(f)) != EOF) {
 		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
@@ -182,7 +182,7 @@ vec_load(struct vec *v, const char *id)
 		else {
 			fclose(f);
 			check(0, "%s: not hex", path);
-			return -1;
+			return (-1);
 		}
 		if (hi < 0)
 			hi = c;
@@ -190,7 +190,7 @@ vec_load(struct vec *v, const char *id)
 			if (v->len == sizeof(v->b)) {
 				fclose(f);
 				check(0, "%s: too long", path);
-				return -1;
+				return (-1);
 			}
 			v->b[v->len++] = (uint8_t)(hi << 4 | c);
 			hi = -1;
@@ -199,9 +199,9 @@ vec_load(struct vec *v, const char *id)
 	fclose(f);
 	if (hi >= 0 || v->len == 0) {
 		check(0, "%s: odd or empty", path);
-		return -1;
+		return (-1);
 	}
-	return 0;
+	return (0);
 }
 
 static void
@@ -271,7 +271,7 @@ conn_open(int id, uint32_t capture_limit)
 	c->ctx.peer = TEST_PEER;
 	c->ctx.out = &testout;
 	c->ctx.arg = c;
-	return c;
+	return (c);
 }
 
 /* what the listener does with the bytes of one read */
@@ -332,7 +332,7 @@ sum(const uint8_t *p, size_t from, size_t to)
 
 	while (from < to)
 		s += p[from++];
-	return s;
+	return (s);
 }
 
 /* the ack the spec (B.3) prescribes for an indication */
@@ -405,7 +405,7 @@ mname(int id, int index)
 	m.index = index;
 	if (metric_name(&m, name, sizeof(name)) < 0)
 		(void)snprintf(name, sizeof(name), "metric %d/%d", id, index);
-	return name;
+	return (name);
 }
 
 static void
@@ -1373,11 +1373,11 @@ load_chain(struct vec *all, struct vec *refs)
 	for (i = 0; i < NCHAIN; i++) {
 		if (vec_load(&v, chain[i]) != 0 ||
 		    vec_load(&refs[i], chainref[i]) != 0)
-			return -1;
+			return (-1);
 		memcpy(all->b + all->len, v.b, v.len);
 		all->len += v.len;
 	}
-	return 0;
+	return (0);
 }
 
 static void
@@ -1602,5 +1602,5 @@ main(int argc, char *argv[])
 	test_capture();
 
 	printf("%d passed, %d failed\n", ncases - nfailed, nfailed);
-	return nfailed > 0 ? 1 : 0;
+	return (nfailed > 0 ? 1 : 0);
 }
