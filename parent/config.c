@@ -228,7 +228,7 @@ gateway_key(struct parse *p, const char *name, const char *value)
 		return setpath(p, name, value, g->state_dir,
 		    sizeof(g->state_dir));
 	if (strcmp(name, "idle_timeout") == 0)
-		return setnum(p, name, value, 10, 86400, &g->idle_timeout);
+		return setnum(p, name, value, 1, 86400, &g->idle_timeout);
 	if (strcmp(name, "max_connections") == 0)
 		return setnum(p, name, value, 1, 1000000,
 		    &g->max_connections);

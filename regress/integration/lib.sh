@@ -105,7 +105,7 @@ children()
 gw_start()
 {
 	mkdir -p "$T/state"
-	"$PVGATED" -d -f "$1" > "$T/stdout" 2> "$T/stderr" &
+	"$PVGATED" -d $2 -f "$1" > "$T/stdout" 2> "$T/stderr" &
 	GWPID=$!
 	i=0
 	while [ $i -lt 50 ]; do

@@ -39,6 +39,7 @@
 
 static int		 sock = -1;
 static const char	*host = "127.0.0.1";
+static const char	*source;	/* local address to connect from */
 static int		 port;
 static const char	*label = "pvsim";
 static int		 failed;
@@ -101,6 +102,13 @@ do_connect(void)
 	if ((sock = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		err(100, "socket");
 	memset(&sin, 0, sizeof(sin));
+	if (source != NULL) {
+		sin.sin_family = AF_INET;
+		if (inet_pton(AF_INET, source, &sin.sin_addr) != 1)
+			errx(100, "bad address %s", source);
+		if (bind(sock, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+			err(100, "bind %s", source);
+	}
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(port);
 	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
@@ -271,8 +279,11 @@ main(int argc, char *argv[])
 	size_t		 n;
 	int		 ch, i, count;
 
-	while ((ch = getopt(argc, argv, "h:l:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:h:l:p:")) != -1) {
 		switch (ch) {
+		case 'b':
+			source = optarg;
+			break;
 		case 'h':
 			host = optarg;
 			break;
@@ -285,7 +296,7 @@ main(int argc, char *argv[])
 				errx(100, "port %s: %s", optarg, errstr);
 			break;
 		default:
-			fprintf(stderr, "usage: pvsim [-h host] [-l label] "
+			fprintf(stderr, "usage: pvsim [-b source] [-h host] [-l label] "
 			    "-p port step ...\n");
 			return 100;
 		}
