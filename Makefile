@@ -19,13 +19,13 @@ run: deps
 
 test: deps
 	@$(MAKE) all
-	@$(BUILD) regress
+	@sh regress/run
 
-regress fuzz bench install lint: config.mk
+regress fuzz install lint: config.mk
 	@$(BUILD) $@
 
 clean:
 	-@test -f config.mk && $(BUILD) clean
 	rm -f config.mk config.h config.log
 
-.PHONY: all deps run test regress fuzz bench install lint clean
+.PHONY: all deps run test regress fuzz install lint clean

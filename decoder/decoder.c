@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "confmsg.h"
@@ -521,6 +522,39 @@ out_close(struct pvctx *ctx)
 	lchan_arm(cur->l);
 }
 
+/*
+ * Bad frames are logged, but a flood of them must not flood the log:
+ * at most DUMP_LOG_BURST lines per DUMP_LOG_PERIOD seconds, then a
+ * count of what was not said.
+ */
+#define DUMP_LOG_BURST	10
+#define DUMP_LOG_PERIOD	10
+
+static void
+dump_log(const struct pv_frame *f, size_t len, const char *reason)
+{
+	static time_t	 start;
+	static unsigned	 said, quiet;
+	char		 peer[64];
+
+	if (f->proto == PROTO_CAPTURE)
+		return;		/* dumping everything is its job */
+	if (f->rx_sec - start >= DUMP_LOG_PERIOD) {
+		if (quiet > 0)
+			log_warnx("%u more frames dumped in the last %d s",
+			    quiet, DUMP_LOG_PERIOD);
+		start = f->rx_sec;
+		said = quiet = 0;
+	}
+	if (said++ >= DUMP_LOG_BURST) {
+		quiet++;
+		return;
+	}
+	pv_addr_str(&f->peer, peer, sizeof(peer));
+	log_warnx("%s frame of %zu bytes from %s dumped: %s",
+	    proto_byid(f->proto)->name, len, peer, reason);
+}
+
 static void
 send_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
     const char *reason)
@@ -528,6 +562,7 @@ send_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
 	struct pv_dump	d;
 	struct iovec	iov[2];
 
+	dump_log(f, len, reason);
 	memset(&d, 0, sizeof(d));
 	d.time = f->rx_sec;
 	d.nsec = f->rx_nsec;

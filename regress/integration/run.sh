@@ -72,6 +72,8 @@ check "dump: bad checksum with the frame's bytes" \
 check "dump: bad end byte" grep -q '"reason":"bad end byte"' "$D"
 check "dump: oversize length" grep -q 'exceeds maximum' "$D"
 check "dump: unknown control code" grep -q 'unknown control code 0x5110' "$D"
+check "log: a line for the bad frame, naming peer and reason" \
+    grep -q "decoder: solarman-v5 frame of 225 bytes from 127.0.0.1:[0-9]* dumped: bad checksum" "$T/stderr"
 check "dump: peer and port recorded" \
     grep -q "\"protocol\":\"solarman-v5\",\"port\":$SP,\"peer\":\"127.0.0.1:" "$D"
 
