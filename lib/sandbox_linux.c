@@ -3,6 +3,10 @@
  * promises of sandbox_openbsd.c.  Anything not listed kills the whole
  * process (SIGSYS).  libseccomp checks the architecture and sets
  * no_new_privs itself.
+ *
+ * Built with -DSANDBOX_TRAP, a forbidden call instead raises SIGSYS in
+ * the process, which says on stderr which call it was (run pvgated
+ * with -d to see it) and exits.
  */
 
 #include "compat.h"
@@ -15,6 +19,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -33,6 +39,45 @@ static const char *const stdio_calls[] = {
 	"recvfrom", "shutdown", "getsockname", "getpeername",
 	"sched_yield", "restart_syscall",
 };
+
+#ifdef SANDBOX_TRAP
+#define FILTER_DEFAULT	SCMP_ACT_TRAP
+
+static void
+sigsys(int sig, siginfo_t *info, void *uctx)
+{
+	char	msg[80];
+	int	n;
+
+	(void)sig;
+	(void)uctx;
+	/* snprintf is not async-signal-safe, but this is a debug build */
+	n = snprintf(msg, sizeof(msg), "sandbox: forbidden system call %d\n",
+	    info->si_syscall);
+	if (n > 0 && write(STDERR_FILENO, msg, n) == -1)
+		_exit(128 + SIGSYS);
+	_exit(128 + SIGSYS);
+}
+
+static void
+trap_install(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSYS, &sa, NULL) == -1)
+		fatal("sigaction SIGSYS");
+}
+#else
+#define FILTER_DEFAULT	SCMP_ACT_KILL_PROCESS
+
+static void
+trap_install(void)
+{
+}
+#endif
 
 static void
 allow(scmp_filter_ctx ctx, const char *name, unsigned int n,
@@ -60,7 +105,8 @@ filter_stdio(void)
 	scmp_filter_ctx	 ctx;
 	size_t		 i;
 
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+	trap_install();
+	if ((ctx = seccomp_init(FILTER_DEFAULT)) == NULL)
 		fatalx("seccomp_init failed");
 	for (i = 0; i < nitems(stdio_calls); i++)
 		allow(ctx, stdio_calls[i], 0, NULL);
