@@ -3,7 +3,8 @@
 # are missing.  Elsewhere, say what is needed.
 
 PKGS="build-essential pkg-config libevent-dev libbsd-dev libsodium-dev
-libinih-dev libseccomp-dev mandoc clang libclang-rt-14-dev"
+libinih-dev libseccomp-dev mandoc clang libclang-rt-14-dev iproute2 procps
+bsdextrautils"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: not a Debian system; install: libevent libbsd libsodium" \
