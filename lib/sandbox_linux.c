@@ -19,6 +19,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <seccomp.h>
+#ifdef HAVE_LANDLOCK
+#include <linux/landlock.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,6 +136,83 @@ filter_stdio(void)
 	return ctx;
 }
 
+#ifdef HAVE_LANDLOCK
+/*
+ * Landlock, where the kernel has it, stands in for unveil(2): every
+ * file system right this kernel knows is handled, and only the paths
+ * given get any.  It must come before the seccomp filter, which does
+ * not allow its system calls.
+ */
+static uint64_t
+landlock_rights(int abi)
+{
+	uint64_t	rights = (1ULL << 13) - 1;	/* ABI 1: 0..12 */
+
+	if (abi >= 2)
+		rights |= 1ULL << 13;	/* refer */
+	if (abi >= 3)
+		rights |= 1ULL << 14;	/* truncate */
+	if (abi >= 5)
+		rights |= 1ULL << 15;	/* ioctl on devices */
+	return rights;
+}
+
+static void
+landlock_add(int ruleset, const char *path, uint64_t rights)
+{
+	struct landlock_path_beneath_attr	pb;
+
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = rights;
+	if ((pb.parent_fd = open(path, O_PATH | O_CLOEXEC)) == -1) {
+		log_warn("landlock: %s", path);
+		return;
+	}
+	if (syscall(SYS_landlock_add_rule, ruleset,
+	    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1)
+		fatal("landlock_add_rule %s", path);
+	close(pb.parent_fd);
+}
+
+/* paths[i] gets rights[i]; no paths: no file system at all */
+static void
+landlock(const char *const paths[], const uint64_t rights[], int n)
+{
+	struct landlock_ruleset_attr	attr;
+	int				abi, fd, i;
+
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi <= 0)
+		return;		/* not in this kernel: chroot and seccomp */
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = landlock_rights(abi);
+	if ((fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),
+	    0)) == -1)
+		fatal("landlock_create_ruleset");
+	for (i = 0; i < n; i++)
+		if (paths[i] != NULL)
+			landlock_add(fd, paths[i],
+			    rights[i] & attr.handled_access_fs);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("prctl PR_SET_NO_NEW_PRIVS");
+	if (syscall(SYS_landlock_restrict_self, fd, 0) == -1)
+		fatal("landlock_restrict_self");
+	close(fd);
+}
+#else
+static void
+landlock(const char *const paths[], const uint64_t rights[], int n)
+{
+	(void)paths;
+	(void)rights;
+	(void)n;
+}
+#endif
+
+#define LL_READ		(1ULL << 2)			/* read_file */
+#define LL_APPEND	((1ULL << 1) | (1ULL << 8))	/* write, make_reg */
+
 static void
 filter_load(scmp_filter_ctx ctx)
 {
@@ -142,10 +224,14 @@ filter_load(scmp_filter_ctx ctx)
 }
 
 void
-sandbox_parent(void)
+sandbox_parent(const char *conffile, const char *keyfile)
 {
-	scmp_filter_ctx	ctx;
+	const char	*paths[2] = { conffile, keyfile };
+	const uint64_t	 rights[2] = { LL_READ, LL_READ };
+	scmp_filter_ctx	 ctx;
 
+	/* rpath, unveiled: the configuration and the dump key only */
+	landlock(paths, rights, 2);
 	ctx = filter_stdio();
 	/* rpath: re-read the configuration on SIGHUP */
 	allow_arg(ctx, "openat", SCMP_A2(SCMP_CMP_MASKED_EQ,
@@ -168,6 +254,7 @@ sandbox_listener(void)
 	scmp_filter_ctx		ctx;
 	struct scmp_arg_cmp	nodelay[2];
 
+	landlock(NULL, NULL, 0);
 	ctx = filter_stdio();
 	/* inet: accept on the sockets handed over at exec */
 	allow(ctx, "accept", 0, NULL);
@@ -183,14 +270,19 @@ sandbox_listener(void)
 void
 sandbox_decoder(void)
 {
+	landlock(NULL, NULL, 0);
 	filter_load(filter_stdio());
 }
 
 void
 sandbox_exporter(int mqtt)
 {
-	scmp_filter_ctx	ctx;
+	const char	*paths[1] = { "/dump" };
+	const uint64_t	 rights[1] = { LL_APPEND };
+	scmp_filter_ctx	 ctx;
 
+	/* wpath cpath, unveiled: dump files only */
+	landlock(paths, rights, 1);
 	ctx = filter_stdio();
 	/* wpath cpath: append to dump files under the chroot */
 	allow_arg(ctx, "openat", SCMP_A2(SCMP_CMP_MASKED_EQ,

@@ -8,8 +8,10 @@
 #include "sandbox.h"
 
 void
-sandbox_parent(void)
+sandbox_parent(const char *conffile, const char *keyfile)
 {
+	(void)conffile;
+	(void)keyfile;
 	log_warnx("no sandbox on this system");
 }
 

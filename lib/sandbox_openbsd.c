@@ -10,8 +10,14 @@
 #include "sandbox.h"
 
 void
-sandbox_parent(void)
+sandbox_parent(const char *conffile, const char *keyfile)
 {
+	if (unveil(conffile, "r") == -1)
+		fatal("unveil %s", conffile);
+	if (keyfile != NULL && unveil(keyfile, "r") == -1)
+		fatal("unveil %s", keyfile);
+	if (unveil(NULL, NULL) == -1)
+		fatal("unveil");
 	/* rpath: re-read the configuration on SIGHUP */
 	/* proc: stop the other children when one dies */
 	if (pledge("stdio rpath proc", NULL) == -1)

@@ -153,7 +153,8 @@ main(int argc, char *argv[])
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
 		fatal("can't drop privileges");
 	setproctitle("parent");
-	sandbox_parent();
+	sandbox_parent(conffile,
+	    conf->dump_pubkey[0] != '\0' ? conf->dump_pubkey : NULL);
 
 	log_info("started: %d listener%s", conf->nports,
 	    conf->nports == 1 ? "" : "s");

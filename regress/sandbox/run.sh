@@ -31,6 +31,17 @@ killed decoder openw
 killed exporter open
 killed parent openw
 
+# Landlock, where the kernel has it: no file system beyond what a role
+# needs, even where seccomp lets the call through
+if [ "$("$SB" landlock none 2>/dev/null)" -gt 0 ] 2>/dev/null; then
+	check "exporter: landlock refuses writes outside dump/" \
+	    sh -c "'$SB' exporter openw 2>/dev/null | grep -q 'returned -1'"
+	check "parent: landlock refuses reading other files" \
+	    sh -c "'$SB' parent openother | grep -q 'returned -1'"
+	check "parent: the configuration file stays readable" \
+	    sh -c "'$SB' parent open | grep -q 'returned [0-9]'"
+fi
+
 setup_system
 SP=$(free_port)
 write_conf "$T/pvgated.conf" "$SP" $((SP + 1))

@@ -16,6 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HAVE_LANDLOCK
+#include <linux/landlock.h>
+#include <sys/syscall.h>
+#endif
+
 #include "log.h"
 #include "sandbox.h"
 
@@ -30,8 +35,17 @@ main(int argc, char *argv[])
 	if (argc != 3)
 		errx(2, "usage: sbtest parent|listener|decoder|exporter call");
 	log_init(1, LOG_DAEMON);
+	if (strcmp(argv[1], "landlock") == 0) {
+#ifdef HAVE_LANDLOCK
+		printf("%ld\n", syscall(SYS_landlock_create_ruleset, NULL, 0,
+		    LANDLOCK_CREATE_RULESET_VERSION));
+#else
+		printf("0\n");
+#endif
+		return 0;
+	}
 	if (strcmp(argv[1], "parent") == 0)
-		sandbox_parent();
+		sandbox_parent("/etc/hostname", NULL);
 	else if (strcmp(argv[1], "listener") == 0)
 		sandbox_listener();
 	else if (strcmp(argv[1], "decoder") == 0)
@@ -52,6 +66,8 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(argv[2], "open") == 0)
 		fd = open("/etc/hostname", O_RDONLY);
+	else if (strcmp(argv[2], "openother") == 0)
+		fd = open("/etc/passwd", O_RDONLY);
 	else if (strcmp(argv[2], "openw") == 0)
 		fd = open("/tmp/sbtest", O_WRONLY | O_CREAT, 0600);
 	else if (strcmp(argv[2], "socket") == 0)
