@@ -165,7 +165,7 @@ landlock_add(int ruleset, const char *path, uint64_t rights)
 	memset(&pb, 0, sizeof(pb));
 	pb.allowed_access = rights;
 	if ((pb.parent_fd = open(path, O_PATH | O_CLOEXEC)) == -1) {
-		log_warn("landlock: %s", path);
+		log_warn("sandbox: %s", path);
 		return;
 	}
 	if (syscall(SYS_landlock_add_rule, ruleset,
