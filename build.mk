@@ -16,8 +16,8 @@ PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
 LISTENER_OBJS = listener/listener.o listener/conn.o
 DECODER_OBJS = decoder/decoder.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
-		exporter/out_syslog.o exporter/dump.o
-CTL_OBJS = ctl/pvgatectl.o exporter/dump.o
+		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o
+CTL_OBJS = ctl/pvgatectl.o exporter/dump.o exporter/outbuf.o
 
 PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 	exporter/pvgate-exporter ctl/pvgatectl
@@ -74,10 +74,10 @@ regress/decoder/proto_test: regress/decoder/proto_test.o proto/libproto.a \
 
 regress/exporter/export_test: regress/exporter/export_test.o \
     exporter/out_json.o exporter/out_syslog.o exporter/dump.o \
-    proto/libproto.a lib/libpvgate.a
+    exporter/outbuf.o proto/libproto.a lib/libpvgate.a
 	$(LINK) regress/exporter/export_test.o exporter/out_json.o \
-	    exporter/out_syslog.o exporter/dump.o proto/libproto.a \
-	    lib/libpvgate.a $(SODIUM_LIBS) $(LIBS)
+	    exporter/out_syslog.o exporter/dump.o exporter/outbuf.o \
+	    proto/libproto.a lib/libpvgate.a $(SODIUM_LIBS) $(LIBS)
 
 regress/sandbox/sbtest: regress/sandbox/sbtest.o lib/libpvgate.a
 	$(LINK) regress/sandbox/sbtest.o lib/libpvgate.a \

@@ -2,15 +2,14 @@
  * Unknown traffic: one JSON line per frame under dump/YYYY-MM-DD.jsonl,
  * optionally sealed with crypto_box_seal() and written as base64.
  *
- * pvgatectl links this file without out_json.c, so it carries its own
- * small escaper and time formatter.
+ * Strings are escaped as in records except that '\n', '\r' and '\t'
+ * are \u000a, \u000d and \u0009.  pvgatectl links this file with
+ * outbuf.c, which holds the writer, escaper and time formatter, but
+ * without out_json.c.
  */
 
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,90 +23,13 @@
 
 #include "pvgate.h"
 #include "proto.h"
+#include "util.h"
 #include "exporter.h"
 
 #define DUMP_DIR	"dump"
 
-struct dout {
-	char	*buf;
-	size_t	 len;
-	size_t	 off;
-	int	 full;
-};
-
-static void	 dout_mem(struct dout *, const char *, size_t);
-static void	 dout_str(struct dout *, const char *);
-static void	 dout_quoted(struct dout *, const char *, size_t);
-static int	 dump_peer(const struct pv_addr *, char *, size_t);
 static int	 dump_open(struct dumpfile *, const struct tm *);
 static int	 dump_writeall(int, const char *, size_t);
-
-static void
-dout_mem(struct dout *o, const char *p, size_t n)
-{
-	if (o->full || n >= o->len - o->off) {
-		o->full = 1;
-		return;
-	}
-	memcpy(o->buf + o->off, p, n);
-	o->off += n;
-}
-
-static void
-dout_str(struct dout *o, const char *s)
-{
-	dout_mem(o, s, strlen(s));
-}
-
-/* at most max bytes of s as a JSON string, escaped as in out_json.c */
-static void
-dout_quoted(struct dout *o, const char *s, size_t max)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	char			 e[6];
-	size_t			 i;
-	unsigned char		 c;
-
-	dout_mem(o, "\"", 1);
-	for (i = 0; i < max && s[i] != '\0'; i++) {
-		c = s[i];
-		if (c == '"' || c == '\\') {
-			e[0] = '\\';
-			e[1] = c;
-			dout_mem(o, e, 2);
-		} else if (c < 0x20 || c >= 0x7f) {
-			memcpy(e, "\\u00", 4);
-			e[4] = hex[c >> 4];
-			e[5] = hex[c & 0xf];
-			dout_mem(o, e, 6);
-		} else
-			dout_mem(o, s + i, 1);
-	}
-	dout_mem(o, "\"", 1);
-}
-
-/* "192.0.2.10:51512", "[2001:db8::1]:51512", or "" */
-static int
-dump_peer(const struct pv_addr *a, char *buf, size_t len)
-{
-	char	 host[INET6_ADDRSTRLEN];
-	int	 n;
-
-	buf[0] = '\0';
-	if (a->family == AF_INET) {
-		if (inet_ntop(AF_INET, a->addr, host, sizeof(host)) == NULL)
-			return (-1);
-		n = snprintf(buf, len, "%s:%u", host, (unsigned int)a->port);
-	} else if (a->family == AF_INET6) {
-		if (inet_ntop(AF_INET6, a->addr, host, sizeof(host)) == NULL)
-			return (-1);
-		n = snprintf(buf, len, "[%s]:%u", host, (unsigned int)a->port);
-	} else
-		return (0);
-	if (n < 0 || (size_t)n >= len)
-		return (-1);
-	return (0);
-}
 
 /*
  * One dump as one JSON line, '\n' included, NUL-terminated.  Returns
@@ -119,51 +41,42 @@ dump_line(const struct pv_dump *d, const uint8_t *bytes, size_t n,
     char *buf, size_t len)
 {
 	static const char	 hex[] = "0123456789abcdef";
-	struct dout		 o;
+	struct outbuf		 o;
 	const struct proto	*p;
-	struct tm		 tm;
-	time_t			 t = (time_t)d->time;
 	char			 tmp[96];
 	size_t			 i;
 
-	if (len == 0 || (int64_t)t != d->time || gmtime_r(&t, &tm) == NULL ||
-	    tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+	if (len == 0 || json_time(d->time, tmp, sizeof(tmp)) == -1)
 		return (0);
-	o.buf = buf;
-	o.len = len;
-	o.off = 0;
-	o.full = 0;
+	outbuf_init(&o, buf, len);
 
-	snprintf(tmp, sizeof(tmp), "{\"time\":\"%04d-%02d-%02dT"
-	    "%02d:%02d:%02dZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	dout_str(&o, tmp);
+	outbuf_str(&o, "{\"time\":\"");
+	outbuf_str(&o, tmp);
+	outbuf_mem(&o, "\"", 1);
 	p = proto_byid(d->proto);
-	dout_str(&o, ",\"protocol\":");
-	dout_quoted(&o, p != NULL && p->name != NULL ? p->name : "unknown",
-	    PV_NAMELEN);
+	outbuf_str(&o, ",\"protocol\":");
+	outbuf_json(&o, p != NULL && p->name != NULL ? p->name : "unknown",
+	    PV_NAMELEN, 0);
 	snprintf(tmp, sizeof(tmp), ",\"port\":%u,\"peer\":",
 	    (unsigned int)d->listen_port);
-	dout_str(&o, tmp);
-	if (dump_peer(&d->peer, tmp, sizeof(tmp)) == -1)
+	outbuf_str(&o, tmp);
+	/* "" for no peer, where pv_addr_str() fails */
+	if (pv_addr_str(&d->peer, tmp, sizeof(tmp)) == -1)
 		tmp[0] = '\0';
-	dout_quoted(&o, tmp, sizeof(tmp));
+	outbuf_json(&o, tmp, sizeof(tmp), 0);
 	snprintf(tmp, sizeof(tmp), ",\"conn\":%llu,\"reason\":",
 	    (unsigned long long)d->conn);
-	dout_str(&o, tmp);
+	outbuf_str(&o, tmp);
 	/* from the decoder: need not be NUL-terminated */
-	dout_quoted(&o, d->reason, sizeof(d->reason));
-	dout_str(&o, ",\"bytes\":\"");
+	outbuf_json(&o, d->reason, sizeof(d->reason), 0);
+	outbuf_str(&o, ",\"bytes\":\"");
 	for (i = 0; i < n && !o.full; i++) {
 		tmp[0] = hex[bytes[i] >> 4];
 		tmp[1] = hex[bytes[i] & 0xf];
-		dout_mem(&o, tmp, 2);
+		outbuf_mem(&o, tmp, 2);
 	}
-	dout_str(&o, "\"}\n");
-	if (o.full)
-		return (0);
-	buf[o.off] = '\0';
-	return (o.off);
+	outbuf_str(&o, "\"}\n");
+	return (outbuf_end(&o));
 }
 
 void

@@ -28,10 +28,27 @@ struct pv_dump;
 				    crypto_box_SEALBYTES, \
 				    sodium_base64_VARIANT_ORIGINAL) + 1)
 
-/* out_json.c */
-size_t	 json_record(const struct record *, char *, size_t);
+/* outbuf.c: a cursor over the caller's buffer, a NUL always fits */
+struct outbuf {
+	char	*buf;
+	size_t	 len;
+	size_t	 off;
+	int	 full;		/* something did not fit: output is void */
+};
+
+/* outbuf_json() flag: \n, \r, \t (records) rather than \u000a (dumps) */
+#define JSON_SHORTESC	0x01
+
+void	 outbuf_init(struct outbuf *, char *, size_t);
+void	 outbuf_mem(struct outbuf *, const char *, size_t);
+void	 outbuf_str(struct outbuf *, const char *);
+void	 outbuf_json(struct outbuf *, const char *, size_t, int);
+size_t	 outbuf_end(struct outbuf *);
 size_t	 json_escape(const char *, char *, size_t);
 int	 json_time(int64_t, char *, size_t);
+
+/* out_json.c */
+size_t	 json_record(const struct record *, char *, size_t);
 
 /* out_syslog.c */
 size_t	 syslog_record(const struct record *, char *, size_t);

@@ -5,7 +5,8 @@
  * A value is double-quoted when it is empty or holds a space, a quote
  * or '='; inside, '"' is written \".  Backslash is always \\ and every
  * byte that is not printable ASCII is \xHH, so a line never carries
- * control codes or bytes from 0x80 up.
+ * control codes or bytes from 0x80 up.  The line is written with
+ * outbuf.c's bounded writer.
  */
 
 #include <sys/types.h>
@@ -24,38 +25,13 @@
 #include "record.h"
 #include "exporter.h"
 
-struct sout {
-	char	*buf;
-	size_t	 len;
-	size_t	 off;
-	int	 full;
-};
-
-static void	 sout_mem(struct sout *, const char *, size_t);
-static void	 sout_str(struct sout *, const char *);
-static void	 sout_value(struct sout *, const char *, size_t);
-static void	 sout_pair(struct sout *, const char *, const char *, size_t);
-
-static void
-sout_mem(struct sout *o, const char *p, size_t n)
-{
-	if (o->full || n >= o->len - o->off) {
-		o->full = 1;
-		return;
-	}
-	memcpy(o->buf + o->off, p, n);
-	o->off += n;
-}
-
-static void
-sout_str(struct sout *o, const char *s)
-{
-	sout_mem(o, s, strlen(s));
-}
+static void	 sout_value(struct outbuf *, const char *, size_t);
+static void	 sout_pair(struct outbuf *, const char *, const char *,
+		    size_t);
 
 /* s, at most max bytes of it, quoted and escaped as needed */
 static void
-sout_value(struct sout *o, const char *s, size_t max)
+sout_value(struct outbuf *o, const char *s, size_t max)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	char			 e[4];
@@ -68,34 +44,34 @@ sout_value(struct sout *o, const char *s, size_t max)
 	for (i = 0; i < n && !quote; i++)
 		quote = s[i] == ' ' || s[i] == '"' || s[i] == '=';
 	if (quote)
-		sout_mem(o, "\"", 1);
+		outbuf_mem(o, "\"", 1);
 	for (i = 0; i < n; i++) {
 		c = s[i];
 		if (c == '"' || c == '\\') {
 			e[0] = '\\';
 			e[1] = c;
-			sout_mem(o, e, 2);
+			outbuf_mem(o, e, 2);
 		} else if (c < 0x20 || c >= 0x7f) {
 			e[0] = '\\';
 			e[1] = 'x';
 			e[2] = hex[c >> 4];
 			e[3] = hex[c & 0xf];
-			sout_mem(o, e, 4);
+			outbuf_mem(o, e, 4);
 		} else
-			sout_mem(o, s + i, 1);
+			outbuf_mem(o, s + i, 1);
 	}
 	if (quote)
-		sout_mem(o, "\"", 1);
+		outbuf_mem(o, "\"", 1);
 }
 
 /* " key=value", without the space for the first pair */
 static void
-sout_pair(struct sout *o, const char *key, const char *value, size_t max)
+sout_pair(struct outbuf *o, const char *key, const char *value, size_t max)
 {
 	if (o->off > 0)
-		sout_mem(o, " ", 1);
-	sout_str(o, key);
-	sout_mem(o, "=", 1);
+		outbuf_mem(o, " ", 1);
+	outbuf_str(o, key);
+	outbuf_mem(o, "=", 1);
 	sout_value(o, value, max);
 }
 
@@ -107,7 +83,7 @@ sout_pair(struct sout *o, const char *key, const char *value, size_t max)
 size_t
 syslog_record(const struct record *rec, char *buf, size_t len)
 {
-	struct sout		 o;
+	struct outbuf		 o;
 	const struct proto	*p;
 	const struct metric	*m;
 	const struct record_attr *a;
@@ -121,10 +97,7 @@ syslog_record(const struct record *rec, char *buf, size_t len)
 	    rec->kind == REC_DEVICE ? "device" : "unknown";
 	p = proto_byid(rec->proto);
 
-	o.buf = buf;
-	o.len = len;
-	o.off = 0;
-	o.full = 0;
+	outbuf_init(&o, buf, len);
 	sout_pair(&o, "kind", kind, SIZE_MAX);
 	sout_pair(&o, "protocol", p != NULL && p->name != NULL ? p->name :
 	    "unknown", PV_NAMELEN);
@@ -146,10 +119,7 @@ syslog_record(const struct record *rec, char *buf, size_t len)
 			continue;
 		sout_pair(&o, attr_names[a->id], a->value, sizeof(a->value));
 	}
-	if (o.full)
-		return (0);
-	buf[o.off] = '\0';
-	return (o.off);
+	return (outbuf_end(&o));
 }
 
 /*

@@ -5,8 +5,8 @@
  * checks that the wire form is canonical and that both outputs fit
  * their buffers and hold only printable ASCII.
  *
- * Needs every proto/ file, exporter/out_json.c and exporter/out_syslog.c
- * (and libbsd for strlcpy); no libsodium.
+ * Needs every proto/ file, exporter/out_json.c, exporter/out_syslog.c
+ * and exporter/outbuf.c (and libbsd for strlcpy); no libsodium.
  */
 
 #include <stddef.h>
