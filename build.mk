@@ -34,6 +34,9 @@ $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS): config.h lib/pvgate.h proto/proto.h \
     proto/record.h
 
+$(EXPORTER_OBJS) $(CTL_OBJS) regress/exporter/export_test.o: \
+    exporter/exporter.h
+
 lib/libpvgate.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJS)

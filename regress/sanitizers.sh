@@ -52,6 +52,7 @@ build imsg_test regress/compat/imsg_test.c $COMPAT &&
 build proto_test regress/decoder/proto_test.c $PROTO lib/util.c &&
     run proto_test regress/vectors/solarman-v5
 build export_test regress/exporter/export_test.c exporter/out_json.c \
-    exporter/out_syslog.c exporter/dump.c lib/keyfile.c lib/util.c \
+    exporter/out_syslog.c exporter/dump.c exporter/outbuf.c lib/keyfile.c \
+    lib/util.c \
     $PROTO && run export_test
 exit 0
