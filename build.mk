@@ -32,7 +32,11 @@ all: $(PROGS) $(REGRESS_PROGS)
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS): config.h lib/pvgate.h proto/proto.h \
-    proto/record.h
+    proto/record.h lib/compat.h lib/log.h lib/imsgev.h lib/confmsg.h \
+    lib/proc.h lib/sandbox.h lib/util.h lib/keyfile.h
+
+$(LISTENER_OBJS): listener/listener.h
+$(PARENT_OBJS): parent/pvgated.h
 
 $(EXPORTER_OBJS) $(CTL_OBJS) regress/exporter/export_test.o: \
     exporter/exporter.h
