@@ -1235,7 +1235,7 @@ main(void)
 {
 	const char	*tmp, *why;
 	size_t		 i;
-	int		 failed = 0;
+	int		 failed = 0, n;
 
 	if (sodium_init() == -1) {
 		printf("not ok - sodium_init\n");
@@ -1246,7 +1246,12 @@ main(void)
 	umask(022);
 	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
 		tmp = "/tmp";
-	snprintf(tmpdir, sizeof(tmpdir), "%s/export_test.XXXXXXXX", tmp);
+	/* mkdtemp(3) replaces the trailing Xs */
+	n = snprintf(tmpdir, sizeof(tmpdir), "%s/export_test.", tmp);
+	if (n > 0 && (size_t)n + 9 <= sizeof(tmpdir)) {
+		memset(tmpdir + n, 'X', 8);
+		tmpdir[n + 8] = '\0';
+	}
 	if (mkdtemp(tmpdir) == NULL || chdir(tmpdir) == -1) {
 		printf("not ok - temporary directory %s: %s\n", tmpdir,
 		    strerror(errno));
