@@ -570,6 +570,7 @@ send_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
 	d.listen_port = f->listen_port;
 	d.conn = f->conn;
 	d.peer = f->peer;
+	d.dst = f->dst;
 	strlcpy(d.reason, reason, sizeof(d.reason));
 	if (len > PVGATE_IMSG_PAYLOAD - sizeof(d))
 		len = PVGATE_IMSG_PAYLOAD - sizeof(d);

@@ -64,6 +64,11 @@ dump_line(const struct pv_dump *d, const uint8_t *bytes, size_t n,
 	if (pv_addr_str(&d->peer, tmp, sizeof(tmp)) == -1)
 		tmp[0] = '\0';
 	outbuf_json(&o, tmp, sizeof(tmp), 0);
+	/* where the device meant to go, when known */
+	if (pv_addr_str(&d->dst, tmp, sizeof(tmp)) == 0) {
+		outbuf_str(&o, ",\"dst\":");
+		outbuf_json(&o, tmp, sizeof(tmp), 0);
+	}
 	snprintf(tmp, sizeof(tmp), ",\"conn\":%llu,\"reason\":",
 	    (unsigned long long)d->conn);
 	outbuf_str(&o, tmp);

@@ -9,7 +9,7 @@
 
 #define PVGATE_VERSION		"0.1"
 /* bumped whenever a message layout below changes */
-#define PVGATE_IMSG_VERSION	1
+#define PVGATE_IMSG_VERSION	2
 
 #define PVGATE_USER		"_pvgated"
 #define _PATH_PVGATE_CONF	"/etc/pvgated/pvgated.conf"
@@ -134,6 +134,7 @@ struct pv_dump {
 	uint16_t	listen_port;
 	uint64_t	conn;
 	struct pv_addr	peer;
+	struct pv_addr	dst;		/* original destination, if known */
 	char		reason[PV_REASONLEN];
 };
 

@@ -863,6 +863,7 @@ t_dump_line(void)
 	static const char	 want[] =
 	    "{\"time\":\"2024-04-11T18:46:37Z\",\"protocol\":\"solarman-v5\","
 	    "\"port\":10000,\"peer\":\"192.0.2.10:51512\","
+	    "\"dst\":\"192.0.2.1:10000\","
 	    "\"conn\":4294967298,\"reason\":\"bad checksum\","
 	    "\"bytes\":\"a5017f00ff\"}\n";
 	static const uint8_t	 bytes[] = { 0xa5, 0x01, 0x7f, 0x00, 0xff };
@@ -879,6 +880,9 @@ t_dump_line(void)
 	d.peer.family = AF_INET;
 	d.peer.port = 51512;
 	memcpy(d.peer.addr, "\300\000\002\012", 4);
+	d.dst.family = AF_INET;
+	d.dst.port = 10000;
+	memcpy(d.dst.addr, "\300\000\002\001", 4);
 	strlcpy(d.reason, "bad checksum", sizeof(d.reason));
 	n = dump_line(&d, bytes, sizeof(bytes), buf, sizeof(buf));
 	EXPECT(n == strlen(want) && strcmp(buf, want) == 0, "got %s", buf);

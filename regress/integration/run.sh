@@ -74,8 +74,8 @@ check "dump: oversize length" grep -q 'exceeds maximum' "$D"
 check "dump: unknown control code" grep -q 'unknown control code 0x5110' "$D"
 check "log: a line for the bad frame, naming peer and reason" \
     grep -q "decoder: solarman-v5 frame of 225 bytes from 127.0.0.1:[0-9]* dumped: bad checksum" "$T/stderr"
-check "dump: peer and port recorded" \
-    grep -q "\"protocol\":\"solarman-v5\",\"port\":$SP,\"peer\":\"127.0.0.1:" "$D"
+check "dump: peer, port and destination recorded" \
+    grep -q "\"protocol\":\"solarman-v5\",\"port\":$SP,\"peer\":\"127.0.0.1:[0-9]*\",\"dst\":\"127.0.0.1:$SP\"" "$D"
 
 # capture: dumped, never answered, bounded per connection
 $PVSIM -l "capture" -p "$CP" garbage:10 silence:300
