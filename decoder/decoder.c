@@ -60,7 +60,6 @@ static int		 ndone;
 static int		 paused;
 static struct dconn_tree conns = RB_INITIALIZER(&conns);
 static uint8_t		 packbuf[PVGATE_IMSG_PAYLOAD];
-static struct record	 recbuf;
 
 static __dead void	usage(void);
 int			dconn_cmp(struct dconn *, struct dconn *);
@@ -483,15 +482,14 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	lchan_arm(cur->l);
 }
 
+/* pv_record() has filled in the peer */
 static void
 out_record(struct pvctx *ctx, const struct record *rec)
 {
-	struct current	*cur = ctx->arg;
-	size_t		 n;
+	size_t	n;
 
-	memcpy(&recbuf, rec, sizeof(recbuf));
-	strlcpy(recbuf.peer, cur->dc->peer, sizeof(recbuf.peer));
-	if ((n = record_pack(&recbuf, packbuf, sizeof(packbuf))) == 0)
+	(void)ctx;
+	if ((n = record_pack(rec, packbuf, sizeof(packbuf))) == 0)
 		fatalx("%s: record does not pack", __func__);
 	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, packbuf,
 	    n) == -1)

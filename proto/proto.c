@@ -77,8 +77,13 @@ pv_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 }
 
 void
-pv_record(struct pvctx *ctx, const struct record *rec)
+pv_record(struct pvctx *ctx, struct record *rec)
 {
+	/* the connection's peer, for every protocol */
+	if (ctx->peer != NULL)
+		strlcpy(rec->peer, ctx->peer, sizeof(rec->peer));
+	else
+		rec->peer[0] = '\0';
 	if (ctx->out != NULL && ctx->out->record != NULL)
 		ctx->out->record(ctx, rec);
 }

@@ -77,7 +77,7 @@ const struct proto	*proto_byname(const char *);
 
 /* helpers for decoders (proto.c) */
 void	 pv_reply(struct pvctx *, const uint8_t *, size_t);
-void	 pv_record(struct pvctx *, const struct record *);
+void	 pv_record(struct pvctx *, struct record *);
 void	 pv_dump(struct pvctx *, const uint8_t *, size_t, const char *,
 	    ...) __attribute__((__format__ (printf, 4, 5)));
 void	 pv_close(struct pvctx *);

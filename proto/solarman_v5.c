@@ -127,7 +127,7 @@ struct solarman_state {
 static uint8_t	sm_checksum(const uint8_t *, size_t);
 static void	sm_ack(struct pvctx *, const uint8_t *);
 static void	sm_string(char *, size_t, const uint8_t *, size_t);
-static void	sm_ids(struct pvctx *, struct record *, const uint8_t *, int);
+static void	sm_ids(struct record *, const uint8_t *, int);
 static void	sm_device(struct pvctx *, struct solarman_state *,
 		    const uint8_t *, size_t);
 static void	sm_data(struct pvctx *, struct solarman_state *,
@@ -309,12 +309,11 @@ sm_string(char *dst, size_t dstlen, const uint8_t *src, size_t srclen)
 }
 
 /*
- * device, via and peer of a record: the logger itself, or the inverter
+ * device and via of a record: the logger itself, or the inverter
  * (serial in the 0x4210 header) seen through the logger.
  */
 static void
-sm_ids(struct pvctx *ctx, struct record *rec, const uint8_t *buf,
-    int inverter)
+sm_ids(struct record *rec, const uint8_t *buf, int inverter)
 {
 	char		logger[16];
 
@@ -328,8 +327,6 @@ sm_ids(struct pvctx *ctx, struct record *rec, const uint8_t *buf,
 		(void)snprintf(rec->device, sizeof(rec->device), "%s", logger);
 	else
 		(void)snprintf(rec->via, sizeof(rec->via), "%s", logger);
-	if (ctx->peer != NULL)
-		(void)snprintf(rec->peer, sizeof(rec->peer), "%s", ctx->peer);
 }
 
 static void
@@ -350,7 +347,7 @@ sm_device(struct pvctx *ctx, struct solarman_state *st, const uint8_t *buf,
 	st->have_sensor_list = 1;
 
 	record_init(&rec, REC_DEVICE, PROTO_SOLARMAN_V5, ctx->now);
-	sm_ids(ctx, &rec, buf, 0);
+	sm_ids(&rec, buf, 0);
 	record_metric(&rec, M_SIGNAL, 0, buf[SM_DEV_SIGNAL], 0);
 	record_metric(&rec, M_DATA_INTERVAL, 0, buf[SM_DEV_DATAIVL] * 60, 0);
 	record_metric(&rec, M_COLLECT_INTERVAL, 0, buf[SM_DEV_COLLECTIVL], 0);
@@ -424,7 +421,7 @@ sm_data(struct pvctx *ctx, struct solarman_state *st, const uint8_t *buf,
 	}
 
 	record_init(&rec, REC_MEASUREMENT, PROTO_SOLARMAN_V5, when);
-	sm_ids(ctx, &rec, buf, 1);
+	sm_ids(&rec, buf, 1);
 	if (sensor == SM_SENSOR_MS)
 		sm_ms(&rec, buf);
 	else
