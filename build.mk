@@ -23,7 +23,8 @@ PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 	exporter/pvgate-exporter ctl/pvgatectl
 REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
-	regress/exporter/export_test regress/integration/logrecv
+	regress/exporter/export_test regress/integration/logrecv \
+	regress/lib/imsgev_test
 
 all: $(PROGS) $(REGRESS_PROGS)
 
@@ -94,6 +95,9 @@ regress/integration/pvsim: regress/integration/pvsim.o proto/libproto.a \
     lib/libpvgate.a
 	$(LINK) regress/integration/pvsim.o proto/libproto.a \
 	    lib/libpvgate.a $(LIBS)
+
+regress/lib/imsgev_test: regress/lib/imsgev_test.o lib/libpvgate.a
+	$(LINK) regress/lib/imsgev_test.o lib/libpvgate.a $(EVENT_LIBS) $(LIBS)
 
 regress/integration/logrecv: regress/integration/logrecv.o
 	$(LINK) regress/integration/logrecv.o $(LIBS)

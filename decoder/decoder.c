@@ -182,21 +182,15 @@ decoder_dispatch_parent(int fd, short event, void *bula)
 	struct imsgev	*iev = &iev_parent;
 	struct imsg	 imsg;
 	struct pvconf	*nconf;
-	ssize_t		 n;
 	int		 shut;
 
 	(void)fd;
 	(void)bula;
 	shut = imsgev_read(iev, event, __func__);
 	for (;;) {
-		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
+		if (imsgev_get(iev, &imsg, ROLE_PARENT, __func__) == 0)
 			break;
 		switch (imsg_get_type(&imsg)) {
-		case IMSG_HELLO:
-			imsgev_hello_check(&imsg, ROLE_PARENT, __func__);
-			break;
 		case IMSG_RECONF_CONF:
 		case IMSG_RECONF_PROTO:
 		case IMSG_RECONF_END:
@@ -240,20 +234,14 @@ decoder_dispatch_listener(int fd, short event, void *bula)
 	struct imsgev	*iev = bula;
 	struct lchan	*l = iev->data;
 	struct imsg	 imsg;
-	ssize_t		 n;
 	int		 shut;
 
 	(void)fd;
 	shut = imsgev_read(iev, event, __func__);
 	for (;;) {
-		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
+		if (imsgev_get(iev, &imsg, ROLE_LISTENER, __func__) == 0)
 			break;
 		switch (imsg_get_type(&imsg)) {
-		case IMSG_HELLO:
-			imsgev_hello_check(&imsg, ROLE_LISTENER, __func__);
-			break;
 		case IMSG_FRAME:
 			decoder_frame(l, &imsg, 0);
 			break;
@@ -289,26 +277,17 @@ decoder_dispatch_exporter(int fd, short event, void *bula)
 {
 	struct imsgev	*iev = &iev_exporter;
 	struct imsg	 imsg;
-	ssize_t		 n;
 	int		 shut;
 
 	(void)fd;
 	(void)bula;
 	shut = imsgev_read(iev, event, __func__);
 	for (;;) {
-		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
+		if (imsgev_get(iev, &imsg, ROLE_EXPORTER, __func__) == 0)
 			break;
-		switch (imsg_get_type(&imsg)) {
-		case IMSG_HELLO:
-			imsgev_hello_check(&imsg, ROLE_EXPORTER, __func__);
-			break;
-		default:
-			fatalx("%s: unexpected message %u", __func__,
-			    imsg_get_type(&imsg));
-		}
-		imsg_free(&imsg);
+		/* the exporter says hello and nothing else */
+		fatalx("%s: unexpected message %u", __func__,
+		    imsg_get_type(&imsg));
 	}
 	if (shut)
 		fatalx("exporter channel closed");

@@ -139,21 +139,15 @@ exporter_dispatch_parent(int fd, short event, void *bula)
 	struct imsgev	*iev = &iev_parent;
 	struct imsg	 imsg;
 	struct pvconf	*nconf;
-	ssize_t		 n;
 	int		 shut;
 
 	(void)fd;
 	(void)bula;
 	shut = imsgev_read(iev, event, __func__);
 	for (;;) {
-		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
+		if (imsgev_get(iev, &imsg, ROLE_PARENT, __func__) == 0)
 			break;
 		switch (imsg_get_type(&imsg)) {
-		case IMSG_HELLO:
-			imsgev_hello_check(&imsg, ROLE_PARENT, __func__);
-			break;
 		case IMSG_RECONF_CONF:
 		case IMSG_RECONF_PROTO:
 		case IMSG_RECONF_PUBKEY:
@@ -198,21 +192,15 @@ exporter_dispatch_decoder(int fd, short event, void *bula)
 {
 	struct imsgev	*iev = &iev_decoder;
 	struct imsg	 imsg;
-	ssize_t		 n;
 	int		 shut;
 
 	(void)fd;
 	(void)bula;
 	shut = imsgev_read(iev, event, __func__);
 	for (;;) {
-		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
+		if (imsgev_get(iev, &imsg, ROLE_DECODER, __func__) == 0)
 			break;
 		switch (imsg_get_type(&imsg)) {
-		case IMSG_HELLO:
-			imsgev_hello_check(&imsg, ROLE_DECODER, __func__);
-			break;
 		case IMSG_RECORD:
 			exporter_record(&imsg);
 			break;

@@ -127,11 +127,14 @@ imsgev_hello(struct imsgev *iev, int role)
 		fatal("%s: imsg_compose", __func__);
 }
 
-void
+static void
 imsgev_hello_check(struct imsg *imsg, int role, const char *who)
 {
 	struct pv_hello	hello;
 
+	if (imsg_get_type(imsg) != IMSG_HELLO)
+		fatalx("%s: first message is %u, not IMSG_HELLO", who,
+		    imsg_get_type(imsg));
 	if (imsg_get_data(imsg, &hello, sizeof(hello)) == -1)
 		fatalx("%s: IMSG_HELLO wrong length: %zu", who,
 		    imsg_get_len(imsg));
@@ -141,4 +144,27 @@ imsgev_hello_check(struct imsg *imsg, int role, const char *who)
 	if (hello.role != (uint32_t)role)
 		fatalx("%s: peer says it is role %u, expected %d", who,
 		    hello.role, role);
+}
+
+/*
+ * The next message for the dispatch loop: 1, or 0 when there is none.
+ * The peer's first message must be its IMSG_HELLO, naming role; that
+ * one is checked and consumed here.
+ */
+int
+imsgev_get(struct imsgev *iev, struct imsg *imsg, int role, const char *who)
+{
+	ssize_t	n;
+
+	for (;;) {
+		if ((n = imsg_get(&iev->ibuf, imsg)) == -1)
+			fatal("%s: imsg_get", who);
+		if (n == 0)
+			return 0;
+		if (iev->hello)
+			return 1;
+		imsgev_hello_check(imsg, role, who);
+		iev->hello = 1;
+		imsg_free(imsg);
+	}
 }

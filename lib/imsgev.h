@@ -12,6 +12,7 @@ struct imsgev {
 	void		(*handler)(int, short, void *);
 	struct event	 ev;
 	short		 events;
+	int		 hello;		/* the peer's IMSG_HELLO was seen */
 	void		*data;
 };
 
@@ -26,6 +27,6 @@ int	 imsg_composev_event(struct imsgev *, uint32_t, uint32_t,
 	    const struct iovec *, int);
 int	 imsgev_read(struct imsgev *, short, const char *);
 void	 imsgev_hello(struct imsgev *, int);
-void	 imsgev_hello_check(struct imsg *, int, const char *);
+int	 imsgev_get(struct imsgev *, struct imsg *, int, const char *);
 
 #endif /* IMSGEV_H */

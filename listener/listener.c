@@ -146,21 +146,15 @@ listener_dispatch_parent(int fd, short event, void *bula)
 	struct imsgev	*iev = &env->iev_parent;
 	struct imsg	 imsg;
 	struct pvconf	*nconf;
-	ssize_t		 n;
 	int		 shut;
 
 	(void)fd;
 	(void)bula;
 	shut = imsgev_read(iev, event, __func__);
 	for (;;) {
-		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
+		if (imsgev_get(iev, &imsg, ROLE_PARENT, __func__) == 0)
 			break;
 		switch (imsg_get_type(&imsg)) {
-		case IMSG_HELLO:
-			imsgev_hello_check(&imsg, ROLE_PARENT, __func__);
-			break;
 		case IMSG_RECONF_CONF:
 		case IMSG_RECONF_PROTO:
 		case IMSG_RECONF_LISTEN:
@@ -192,21 +186,15 @@ listener_dispatch_decoder(int fd, short event, void *bula)
 	struct imsg	 imsg;
 	struct ibuf	 ibuf;
 	struct pv_reply	 r;
-	ssize_t		 n;
 	int		 shut;
 
 	(void)fd;
 	(void)bula;
 	shut = imsgev_read(iev, event, __func__);
 	for (;;) {
-		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
+		if (imsgev_get(iev, &imsg, ROLE_DECODER, __func__) == 0)
 			break;
 		switch (imsg_get_type(&imsg)) {
-		case IMSG_HELLO:
-			imsgev_hello_check(&imsg, ROLE_DECODER, __func__);
-			break;
 		case IMSG_REPLY:
 			if (imsg_get_ibuf(&imsg, &ibuf) == -1 ||
 			    ibuf_get(&ibuf, &r, sizeof(r)) == -1)

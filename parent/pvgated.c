@@ -536,20 +536,14 @@ parent_dispatch_child(int fd, short event, void *bula)
 	struct imsgev	*iev = bula;
 	struct child	*c = iev->data;
 	struct imsg	 imsg;
-	ssize_t		 n;
 	int		 shut;
 
 	(void)fd;
 	shut = imsgev_read(iev, event, __func__);
 	for (;;) {
-		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", __func__);
-		if (n == 0)
+		if (imsgev_get(iev, &imsg, c->role, c->name) == 0)
 			break;
 		switch (imsg_get_type(&imsg)) {
-		case IMSG_HELLO:
-			imsgev_hello_check(&imsg, c->role, c->name);
-			break;
 		case IMSG_LOG:
 			parent_log(c, &imsg);
 			break;
