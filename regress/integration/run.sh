@@ -83,6 +83,8 @@ $PVSIM -l "capture limit" -p "$CP" garbage:100 closed:2000
 wait_for "$D" '"protocol":"capture"'
 check "dump: capture chunk" \
     grep -q '"protocol":"capture".*"reason":"capture","bytes":"78787878787878787878"' "$D"
+check "dump: capture stops at its limit, exactly 64 bytes kept" \
+    grep -Eq '"reason":"capture limit of 64 bytes reached, closing","bytes":"(78){64}"' "$D"
 
 # SIGHUP: a broken file is refused and the old configuration kept; a
 # good one takes effect (the heartbeat interval in the replies)

@@ -51,8 +51,8 @@ check "syslog: a device record, key=value" \
     grep -q 'pvgated\[[0-9]*\]: kind=device protocol=solarman-v5 device=2070233889' "$T/syslog"
 check "syslog: measurement values" \
     grep -q 'device=Y17E7A0F010B013E via=2070233889 .*ac_voltage=224.8' "$T/syslog"
-check "syslog: values with spaces or parentheses quoted safely" \
-    grep -q 'model=' "$T/syslog"
+check "syslog: daemon.info, the inverter's model and firmware last" \
+    grep -q '^<30>.* model=TSOL-MS2000(600) firmware=V4.0.10$' "$T/syslog"
 check "stdout still has the records" \
     grep -q '"ac_voltage":224.8' "$T/stdout"
 
