@@ -44,7 +44,6 @@ void	 outbuf_mem(struct outbuf *, const char *, size_t);
 void	 outbuf_str(struct outbuf *, const char *);
 void	 outbuf_json(struct outbuf *, const char *, size_t, int);
 size_t	 outbuf_end(struct outbuf *);
-size_t	 json_escape(const char *, char *, size_t);
 int	 json_time(int64_t, char *, size_t);
 
 /* out_json.c */

@@ -55,34 +55,6 @@ json_escbyte(unsigned char c, char *e, int flags)
 }
 
 /*
- * Escape s for use inside a JSON string (without the quotes), as
- * records have it.  Like strlcpy(): buf is always NUL-terminated when
- * len > 0, only whole escapes are written, and the return value is the
- * length of the whole escaped string, so truncation happened if it is
- * >= len.
- */
-size_t
-json_escape(const char *s, char *buf, size_t len)
-{
-	char	 e[8];
-	size_t	 k, total = 0, off = 0;
-	int	 stop = 0;
-
-	for (; *s != '\0'; s++) {
-		k = json_escbyte((unsigned char)*s, e, JSON_SHORTESC);
-		if (!stop && off + k < len) {
-			memcpy(buf + off, e, k);
-			off += k;
-		} else
-			stop = 1;
-		total += k;
-	}
-	if (len > 0)
-		buf[off] = '\0';
-	return (total);
-}
-
-/*
  * ISO 8601 UTC, "2024-04-11T18:46:37Z".  Returns the length, or -1 if
  * the time has no four digit year or buf is too small.
  */

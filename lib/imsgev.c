@@ -37,13 +37,6 @@ imsgev_start(struct imsgev *iev, void (*handler)(int, short, void *),
 	event_add(&iev->ev, NULL);
 }
 
-void
-imsgev_clear(struct imsgev *iev)
-{
-	event_del(&iev->ev);
-	imsgbuf_clear(&iev->ibuf);
-}
-
 /*
  * Read always; write while something is queued.  Re-arming costs two
  * epoll_ctl calls, so it only happens when the wanted events change.

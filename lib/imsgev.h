@@ -19,7 +19,6 @@ struct imsgev {
 void	 imsgev_init(struct imsgev *, int, void (*)(int, short, void *),
 	    void *);
 void	 imsgev_start(struct imsgev *, void (*)(int, short, void *), void *);
-void	 imsgev_clear(struct imsgev *);
 void	 imsg_event_add(struct imsgev *);
 int	 imsg_compose_event(struct imsgev *, uint32_t, uint32_t, pid_t, int,
 	    const void *, size_t);

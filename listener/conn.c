@@ -177,8 +177,6 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 			log_warnx("%s has %u connections: refusing more "
 			    "(max_per_address)", buf, pc->n);
 		}
-		if (pc->n == 0)
-			peer_put(pc);
 		close(fd);
 		return;
 	}

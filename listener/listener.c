@@ -246,8 +246,10 @@ listener_configure(struct pvconf *nconf)
 		log_info("accepting %s connections", env->proto->name);
 		return;
 	}
-	/* reload: the port and protocol stay */
+	/* reload: the port, the protocol and max_frame (the size of the
+	 * partial-frame buffers already allocated) stay */
 	nconf->listen = env->conf->listen;
+	nconf->gate.max_frame = env->conf->gate.max_frame;
 	free(env->conf);
 	env->conf = nconf;
 }

@@ -489,9 +489,12 @@ parent_reload(void)
 	    strcmp(conf->c.gate.user, nconf->c.gate.user) != 0 ||
 	    strcmp(conf->c.gate.chroot, nconf->c.gate.chroot) != 0 ||
 	    strcmp(conf->c.gate.state_dir, nconf->c.gate.state_dir) != 0 ||
-	    conf->c.gate.out_syslog != nconf->c.gate.out_syslog)
-		log_warnx("ports, user, directories and syslog take effect "
-		    "only when pvgated is restarted");
+	    conf->c.gate.out_syslog != nconf->c.gate.out_syslog ||
+	    conf->c.gate.max_frame != nconf->c.gate.max_frame)
+		log_warnx("ports, user, directories, syslog and max_frame "
+		    "take effect only when pvgated is restarted");
+	/* listeners hold partial frames in buffers of max_frame bytes */
+	nconf->c.gate.max_frame = conf->c.gate.max_frame;
 	memcpy(nconf->ports, conf->ports, sizeof(nconf->ports));
 	nconf->nports = conf->nports;
 	nconf->c.gate.out_syslog = conf->c.gate.out_syslog;

@@ -68,7 +68,6 @@ static const char *t_json_hostile(void);
 static const char *t_json_attrs(void);
 static const char *t_json_small(void);
 static const char *t_json_worst(void);
-static const char *t_json_escape(void);
 static const char *t_pack_roundtrip(void);
 static const char *t_pack_refuse(void);
 static const char *t_unpack_truncated(void);
@@ -105,7 +104,6 @@ static const struct {
 	{ "json_record hostile attributes", t_json_attrs },
 	{ "json_record small buffers", t_json_small },
 	{ "json_record worst case fits", t_json_worst },
-	{ "json_escape", t_json_escape },
 	{ "record_pack round trip", t_pack_roundtrip },
 	{ "record_pack refuses", t_pack_refuse },
 	{ "record_unpack truncated", t_unpack_truncated },
@@ -504,25 +502,6 @@ t_json_worst(void)
 	EXPECT(n > 0 && n <= PVGATE_IMSG_PAYLOAD, "pack: %zu", n);
 	EXPECT(record_unpack(&back, packed, n) == 0, "unpack");
 	EXPECT(memcmp(&r, &back, sizeof(r)) == 0, "differs");
-	return (NULL);
-}
-
-static const char *
-t_json_escape(void)
-{
-	char	 buf[16];
-	size_t	 n;
-
-	n = json_escape("a\"\001\377", buf, 15);
-	EXPECT(n == 15 && strcmp(buf, "a\\\"\\u0001") == 0,
-	    "truncated: %zu %s", n, buf);
-	n = json_escape("ab\\", buf, sizeof(buf));
-	EXPECT(n == 4 && strcmp(buf, "ab\\\\") == 0, "%zu %s", n, buf);
-	n = json_escape("abc", buf, 3);
-	EXPECT(n == 3 && strcmp(buf, "ab") == 0, "strlcpy: %zu %s", n, buf);
-	n = json_escape("\001", buf, 6);
-	EXPECT(n == 6 && buf[0] == '\0', "half an escape: %s", buf);
-	EXPECT(json_escape("xyz", NULL, 0) == 3, "len 0");
 	return (NULL);
 }
 
