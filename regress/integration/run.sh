@@ -97,14 +97,18 @@ check "SIGHUP: a broken file is refused, naming the line" \
 $PVSIM -l "after a failed reload" -p "$SP" \
     send:$VEC/24-heartbeat-ind-4710.hex \
     expect:$VEC/25-heartbeat-rsp-1710.hex
-sed 's/^heartbeat_interval = 60/heartbeat_interval = 120/' "$T/good.conf" \
-    > "$T/pvgated.conf"
+sed 's/^heartbeat_interval = 60/heartbeat_interval = 120/
+    s/^max_frame = 4096/max_frame = 100/' "$T/good.conf" > "$T/pvgated.conf"
 kill -HUP "$GWPID"
 wait_for "$T/stderr" "configuration reloaded"
 sleep 0.2
 $PVSIM -l "after a reload to 120 s" -p "$SP" \
     send:$VEC/24-heartbeat-ind-4710.hex \
-    expect:$TOP/regress/integration/25-heartbeat-rsp-1710-hb120.hex
+    expect:$TOP/regress/integration/25-heartbeat-rsp-1710-hb120.hex \
+    send:$VEC/01-device-ind-4110.hex \
+    expect:$TOP/regress/integration/02-device-rsp-1110-hb120.hex
+check "SIGHUP: max_frame waits for a restart, and says so" \
+    grep -q "max_frame take effect only when pvgated is restarted" "$T/stderr"
 cp "$T/good.conf" "$T/pvgated.conf"
 kill -HUP "$GWPID"
 i=0
