@@ -75,10 +75,13 @@ ctl/pvgatectl: $(CTL_OBJS) lib/libpvgate.a proto/libproto.a
 regress/compat/imsg_test: regress/compat/imsg_test.o lib/libpvgate.a
 	$(LINK) regress/compat/imsg_test.o lib/libpvgate.a $(LIBS)
 
-regress/decoder/proto_test: regress/decoder/proto_test.o proto/libproto.a \
-    lib/libpvgate.a
-	$(LINK) regress/decoder/proto_test.o proto/libproto.a \
-	    lib/libpvgate.a $(LIBS)
+regress/decoder/proto_test: regress/decoder/proto_test.o \
+    regress/decoder/harness.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/proto_test.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/proto_test.o regress/decoder/harness.o: \
+    regress/decoder/harness.h proto/proto.h proto/record.h lib/pvgate.h
 
 regress/exporter/export_test: regress/exporter/export_test.o \
     exporter/out_json.o exporter/out_syslog.o exporter/dump.o \

@@ -85,7 +85,7 @@ RB_PROTOTYPE(dconn_tree, dconn, entry, dconn_cmp);
 RB_GENERATE(dconn_tree, dconn, entry, dconn_cmp);
 
 static const struct pvout decoder_out = {
-	out_reply, out_record, out_dump, out_close
+	out_reply, out_record, out_dump, out_close, NULL, NULL, NULL
 };
 
 static __dead void

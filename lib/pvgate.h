@@ -161,6 +161,22 @@ struct pv_protoconf {
 	uint32_t	capture_limit;		/* capture: bytes per connection */
 };
 
+/*
+ * One [device NAME] section: settings for one device, by its serial.
+ * With client set, the gateway dials it (a connector); interval > 0
+ * turns on polling where the protocol has it.
+ */
+struct pv_deviceconf {
+	char		name[PV_NAMELEN];	/* device serial */
+	uint16_t	proto;			/* enum pv_proto, 0: any */
+	uint16_t	pad;
+	struct pv_addr	client;			/* dial this; family 0: no */
+	uint32_t	logger;			/* Solarman logger serial */
+	uint32_t	interval;		/* poll interval, s; 0: off */
+	uint32_t	sensor;			/* Solarman sensor list; 0: detect */
+	uint32_t	timeout;		/* response timeout, ms */
+};
+
 /* listener only: what it listens on */
 struct pv_listenconf {
 	uint16_t	proto;

@@ -17,9 +17,9 @@
  */
 static struct proto	protos[] = {
 	{ "solarman-v5", PROTO_SOLARMAN_V5, 10000, 0,
-	    solarman_frame, solarman_decode },
+	    solarman_frame, solarman_decode, NULL, NULL, NULL },
 	{ "capture", PROTO_CAPTURE, 0, 0,
-	    capture_frame, capture_decode },
+	    capture_frame, capture_decode, NULL, NULL, NULL },
 };
 
 #define NPROTOS	(sizeof(protos) / sizeof(protos[0]))
@@ -109,6 +109,28 @@ pv_close(struct pvctx *ctx)
 {
 	if (ctx->out != NULL && ctx->out->close != NULL)
 		ctx->out->close(ctx);
+}
+
+void
+pv_timer(struct pvctx *ctx, unsigned int msec)
+{
+	if (ctx->out != NULL && ctx->out->timer != NULL)
+		ctx->out->timer(ctx, msec);
+}
+
+const struct pv_deviceconf *
+pv_device(struct pvctx *ctx, const char *name)
+{
+	if (ctx->out == NULL || ctx->out->device == NULL || name == NULL)
+		return (NULL);
+	return (ctx->out->device(ctx, name));
+}
+
+void
+pv_claim(struct pvctx *ctx, const char *name)
+{
+	if (ctx->out != NULL && ctx->out->claim != NULL && name != NULL)
+		ctx->out->claim(ctx, name);
 }
 
 uint16_t

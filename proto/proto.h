@@ -17,6 +17,11 @@ enum pv_proto {
 	PROTO_NONE,
 	PROTO_SOLARMAN_V5,
 	PROTO_CAPTURE,
+	PROTO_TSUN_GEN3,
+	PROTO_APSYSTEMS_ECU,
+	PROTO_ALPHAESS,
+	PROTO_HOYMILES,
+	PROTO_E3DC_RSCP,
 	PROTO_MAX
 };
 
@@ -38,15 +43,26 @@ typedef int (*framer_fn)(const uint8_t *buf, size_t len, size_t max,
     size_t *n, const char **why);
 
 struct pv_protoconf;
+struct pv_deviceconf;
 struct pvctx;
 
-/* what a decoder may produce for one frame */
+/*
+ * What a decoder may do.  reply sends bytes on the connection (a reply
+ * to a listened-on device, a request to a dialled one); timer arms the
+ * connection's one timer (msec 0 disarms it), whose expiry calls the
+ * protocol's tick; device looks up a [device NAME] section; claim says
+ * that this connection speaks for the named device, and closes any
+ * other connection of the same protocol that claimed it before.
+ */
 struct pvout {
 	void	(*reply)(struct pvctx *, const uint8_t *, size_t);
 	void	(*record)(struct pvctx *, const struct record *);
 	void	(*dump)(struct pvctx *, const uint8_t *, size_t,
 		    const char *);
 	void	(*close)(struct pvctx *);
+	void	(*timer)(struct pvctx *, unsigned int);
+	const struct pv_deviceconf *(*device)(struct pvctx *, const char *);
+	void	(*claim)(struct pvctx *, const char *);
 };
 
 /* the world as a decoder sees it while handling one frame */
@@ -56,13 +72,23 @@ struct pvctx {
 	uint64_t		 conn;
 	time_t			 now;		/* receive time, UTC */
 	const char		*peer;		/* "192.0.2.10:51512" */
+	const struct pv_deviceconf *dev;	/* dialled: the device, else NULL */
 	const struct pvout	*out;
 	void			*arg;		/* for the pvout functions */
 };
 
 /* decode one frame that the framer delimited */
 typedef void (*decoder_fn)(struct pvctx *, const uint8_t *, size_t);
+/* a connection event: open, timer expired, gone */
+typedef void (*event_fn)(struct pvctx *);
 
+/*
+ * open is called once when a connection is up, before its first frame
+ * (a dialled connection: ctx->dev is set, and the decoder may send the
+ * first request); tick when the timer armed with pv_timer() expires;
+ * gone when the connection has closed, just before its state is freed.
+ * Any of them may be NULL.
+ */
 struct proto {
 	const char	*name;		/* config section, record "protocol" */
 	uint16_t	 id;		/* enum pv_proto */
@@ -70,6 +96,9 @@ struct proto {
 	size_t		 statesize;	/* per-connection decoder state */
 	framer_fn	 frame;
 	decoder_fn	 decode;
+	event_fn	 open;
+	event_fn	 tick;
+	event_fn	 gone;
 };
 
 const struct proto	*proto_byid(unsigned int);
@@ -81,6 +110,9 @@ void	 pv_record(struct pvctx *, struct record *);
 void	 pv_dump(struct pvctx *, const uint8_t *, size_t, const char *,
 	    ...) __attribute__((__format__ (printf, 4, 5)));
 void	 pv_close(struct pvctx *);
+void	 pv_timer(struct pvctx *, unsigned int);
+const struct pv_deviceconf *pv_device(struct pvctx *, const char *);
+void	 pv_claim(struct pvctx *, const char *);
 
 /* byte access, bounds checked by the caller */
 uint16_t	 pv_le16(const uint8_t *);

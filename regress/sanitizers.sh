@@ -49,7 +49,8 @@ run()
 
 build imsg_test regress/compat/imsg_test.c $COMPAT &&
     run imsg_test
-build proto_test regress/decoder/proto_test.c $PROTO lib/util.c &&
+HARNESS="regress/decoder/harness.c $PROTO lib/util.c"
+build proto_test regress/decoder/proto_test.c $HARNESS &&
     run proto_test regress/vectors/solarman-v5
 build export_test regress/exporter/export_test.c exporter/out_json.c \
     exporter/out_syslog.c exporter/dump.c exporter/outbuf.c lib/keyfile.c \

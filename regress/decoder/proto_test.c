@@ -1,329 +1,27 @@
 /*
- * Protocol framers and decoders fed the captured frames in
- * regress/vectors/solarman-v5 (or the directory given as argv[1]).
- *
- * One line per case: "ok - <name>" or "not ok - <name>: <detail>";
- * the exit status is 1 if any case failed.
+ * The Solarman V5 and capture framers and decoders fed the captured
+ * frames in regress/vectors/solarman-v5 (or the directory given as
+ * argv[1]), through the harness (harness.c).
  */
 
-#include <dirent.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pvgate.h"
-#include "proto.h"
-#include "record.h"
+#include "harness.h"
 
 #define DEFAULT_DIR	"regress/vectors/solarman-v5"
-#define TEST_NOW	1712861197
-#define TEST_HB		60
-#define TEST_PEER	"192.0.2.10:51512"
-#define TEST_MAXFRAME	16384
-
-#define VEC_MAX		4096	/* largest vector, bytes */
-#define CONN_BUF	(4 * VEC_MAX)
-#define MAX_REPLIES	16
-#define MAX_RECORDS	8
-#define MAX_DUMPS	16
-#define MAX_SKIPS	16
-#define DUMP_KEEP	1024
 
 /* the inverter logger of the test captures */
 #define LOGGER		"2070233889"
 #define LOGGER_DCU	"2070233888"
 
-struct vec {
-	uint8_t	b[VEC_MAX];
-	size_t	len;
-};
-
-/* what one connection produced, as the listener and decoder would see */
-struct conn {
-	const struct proto	*proto;
-	struct pv_protoconf	 conf;
-	struct pvctx		 ctx;
-	uint8_t			 state[512];
-	uint8_t			 buf[CONN_BUF];
-	size_t			 len;
-	int			 dead;		/* framer said close */
-	char			 closewhy[PV_REASONLEN];
-
-	int			 nframes;
-	int			 nskips;
-	size_t			 skipn[MAX_SKIPS];
-	char			 skipwhy[MAX_SKIPS][PV_REASONLEN];
-	int			 badverdict;
-
-	int			 nreplies;
-	uint8_t			 reply[MAX_REPLIES][64];
-	size_t			 replylen[MAX_REPLIES];
-	int			 nrecords;
-	struct record		 rec[MAX_RECORDS];
-	int			 ndumps;
-	char			 reason[MAX_DUMPS][PV_REASONLEN];
-	size_t			 dumplen[MAX_DUMPS];
-	uint8_t			 dump[MAX_DUMPS][DUMP_KEEP];
-	int			 ncloses;
-};
-
-static const char	*vecdir = DEFAULT_DIR;
-static char		 detail[512];
-static int		 ncases, nfailed;
-static struct conn	 theconn;
-
-static void	check(int, const char *, ...)
-		    __attribute__((__format__ (printf, 2, 3)));
-static void	result(const char *, ...)
-		    __attribute__((__format__ (printf, 1, 2)));
-static int	vec_load(struct vec *, const char *);
-static void	out_reply(struct pvctx *, const uint8_t *, size_t);
-static void	out_record(struct pvctx *, const struct record *);
-static void	out_dump(struct pvctx *, const uint8_t *, size_t,
-		    const char *);
-static void	out_close(struct pvctx *);
-static struct conn *conn_open(int, uint32_t);
-static void	feed(struct conn *, const uint8_t *, size_t);
 static void	build_ack(const uint8_t *, uint8_t *);
 static uint8_t	sum(const uint8_t *, size_t, size_t);
 static void	wrap(struct vec *, const uint8_t *, size_t, uint16_t,
 		    uint8_t, uint8_t, uint32_t);
 static void	refix(struct vec *, size_t);
-static const char *mname(int, int);
-static void	want_metric(const struct record *, int, int, int64_t, int);
-static void	want_absent(const struct record *, int, int);
-static void	want_attr(const struct record *, int, const char *);
-static void	want_reply(struct conn *, int, const uint8_t *, size_t);
-static void	want_dump(struct conn *, int, const char *);
-
-static const struct pvout	testout = {
-	out_reply, out_record, out_dump, out_close
-};
-
-/* record the first failed check of a case */
-static void
-check(int ok, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (ok || detail[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	if (detail[0] == '\0')
-		(void)snprintf(detail, sizeof(detail), "failed");
-}
-
-static void
-result(const char *fmt, ...)
-{
-	char	name[128];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
-	ncases++;
-	if (detail[0] == '\0')
-		printf("ok - %s\n", name);
-	else {
-		printf("not ok - %s: %s\n", name, detail);
-		nfailed++;
-	}
-	detail[0] = '\0';
-}
-
-/* load the vector whose file name starts with "<id>-" */
-static int
-vec_load(struct vec *v, const char *id)
-{
-	char		 path[1024];
-	DIR		*d;
-	struct dirent	*de;
-	FILE		*f;
-	int		 c, hi = -1, found = 0;
-	size_t		 idlen = strlen(id);
-
-	v->len = 0;
-	if ((d = opendir(vecdir)) == NULL) {
-		check(0, "opendir %s", vecdir);
-		return (-1);
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, id, idlen) == 0 &&
-		    de->d_name[idlen] == '-') {
-			(void)snprintf(path, sizeof(path), "%s/%s", vecdir,
-			    de->d_name);
-			found = 1;
-			break;
-		}
-	}
-	closedir(d);
-	if (!found) {
-		check(0, "no vector %s in %s", id, vecdir);
-		return (-1);
-	}
-	if ((f = fopen(path, "r")) == NULL) {
-		check(0, "fopen %s", path);
-		return (-1);
-	}
-	while ((c = fgetc(f)) != EOF) {
-		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-			continue;
-		if (c >= '0' && c <= '9')
-			c -= '0';
-		else if (c >= 'a' && c <= 'f')
-			c = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			c = c - 'A' + 10;
-		else {
-			fclose(f);
-			check(0, "%s: not hex", path);
-			return (-1);
-		}
-		if (hi < 0)
-			hi = c;
-		else {
-			if (v->len == sizeof(v->b)) {
-				fclose(f);
-				check(0, "%s: too long", path);
-				return (-1);
-			}
-			v->b[v->len++] = (uint8_t)(hi << 4 | c);
-			hi = -1;
-		}
-	}
-	fclose(f);
-	if (hi >= 0 || v->len == 0) {
-		check(0, "%s: odd or empty", path);
-		return (-1);
-	}
-	return (0);
-}
-
-static void
-out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
-{
-	struct conn	*c = ctx->arg;
-
-	if (c->nreplies < MAX_REPLIES && len <= sizeof(c->reply[0])) {
-		memcpy(c->reply[c->nreplies], buf, len);
-		c->replylen[c->nreplies] = len;
-	}
-	c->nreplies++;
-}
-
-static void
-out_record(struct pvctx *ctx, const struct record *rec)
-{
-	struct conn	*c = ctx->arg;
-
-	if (c->nrecords < MAX_RECORDS)
-		c->rec[c->nrecords] = *rec;
-	c->nrecords++;
-}
-
-static void
-out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
-    const char *reason)
-{
-	struct conn	*c = ctx->arg;
-
-	if (c->ndumps < MAX_DUMPS) {
-		(void)snprintf(c->reason[c->ndumps], PV_REASONLEN, "%s",
-		    reason);
-		c->dumplen[c->ndumps] = len;
-		memcpy(c->dump[c->ndumps], buf, len < DUMP_KEEP ?
-		    len : DUMP_KEEP);
-	}
-	c->ndumps++;
-}
-
-static void
-out_close(struct pvctx *ctx)
-{
-	struct conn	*c = ctx->arg;
-
-	c->ncloses++;
-}
-
-static struct conn *
-conn_open(int id, uint32_t capture_limit)
-{
-	struct conn	*c = &theconn;
-
-	memset(c, 0, sizeof(*c));
-	c->proto = proto_byid(id);
-	if (c->proto == NULL || c->proto->statesize > sizeof(c->state)) {
-		check(0, "protocol %d missing or state too big", id);
-		c->proto = proto_byid(PROTO_CAPTURE);
-	}
-	c->conf.proto = id;
-	c->conf.heartbeat_interval = TEST_HB;
-	c->conf.capture_limit = capture_limit;
-	c->ctx.conf = &c->conf;
-	c->ctx.state = c->state;
-	c->ctx.conn = 42;
-	c->ctx.now = TEST_NOW;
-	c->ctx.peer = TEST_PEER;
-	c->ctx.out = &testout;
-	c->ctx.arg = c;
-	return (c);
-}
-
-/* what the listener does with the bytes of one read */
-static void
-feed(struct conn *c, const uint8_t *p, size_t n)
-{
-	const char	*why;
-	size_t		 fn;
-	int		 v;
-
-	if (c->dead)
-		return;
-	if (n > sizeof(c->buf) - c->len) {
-		check(0, "test buffer overflow");
-		return;
-	}
-	memcpy(c->buf + c->len, p, n);
-	c->len += n;
-	while (c->len > 0) {
-		fn = 0;
-		why = NULL;
-		v = c->proto->frame(c->buf, c->len, TEST_MAXFRAME, &fn, &why);
-		if (v == FRAME_MORE)
-			return;
-		if (v == FRAME_CLOSE) {
-			(void)snprintf(c->closewhy, sizeof(c->closewhy), "%s",
-			    why ? why : "(null)");
-			c->dead = 1;
-			c->len = 0;
-			return;
-		}
-		if ((v != FRAME_OK && v != FRAME_SKIP) || fn < 1 ||
-		    fn > c->len || (v == FRAME_SKIP && why == NULL)) {
-			c->badverdict++;
-			c->len = 0;
-			return;
-		}
-		if (v == FRAME_OK) {
-			c->nframes++;
-			c->proto->decode(&c->ctx, c->buf, fn);
-		} else {
-			if (c->nskips < MAX_SKIPS) {
-				c->skipn[c->nskips] = fn;
-				(void)snprintf(c->skipwhy[c->nskips],
-				    PV_REASONLEN, "%s", why);
-			}
-			c->nskips++;
-		}
-		memmove(c->buf, c->buf + fn, c->len - fn);
-		c->len -= fn;
-	}
-}
 
 static uint8_t
 sum(const uint8_t *p, size_t from, size_t to)
@@ -392,92 +90,6 @@ refix(struct vec *v, size_t hlen)
 	v->b[hlen] = sum(v->b, 1, hlen);
 	v->b[hlen + 1] = 0x15;
 	v->len = hlen + 2;
-}
-
-static const char *
-mname(int id, int index)
-{
-	static char	name[64];
-	struct metric	m;
-
-	memset(&m, 0, sizeof(m));
-	m.id = id;
-	m.index = index;
-	if (metric_name(&m, name, sizeof(name)) < 0)
-		(void)snprintf(name, sizeof(name), "metric %d/%d", id, index);
-	return (name);
-}
-
-static void
-want_metric(const struct record *rec, int id, int index, int64_t raw,
-    int decimals)
-{
-	const struct metric	*m;
-
-	if ((m = record_find(rec, id, index)) == NULL) {
-		check(0, "%s missing", mname(id, index));
-		return;
-	}
-	check(m->raw == raw && m->decimals == decimals,
-	    "%s = %lld/10^%d, want %lld/10^%d", mname(id, index),
-	    (long long)m->raw, m->decimals, (long long)raw, decimals);
-}
-
-static void
-want_absent(const struct record *rec, int id, int index)
-{
-	check(record_find(rec, id, index) == NULL, "%s present",
-	    mname(id, index));
-}
-
-static void
-want_attr(const struct record *rec, int id, const char *value)
-{
-	const char	*a;
-
-	a = record_findattr(rec, id);
-	if (value == NULL) {
-		check(a == NULL, "attribute %s present: \"%s\"",
-		    attr_names[id], a ? a : "");
-		return;
-	}
-	check(a != NULL, "attribute %s missing", attr_names[id]);
-	if (a != NULL)
-		check(strcmp(a, value) == 0, "attribute %s = \"%s\", want "
-		    "\"%s\"", attr_names[id], a, value);
-}
-
-/* exactly n replies; if ref, the last one must equal it */
-static void
-want_reply(struct conn *c, int n, const uint8_t *ref, size_t reflen)
-{
-	int	i = c->nreplies - 1;
-
-	check(c->nreplies == n, "%d replies, want %d", c->nreplies, n);
-	if (ref == NULL || i < 0 || i >= MAX_REPLIES)
-		return;
-	check(c->replylen[i] == reflen && memcmp(c->reply[i], ref,
-	    reflen) == 0, "reply differs (len %zu, want %zu)",
-	    c->replylen[i], reflen);
-}
-
-/* exactly n dumps; if reason, one of them says it */
-static void
-want_dump(struct conn *c, int n, const char *reason)
-{
-	int	i, found = 0;
-
-	check(c->ndumps == n, "%d dumps, want %d%s%s", c->ndumps, n,
-	    c->ndumps > 0 ? ", first: " : "",
-	    c->ndumps > 0 ? c->reason[0] : "");
-	if (reason == NULL)
-		return;
-	for (i = 0; i < c->ndumps && i < MAX_DUMPS; i++)
-		if (strcmp(c->reason[i], reason) == 0)
-			found = 1;
-	check(found, "no dump \"%s\"%s%s", reason,
-	    c->ndumps > 0 ? ", first: " : "",
-	    c->ndumps > 0 ? c->reason[0] : "");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1202,7 +814,7 @@ truncations(const char *id, size_t recfrom, const char *reasonfmt)
 	if (vec_load(&v, id) != 0)
 		return;
 	full = v.len - 13;
-	for (L = 1; L <= full && detail[0] == '\0'; L++) {
+	for (L = 1; L <= full && !failing(); L++) {
 		memcpy(t.b, v.b, 11 + L);
 		refix(&t, 11 + L);
 		c = conn_open(PROTO_SOLARMAN_V5, 0);
@@ -1321,7 +933,7 @@ test_framer(void)
 		result("framer");
 		return;
 	}
-	for (k = 1; k < v.len && detail[0] == '\0'; k++) {
+	for (k = 1; k < v.len && !failing(); k++) {
 		n = 0;
 		r = solarman_frame(v.b, k, TEST_MAXFRAME, &n, &why);
 		check(r == FRAME_MORE, "%zu bytes: verdict %d", k, r);
@@ -1410,12 +1022,12 @@ test_stream(void)
 	result("several frames in one buffer");
 
 	if (load_chain(&all, refs) == 0) {
-		for (k = 1; k < all.len && detail[0] == '\0'; k++) {
+		for (k = 1; k < all.len && !failing(); k++) {
 			c = conn_open(PROTO_SOLARMAN_V5, 0);
 			feed(c, all.b, k);
 			feed(c, all.b + k, all.len - k);
 			want_chain(c, refs);
-			if (detail[0] != '\0')
+			if (failing())
 				check(0, "split at %zu", k);
 		}
 	}
@@ -1583,8 +1195,7 @@ test_capture(void)
 int
 main(int argc, char *argv[])
 {
-	if (argc > 1)
-		vecdir = argv[1];
+	vecdir = argc > 1 ? argv[1] : DEFAULT_DIR;
 
 	test_registry();
 	test_bytes();
@@ -1601,6 +1212,5 @@ main(int argc, char *argv[])
 	test_heartbeat_conf();
 	test_capture();
 
-	printf("%d passed, %d failed\n", ncases - nfailed, nfailed);
-	return (nfailed > 0 ? 1 : 0);
+	return (finish());
 }

@@ -44,7 +44,7 @@ static void	 run(const uint8_t *, size_t, size_t);
 static void	 whole(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
-	out_reply, out_record, out_dump, out_close
+	out_reply, out_record, out_dump, out_close, NULL, NULL, NULL
 };
 
 /* the frame being decoded */
