@@ -9,7 +9,7 @@
 
 #define PVGATE_VERSION		"0.1"
 /* bumped whenever a message layout below changes */
-#define PVGATE_IMSG_VERSION	2
+#define PVGATE_IMSG_VERSION	3
 
 #define PVGATE_USER		"_pvgated"
 #define _PATH_PVGATE_CONF	"/etc/pvgated/pvgated.conf"
@@ -56,6 +56,8 @@ enum imsg_type {
 	IMSG_RECONF_PROTO,	/* struct pv_protoconf */
 	IMSG_RECONF_LISTEN,	/* struct pv_listenconf (listener only) */
 	IMSG_RECONF_PUBKEY,	/* dump sealing key, crypto_box_PUBLICKEYBYTES */
+	IMSG_RECONF_DEVICE,	/* struct pv_deviceconf */
+	IMSG_RECONF_SECRET,	/* decoder only: a device's secrets */
 	IMSG_RECONF_END,	/* empty */
 
 	/* pvgated -> listener, decoder: stop and drain (empty) */
@@ -65,9 +67,20 @@ enum imsg_type {
 	IMSG_FRAME,		/* struct pv_frame, then the frame bytes */
 	IMSG_GARBAGE,		/* struct pv_frame, then the skipped bytes */
 	IMSG_CONN_CLOSE,	/* struct pv_conn_close */
+	IMSG_CONN_OPEN,		/* struct pv_conn_open: a dialled connection */
 	IMSG_LISTENER_DONE,	/* empty: nothing follows from this listener */
 
-	/* decoder -> listener */
+	/* connector -> decoder: a dialled connection is up */
+struct pv_conn_open {
+	uint64_t	conn;
+	uint16_t	proto;		/* enum pv_proto */
+	uint16_t	pad;
+	uint32_t	pad2;
+	struct pv_addr	peer;		/* the address dialled */
+	char		device[PV_NAMELEN]; /* the [device] it was dialled for */
+};
+
+/* decoder -> listener */
 	IMSG_REPLY,		/* struct pv_reply, then the bytes to send */
 	IMSG_CONN_KILL,		/* struct pv_reply (len 0): close it */
 	IMSG_DECODER_DONE,	/* empty: answer to IMSG_LISTENER_DONE */
@@ -116,6 +129,16 @@ struct pv_frame {
 struct pv_conn_close {
 	uint64_t	conn;
 	char		reason[PV_REASONLEN];
+};
+
+/* connector -> decoder: a dialled connection is up */
+struct pv_conn_open {
+	uint64_t	conn;
+	uint16_t	proto;		/* enum pv_proto */
+	uint16_t	pad;
+	uint32_t	pad2;
+	struct pv_addr	peer;		/* the address dialled */
+	char		device[PV_NAMELEN]; /* the [device] it was dialled for */
 };
 
 /* decoder -> listener */
