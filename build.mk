@@ -31,8 +31,13 @@ all: $(PROGS) $(REGRESS_PROGS)
 .c.o:
 	$(CC) $(CFLAGS) -c $< -o $@
 
+REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
+	regress/decoder/harness.o regress/sandbox/sbtest.o \
+	regress/integration/pvsim.o regress/exporter/export_test.o \
+	regress/integration/logrecv.o regress/lib/imsgev_test.o
+
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
-    $(EXPORTER_OBJS) $(CTL_OBJS): config.h lib/pvgate.h proto/proto.h \
+    $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
     proto/record.h lib/compat.h lib/log.h lib/imsgev.h lib/confmsg.h \
     lib/proc.h lib/sandbox.h lib/util.h lib/keyfile.h
 
@@ -81,7 +86,7 @@ regress/decoder/proto_test: regress/decoder/proto_test.o \
 	    proto/libproto.a lib/libpvgate.a $(LIBS)
 
 regress/decoder/proto_test.o regress/decoder/harness.o: \
-    regress/decoder/harness.h proto/proto.h proto/record.h lib/pvgate.h
+    regress/decoder/harness.h
 
 regress/exporter/export_test: regress/exporter/export_test.o \
     exporter/out_json.o exporter/out_syslog.o exporter/dump.o \

@@ -70,17 +70,7 @@ enum imsg_type {
 	IMSG_CONN_OPEN,		/* struct pv_conn_open: a dialled connection */
 	IMSG_LISTENER_DONE,	/* empty: nothing follows from this listener */
 
-	/* connector -> decoder: a dialled connection is up */
-struct pv_conn_open {
-	uint64_t	conn;
-	uint16_t	proto;		/* enum pv_proto */
-	uint16_t	pad;
-	uint32_t	pad2;
-	struct pv_addr	peer;		/* the address dialled */
-	char		device[PV_NAMELEN]; /* the [device] it was dialled for */
-};
-
-/* decoder -> listener */
+	/* decoder -> listener */
 	IMSG_REPLY,		/* struct pv_reply, then the bytes to send */
 	IMSG_CONN_KILL,		/* struct pv_reply (len 0): close it */
 	IMSG_DECODER_DONE,	/* empty: answer to IMSG_LISTENER_DONE */
