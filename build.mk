@@ -3,14 +3,15 @@ include config.mk
 
 CFLAGS = $(BASE_CFLAGS) $(WARN_CFLAGS) $(HARDEN_CFLAGS) -I. -Ilib -Iproto \
 	 $(DEP_CFLAGS) -DPVGATE_LIBEXEC=\"$(LIBEXECDIR)\"
-LIBS = $(BSD_LIBS)
+LIBS = $(BSD_LIBS) $(ZLIB_LIBS)
 
 COMPAT_OBJS_yes = compat/imsg.o compat/imsg-buffer.o
 COMPAT_OBJS_no =
 LIB_OBJS = lib/log.o lib/imsgev.o lib/proc.o lib/confmsg.o lib/util.o \
 	   lib/keyfile.o lib/sandbox_$(SANDBOX).o $(COMPAT_OBJS_$(COMPAT_IMSG))
 PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
-	     proto/solarman_v5.o proto/capture.o
+	     proto/solarman_v5.o proto/capture.o \
+	     proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
 LISTENER_OBJS = listener/listener.o listener/conn.o
@@ -22,6 +23,7 @@ CTL_OBJS = ctl/pvgatectl.o exporter/dump.o exporter/outbuf.o
 PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 	exporter/pvgate-exporter ctl/pvgatectl
 REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
+	regress/decoder/e3dc_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
 	regress/exporter/export_test regress/integration/logrecv \
 	regress/lib/imsgev_test
@@ -32,7 +34,7 @@ all: $(PROGS) $(REGRESS_PROGS)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
-	regress/decoder/harness.o regress/sandbox/sbtest.o \
+	regress/decoder/harness.o regress/decoder/e3dc_test.o regress/sandbox/sbtest.o \
 	regress/integration/pvsim.o regress/exporter/export_test.o \
 	regress/integration/logrecv.o regress/lib/imsgev_test.o
 
@@ -40,6 +42,9 @@ $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
     proto/record.h lib/compat.h lib/log.h lib/imsgev.h lib/confmsg.h \
     lib/proc.h lib/sandbox.h lib/util.h lib/keyfile.h
+
+proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o: proto/rscp.h \
+    proto/rijndael.h
 
 $(LISTENER_OBJS): listener/listener.h
 $(PARENT_OBJS): parent/pvgated.h
@@ -87,6 +92,14 @@ regress/decoder/proto_test: regress/decoder/proto_test.o \
 
 regress/decoder/proto_test.o regress/decoder/harness.o: \
     regress/decoder/harness.h
+
+regress/decoder/e3dc_test: regress/decoder/e3dc_test.o \
+    regress/decoder/harness.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/e3dc_test.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/e3dc_test.o: regress/decoder/harness.h proto/rscp.h \
+    proto/rijndael.h
 
 regress/exporter/export_test: regress/exporter/export_test.o \
     exporter/out_json.o exporter/out_syslog.o exporter/dump.o \

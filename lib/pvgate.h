@@ -190,6 +190,19 @@ struct pv_deviceconf {
 	uint32_t	timeout;		/* response timeout, ms */
 };
 
+/*
+ * pvgated -> decoder only (IMSG_RECONF_SECRET): a protocol's secrets,
+ * read by pvgated from a file only root may read, wiped there once
+ * sent.  e3dc-rscp: the RSCP key, the portal user and password.
+ */
+struct pv_secret {
+	uint16_t	proto;			/* enum pv_proto */
+	uint16_t	pad;
+	char		key[64];
+	char		user[128];
+	char		password[128];
+};
+
 /* listener only: what it listens on */
 struct pv_listenconf {
 	uint16_t	proto;

@@ -63,7 +63,11 @@ const struct metric_def metric_defs[M_MAX] = {
 	[M_HEARTBEAT_INTERVAL] = { "heartbeat_interval", "s", "duration",
 				    NULL, 0 },
 	[M_ALARM] =		{ "alarm", "", NULL, NULL, 0 },
-	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 }
+	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 },
+	/* e3dc-rscp */
+	[M_ADDITIONAL_POWER] =	{ "additional_power", "W", "power", MEAS, 0 },
+	[M_SELF_CONSUMPTION] =	{ "self_consumption", "%", NULL, MEAS, 0 },
+	[M_AUTARKY] =		{ "autarky", "%", NULL, MEAS, 0 }
 };
 
 const char *attr_names[A_MAX] = {

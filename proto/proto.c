@@ -20,6 +20,8 @@ static struct proto	protos[] = {
 	    solarman_frame, solarman_decode, NULL, NULL, NULL },
 	{ "capture", PROTO_CAPTURE, 0, 0,
 	    capture_frame, capture_decode, NULL, NULL, NULL },
+	{ "e3dc-rscp", PROTO_E3DC_RSCP, 5033, 0,
+	    e3dc_frame, e3dc_decode, e3dc_open, e3dc_tick, e3dc_gone },
 };
 
 #define NPROTOS	(sizeof(protos) / sizeof(protos[0]))
@@ -38,6 +40,9 @@ proto_sizes(void)
 			break;
 		case PROTO_CAPTURE:
 			protos[i].statesize = capture_statesize();
+			break;
+		case PROTO_E3DC_RSCP:
+			protos[i].statesize = e3dc_statesize();
 			break;
 		}
 	}
@@ -131,6 +136,39 @@ pv_claim(struct pvctx *ctx, const char *name)
 {
 	if (ctx->out != NULL && ctx->out->claim != NULL && name != NULL)
 		ctx->out->claim(ctx, name);
+}
+
+/*
+ * The one hook is set once by the decoder process (its log); tests set
+ * their own.  Lines name the protocol and the peer.
+ */
+static void	(*pv_logfn)(const char *);
+
+void
+pv_log_hook(void (*fn)(const char *))
+{
+	pv_logfn = fn;
+}
+
+void
+pv_log(struct pvctx *ctx, const char *fmt, ...)
+{
+	const struct proto	*pr = NULL;
+	char			 msg[256], line[384];
+	va_list			 ap;
+
+	if (pv_logfn == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
+	va_end(ap);
+	if (ctx->conf != NULL)
+		pr = proto_byid(ctx->conf->proto);
+	(void)snprintf(line, sizeof(line), "%s %s: %s",
+	    pr != NULL ? pr->name : "protocol",
+	    ctx->peer != NULL ? ctx->peer : "-", msg);
+	pv_logfn(line);
 }
 
 uint16_t

@@ -44,6 +44,7 @@ typedef int (*framer_fn)(const uint8_t *buf, size_t len, size_t max,
 
 struct pv_protoconf;
 struct pv_deviceconf;
+struct pv_secret;
 struct pvctx;
 
 /*
@@ -75,6 +76,7 @@ struct pvctx {
 	const struct pv_deviceconf *dev;	/* dialled: the device, else NULL */
 	const struct pvout	*out;
 	void			*arg;		/* for the pvout functions */
+	const struct pv_secret	*secret;	/* the protocol's, or NULL */
 };
 
 /* decode one frame that the framer delimited */
@@ -113,6 +115,10 @@ void	 pv_close(struct pvctx *);
 void	 pv_timer(struct pvctx *, unsigned int);
 const struct pv_deviceconf *pv_device(struct pvctx *, const char *);
 void	 pv_claim(struct pvctx *, const char *);
+/* a log line for what no dump can say (no frame); the decoder hooks it */
+void	 pv_log(struct pvctx *, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
+void	 pv_log_hook(void (*)(const char *));
 
 /* byte access, bounds checked by the caller */
 uint16_t	 pv_le16(const uint8_t *);
@@ -133,5 +139,14 @@ int	 capture_frame(const uint8_t *, size_t, size_t, size_t *,
 	    const char **);
 void	 capture_decode(struct pvctx *, const uint8_t *, size_t);
 size_t	 capture_statesize(void);
+
+/* e3dc_rscp.c */
+int	 e3dc_frame(const uint8_t *, size_t, size_t, size_t *,
+	    const char **);
+void	 e3dc_decode(struct pvctx *, const uint8_t *, size_t);
+void	 e3dc_open(struct pvctx *);
+void	 e3dc_tick(struct pvctx *);
+void	 e3dc_gone(struct pvctx *);
+size_t	 e3dc_statesize(void);
 
 #endif /* PROTO_H */

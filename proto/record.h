@@ -46,6 +46,10 @@ enum metric_id {
 	M_HEARTBEAT_INTERVAL,
 	M_ALARM,
 	M_FAULT,
+	/* e3dc-rscp */
+	M_ADDITIONAL_POWER,	/* external source, positive = producing */
+	M_SELF_CONSUMPTION,
+	M_AUTARKY,
 	M_MAX
 };
 

@@ -5,9 +5,9 @@
 #
 # Each target is linked with every proto/*.c, plus any other source
 # file of the tree that the target's leading comment names (e.g.
-# "exporter/out_json.c"), and with libbsd.  Flags for the system
-# libraries come from config.mk (DEP_CFLAGS, BSD_LIBS); the compiler
-# is FUZZ_CC from config.mk, else clang.
+# "exporter/out_json.c"), and with libbsd and zlib.  Flags for the
+# system libraries come from config.mk (DEP_CFLAGS, BSD_LIBS,
+# ZLIB_LIBS); the compiler is FUZZ_CC from config.mk, else clang.
 
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -20,6 +20,7 @@ CC=${FUZZ_CC:-$(mkvar FUZZ_CC)}
 CC=${CC:-clang}
 DEP_CFLAGS=$(mkvar DEP_CFLAGS)
 BSD_LIBS=$(mkvar BSD_LIBS)
+ZLIB_LIBS=$(mkvar ZLIB_LIBS)
 BIN=regress/fuzz/bin
 
 if ! command -v "$CC" >/dev/null 2>&1; then
@@ -51,7 +52,7 @@ for src in regress/fuzz/fuzz_*.c; do
 	    -fno-sanitize-recover=undefined \
 	    -I. -Ilib -Iproto $DEP_CFLAGS \
 	    -o "$BIN/$name" "$src" proto/*.c $(extra_sources "$src") \
-	    $BSD_LIBS > "$log" 2>&1; then
+	    $BSD_LIBS $ZLIB_LIBS > "$log" 2>&1; then
 		echo "ok - fuzz build ${name#fuzz_}"
 	else
 		echo "not ok - fuzz build ${name#fuzz_}: see $log"
