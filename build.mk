@@ -13,7 +13,8 @@ PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
 	     proto/solarman_v5.o proto/capture.o \
 	     proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o
 
-PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
+PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o \
+	      parent/secrets.o
 LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o
 DECODER_OBJS = decoder/decoder.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
@@ -25,6 +26,7 @@ PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/decoder/e3dc_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
+	regress/integration/rscpd \
 	regress/exporter/export_test regress/integration/logrecv \
 	regress/lib/imsgev_test
 
@@ -34,8 +36,10 @@ all: $(PROGS) $(REGRESS_PROGS)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
-	regress/decoder/harness.o regress/decoder/e3dc_test.o regress/sandbox/sbtest.o \
+	regress/decoder/harness.o regress/decoder/e3dc_test.o \
+	regress/sandbox/sbtest.o \
 	regress/integration/pvsim.o regress/exporter/export_test.o \
+	regress/integration/rscpd.o \
 	regress/integration/logrecv.o regress/lib/imsgev_test.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
@@ -116,6 +120,13 @@ regress/integration/pvsim: regress/integration/pvsim.o proto/libproto.a \
     lib/libpvgate.a
 	$(LINK) regress/integration/pvsim.o proto/libproto.a \
 	    lib/libpvgate.a $(LIBS)
+
+regress/integration/rscpd: regress/integration/rscpd.o proto/libproto.a \
+    lib/libpvgate.a
+	$(LINK) regress/integration/rscpd.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
+
+regress/integration/rscpd.o: proto/rscp.h proto/rijndael.h
 
 regress/lib/imsgev_test: regress/lib/imsgev_test.o lib/libpvgate.a
 	$(LINK) regress/lib/imsgev_test.o lib/libpvgate.a $(EVENT_LIBS) $(LIBS)

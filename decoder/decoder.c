@@ -69,6 +69,7 @@ static uint8_t		 packbuf[PVGATE_IMSG_PAYLOAD];
 
 static __dead void	usage(void);
 static void		zone_log(void);
+static void		decoder_log(const char *);
 int			dconn_cmp(struct dconn *, struct dconn *);
 static void		decoder_dispatch_parent(int, short, void *);
 static void		decoder_dispatch_listener(int, short, void *);
@@ -193,6 +194,7 @@ main(int argc, char *argv[])
 	imsgev_hello(&iev_parent, ROLE_DECODER);
 	imsgev_hello(&iev_exporter, ROLE_DECODER);
 	zone_log();
+	pv_log_hook(decoder_log);
 	event_dispatch();
 	return 0;
 }
@@ -201,6 +203,13 @@ static void
 log_kick(void)
 {
 	imsg_event_add(&iev_parent);
+}
+
+/* pv_log(): what a protocol has to say without a frame to dump */
+static void
+decoder_log(const char *line)
+{
+	log_warnx("%s", line);
 }
 
 /* what local time is, as the sandboxed decoder sees it */
@@ -240,6 +249,7 @@ decoder_dispatch_parent(int fd, short event, void *bula)
 		case IMSG_RECONF_CONF:
 		case IMSG_RECONF_PROTO:
 		case IMSG_RECONF_DEVICE:
+		case IMSG_RECONF_SECRET:
 		case IMSG_RECONF_END:
 			if ((nconf = config_receive(&imsg, __func__)) != NULL)
 				decoder_configure(nconf);
@@ -264,7 +274,12 @@ decoder_configure(struct pvconf *nconf)
 {
 	int	i, first = conf == NULL;
 
-	free(conf);
+	/* secrets come once, at start: a reload keeps them */
+	for (i = 0; !first && i < PROTO_MAX; i++)
+		if (nconf->secret[i].proto == PROTO_NONE)
+			nconf->secret[i] = conf->secret[i];
+	if (conf != NULL)
+		freezero(conf, sizeof(*conf));
 	conf = nconf;
 	if (!first)
 		return;
@@ -437,6 +452,8 @@ dconn_ctx(struct dconn *dc, struct current *cur, struct pvctx *ctx,
 	ctx->peer = dc->peer;
 	if (dc->dev >= 0 && dc->dev < conf->ndevices)
 		ctx->dev = &conf->devices[dc->dev];
+	if (conf->secret[dc->pr->id].proto != PROTO_NONE)
+		ctx->secret = &conf->secret[dc->pr->id];
 	ctx->out = &decoder_out;
 	ctx->arg = cur;
 }

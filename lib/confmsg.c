@@ -59,6 +59,11 @@ config_send(struct imsgev *iev, const struct pvconf *conf,
 	if (role == ROLE_EXPORTER && conf->havepubkey)
 		compose(iev, IMSG_RECONF_PUBKEY, conf->pubkey,
 		    sizeof(conf->pubkey));
+	/* secrets to the decoder alone; pvgated wipes them once sent */
+	for (i = 1; i < PROTO_MAX && role == ROLE_DECODER; i++)
+		if (conf->secret[i].proto != PROTO_NONE)
+			compose(iev, IMSG_RECONF_SECRET, &conf->secret[i],
+			    sizeof(conf->secret[i]));
 	for (i = 0; i < conf->ndevices; i++)
 		if (role == ROLE_DECODER || (connector &&
 		    conf->devices[i].client.family != 0))
@@ -78,6 +83,7 @@ config_receive(struct imsg *imsg, const char *who)
 	struct pvconf		*done;
 	struct pv_protoconf	 pc;
 	struct pv_deviceconf	*dc;
+	struct pv_secret	 sec;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_RECONF_CONF:
@@ -137,6 +143,21 @@ config_receive(struct imsg *imsg, const char *who)
 			fatalx("%s: IMSG_RECONF_DEVICE bad protocol %u", who,
 			    dc->proto);
 		nconf->ndevices++;
+		return NULL;
+	case IMSG_RECONF_SECRET:
+		if (nconf == NULL)
+			fatalx("%s: IMSG_RECONF_SECRET without CONF", who);
+		if (imsg_get_data(imsg, &sec, sizeof(sec)) == -1)
+			fatalx("%s: IMSG_RECONF_SECRET wrong length: %zu",
+			    who, imsg_get_len(imsg));
+		if (sec.proto == PROTO_NONE || sec.proto >= PROTO_MAX)
+			fatalx("%s: IMSG_RECONF_SECRET bad protocol %u", who,
+			    sec.proto);
+		sec.key[sizeof(sec.key) - 1] = '\0';
+		sec.user[sizeof(sec.user) - 1] = '\0';
+		sec.password[sizeof(sec.password) - 1] = '\0';
+		nconf->secret[sec.proto] = sec;
+		explicit_bzero(&sec, sizeof(sec));
 		return NULL;
 	case IMSG_RECONF_END:
 		if (nconf == NULL)

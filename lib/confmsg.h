@@ -19,6 +19,7 @@ struct pvconf {
 	int			havepubkey;
 	struct pv_deviceconf	devices[PVGATE_MAX_DEVICES];
 	int			ndevices;
+	struct pv_secret	secret[PROTO_MAX];	/* .proto 0: none */
 };
 
 struct imsgev;

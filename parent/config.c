@@ -24,6 +24,9 @@
 #include "util.h"
 
 #define ZONEINFO	"/usr/share/zoneinfo"
+#define E3DC_DEVICE	"e3dc-rscp"	/* the device [e3dc-rscp] dials */
+#define E3DC_PORT	5033
+#define E3DC_INTERVAL	5
 
 struct parse {
 	struct parentconf	*conf;
@@ -43,6 +46,7 @@ static int	 setlisten(struct parse *, int, const char *);
 static int	 addaddr(struct parse *, int, const char *, const char *);
 static int	 device_key(struct parse *, const char *, const char *,
 		    const char *);
+static int	 e3dc_key(struct parse *, const char *, const char *);
 static int	 handler(void *, const char *, const char *, const char *);
 
 /* the first error wins; inih reports its line */
@@ -306,6 +310,8 @@ proto_key(struct parse *p, const struct proto *pr, const char *name,
 {
 	struct pv_protoconf	*pc = &p->conf->c.proto[pr->id];
 
+	if (pr->id == PROTO_E3DC_RSCP)
+		return e3dc_key(p, name, value);
 	if (strcmp(name, "listen") == 0)
 		return setlisten(p, pr->id, value);
 	if (pr->id == PROTO_SOLARMAN_V5 &&
@@ -429,6 +435,69 @@ device_key(struct parse *p, const char *dev, const char *name,
 		return 1;
 	}
 	return fail(p, "unknown key %s in [device %s]", name, dev);
+}
+
+/*
+ * [e3dc-rscp]: the E3/DC is dialled as the device "e3dc-rscp" (the
+ * gateway learns its serial when it is connected); the secrets file is
+ * read at start only, as root, and must be root's alone.
+ */
+static struct pv_deviceconf *
+e3dc_device(struct parse *p)
+{
+	struct pv_deviceconf	*dc;
+
+	if ((dc = device_get(p, E3DC_DEVICE)) == NULL)
+		return NULL;
+	if (dc->proto == PROTO_NONE) {
+		dc->proto = PROTO_E3DC_RSCP;
+		dc->interval = E3DC_INTERVAL;
+	}
+	return dc;
+}
+
+static int
+e3dc_key(struct parse *p, const char *name, const char *value)
+{
+	struct pv_deviceconf	*dc;
+	char			 hostport[256], err[256];
+	size_t			 n;
+
+	if (strcmp(name, "secrets") == 0) {
+		if (!setpath(p, name, value, p->conf->secrets_file,
+		    sizeof(p->conf->secrets_file)))
+			return 0;
+		/* a reload (not root any more) keeps what start read */
+		if (!p->resolve)
+			return 1;
+		if (secrets_read(value, &p->conf->c.secret[PROTO_E3DC_RSCP],
+		    err, sizeof(err)) == -1)
+			return fail(p, "secrets %s", err);
+		p->conf->c.secret[PROTO_E3DC_RSCP].proto = PROTO_E3DC_RSCP;
+		return 1;
+	}
+	if ((dc = e3dc_device(p)) == NULL)
+		return 0;
+	if (strcmp(name, "connect") == 0) {
+		/* the port may be left out: 5033 */
+		if ((n = strlen(value)) == 0)
+			return fail(p, "connect: no address");
+		if ((value[0] == '[' && value[n - 1] == ']') ||
+		    (value[0] != '[' && strchr(value, ':') == NULL))
+			(void)snprintf(hostport, sizeof(hostport), "%s:%u",
+			    value, E3DC_PORT);
+		else
+			(void)snprintf(hostport, sizeof(hostport), "%s",
+			    value);
+		return setclient(p, dc, p->conf->client_text[dc -
+		    p->conf->c.devices], hostport);
+	}
+	if (strcmp(name, "interval") == 0)
+		return setnum(p, name, value, 1, 86400, &dc->interval);
+	if (strcmp(name, "listen") == 0)
+		return fail(p, "listen: e3dc-rscp is dialled: connect = "
+		    "HOST[:PORT]");
+	return fail(p, "unknown key %s in [e3dc-rscp]", name);
 }
 
 static int
@@ -557,6 +626,13 @@ config_parse(const char *file, struct parentconf *conf, int resolve,
 		snprintf(err, errlen, "%s:%d: %s", file, line, msg);
 		return -1;
 	}
+	if (conf->c.proto[PROTO_E3DC_RSCP].proto != PROTO_NONE &&
+	    (conf->secrets_file[0] == '\0' ||
+	    !dialled(conf, PROTO_E3DC_RSCP))) {
+		snprintf(err, errlen, "%s: [e3dc-rscp] needs connect = "
+		    "HOST[:PORT] and secrets = FILE", file);
+		return -1;
+	}
 	return config_check(file, conf, err, errlen);
 }
 
@@ -614,6 +690,9 @@ config_print(FILE *fp, const struct parentconf *conf)
 			    pc->heartbeat_interval);
 		if (i == PROTO_CAPTURE)
 			fprintf(fp, "limit = %u\n", pc->capture_limit);
+		/* the device it dials is printed as a [device] */
+		if (i == PROTO_E3DC_RSCP)
+			fprintf(fp, "secrets = %s\n", conf->secrets_file);
 	}
 	for (i = 0; i < conf->c.ndevices; i++)
 		device_print(fp, conf, i);

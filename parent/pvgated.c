@@ -148,6 +148,8 @@ main(int argc, char *argv[])
 		imsgev_hello(&children[i].iev, ROLE_PARENT);
 		parent_send_config(&children[i]);
 	}
+	/* the decoder has the secrets (queued, wiped when written) */
+	explicit_bzero(conf->c.secret, sizeof(conf->c.secret));
 
 	/* children hold everything privileged now */
 	if (setgroups(1, &pw->pw_gid) == -1 ||
@@ -576,6 +578,10 @@ parent_reload(void)
 	    strcmp(conf->timezone, nconf->timezone) != 0)
 		log_warnx("[device] sections and the time zone take effect "
 		    "only when pvgated is restarted");
+	/* secrets were read at start, as root; the decoder keeps them */
+	if (strcmp(conf->secrets_file, nconf->secrets_file) != 0)
+		log_warnx("secrets take effect only when pvgated is "
+		    "restarted");
 	memcpy(nconf->c.devices, conf->c.devices, sizeof(nconf->c.devices));
 	nconf->c.ndevices = conf->c.ndevices;
 	memcpy(nconf->client_text, conf->client_text,

@@ -27,6 +27,7 @@ struct parentconf {
 	char			 timezone[128];		/* "" : the system's */
 	char			 client_text[PVGATE_MAX_DEVICES][256];
 	char			 dump_pubkey[PATH_MAX];
+	char			 secrets_file[PATH_MAX];	/* e3dc-rscp */
 	char			 listen_text[PROTO_MAX][512];
 	struct listen_port	 ports[PVGATE_MAX_LISTENERS];
 	int			 nports;
@@ -36,6 +37,9 @@ struct parentconf {
 int	 config_parse(const char *, struct parentconf *, int, char *, size_t);
 int	 config_dialled(const struct parentconf *);
 void	 config_print(FILE *, const struct parentconf *);
+
+/* secrets.c */
+int	 secrets_read(const char *, struct pv_secret *, char *, size_t);
 
 /* spawn.c */
 int	 parent_bind(struct listen_port *);

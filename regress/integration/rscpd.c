@@ -1,0 +1,366 @@
+/*
+ * rscpd: a test E3/DC for the end-to-end tests.  It listens on a
+ * loopback port and answers RSCP clients as an E3/DC S10 does, one
+ * connection at a time, with its own RSCP key and portal credentials:
+ *
+ *	- a request that does not decrypt under its key: the connection
+ *	  is closed without an answer (what the E3/DC does);
+ *	- RSCP_REQ_AUTHENTICATION: user level 10, or 0 for a wrong user
+ *	  or password (the connection stays open);
+ *	- anything else before a good authentication: ACCESS_DENIED;
+ *	- INFO serial number, release and UTC time, and the ten EMS
+ *	  values of python-e3dc's poll() (those of vector 13);
+ *	- other tags: UNKNOWN_TAG.
+ *
+ * Every event is a line on stdout, "<unix time with ms> <event>", for
+ * the test to check what happened when.
+ *
+ * usage: rscpd -p port -k rscp_key -u user -w password [-t seconds]
+ */
+
+#include "compat.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <err.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pvgate.h"
+#include "proto.h"
+#include "rijndael.h"
+#include "rscp.h"
+
+#define BLOCK		32
+#define BUFLEN		8192
+#define SERIAL		"S10-7412345678"
+#define RELEASE		"S10_2024_044"
+
+struct client {
+	int		 fd;
+	uint8_t		 rxiv[BLOCK], txiv[BLOCK];
+	uint8_t		 buf[BUFLEN];
+	size_t		 len;
+	int		 level;
+};
+
+static struct rijndael	 cipher;
+static const char	*user, *password;
+
+static void	 say(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
+static void	 serve(int);
+static int	 take(struct client *);
+static int	 request(struct client *, const uint8_t *, size_t);
+static void	 answer(struct rscp_builder *, struct client *,
+		    const struct rscp_value *, int *);
+static void	 put_error(struct rscp_builder *, uint32_t, uint32_t);
+static void	 put_int32(struct rscp_builder *, uint32_t, int32_t);
+static void	 put_float(struct rscp_builder *, uint32_t, float);
+static __dead void usage(void);
+
+static void
+say(const char *fmt, ...)
+{
+	struct timeval	tv;
+	va_list		ap;
+
+	gettimeofday(&tv, NULL);
+	printf("%lld.%03ld ", (long long)tv.tv_sec, (long)tv.tv_usec / 1000);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: rscpd -p port -k rscp_key -u user "
+	    "-w password [-t seconds]\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sockaddr_in	 sin;
+	const char		*errstr, *key = NULL;
+	uint8_t			 k[BLOCK];
+	int			 ch, s, fd, port = 0, secs = 120, on = 1;
+	size_t			 n;
+
+	while ((ch = getopt(argc, argv, "k:p:t:u:w:")) != -1) {
+		switch (ch) {
+		case 'k':
+			key = optarg;
+			break;
+		case 'p':
+			port = strtonum(optarg, 1, 65535, &errstr);
+			if (errstr != NULL)
+				errx(2, "port %s: %s", optarg, errstr);
+			break;
+		case 't':
+			secs = strtonum(optarg, 1, 3600, &errstr);
+			if (errstr != NULL)
+				errx(2, "seconds %s: %s", optarg, errstr);
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'w':
+			password = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (port == 0 || key == NULL || user == NULL || password == NULL)
+		usage();
+
+	memset(k, 0xff, sizeof(k));
+	n = strlen(key);
+	memcpy(k, key, n < sizeof(k) ? n : sizeof(k));
+	if (rijndael_setkey(&cipher, k, sizeof(k), BLOCK) == -1)
+		errx(2, "setkey");
+
+	signal(SIGPIPE, SIG_IGN);
+	/* never outlive the test */
+	alarm(secs);
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		err(1, "socket");
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		err(1, "bind");
+	if (listen(s, 4) == -1)
+		err(1, "listen");
+	say("listening on %d", port);
+	for (;;) {
+		if ((fd = accept(s, NULL, NULL)) == -1)
+			err(1, "accept");
+		say("accept");
+		serve(fd);
+		close(fd);
+	}
+}
+
+/* one connection, until either side ends it */
+static void
+serve(int fd)
+{
+	struct client	c;
+	ssize_t		r;
+
+	memset(&c, 0, sizeof(c));
+	c.fd = fd;
+	memset(c.rxiv, 0xff, BLOCK);
+	memset(c.txiv, 0xff, BLOCK);
+	for (;;) {
+		r = read(fd, c.buf + c.len, sizeof(c.buf) - c.len);
+		if (r <= 0) {
+			say("closed by the client");
+			return;
+		}
+		c.len += r;
+		if (take(&c) == -1)
+			return;
+	}
+}
+
+/* the whole requests in the buffer; -1: close */
+static int
+take(struct client *c)
+{
+	uint8_t		 iv[BLOCK], pt[BUFLEN];
+	const char	*why;
+	size_t		 flen, padded;
+
+	while (c->len >= BLOCK) {
+		memcpy(iv, c->rxiv, BLOCK);
+		rijndael_cbc_decrypt(&cipher, iv, c->buf, pt, BLOCK);
+		if (rscp_header(pt, BLOCK, &flen, &why) == -1) {
+			say("close: request does not decrypt (%s)", why);
+			return (-1);
+		}
+		padded = (flen + BLOCK - 1) / BLOCK * BLOCK;
+		if (padded > BUFLEN) {
+			say("close: request of %zu bytes", flen);
+			return (-1);
+		}
+		if (c->len < padded)
+			return (0);
+		rijndael_cbc_decrypt(&cipher, c->rxiv, c->buf, pt, padded);
+		memmove(c->buf, c->buf + padded, c->len - padded);
+		c->len -= padded;
+		if (request(c, pt, flen) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static void
+put_error(struct rscp_builder *b, uint32_t tag, uint32_t code)
+{
+	uint8_t	v[4];
+
+	pv_put_le32(v, code);
+	rscp_put(b, tag, RSCP_ERROR, v, sizeof(v));
+}
+
+static void
+put_int32(struct rscp_builder *b, uint32_t tag, int32_t i)
+{
+	uint8_t	v[4];
+
+	pv_put_le32(v, (uint32_t)i);
+	rscp_put(b, tag, RSCP_INT32, v, sizeof(v));
+}
+
+static void
+put_float(struct rscp_builder *b, uint32_t tag, float f)
+{
+	uint32_t	u;
+	uint8_t		v[4];
+
+	memcpy(&u, &f, sizeof(u));
+	pv_put_le32(v, u);
+	rscp_put(b, tag, RSCP_FLOAT32, v, sizeof(v));
+}
+
+/* the answer to one request value */
+static void
+answer(struct rscp_builder *b, struct client *c, const struct rscp_value *v,
+    int *polled)
+{
+	struct rscp_iter	it;
+	struct rscp_value	w;
+	struct timeval		tv;
+	char			u[256], p[256];
+	uint32_t		resp = v->tag | RSCP_TAG_RESPONSE;
+	uint8_t			x[12];
+
+	if (v->tag == 0x00000001 && rscp_enter(v, &it) == 0) {
+		u[0] = p[0] = '\0';
+		while (rscp_next(&it, &w) == 1) {
+			if (w.len >= sizeof(u) || w.type != RSCP_CSTRING)
+				continue;
+			if (w.tag == 0x00000002) {
+				memcpy(u, w.data, w.len);
+				u[w.len] = '\0';
+			} else if (w.tag == 0x00000003) {
+				memcpy(p, w.data, w.len);
+				p[w.len] = '\0';
+			}
+		}
+		c->level = strcmp(u, user) == 0 && strcmp(p, password) == 0 ?
+		    10 : 0;
+		say("authentication of %s: user level %d", u, c->level);
+		x[0] = (uint8_t)c->level;
+		rscp_put(b, 0x00800001, RSCP_UCHAR8, x, 1);
+		return;
+	}
+	if (c->level == 0) {
+		put_error(b, resp, RSCP_ERR_ACCESS_DENIED);
+		return;
+	}
+	switch (v->tag) {
+	case 0x0a000001:
+		rscp_put_string(b, resp, SERIAL);
+		break;
+	case 0x0a000019:
+		rscp_put_string(b, resp, RELEASE);
+		break;
+	case 0x0a00000f:
+		gettimeofday(&tv, NULL);
+		pv_put_le32(x, (uint32_t)tv.tv_sec);
+		pv_put_le32(x + 4, 0);
+		pv_put_le32(x + 8, (uint32_t)tv.tv_usec * 1000);
+		rscp_put(b, resp, RSCP_TIMESTAMP, x, 12);
+		break;
+	case 0x01000008:
+		x[0] = 93;
+		rscp_put(b, resp, RSCP_UCHAR8, x, 1);
+		(*polled)++;
+		break;
+	case 0x01000001:
+		put_int32(b, resp, 3613);
+		break;
+	case 0x01000005:
+		put_int32(b, resp, -9698);
+		break;
+	case 0x01000002:
+		put_int32(b, resp, 507);
+		break;
+	case 0x01000003:
+		put_int32(b, resp, 1632);
+		break;
+	case 0x01000004:
+		put_int32(b, resp, -66);
+		break;
+	case 0x0100001f:
+		put_int32(b, resp, 11131);
+		break;
+	case 0x01000007:
+		put_float(b, resp, 99.808975f);
+		break;
+	case 0x01000006:
+		put_float(b, resp, 99.85156f);
+		break;
+	default:
+		put_error(b, resp, RSCP_ERR_UNKNOWN_TAG);
+		break;
+	}
+}
+
+/* one decrypted request: answer every value in one frame */
+static int
+request(struct client *c, const uint8_t *pt, size_t flen)
+{
+	struct rscp_frame	 fr;
+	struct rscp_builder	 b;
+	struct rscp_iter	 it;
+	struct rscp_value	 v;
+	struct timeval		 tv;
+	const char		*why;
+	uint8_t			 out[BUFLEN];
+	size_t			 n, padded, off;
+	ssize_t			 w;
+	int			 polled = 0;
+
+	if (rscp_frame(pt, flen, &fr, &why) == -1) {
+		say("close: bad request: %s", why);
+		return (-1);
+	}
+	rscp_build(&b, out, sizeof(out) - BLOCK);
+	rscp_iter_init(&it, fr.data, fr.datalen);
+	while (rscp_next(&it, &v) == 1)
+		answer(&b, c, &v, &polled);
+	gettimeofday(&tv, NULL);
+	if ((n = rscp_seal(&b, tv.tv_sec, (uint32_t)tv.tv_usec * 1000)) == 0) {
+		say("close: answer does not fit");
+		return (-1);
+	}
+	if (polled)
+		say("poll answered");
+	padded = (n + BLOCK - 1) / BLOCK * BLOCK;
+	memset(out + n, 0, padded - n);
+	rijndael_cbc_encrypt(&cipher, c->txiv, out, out, padded);
+	for (off = 0; off < padded; off += w)
+		if ((w = write(c->fd, out + off, padded - off)) <= 0) {
+			say("close: write failed");
+			return (-1);
+		}
+	return (0);
+}
