@@ -34,13 +34,13 @@
 #include "rscp.h"
 
 #define E3DC_BLOCK		32
-#define E3DC_MAXFRAME		8192	/* largest frame taken, padded */
+#define E3DC_MAXFRAME		8192	/* largest frame, padded */
 #define E3DC_REQMAX		512	/* largest request, padded */
-#define E3DC_INTERVAL		5000	/* ms, when the device has none */
+#define E3DC_INTERVAL		5000	/* ms, by default */
 #define E3DC_TIMEOUT		10000	/* ms, for an answer */
-#define E3DC_RETRY_MIN		2000	/* ms, after a refusal, doubling */
+#define E3DC_RETRY_MIN		2000	/* ms, after a refusal */
 #define E3DC_RETRY_MAX		300000
-#define E3DC_MAXMISSED		2	/* unanswered requests: reconnect */
+#define E3DC_MAXMISSED		2	/* unanswered: reconnect */
 #define E3DC_FLOAT_DECIMALS	2
 
 /* tags */
@@ -99,9 +99,9 @@ struct e3dc_state {
 	int		 phase;
 	unsigned int	 interval;	/* ms */
 	unsigned int	 timeout;	/* ms */
-	unsigned int	 retry;		/* ms, the next refusal's wait */
+	unsigned int	 retry;		/* next refusal's wait, ms */
 	unsigned int	 missed;	/* requests not answered in time */
-	uint32_t	 reported;	/* poll values whose error was dumped */
+	uint32_t	 reported;	/* values whose error was dumped */
 };
 
 static void	e3dc_send(struct pvctx *, struct e3dc_state *,
@@ -555,7 +555,8 @@ e3dc_ident(struct pvctx *ctx, struct e3dc_state *st, size_t dumplen,
 	struct record		rec;
 	struct rscp_iter	it;
 	struct rscp_value	v;
-	char			text[RECORD_ATTRLEN], release[RECORD_ATTRLEN];
+	char			text[RECORD_ATTRLEN];
+	char			release[RECORD_ATTRLEN];
 	int			other = 0;
 
 	release[0] = '\0';

@@ -18,7 +18,7 @@
 struct rijndael {
 	/* round keys, column by column, as the state is laid out */
 	uint8_t		rk[RIJNDAEL_MAXBLOCK * (RIJNDAEL_MAXROUNDS + 1)];
-	unsigned int	nb;		/* block length, 32-bit columns */
+	unsigned int	nb;		/* block length in columns */
 	unsigned int	nr;		/* rounds */
 };
 

@@ -358,7 +358,7 @@ cbc_vector(const char *ct, const char *plain, uint8_t *iv, const char *name)
 {
 	struct rijndael	c;
 	struct vec	e, p;
-	uint8_t		out[VEC_MAX], iv2[BLOCK], iv0[BLOCK];
+	uint8_t		out[VEC_MAX], iv2[BLOCK];
 	size_t		i;
 
 	testkey(&c, KEY);
@@ -368,7 +368,6 @@ cbc_vector(const char *ct, const char *plain, uint8_t *iv, const char *name)
 	}
 	check(e.len % BLOCK == 0 && p.len <= e.len && e.len - p.len < BLOCK,
 	    "%zu bytes of ciphertext for %zu of frame", e.len, p.len);
-	memcpy(iv0, iv, BLOCK);
 	memcpy(iv2, iv, BLOCK);
 	rijndael_cbc_decrypt(&c, iv, e.b, out, e.len);
 	check(memcmp(out, p.b, p.len) == 0, "does not decrypt to %s", plain);
@@ -380,7 +379,6 @@ cbc_vector(const char *ct, const char *plain, uint8_t *iv, const char *name)
 	rijndael_cbc_encrypt(&c, iv2, out, out, e.len);
 	check(memcmp(out, e.b, e.len) == 0, "does not encrypt to %s", ct);
 	check(memcmp(iv2, iv, BLOCK) == 0, "encryption chain differs");
-	(void)iv0;
 	result("cbc: %s", name);
 }
 
@@ -1150,10 +1148,10 @@ test_timeouts(void)
 }
 
 struct pollvals {
-	int		 wb_error;	/* EMS_POWER_WB_ALL: NOT_AVAILABLE */
+	int		 wb_error;	/* POWER_WB_ALL: NOT_AVAILABLE */
 	int		 widths;	/* other types than documented */
 	int		 extra;		/* an unexpected tag */
-	int		 text;		/* EMS_POWER_GRID as a CString */
+	int		 text;		/* POWER_GRID as a CString */
 };
 
 static void

@@ -50,7 +50,7 @@ static const struct pvout	fuzzout = {
 	out_claim
 };
 
-static struct rijndael	 e3dc;		/* the E3/DC's key schedule */
+static struct rijndael	 e3dc;		/* the E3/DC's key */
 static uint8_t		 e3dc_txiv[BLOCK], e3dc_rxiv[BLOCK];
 /* everything the E3/DC sent, after the initial IV */
 static uint8_t		 stream[BLOCK + STREAM_MAX];

@@ -124,7 +124,8 @@ frame(const uint8_t *buf, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t		buf[RSCP_HDRLEN + RSCP_MAXDATA + RSCP_CRCLEN];
+	static uint8_t		buf[RSCP_HDRLEN + RSCP_MAXDATA +
+				    RSCP_CRCLEN];
 	struct rscp_builder	b;
 	size_t			n;
 
