@@ -25,7 +25,8 @@ PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
 	regress/exporter/export_test regress/integration/logrecv \
-	regress/lib/imsgev_test regress/decoder/alphaess_test
+	regress/lib/imsgev_test regress/decoder/alphaess_test \
+	regress/integration/aesim
 
 all: $(PROGS) $(REGRESS_PROGS)
 
@@ -36,7 +37,7 @@ REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
 	regress/decoder/harness.o regress/sandbox/sbtest.o \
 	regress/integration/pvsim.o regress/exporter/export_test.o \
 	regress/integration/logrecv.o regress/lib/imsgev_test.o \
-	regress/decoder/alphaess_test.o
+	regress/decoder/alphaess_test.o regress/integration/aesim.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
@@ -96,6 +97,9 @@ regress/decoder/alphaess_test: regress/decoder/alphaess_test.o \
 	    proto/libproto.a lib/libpvgate.a $(LIBS)
 
 regress/decoder/alphaess_test.o: regress/decoder/harness.h
+
+regress/integration/aesim: regress/integration/aesim.o lib/libpvgate.a
+	$(LINK) regress/integration/aesim.o lib/libpvgate.a $(LIBS)
 
 regress/exporter/export_test: regress/exporter/export_test.o \
     exporter/out_json.o exporter/out_syslog.o exporter/dump.o \
