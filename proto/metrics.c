@@ -63,7 +63,18 @@ const struct metric_def metric_defs[M_MAX] = {
 	[M_HEARTBEAT_INTERVAL] = { "heartbeat_interval", "s", "duration",
 				    NULL, 0 },
 	[M_ALARM] =		{ "alarm", "", NULL, NULL, 0 },
-	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 }
+	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 },
+	/* apsystems-ecu; the energy of one interval is no counter */
+	[M_REACTIVE_POWER] =	{ "reactive_power", "var", "reactive_power",
+				    MEAS, 0 },
+	[M_ENERGY_INTERVAL] =	{ "energy_interval", "kWh", "energy", NULL,
+				    0 },
+	[M_PV_ENERGY_INTERVAL] = { "pv%u_energy_interval", "kWh", "energy",
+				    NULL, 1 },
+	[M_INVERTERS] =		{ "inverters", "", NULL, MEAS, 0 },
+	[M_DC_VOLTAGE] =	{ "dc_voltage", "V", "voltage", MEAS, 0 },
+	[M_PHASE_VOLTAGE] =	{ "l%u_voltage", "V", "voltage", MEAS, 1 },
+	[M_PHASE_POWER] =	{ "l%u_power", "W", "power", MEAS, 1 }
 };
 
 const char *attr_names[A_MAX] = {

@@ -20,6 +20,8 @@ static struct proto	protos[] = {
 	    solarman_frame, solarman_decode, NULL, NULL, NULL },
 	{ "capture", PROTO_CAPTURE, 0, 0,
 	    capture_frame, capture_decode, NULL, NULL, NULL },
+	{ "apsystems-ecu", PROTO_APSYSTEMS_ECU, 8995, 0,
+	    apsystems_frame, apsystems_decode, NULL, NULL, NULL },
 };
 
 #define NPROTOS	(sizeof(protos) / sizeof(protos[0]))
@@ -38,6 +40,9 @@ proto_sizes(void)
 			break;
 		case PROTO_CAPTURE:
 			protos[i].statesize = capture_statesize();
+			break;
+		case PROTO_APSYSTEMS_ECU:
+			protos[i].statesize = apsystems_statesize();
 			break;
 		}
 	}

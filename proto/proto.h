@@ -134,4 +134,10 @@ int	 capture_frame(const uint8_t *, size_t, size_t, size_t *,
 void	 capture_decode(struct pvctx *, const uint8_t *, size_t);
 size_t	 capture_statesize(void);
 
+/* apsystems_ecu.c */
+int	 apsystems_frame(const uint8_t *, size_t, size_t, size_t *,
+	    const char **);
+void	 apsystems_decode(struct pvctx *, const uint8_t *, size_t);
+size_t	 apsystems_statesize(void);
+
 #endif /* PROTO_H */

@@ -46,6 +46,14 @@ enum metric_id {
 	M_HEARTBEAT_INTERVAL,
 	M_ALARM,
 	M_FAULT,
+	/* apsystems-ecu */
+	M_REACTIVE_POWER,
+	M_ENERGY_INTERVAL,	/* energy of the last sampling interval */
+	M_PV_ENERGY_INTERVAL,	/* indexed: pv<N>_energy_interval */
+	M_INVERTERS,		/* inverters reporting */
+	M_DC_VOLTAGE,		/* one DC voltage for every input */
+	M_PHASE_VOLTAGE,	/* indexed: l<N>_voltage */
+	M_PHASE_POWER,		/* indexed: l<N>_power */
 	M_MAX
 };
 
