@@ -64,13 +64,15 @@ const struct metric_def metric_defs[M_MAX] = {
 				    NULL, 0 },
 	[M_ALARM] =		{ "alarm", "", NULL, NULL, 0 },
 	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 },
-	/* apsystems-ecu; the energy of one interval is no counter */
+	/*
+	 * apsystems-ecu.  The energy of one sampling interval is no
+	 * counter, and Home Assistant's energy class wants one: no class.
+	 */
 	[M_REACTIVE_POWER] =	{ "reactive_power", "var", "reactive_power",
 				    MEAS, 0 },
-	[M_ENERGY_INTERVAL] =	{ "energy_interval", "kWh", "energy", NULL,
-				    0 },
-	[M_PV_ENERGY_INTERVAL] = { "pv%u_energy_interval", "kWh", "energy",
-				    NULL, 1 },
+	[M_ENERGY_INTERVAL] =	{ "energy_interval", "kWh", NULL, MEAS, 0 },
+	[M_PV_ENERGY_INTERVAL] = { "pv%u_energy_interval", "kWh", NULL, MEAS,
+				    1 },
 	[M_INVERTERS] =		{ "inverters", "", NULL, MEAS, 0 },
 	[M_DC_VOLTAGE] =	{ "dc_voltage", "V", "voltage", MEAS, 0 },
 	[M_PHASE_VOLTAGE] =	{ "l%u_voltage", "V", "voltage", MEAS, 1 },
