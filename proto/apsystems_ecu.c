@@ -408,31 +408,43 @@ aps_model(const struct aps_model *t, size_t n, const char *id)
 /*
  * YYYYMMDDhhmmss, digits checked by the caller, as the gateway's local
  * time (the ECU's, when both are in the same zone).  A date that does
- * not exist is refused; a time in the gap of a clock change is moved
- * on as mktime() does.
+ * not exist is refused.
+ *
+ * Not mktime(): without TZ, glibc's mktime() opens /etc/localtime
+ * again every time, which the decoder's sandbox forbids.  timegm()
+ * reads the fields as UTC; the zone's offset then comes from
+ * localtime_r(), twice, since it may change in between.
  */
 static int
 aps_time(const uint8_t *p, int64_t *when)
 {
-	struct tm	tm;
-	time_t		t;
-	int		mday, mon;
+	struct tm	want, tm;
+	time_t		local, t;
+	int64_t		off;
+	int		i;
 
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = (int)aps_num(p, 4) - 1900;
-	mon = tm.tm_mon = (int)aps_num(p + 4, 2) - 1;
-	mday = tm.tm_mday = (int)aps_num(p + 6, 2);
-	tm.tm_hour = (int)aps_num(p + 8, 2);
-	tm.tm_min = (int)aps_num(p + 10, 2);
-	tm.tm_sec = (int)aps_num(p + 12, 2);
-	tm.tm_isdst = -1;
-	if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
-	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 59)
+	memset(&want, 0, sizeof(want));
+	want.tm_year = (int)aps_num(p, 4) - 1900;
+	want.tm_mon = (int)aps_num(p + 4, 2) - 1;
+	want.tm_mday = (int)aps_num(p + 6, 2);
+	want.tm_hour = (int)aps_num(p + 8, 2);
+	want.tm_min = (int)aps_num(p + 10, 2);
+	want.tm_sec = (int)aps_num(p + 12, 2);
+	if (want.tm_year < 70 || want.tm_mon < 0 || want.tm_mon > 11 ||
+	    want.tm_mday < 1 || want.tm_mday > 31 || want.tm_hour > 23 ||
+	    want.tm_min > 59 || want.tm_sec > 59)
 		return (-1);
-	if ((t = mktime(&tm)) == (time_t)-1 || tm.tm_mon != mon ||
-	    tm.tm_mday != mday)
+	tm = want;
+	if ((local = timegm(&tm)) == (time_t)-1 || tm.tm_mon != want.tm_mon ||
+	    tm.tm_mday != want.tm_mday)
 		return (-1);
+	t = local;
+	for (i = 0; i < 2; i++) {
+		if (localtime_r(&t, &tm) == NULL)
+			return (-1);
+		off = (int64_t)timegm(&tm) - (int64_t)t;
+		t = (time_t)((int64_t)local - off);
+	}
 	if ((int64_t)t < 0 || (int64_t)t > APS_TIME_MAX)
 		return (-1);
 	*when = (int64_t)t;

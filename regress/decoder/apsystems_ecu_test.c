@@ -277,9 +277,28 @@ static void
 test_01(void)
 {
 	static struct vec	 v;
+	static const struct {
+		const char	*ts;
+		int64_t		 t;	/* -1: no date */
+	} times[] = {
+		{ "20240331013000", 1711845000 },	/* CET */
+		{ "20240331033000", 1711848600 },	/* CEST */
+		{ "20241027013000", 1729985400 },	/* CEST */
+		{ "20241027033000", 1729996200 },	/* CET */
+		{ "20000229120000", 951822000 },
+		{ "19700101013000", 1800 },
+		{ "19700101003000", -1 },		/* before 1970 UTC */
+		{ "20230229120000", -1 },
+		{ "20241301120000", -1 },
+		{ "20240100120000", -1 },
+		{ "20240101240000", -1 },
+		{ "20240101126000", -1 },
+		{ "19691231235959", -1 },
+	};
 	struct conn		*c;
 	const struct metric	*m;
 	char			 text[32];
+	size_t			 i;
 
 	if (vec_load(&v, "01") == 0) {
 		check(v.len == 303 && v.b[302] == '\n', "length %zu", v.len);
@@ -315,6 +334,27 @@ test_01(void)
 		want_dump(c, 0, NULL);
 	}
 	result("01 in July: local summer time to UTC");
+
+	/* around the clock changes of 2024, and other corners */
+	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		if (vec_load(&v, "01") == -1)
+			break;
+		memcpy(v.b + V01_TIME, times[i].ts, 14);
+		c = conn_open(PROTO_APSYSTEMS_ECU, 0);
+		feed(c, v.b, v.len);
+		want_data_reply(c, v.b);
+		if (times[i].t < 0) {
+			check(c->nrecords == 0 && c->ndumps == 1,
+			    "%s: %d records, %d dumps", times[i].ts,
+			    c->nrecords, c->ndumps);
+			continue;
+		}
+		check(c->nrecords == 3 && c->ndumps == 0 &&
+		    c->rec[0].time == times[i].t, "%s: %d records, time %lld",
+		    times[i].ts, c->nrecords, c->nrecords > 0 ?
+		    (long long)c->rec[0].time : 0LL);
+	}
+	result("record times: clock changes, leap day, 1970, no date");
 
 	/* a date that does not exist: answered, dumped, no records */
 	if (vec_load(&v, "01") == 0) {
@@ -979,8 +1019,8 @@ test_framer(void)
 		c = conn_open(PROTO_APSYSTEMS_ECU, 0);
 		feed(c, v.b, v.len);
 		check(c->nskips == 2 && c->skipn[0] == 301 &&
-		    strcmp(c->skipwhy[0], "no line feed after the frame") == 0 &&
-		    strcmp(c->skipwhy[1], "no APS header") == 0,
+		    strcmp(c->skipwhy[0], "no line feed after the frame")
+		    == 0 && strcmp(c->skipwhy[1], "no APS header") == 0,
 		    "%d skips: %zu \"%s\"", c->nskips, c->skipn[0],
 		    c->skipwhy[0]);
 		check(c->nframes == 0 && c->nreplies == 0, "%d frames",

@@ -394,7 +394,8 @@ lines(const char *path)
 		metric(fp, &first, "energy_interval", energy, 6);
 		fprintf(fp, "}");
 		if ((model = gen_model(v)) != NULL)
-			fprintf(fp, ",\"attributes\":{\"model\":\"%s\"}", model);
+			fprintf(fp, ",\"attributes\":{\"model\":\"%s\"}",
+			    model);
 		fprintf(fp, "}\n");
 	}
 	if (fclose(fp) == EOF)

@@ -168,4 +168,24 @@ else
 fi
 check "no child died" sh -c "! grep -q 'lost child' '$T/stderr'"
 
+# without TZ the zone comes from /etc/localtime: reading a record's time
+# must not need more than the decoder's sandbox allows
+unset TZ
+gw_start "$T/pvgated.conf" || exit 1
+sleep 0.3
+$APSSIM -l "no TZ: record 01" -p "$P1" load:"$V01" send:0:0 reply
+want=$(date -u -d "@$(date -d '2024-02-06 11:22:14' +%s)" +%Y-%m-%dT%H:%M:%SZ)
+wait_for "$S" '"device":"806000011223"'
+check "no TZ: the ECU's record at $want, local time of /etc/localtime" \
+    grep -q "\"time\":\"$want\",\"kind\":\"measurement\",\"protocol\":\"apsystems-ecu\",\"device\":\"216000064136\"" "$S"
+check "no TZ: three records" \
+    test "$(grep -c '"protocol":"apsystems-ecu"' "$S")" -eq 3
+kill -TERM "$GWPID"
+if gw_wait_exit 5 && [ "$GWRC" = 0 ]; then
+	ok "no TZ: SIGTERM, pvgated exits 0"
+else
+	nok "no TZ: SIGTERM, pvgated exits 0 (got $GWRC)"
+fi
+check "no TZ: no child died" sh -c "! grep -q 'lost child' '$T/stderr'"
+
 exit 0
