@@ -86,7 +86,16 @@ const struct metric_def metric_defs[M_MAX] = {
 				    "energy", TOTAL, 0 },
 	[M_BATTERY_GRID_CHARGE_TOTAL] = { "battery_grid_charge_total", "kWh",
 				    "energy", TOTAL, 0 },
-	[M_CLOCK_OFFSET] =	{ "clock_offset", "s", "duration", NULL, 0 }
+	[M_CLOCK_OFFSET] =	{ "clock_offset", "s", "duration", NULL, 0 },
+	/*
+	 * apsystems-ecu.  The energy of one sampling interval is no
+	 * counter, and Home Assistant's energy class wants one: no class.
+	 */
+	[M_ENERGY_INTERVAL] =	{ "energy_interval", "kWh", NULL, MEAS, 0 },
+	[M_PV_ENERGY_INTERVAL] = { "pv%u_energy_interval", "kWh", NULL, MEAS,
+				    1 },
+	[M_INVERTERS] =		{ "inverters", "", NULL, MEAS, 0 },
+	[M_DC_VOLTAGE] =	{ "dc_voltage", "V", "voltage", MEAS, 0 }
 };
 
 const char *attr_names[A_MAX] = {

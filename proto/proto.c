@@ -22,6 +22,8 @@ static struct proto	protos[] = {
 	    capture_frame, capture_decode, NULL, NULL, NULL },
 	{ "alphaess", PROTO_ALPHAESS, 7777, 0,
 	    alphaess_frame, alphaess_decode, NULL, NULL, NULL },
+	{ "apsystems-ecu", PROTO_APSYSTEMS_ECU, 8995, 0,
+	    apsystems_frame, apsystems_decode, NULL, NULL, NULL },
 };
 
 #define NPROTOS	(sizeof(protos) / sizeof(protos[0]))
@@ -43,6 +45,9 @@ proto_sizes(void)
 			break;
 		case PROTO_ALPHAESS:
 			protos[i].statesize = alphaess_statesize();
+			break;
+		case PROTO_APSYSTEMS_ECU:
+			protos[i].statesize = apsystems_statesize();
 			break;
 		}
 	}

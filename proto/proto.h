@@ -141,4 +141,10 @@ void	 alphaess_decode(struct pvctx *, const uint8_t *, size_t);
 size_t	 alphaess_statesize(void);
 uint16_t alphaess_crc(const uint8_t *, size_t);
 
+/* apsystems_ecu.c */
+int	 apsystems_frame(const uint8_t *, size_t, size_t, size_t *,
+	    const char **);
+void	 apsystems_decode(struct pvctx *, const uint8_t *, size_t);
+size_t	 apsystems_statesize(void);
+
 #endif /* PROTO_H */

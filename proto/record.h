@@ -61,6 +61,11 @@ enum metric_id {
 	M_BATTERY_DISCHARGE_TOTAL,
 	M_BATTERY_GRID_CHARGE_TOTAL,
 	M_CLOCK_OFFSET,
+	/* apsystems-ecu */
+	M_ENERGY_INTERVAL,	/* energy of the last sampling interval */
+	M_PV_ENERGY_INTERVAL,	/* indexed: pv<N>_energy_interval */
+	M_INVERTERS,		/* inverters reporting */
+	M_DC_VOLTAGE,		/* one DC voltage for every input */
 	M_MAX
 };
 
