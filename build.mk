@@ -10,11 +10,13 @@ COMPAT_OBJS_no =
 LIB_OBJS = lib/log.o lib/imsgev.o lib/proc.o lib/confmsg.o lib/util.o \
 	   lib/keyfile.o lib/sandbox_$(SANDBOX).o $(COMPAT_OBJS_$(COMPAT_IMSG))
 PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
-	     proto/solarman_v5.o proto/capture.o \
-	     proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o
+	     proto/solarman_v5.o proto/capture.o
+PROTO_OBJS += proto/alphaess.o
+PROTO_OBJS += proto/apsystems_ecu.o
+PROTO_OBJS += proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o
 
-PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o \
-	      parent/secrets.o
+PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
+PARENT_OBJS += parent/secrets.o
 LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o
 DECODER_OBJS = decoder/decoder.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
@@ -24,11 +26,12 @@ CTL_OBJS = ctl/pvgatectl.o exporter/dump.o exporter/outbuf.o
 PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 	exporter/pvgate-exporter ctl/pvgatectl
 REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
-	regress/decoder/e3dc_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
-	regress/integration/rscpd \
 	regress/exporter/export_test regress/integration/logrecv \
 	regress/lib/imsgev_test
+REGRESS_PROGS += regress/decoder/alphaess_test regress/integration/aesim
+REGRESS_PROGS += regress/decoder/apsystems_ecu_test regress/integration/apssim
+REGRESS_PROGS += regress/decoder/e3dc_test regress/integration/rscpd
 
 all: $(PROGS) $(REGRESS_PROGS)
 
@@ -36,11 +39,13 @@ all: $(PROGS) $(REGRESS_PROGS)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
-	regress/decoder/harness.o regress/decoder/e3dc_test.o \
-	regress/sandbox/sbtest.o \
+	regress/decoder/harness.o regress/sandbox/sbtest.o \
 	regress/integration/pvsim.o regress/exporter/export_test.o \
-	regress/integration/rscpd.o \
 	regress/integration/logrecv.o regress/lib/imsgev_test.o
+REGRESS_OBJS += regress/decoder/alphaess_test.o regress/integration/aesim.o
+REGRESS_OBJS += regress/decoder/apsystems_ecu_test.o \
+	regress/decoder/apsystems_ecu_gen.o regress/integration/apssim.o
+REGRESS_OBJS += regress/decoder/e3dc_test.o regress/integration/rscpd.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
@@ -97,6 +102,32 @@ regress/decoder/proto_test: regress/decoder/proto_test.o \
 regress/decoder/proto_test.o regress/decoder/harness.o: \
     regress/decoder/harness.h
 
+regress/decoder/alphaess_test: regress/decoder/alphaess_test.o \
+    regress/decoder/harness.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/alphaess_test.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/alphaess_test.o: regress/decoder/harness.h
+
+regress/integration/aesim: regress/integration/aesim.o lib/libpvgate.a
+	$(LINK) regress/integration/aesim.o lib/libpvgate.a $(LIBS)
+
+regress/decoder/apsystems_ecu_test: regress/decoder/apsystems_ecu_test.o \
+    regress/decoder/apsystems_ecu_gen.o regress/decoder/harness.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/apsystems_ecu_test.o \
+	    regress/decoder/apsystems_ecu_gen.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/apsystems_ecu_test.o regress/decoder/apsystems_ecu_gen.o \
+    regress/integration/apssim.o: regress/decoder/apsystems_ecu_gen.h
+regress/decoder/apsystems_ecu_test.o: regress/decoder/harness.h
+
+regress/integration/apssim: regress/integration/apssim.o \
+    regress/decoder/apsystems_ecu_gen.o lib/libpvgate.a
+	$(LINK) regress/integration/apssim.o \
+	    regress/decoder/apsystems_ecu_gen.o lib/libpvgate.a $(LIBS)
+
 regress/decoder/e3dc_test: regress/decoder/e3dc_test.o \
     regress/decoder/harness.o proto/libproto.a lib/libpvgate.a
 	$(LINK) regress/decoder/e3dc_test.o regress/decoder/harness.o \
@@ -104,6 +135,13 @@ regress/decoder/e3dc_test: regress/decoder/e3dc_test.o \
 
 regress/decoder/e3dc_test.o: regress/decoder/harness.h proto/rscp.h \
     proto/rijndael.h
+
+regress/integration/rscpd: regress/integration/rscpd.o proto/libproto.a \
+    lib/libpvgate.a
+	$(LINK) regress/integration/rscpd.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
+
+regress/integration/rscpd.o: proto/rscp.h proto/rijndael.h
 
 regress/exporter/export_test: regress/exporter/export_test.o \
     exporter/out_json.o exporter/out_syslog.o exporter/dump.o \
@@ -120,13 +158,6 @@ regress/integration/pvsim: regress/integration/pvsim.o proto/libproto.a \
     lib/libpvgate.a
 	$(LINK) regress/integration/pvsim.o proto/libproto.a \
 	    lib/libpvgate.a $(LIBS)
-
-regress/integration/rscpd: regress/integration/rscpd.o proto/libproto.a \
-    lib/libpvgate.a
-	$(LINK) regress/integration/rscpd.o proto/libproto.a \
-	    lib/libpvgate.a $(LIBS)
-
-regress/integration/rscpd.o: proto/rscp.h proto/rijndael.h
 
 regress/lib/imsgev_test: regress/lib/imsgev_test.o lib/libpvgate.a
 	$(LINK) regress/lib/imsgev_test.o lib/libpvgate.a $(EVENT_LIBS) $(LIBS)

@@ -20,6 +20,10 @@ static struct proto	protos[] = {
 	    solarman_frame, solarman_decode, NULL, NULL, NULL },
 	{ "capture", PROTO_CAPTURE, 0, 0,
 	    capture_frame, capture_decode, NULL, NULL, NULL },
+	{ "alphaess", PROTO_ALPHAESS, 7777, 0,
+	    alphaess_frame, alphaess_decode, NULL, NULL, NULL },
+	{ "apsystems-ecu", PROTO_APSYSTEMS_ECU, 8995, 0,
+	    apsystems_frame, apsystems_decode, NULL, NULL, NULL },
 	{ "e3dc-rscp", PROTO_E3DC_RSCP, 5033, 0,
 	    e3dc_frame, e3dc_decode, e3dc_open, e3dc_tick, e3dc_gone },
 };
@@ -40,6 +44,12 @@ proto_sizes(void)
 			break;
 		case PROTO_CAPTURE:
 			protos[i].statesize = capture_statesize();
+			break;
+		case PROTO_ALPHAESS:
+			protos[i].statesize = alphaess_statesize();
+			break;
+		case PROTO_APSYSTEMS_ECU:
+			protos[i].statesize = apsystems_statesize();
 			break;
 		case PROTO_E3DC_RSCP:
 			protos[i].statesize = e3dc_statesize();
