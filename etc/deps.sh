@@ -4,11 +4,11 @@
 
 PKGS="build-essential pkg-config libevent-dev libbsd-dev libsodium-dev
 libinih-dev libseccomp-dev mandoc clang libclang-rt-14-dev iproute2 procps
-bsdextrautils nftables"
+bsdextrautils nftables libprotobuf-c-dev protobuf-c-compiler"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: not a Debian system; install: libevent libbsd libsodium" \
-	    "inih libseccomp mandoc clang" >&2
+	    "inih libseccomp protobuf-c mandoc clang" >&2
 	exit 0
 fi
 missing=""

@@ -63,7 +63,26 @@ const struct metric_def metric_defs[M_MAX] = {
 	[M_HEARTBEAT_INTERVAL] = { "heartbeat_interval", "s", "duration",
 				    NULL, 0 },
 	[M_ALARM] =		{ "alarm", "", NULL, NULL, 0 },
-	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 }
+	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 },
+	/* hoymiles.c */
+	[M_AC_REACTIVE_POWER] =	{ "ac_reactive_power", "var", "reactive_power",
+				    MEAS, 0 },
+	[M_POWER_FACTOR] =	{ "power_factor", "%", "power_factor", MEAS, 0 },
+	[M_LINK_STATUS] =	{ "link_status", "", NULL, NULL, 0 },
+	[M_PHASE_VOLTAGE] =	{ "phase%u_voltage", "V", "voltage", MEAS, 1 },
+	[M_PHASE_CURRENT] =	{ "phase%u_current", "A", "current", MEAS, 1 },
+	[M_PHASE_POWER] =	{ "phase%u_power", "W", "power", MEAS, 1 },
+	[M_PHASE_POWER_FACTOR] = { "phase%u_power_factor", "%", "power_factor",
+				    MEAS, 1 },
+	[M_LINE_VOLTAGE] =	{ "line%u_voltage", "V", "voltage", MEAS, 1 },
+	[M_ENERGY_EXPORT_TOTAL] = { "energy_export_total", "kWh", "energy",
+				    TOTAL, 0 },
+	[M_ENERGY_IMPORT_TOTAL] = { "energy_import_total", "kWh", "energy",
+				    TOTAL, 0 },
+	[M_PHASE_ENERGY_EXPORT_TOTAL] = { "phase%u_energy_export_total", "kWh",
+				    "energy", TOTAL, 1 },
+	[M_PHASE_ENERGY_IMPORT_TOTAL] = { "phase%u_energy_import_total", "kWh",
+				    "energy", TOTAL, 1 }
 };
 
 const char *attr_names[A_MAX] = {

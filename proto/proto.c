@@ -20,6 +20,9 @@ static struct proto	protos[] = {
 	    solarman_frame, solarman_decode, NULL, NULL, NULL },
 	{ "capture", PROTO_CAPTURE, 0, 0,
 	    capture_frame, capture_decode, NULL, NULL, NULL },
+	{ "hoymiles", PROTO_HOYMILES, 10081, 0,
+	    hoymiles_frame, hoymiles_decode, hoymiles_open, hoymiles_tick,
+	    hoymiles_gone },
 };
 
 #define NPROTOS	(sizeof(protos) / sizeof(protos[0]))
@@ -38,6 +41,9 @@ proto_sizes(void)
 			break;
 		case PROTO_CAPTURE:
 			protos[i].statesize = capture_statesize();
+			break;
+		case PROTO_HOYMILES:
+			protos[i].statesize = hoymiles_statesize();
 			break;
 		}
 	}

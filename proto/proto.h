@@ -134,4 +134,14 @@ int	 capture_frame(const uint8_t *, size_t, size_t, size_t *,
 void	 capture_decode(struct pvctx *, const uint8_t *, size_t);
 size_t	 capture_statesize(void);
 
+/* hoymiles.c */
+int	 hoymiles_frame(const uint8_t *, size_t, size_t, size_t *,
+	    const char **);
+void	 hoymiles_decode(struct pvctx *, const uint8_t *, size_t);
+void	 hoymiles_open(struct pvctx *);
+void	 hoymiles_tick(struct pvctx *);
+void	 hoymiles_gone(struct pvctx *);
+size_t	 hoymiles_statesize(void);
+uint16_t hoymiles_crc16(const uint8_t *, size_t);
+
 #endif /* PROTO_H */

@@ -46,6 +46,19 @@ enum metric_id {
 	M_HEARTBEAT_INTERVAL,
 	M_ALARM,
 	M_FAULT,
+	/* hoymiles.c */
+	M_AC_REACTIVE_POWER,
+	M_POWER_FACTOR,
+	M_LINK_STATUS,
+	M_PHASE_VOLTAGE,	/* indexed: phase<N>_voltage */
+	M_PHASE_CURRENT,	/* indexed: phase<N>_current */
+	M_PHASE_POWER,		/* indexed: phase<N>_power */
+	M_PHASE_POWER_FACTOR,	/* indexed: phase<N>_power_factor */
+	M_LINE_VOLTAGE,		/* indexed: line<N>_voltage, 1 = L1-L2 */
+	M_ENERGY_EXPORT_TOTAL,
+	M_ENERGY_IMPORT_TOTAL,
+	M_PHASE_ENERGY_EXPORT_TOTAL, /* indexed */
+	M_PHASE_ENERGY_IMPORT_TOTAL, /* indexed */
 	M_MAX
 };
 
