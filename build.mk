@@ -14,7 +14,7 @@ PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
 	     proto/hoymiles.o proto/hoymiles.pb-c.o
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
-LISTENER_OBJS = listener/listener.o listener/conn.o
+LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o
 DECODER_OBJS = decoder/decoder.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
 		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o
