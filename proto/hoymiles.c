@@ -848,9 +848,12 @@ hm_realtime(struct pvctx *ctx, struct hm_state *st, const struct hm_frame *f,
 }
 
 /*
- * Start merging package cp of an upload: a package of another upload
- * (DTU, time, package count or layout differ) first sends out what
- * there is of the one before.  -1: the package index is out of range.
+ * Start merging package cp of an upload.  A package belongs to another
+ * upload when the DTU, the package count or the layout differ, or when
+ * its index is in already with another time (a DTU may stamp each
+ * package; one that sends a package again stamps it the same); what
+ * there is of the one before is sent out first.  The upload keeps the
+ * time of its first package.  -1: the package index is out of range.
  */
 static int
 hm_begin(struct pvctx *ctx, struct hm_state *st, const char *sn,
@@ -862,8 +865,9 @@ hm_begin(struct pvctx *ctx, struct hm_state *st, const char *sn,
 		ap = 1;		/* proto3: a lone package may say nothing */
 	if (ap < 0 || ap > HM_MAXPKG || cp < 0 || cp >= ap)
 		return (-1);
-	if (up->got != 0 && (strcmp(up->dtu, sn) != 0 || up->time != time ||
-	    up->ap != ap || up->layout != layout))
+	if (up->got != 0 && (strcmp(up->dtu, sn) != 0 || up->ap != ap ||
+	    up->layout != layout || ((up->got & (uint32_t)1 << cp) != 0 &&
+	    up->time != time)))
 		hm_export(ctx, st);
 	if (up->got == 0) {
 		memset(up, 0, sizeof(*up));
@@ -1327,7 +1331,7 @@ hm_poll_next(struct pvctx *ctx, struct hm_state *st)
 	struct hm_upload	*up = &st->up;
 	int32_t			 cp;
 
-	if (up->got != 0 && st->asked < HM_MAXPKG + HM_MISSES) {
+	if (up->got != 0 && st->asked < 2 * up->ap + HM_MISSES) {
 		for (cp = 0; cp < up->ap; cp++)
 			if ((up->got & (uint32_t)1 << cp) == 0) {
 				hm_poll_send(ctx, st, cp);

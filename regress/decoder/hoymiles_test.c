@@ -806,6 +806,38 @@ test_two_packages(void)
 	}
 	result("an incomplete upload is exported when the next begins");
 
+	/* packages stamped apart are one upload; a repeat is not a new one */
+	c = cloud(T0 + 30);
+	m.ap = 2;
+	m.cp = 0;
+	m.time = T0;
+	frame(&f0, 0x220c, 11, &m.base);
+	feed(c, f0.b, f0.len);
+	feed(c, f0.b, f0.len);
+	check(c->nrecords == 0, "%d records after a repeat", c->nrecords);
+	m.cp = 1;
+	m.time = T0 + 1;
+	frame(&f1, 0x220c, 12, &m.base);
+	feed(c, f1.b, f1.len);
+	/* B's ports in both packages, and the totals */
+	check(c->nrecords == 2 && c->rec[0].time == T0, "%d records, time %lld",
+	    c->nrecords, (long long)c->rec[0].time);
+	want_reply(c, 3, NULL, 0);
+	result("packages of one upload stamped apart merge; a repeat too");
+
+	/* the same index with another time: the next upload */
+	c = cloud(T0 + 30);
+	m.cp = 0;
+	m.time = T0;
+	frame(&f0, 0x220c, 13, &m.base);
+	feed(c, f0.b, f0.len);
+	m.time = T0 + 300;
+	frame(&f0, 0x220c, 14, &m.base);
+	feed(c, f0.b, f0.len);
+	check(c->nrecords == 2 && c->rec[0].time == T0, "%d records",
+	    c->nrecords);
+	result("package 0 again with another time: a new upload");
+
 	c = cloud(T0 + 30);
 	m.time = T0;
 	m.ap = 2;
@@ -1333,12 +1365,27 @@ answer(struct vec *f, uint16_t seq, int32_t ap, int32_t cp)
 	frame(f, 0xa211, seq, &m.base);
 }
 
+/* an answer with nothing but its package, stamped t */
+static void
+bare(struct vec *f, uint16_t seq, int32_t t, int32_t ap, int32_t cp)
+{
+	Hm__RealDataNewFromDtu	 m;
+
+	hm__real_data_new_from_dtu__init(&m);
+	m.dtu_sn = DTU;
+	m.time = t;
+	m.ap = ap;
+	m.cp = cp;
+	frame(f, 0xa211, seq, &m.base);
+}
+
 static void
 test_poll(void)
 {
 	static struct vec	 f;
 	Hm__PackageToDtu	*q;
 	struct conn		*c;
+	int			 i;
 
 	c = poller(60, 0, T0 - 70);
 	check(c->nclaims == 0, "a poller claims nothing");
@@ -1388,6 +1435,28 @@ test_poll(void)
 	feed(c, f.b, f.len);
 	want_dump(c, 2, NULL);
 	result("poll: two packages, one request at a time, then the interval");
+
+	/* a DTU that stamps each answer: still one upload per poll */
+	c = poller(60, 0, T0);
+	answer(&f, 1, 2, 0);
+	feed(c, f.b, f.len);
+	bare(&f, 2, T0 + 1, 2, 1);
+	feed(c, f.b, f.len);
+	want_reply(c, 2, NULL, 0);
+	check(c->nrecords == 2 && c->timer == 60000, "%d records, timer %u",
+	    c->nrecords, c->timer);
+	result("poll: answers stamped apart make one upload");
+
+	/* a DTU that answers package 0 whatever is asked: bounded */
+	c = poller(60, 0, T0);
+	for (i = 0; i < 10 && c->timer != 60000; i++) {
+		c->ctx.now = T0 + i;
+		bare(&f, (uint16_t)(i + 1), T0 + i, 2, 0);
+		feed(c, f.b, f.len);
+	}
+	check(c->nreplies == 6 && c->timer == 60000, "%d requests, timer %u",
+	    c->nreplies, c->timer);
+	result("poll: a DTU stuck on package 0 gets 2 x 2 + 2 requests");
 
 	/* silence: asked again, then the connection closed */
 	c = poller(30, 0, T0);

@@ -19,11 +19,13 @@
  * that time, ymd_hms the local time (the gateway runs in our TZ).
  *
  * As a DTU in local mode (-s), it listens on 127.0.0.1:port and
- * answers each 0xA311 with package cp of a two-package RealDataNew,
- * checking the request the same way.  It hangs up after every second
- * answered request (a DTU drops connections at will), and stops after
- * N requests (-n) or when it has waited -w seconds for one.  It fails
- * when a request arrives while an answer is still owed.
+ * answers each 0xA311 with package cp of a two-package RealDataNew
+ * (after 300 ms), checking the request the same way.  It hangs up the
+ * first connection after -x answered requests (a DTU drops connections
+ * at will), and stops after -n requests or when it has waited -w
+ * seconds for one.  It fails when a request arrives while an answer is
+ * still owed, or when a new poll on a connection comes sooner than -i
+ * seconds after the last answer.
  *
  * Every step prints "ok - ..." or "not ok - ..."; the exit status is
  * the number of failed steps (at most 100).
@@ -484,19 +486,18 @@ dtu(int argc, char *argv[])
  * came within wait_ms.
  */
 static int
-serve_one(int wait_ms, int *cp)
+serve_one(int wait_ms, int *cp, uint16_t *seq)
 {
 	Hm__RealDataNewFromDtu	 m;
 	Hm__PackageToDtu	*q;
 	uint8_t			 f[4096];
 	size_t			 n;
 	const char		*why;
-	uint16_t		 seq;
 	int			 r;
 
 	if ((r = next_frame("request", f, sizeof(f), &n, wait_ms)) != 0)
 		return (r);
-	seq = pv_be16(f + 4);
+	*seq = pv_be16(f + 4);
 	if (pv_be16(f + 2) != 0xa311 || (q = hm__package_to_dtu__unpack(NULL,
 	    n - 10, f + 10)) == NULL) {
 		result(0, "request", "command 0x%04x", pv_be16(f + 2));
@@ -515,17 +516,25 @@ serve_one(int wait_ms, int *cp)
 		return (-1);
 	}
 	realdata(&m, *cp, (int32_t)time(NULL) - 5);
-	send_msg(0xa211, seq, &m.base);
-	result(1, "request", "0xa311 seq %u package %d answered", seq, *cp);
+	send_msg(0xa211, *seq, &m.base);
 	return (0);
 }
 
+/*
+ * Serve want requests.  The first connection is hung up after hangup
+ * answers (0: never); on a connection, a new poll (package 0 after
+ * the first request) must come ivl seconds or more after the last
+ * answer.
+ */
 static void
-server(int want, int wait_s)
+server(int want, int wait_s, int hangup, int ivl)
 {
 	struct sockaddr_in	 sin;
 	struct pollfd		 pfd;
-	int			 ls, on = 1, answered = 0, cp, r;
+	struct timespec		 last = { 0, 0 }, now;
+	uint16_t		 seq;
+	int			 ls, on = 1, answered = 0, conns = 0, cp, r;
+	long			 gap;
 
 	if ((ls = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		err(100, "socket");
@@ -537,8 +546,6 @@ server(int want, int wait_s)
 	if (bind(ls, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 	    listen(ls, 4) == -1)
 		err(100, "listen 127.0.0.1:%d", port);
-	printf("# listening\n");
-	fflush(stdout);
 	while (answered < want) {
 		pfd.fd = ls;
 		pfd.events = POLLIN;
@@ -549,14 +556,27 @@ server(int want, int wait_s)
 		if ((sock = accept(ls, NULL, NULL)) == -1)
 			err(100, "accept");
 		rlen = 0;
-		result(1, "accept", NULL);
-		/* two requests per connection, then hang up */
-		for (r = 0; r < 2 && answered < want; r++) {
-			if (serve_one(wait_s * 1000, &cp) != 0)
+		result(1, "accept", "connection %d", ++conns);
+		for (r = 0; answered < want; r++) {
+			if (conns == 1 && hangup > 0 && r == hangup)
 				break;
+			if (serve_one(wait_s * 1000, &cp, &seq) != 0)
+				break;
+			clock_gettime(CLOCK_MONOTONIC, &now);
 			answered++;
+			if (r > 0 && cp == 0) {
+				gap = now.tv_sec - last.tv_sec;
+				result(gap >= ivl - 1, "request", "0xa311 seq "
+				    "%u package 0, a new poll %ld s after the "
+				    "last", seq, gap);
+			} else
+				result(1, "request", "0xa311 seq %u package "
+				    "%d answered", seq, cp);
+			last = now;
 		}
 		close(sock);
+		if (conns == 1 && hangup > 0 && r == hangup)
+			result(1, "hangup", "after %d requests", r);
 	}
 	close(ls);
 	result(answered == want, "served", "%d of %d requests", answered,
@@ -567,10 +587,21 @@ int
 main(int argc, char *argv[])
 {
 	const char	*errstr;
-	int		 ch, serve = 0, want = 4, wait_s = 10;
+	int		 ch, serve = 0, want = 4, wait_s = 10, hangup = 0;
+	int		 ivl = 0;
 
-	while ((ch = getopt(argc, argv, "l:n:p:sw:")) != -1) {
+	while ((ch = getopt(argc, argv, "i:l:n:p:sw:x:")) != -1) {
 		switch (ch) {
+		case 'i':
+			ivl = strtonum(optarg, 0, 86400, &errstr);
+			if (errstr != NULL)
+				errx(100, "-i %s: %s", optarg, errstr);
+			break;
+		case 'x':
+			hangup = strtonum(optarg, 0, 1000, &errstr);
+			if (errstr != NULL)
+				errx(100, "-x %s: %s", optarg, errstr);
+			break;
 		case 'l':
 			label = optarg;
 			break;
@@ -594,15 +625,15 @@ main(int argc, char *argv[])
 			break;
 		default:
 			fprintf(stderr, "usage: hmsim [-l label] -p port "
-			    "step ...\n       hmsim -s [-l label] [-n requests] "
-			    "[-w seconds] -p port\n");
+			    "step ...\n       hmsim -s [-i interval] [-l label] "
+			    "[-n requests] [-w seconds] [-x hangup] -p port\n");
 			return (100);
 		}
 	}
 	if (port == 0)
 		errx(100, "no port");
 	if (serve)
-		server(want, wait_s);
+		server(want, wait_s, hangup, ivl);
 	else
 		dtu(argc - optind, argv + optind);
 	return (failed > 100 ? 100 : failed);
