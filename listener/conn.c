@@ -35,6 +35,7 @@ static void	conn_write(int, short, void *);
 static size_t	conn_frames(struct conn *, const uint8_t *, size_t, int *);
 static void	conn_send(struct conn *, int, const uint8_t *, size_t,
 		    const char *, const struct timespec *);
+static void	conn_leftover(struct conn *, const char *);
 
 RB_GENERATE(conn_tree, conn, entry, conn_cmp);
 RB_GENERATE(peer_tree, peer_count, entry, peer_cmp);
@@ -261,6 +262,7 @@ conn_read(int fd, short event, void *arg)
 	int		 closed = 0;
 
 	if (event & EV_TIMEOUT) {
+		conn_leftover(c, "truncated frame: idle timeout");
 		conn_close(c, "idle timeout");
 		return;
 	}
@@ -274,12 +276,14 @@ conn_read(int fd, short event, void *arg)
 		total = n > 0 ? n : 0;
 	}
 	if (n == 0) {
+		conn_leftover(c, "truncated frame: closed by peer");
 		conn_close(c, "closed by peer");
 		return;
 	}
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
+		conn_leftover(c, "truncated frame: read error");
 		conn_close(c, strerror(errno));
 		return;
 	}
@@ -309,6 +313,14 @@ conn_read(int fd, short event, void *arg)
 		memcpy(c->in, data + used, left);
 	}
 	c->inlen = left;
+}
+
+/* the start of a frame that will never be complete: dump it */
+static void
+conn_leftover(struct conn *c, const char *why)
+{
+	if (c->in != NULL && c->inlen > 0)
+		conn_send(c, IMSG_GARBAGE, c->in, c->inlen, why, NULL);
 }
 
 /* cut frames off data; returns the bytes used */

@@ -1170,15 +1170,15 @@ hm_inverter(struct pvctx *ctx, const struct hm_upload *up,
 		record_metric(&rec, M_AC_CURRENT, 0, g->i[0], 2);
 	} else if (g->kind == HM_GRID_3P) {
 		for (i = 0; i < 3; i++) {
-			record_metric(&rec, M_PHASE_VOLTAGE, i + 1, g->v[i], 1);
-			record_metric(&rec, M_LINE_VOLTAGE, i + 1, g->vl[i], 1);
-			record_metric(&rec, M_PHASE_CURRENT, i + 1, g->i[i], 2);
+			record_metric(&rec, M_AC_L_VOLTAGE, i + 1, g->v[i], 1);
+			record_metric(&rec, M_AC_LINE_VOLTAGE, i + 1, g->vl[i], 1);
+			record_metric(&rec, M_AC_L_CURRENT, i + 1, g->i[i], 2);
 		}
 	}
 	if (g->kind != HM_GRID_NONE) {
 		record_metric(&rec, M_AC_FREQUENCY, 0, g->freq, 2);
 		record_metric(&rec, M_AC_POWER, 0, g->p, 1);
-		record_metric(&rec, M_AC_REACTIVE_POWER, 0, g->q, 1);
+		record_metric(&rec, M_REACTIVE_POWER, 0, g->q, 1);
 		record_metric(&rec, M_POWER_FACTOR, 0, g->pf, 1);
 		record_metric(&rec, M_TEMPERATURE, 0, g->temp, 1);
 		record_metric(&rec, M_LINK_STATUS, 0, g->link, 0);
@@ -1222,18 +1222,18 @@ hm_meter_record(struct pvctx *ctx, const struct hm_upload *up,
 	(void)strlcpy(rec.via, up->dtu, sizeof(rec.via));
 	record_metric(&rec, M_AC_POWER, 0, (int64_t)mt->f[2] * 10, 0);
 	record_metric(&rec, M_POWER_FACTOR, 0, mt->f[6], 1);
-	record_metric(&rec, M_ENERGY_EXPORT_TOTAL, 0, mt->f[7], 2);
-	record_metric(&rec, M_ENERGY_IMPORT_TOTAL, 0, mt->f[11], 2);
+	record_metric(&rec, M_GRID_EXPORT_TOTAL, 0, mt->f[7], 2);
+	record_metric(&rec, M_GRID_IMPORT_TOTAL, 0, mt->f[11], 2);
 	for (i = 0; i < 3; i++) {
-		record_metric(&rec, M_PHASE_POWER, i + 1,
+		record_metric(&rec, M_AC_L_POWER, i + 1,
 		    (int64_t)mt->f[3 + i] * 10, 0);
-		record_metric(&rec, M_PHASE_VOLTAGE, i + 1, mt->f[16 + i], 2);
-		record_metric(&rec, M_PHASE_CURRENT, i + 1, mt->f[19 + i], 2);
-		record_metric(&rec, M_PHASE_POWER_FACTOR, i + 1,
+		record_metric(&rec, M_AC_L_VOLTAGE, i + 1, mt->f[16 + i], 2);
+		record_metric(&rec, M_AC_L_CURRENT, i + 1, mt->f[19 + i], 2);
+		record_metric(&rec, M_AC_L_POWER_FACTOR, i + 1,
 		    mt->f[22 + i], 1);
-		record_metric(&rec, M_PHASE_ENERGY_EXPORT_TOTAL, i + 1,
+		record_metric(&rec, M_GRID_L_EXPORT_TOTAL, i + 1,
 		    mt->f[8 + i], 2);
-		record_metric(&rec, M_PHASE_ENERGY_IMPORT_TOTAL, i + 1,
+		record_metric(&rec, M_GRID_L_IMPORT_TOTAL, i + 1,
 		    mt->f[12 + i], 2);
 	}
 	record_metric(&rec, M_FAULT, 0, mt->f[15], 0);

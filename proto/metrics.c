@@ -64,25 +64,49 @@ const struct metric_def metric_defs[M_MAX] = {
 				    NULL, 0 },
 	[M_ALARM] =		{ "alarm", "", NULL, NULL, 0 },
 	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 },
-	/* hoymiles.c */
-	[M_AC_REACTIVE_POWER] =	{ "ac_reactive_power", "var", "reactive_power",
+	/* alphaess */
+	[M_AC_L_POWER] =	{ "ac_l%u_power", "W", "power", MEAS, 1 },
+	[M_AC_L_VOLTAGE] =	{ "ac_l%u_voltage", "V", "voltage", MEAS, 1 },
+	[M_GRID_L_POWER] =	{ "grid_l%u_power", "W", "power", MEAS, 1 },
+	[M_PV_METER_POWER] =	{ "pv_meter_power", "W", "power", MEAS, 0 },
+	[M_APPARENT_POWER] =	{ "apparent_power", "VA", "apparent_power",
 				    MEAS, 0 },
+	[M_REACTIVE_POWER] =	{ "reactive_power", "var", "reactive_power",
+				    MEAS, 0 },
+	[M_DC_REACTIVE_POWER] =	{ "dc_reactive_power", "var",
+				    "reactive_power", MEAS, 0 },
+	[M_BUS_VOLTAGE] =	{ "bus_voltage", "V", "voltage", MEAS, 0 },
+	[M_SOLAR_ENERGY_TOTAL] = { "solar_energy_total", "kWh", "energy",
+				    TOTAL, 0 },
+	[M_GRID_IMPORT_TOTAL] =	{ "grid_import_total", "kWh", "energy",
+				    TOTAL, 0 },
+	[M_GRID_EXPORT_TOTAL] =	{ "grid_export_total", "kWh", "energy",
+				    TOTAL, 0 },
+	[M_BATTERY_DISCHARGE_TOTAL] = { "battery_discharge_total", "kWh",
+				    "energy", TOTAL, 0 },
+	[M_BATTERY_GRID_CHARGE_TOTAL] = { "battery_grid_charge_total", "kWh",
+				    "energy", TOTAL, 0 },
+	[M_CLOCK_OFFSET] =	{ "clock_offset", "s", "duration", NULL, 0 },
+	/*
+	 * apsystems-ecu.  The energy of one sampling interval is no
+	 * counter, and Home Assistant's energy class wants one: no class.
+	 */
+	[M_ENERGY_INTERVAL] =	{ "energy_interval", "kWh", NULL, MEAS, 0 },
+	[M_PV_ENERGY_INTERVAL] = { "pv%u_energy_interval", "kWh", NULL, MEAS,
+				    1 },
+	[M_INVERTERS] =		{ "inverters", "", NULL, MEAS, 0 },
+	[M_DC_VOLTAGE] =	{ "dc_voltage", "V", "voltage", MEAS, 0 },
+	/* hoymiles.c */
 	[M_POWER_FACTOR] =	{ "power_factor", "%", "power_factor", MEAS, 0 },
 	[M_LINK_STATUS] =	{ "link_status", "", NULL, NULL, 0 },
-	[M_PHASE_VOLTAGE] =	{ "phase%u_voltage", "V", "voltage", MEAS, 1 },
-	[M_PHASE_CURRENT] =	{ "phase%u_current", "A", "current", MEAS, 1 },
-	[M_PHASE_POWER] =	{ "phase%u_power", "W", "power", MEAS, 1 },
-	[M_PHASE_POWER_FACTOR] = { "phase%u_power_factor", "%", "power_factor",
+	[M_AC_L_CURRENT] =	{ "ac_l%u_current", "A", "current", MEAS, 1 },
+	[M_AC_L_POWER_FACTOR] =	{ "ac_l%u_power_factor", "%", "power_factor",
 				    MEAS, 1 },
-	[M_LINE_VOLTAGE] =	{ "line%u_voltage", "V", "voltage", MEAS, 1 },
-	[M_ENERGY_EXPORT_TOTAL] = { "energy_export_total", "kWh", "energy",
-				    TOTAL, 0 },
-	[M_ENERGY_IMPORT_TOTAL] = { "energy_import_total", "kWh", "energy",
-				    TOTAL, 0 },
-	[M_PHASE_ENERGY_EXPORT_TOTAL] = { "phase%u_energy_export_total", "kWh",
-				    "energy", TOTAL, 1 },
-	[M_PHASE_ENERGY_IMPORT_TOTAL] = { "phase%u_energy_import_total", "kWh",
-				    "energy", TOTAL, 1 }
+	[M_AC_LINE_VOLTAGE] =	{ "ac_line%u_voltage", "V", "voltage", MEAS, 1 },
+	[M_GRID_L_IMPORT_TOTAL] = { "grid_l%u_import_total", "kWh", "energy",
+				    TOTAL, 1 },
+	[M_GRID_L_EXPORT_TOTAL] = { "grid_l%u_export_total", "kWh", "energy",
+				    TOTAL, 1 }
 };
 
 const char *attr_names[A_MAX] = {

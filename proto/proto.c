@@ -20,6 +20,10 @@ static struct proto	protos[] = {
 	    solarman_frame, solarman_decode, NULL, NULL, NULL },
 	{ "capture", PROTO_CAPTURE, 0, 0,
 	    capture_frame, capture_decode, NULL, NULL, NULL },
+	{ "alphaess", PROTO_ALPHAESS, 7777, 0,
+	    alphaess_frame, alphaess_decode, NULL, NULL, NULL },
+	{ "apsystems-ecu", PROTO_APSYSTEMS_ECU, 8995, 0,
+	    apsystems_frame, apsystems_decode, NULL, NULL, NULL },
 	{ "hoymiles", PROTO_HOYMILES, 10081, 0,
 	    hoymiles_frame, hoymiles_decode, hoymiles_open, hoymiles_tick,
 	    hoymiles_gone },
@@ -41,6 +45,12 @@ proto_sizes(void)
 			break;
 		case PROTO_CAPTURE:
 			protos[i].statesize = capture_statesize();
+			break;
+		case PROTO_ALPHAESS:
+			protos[i].statesize = alphaess_statesize();
+			break;
+		case PROTO_APSYSTEMS_ECU:
+			protos[i].statesize = apsystems_statesize();
 			break;
 		case PROTO_HOYMILES:
 			protos[i].statesize = hoymiles_statesize();

@@ -46,19 +46,34 @@ enum metric_id {
 	M_HEARTBEAT_INTERVAL,
 	M_ALARM,
 	M_FAULT,
+	/* alphaess */
+	M_AC_L_POWER,		/* indexed: ac_l<N>_power, phase N */
+	M_AC_L_VOLTAGE,		/* indexed: ac_l<N>_voltage */
+	M_GRID_L_POWER,		/* indexed: grid_l<N>_power */
+	M_PV_METER_POWER,
+	M_APPARENT_POWER,
+	M_REACTIVE_POWER,
+	M_DC_REACTIVE_POWER,
+	M_BUS_VOLTAGE,
+	M_SOLAR_ENERGY_TOTAL,
+	M_GRID_IMPORT_TOTAL,
+	M_GRID_EXPORT_TOTAL,
+	M_BATTERY_DISCHARGE_TOTAL,
+	M_BATTERY_GRID_CHARGE_TOTAL,
+	M_CLOCK_OFFSET,
+	/* apsystems-ecu */
+	M_ENERGY_INTERVAL,	/* energy of the last sampling interval */
+	M_PV_ENERGY_INTERVAL,	/* indexed: pv<N>_energy_interval */
+	M_INVERTERS,		/* inverters reporting */
+	M_DC_VOLTAGE,		/* one DC voltage for every input */
 	/* hoymiles.c */
-	M_AC_REACTIVE_POWER,
 	M_POWER_FACTOR,
 	M_LINK_STATUS,
-	M_PHASE_VOLTAGE,	/* indexed: phase<N>_voltage */
-	M_PHASE_CURRENT,	/* indexed: phase<N>_current */
-	M_PHASE_POWER,		/* indexed: phase<N>_power */
-	M_PHASE_POWER_FACTOR,	/* indexed: phase<N>_power_factor */
-	M_LINE_VOLTAGE,		/* indexed: line<N>_voltage, 1 = L1-L2 */
-	M_ENERGY_EXPORT_TOTAL,
-	M_ENERGY_IMPORT_TOTAL,
-	M_PHASE_ENERGY_EXPORT_TOTAL, /* indexed */
-	M_PHASE_ENERGY_IMPORT_TOTAL, /* indexed */
+	M_AC_L_CURRENT,		/* indexed: ac_l<N>_current */
+	M_AC_L_POWER_FACTOR,	/* indexed: ac_l<N>_power_factor */
+	M_AC_LINE_VOLTAGE,	/* indexed: ac_line<N>_voltage, 1 = L1-L2 */
+	M_GRID_L_IMPORT_TOTAL,	/* indexed: grid_l<N>_import_total */
+	M_GRID_L_EXPORT_TOTAL,	/* indexed: grid_l<N>_export_total */
 	M_MAX
 };
 

@@ -14,8 +14,8 @@ FLAGS="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 LIBS="-lsodium -lbsd $(sed -n 's/^PROTOBUF_LIBS = //p' config.mk)"
 COMPAT=""
 grep -q '^COMPAT_IMSG = yes' config.mk && COMPAT="compat/imsg.c compat/imsg-buffer.c"
-PROTO="proto/proto.c proto/metrics.c proto/record.c proto/solarman_v5.c
-    proto/capture.c proto/hoymiles.c proto/hoymiles.pb-c.c"
+# every protocol file, as in the gateway
+PROTO=$(echo proto/*.c)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
@@ -52,6 +52,11 @@ build imsg_test regress/compat/imsg_test.c $COMPAT &&
 HARNESS="regress/decoder/harness.c $PROTO lib/util.c"
 build proto_test regress/decoder/proto_test.c $HARNESS &&
     run proto_test regress/vectors/solarman-v5
+build alphaess_test regress/decoder/alphaess_test.c $HARNESS &&
+    run alphaess_test regress/vectors/alphaess
+build apsystems_ecu_test regress/decoder/apsystems_ecu_test.c \
+    regress/decoder/apsystems_ecu_gen.c $HARNESS &&
+    run apsystems_ecu_test regress/vectors/apsystems-ecu
 build hoymiles_test regress/decoder/hoymiles_test.c $HARNESS &&
     run hoymiles_test regress/vectors/hoymiles
 build export_test regress/exporter/export_test.c exporter/out_json.c \

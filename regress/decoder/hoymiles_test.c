@@ -586,7 +586,7 @@ test_realdatanew_values(void)
 		want_metric(r, M_AC_VOLTAGE, 0, 2300, 1);
 		want_metric(r, M_AC_FREQUENCY, 0, 5000, 2);
 		want_metric(r, M_AC_POWER, 0, 2800, 1);
-		want_metric(r, M_AC_REACTIVE_POWER, 0, 1, 1);
+		want_metric(r, M_REACTIVE_POWER, 0, 1, 1);
 		want_metric(r, M_AC_CURRENT, 0, 100, 2);
 		want_metric(r, M_POWER_FACTOR, 0, 999, 1);
 		want_metric(r, M_TEMPERATURE, 0, 189, 1);
@@ -765,7 +765,7 @@ test_two_packages(void)
 	check(c->nrecords == 3, "%d records", c->nrecords);
 	if ((r = rec_of(c, "116412340001")) != NULL) {
 		want_metric(r, M_AC_POWER, 0, 4254, 1);
-		want_metric(r, M_AC_REACTIVE_POWER, 0, -12, 1);
+		want_metric(r, M_REACTIVE_POWER, 0, -12, 1);
 		want_metric(r, M_TEMPERATURE, 0, -55, 1);
 		want_metric(r, M_PV_POWER, 1, 4254, 1);
 		want_metric(r, M_PV_POWER, 2, 0, 1);
@@ -1021,11 +1021,11 @@ test_tgs_meter(void)
 	feed(c, f.b, f.len);
 	check(c->nrecords == 3, "%d records", c->nrecords);
 	if ((r = rec_of(c, "133312345678")) != NULL) {
-		want_metric(r, M_PHASE_VOLTAGE, 1, 2301, 1);
-		want_metric(r, M_PHASE_VOLTAGE, 3, 2303, 1);
-		want_metric(r, M_LINE_VOLTAGE, 1, 3985, 1);
-		want_metric(r, M_LINE_VOLTAGE, 3, 3987, 1);
-		want_metric(r, M_PHASE_CURRENT, 2, 218, 2);
+		want_metric(r, M_AC_L_VOLTAGE, 1, 2301, 1);
+		want_metric(r, M_AC_L_VOLTAGE, 3, 2303, 1);
+		want_metric(r, M_AC_LINE_VOLTAGE, 1, 3985, 1);
+		want_metric(r, M_AC_LINE_VOLTAGE, 3, 3987, 1);
+		want_metric(r, M_AC_L_CURRENT, 2, 218, 2);
 		want_metric(r, M_AC_FREQUENCY, 0, 5001, 2);
 		want_metric(r, M_AC_POWER, 0, 15000, 1);
 		want_metric(r, M_POWER_FACTOR, 0, 998, 1);
@@ -1037,15 +1037,15 @@ test_tgs_meter(void)
 	if ((r = rec_of(c, "10C012931030")) != NULL) {
 		check(strcmp(r->via, DTU) == 0, "via");
 		want_metric(r, M_AC_POWER, 0, -1230, 0);
-		want_metric(r, M_PHASE_POWER, 2, -420, 0);
+		want_metric(r, M_AC_L_POWER, 2, -420, 0);
 		want_metric(r, M_POWER_FACTOR, 0, 970, 1);
-		want_metric(r, M_ENERGY_EXPORT_TOTAL, 0, 123456, 2);
-		want_metric(r, M_PHASE_ENERGY_EXPORT_TOTAL, 2, 40000, 2);
-		want_metric(r, M_ENERGY_IMPORT_TOTAL, 0, 654321, 2);
-		want_metric(r, M_PHASE_ENERGY_IMPORT_TOTAL, 3, 20000, 2);
-		want_metric(r, M_PHASE_VOLTAGE, 1, 23012, 2);
-		want_metric(r, M_PHASE_CURRENT, 3, 1234, 2);
-		want_metric(r, M_PHASE_POWER_FACTOR, 2, 960, 1);
+		want_metric(r, M_GRID_EXPORT_TOTAL, 0, 123456, 2);
+		want_metric(r, M_GRID_L_EXPORT_TOTAL, 2, 40000, 2);
+		want_metric(r, M_GRID_IMPORT_TOTAL, 0, 654321, 2);
+		want_metric(r, M_GRID_L_IMPORT_TOTAL, 3, 20000, 2);
+		want_metric(r, M_AC_L_VOLTAGE, 1, 23012, 2);
+		want_metric(r, M_AC_L_CURRENT, 3, 1234, 2);
+		want_metric(r, M_AC_L_POWER_FACTOR, 2, 960, 1);
 		want_metric(r, M_FAULT, 0, 2, 0);
 	}
 	result("meter: powers in 10 W, energies in 10 Wh, V and A");

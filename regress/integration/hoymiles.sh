@@ -48,7 +48,7 @@ check "stdout: one measurement per inverter, one for the DTU" \
 check "stdout: inverter A via the DTU, from 127.0.0.1" \
     sh -c "echo '$A' | grep -q '\"via\":\"$DTU\",\"peer\":\"127.0.0.1:'"
 check "stdout: inverter A grid side 242.3 V 3.51 A 50.01 Hz 850.8 W" \
-    sh -c "echo '$A' | grep -q '\"ac_voltage\":242.3,\"ac_current\":3.51,\"ac_frequency\":50.01,\"ac_power\":850.8,\"ac_reactive_power\":-0.3,\"power_factor\":100,\"temperature\":28.7,\"link_status\":1'"
+    sh -c "echo '$A' | grep -q '\"ac_voltage\":242.3,\"ac_current\":3.51,\"ac_frequency\":50.01,\"ac_power\":850.8,\"reactive_power\":-0.3,\"power_factor\":100,\"temperature\":28.7,\"link_status\":1'"
 check "stdout: inverter A ports (first package) 39.2 V 10.85 A 425.4 W" \
     sh -c "echo '$A' | grep -q '\"pv1_voltage\":39.2,\"pv1_current\":10.85,\"pv1_power\":425.4,\"pv1_energy_today\":1.5,\"pv1_energy_total\":1234.567'"
 check "stdout: inverter B grid side 242.4 V 6.68 A 1620.6 W" \
