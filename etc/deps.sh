@@ -4,11 +4,12 @@
 
 PKGS="build-essential pkg-config libevent-dev libbsd-dev libsodium-dev
 libinih-dev libseccomp-dev mandoc clang libclang-rt-14-dev iproute2 procps
-bsdextrautils nftables tzdata zlib1g-dev"
+bsdextrautils nftables tzdata zlib1g-dev libprotobuf-c-dev
+protobuf-c-compiler"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: not a Debian system; install: libevent libbsd libsodium" \
-	    "inih libseccomp zlib mandoc clang" >&2
+	    "inih libseccomp zlib protobuf-c mandoc clang" >&2
 	exit 0
 fi
 missing=""

@@ -47,6 +47,7 @@ static int	 addaddr(struct parse *, int, const char *, const char *);
 static int	 device_key(struct parse *, const char *, const char *,
 		    const char *);
 static int	 e3dc_key(struct parse *, const char *, const char *);
+static int	 device_interval(struct parse *, const struct pv_deviceconf *);
 static int	 handler(void *, const char *, const char *, const char *);
 
 /* the first error wins; inih reports its line */
@@ -398,6 +399,17 @@ setclient(struct parse *p, struct pv_deviceconf *dc, char *text,
 	return 1;
 }
 
+/* hoymiles: a DTU hangs when polled too often (whichever key is last) */
+static int
+device_interval(struct parse *p, const struct pv_deviceconf *dc)
+{
+	if (dc->proto == PROTO_HOYMILES && dc->interval > 0 &&
+	    dc->interval < 30)
+		return fail(p, "interval %u: a Hoymiles DTU needs 30 s or "
+		    "more between polls", dc->interval);
+	return 1;
+}
+
 static int
 device_key(struct parse *p, const char *dev, const char *name,
     const char *value)
@@ -413,7 +425,7 @@ device_key(struct parse *p, const char *dev, const char *name,
 		if ((pr = proto_byname(value)) == NULL)
 			return fail(p, "protocol %s: unknown", value);
 		dc->proto = pr->id;
-		return 1;
+		return device_interval(p, dc);
 	}
 	if (strcmp(name, "client") == 0)
 		return setclient(p, dc, p->conf->client_text[dc -
@@ -421,7 +433,8 @@ device_key(struct parse *p, const char *dev, const char *name,
 	if (strcmp(name, "logger") == 0)
 		return setnum(p, name, value, 1, UINT32_MAX, &dc->logger);
 	if (strcmp(name, "interval") == 0)
-		return setnum(p, name, value, 0, 86400, &dc->interval);
+		return setnum(p, name, value, 0, 86400, &dc->interval) &&
+		    device_interval(p, dc);
 	if (strcmp(name, "timeout") == 0)
 		return setnum(p, name, value, 100, 600000, &dc->timeout);
 	if (strcmp(name, "sensor") == 0) {
@@ -558,6 +571,12 @@ config_check(const char *file, struct parentconf *conf, char *err,
 		if (conf->client_text[i][0] != '\0' && dc->proto == 0) {
 			snprintf(err, errlen, "%s: [device %s]: client needs "
 			    "a protocol", file, dc->name);
+			return -1;
+		}
+		if (conf->client_text[i][0] != '\0' &&
+		    dc->proto == PROTO_HOYMILES && dc->interval == 0) {
+			snprintf(err, errlen, "%s: [device %s]: a dialled "
+			    "Hoymiles DTU needs an interval", file, dc->name);
 			return -1;
 		}
 		if (dc->proto != 0 &&

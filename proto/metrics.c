@@ -99,7 +99,18 @@ const struct metric_def metric_defs[M_MAX] = {
 	/* e3dc-rscp */
 	[M_ADDITIONAL_POWER] =	{ "additional_power", "W", "power", MEAS, 0 },
 	[M_SELF_CONSUMPTION] =	{ "self_consumption", "%", NULL, MEAS, 0 },
-	[M_AUTARKY] =		{ "autarky", "%", NULL, MEAS, 0 }
+	[M_AUTARKY] =		{ "autarky", "%", NULL, MEAS, 0 },
+	/* hoymiles.c */
+	[M_POWER_FACTOR] =	{ "power_factor", "%", "power_factor", MEAS, 0 },
+	[M_LINK_STATUS] =	{ "link_status", "", NULL, NULL, 0 },
+	[M_AC_L_CURRENT] =	{ "ac_l%u_current", "A", "current", MEAS, 1 },
+	[M_AC_L_POWER_FACTOR] =	{ "ac_l%u_power_factor", "%", "power_factor",
+				    MEAS, 1 },
+	[M_AC_LINE_VOLTAGE] =	{ "ac_line%u_voltage", "V", "voltage", MEAS, 1 },
+	[M_GRID_L_IMPORT_TOTAL] = { "grid_l%u_import_total", "kWh", "energy",
+				    TOTAL, 1 },
+	[M_GRID_L_EXPORT_TOTAL] = { "grid_l%u_export_total", "kWh", "energy",
+				    TOTAL, 1 }
 };
 
 const char *attr_names[A_MAX] = {

@@ -26,6 +26,9 @@ static struct proto	protos[] = {
 	    apsystems_frame, apsystems_decode, NULL, NULL, NULL },
 	{ "e3dc-rscp", PROTO_E3DC_RSCP, 5033, 0,
 	    e3dc_frame, e3dc_decode, e3dc_open, e3dc_tick, e3dc_gone },
+	{ "hoymiles", PROTO_HOYMILES, 10081, 0,
+	    hoymiles_frame, hoymiles_decode, hoymiles_open, hoymiles_tick,
+	    hoymiles_gone },
 };
 
 #define NPROTOS	(sizeof(protos) / sizeof(protos[0]))
@@ -53,6 +56,9 @@ proto_sizes(void)
 			break;
 		case PROTO_E3DC_RSCP:
 			protos[i].statesize = e3dc_statesize();
+			break;
+		case PROTO_HOYMILES:
+			protos[i].statesize = hoymiles_statesize();
 			break;
 		}
 	}

@@ -162,4 +162,14 @@ void	 e3dc_tick(struct pvctx *);
 void	 e3dc_gone(struct pvctx *);
 size_t	 e3dc_statesize(void);
 
+/* hoymiles.c */
+int	 hoymiles_frame(const uint8_t *, size_t, size_t, size_t *,
+	    const char **);
+void	 hoymiles_decode(struct pvctx *, const uint8_t *, size_t);
+void	 hoymiles_open(struct pvctx *);
+void	 hoymiles_tick(struct pvctx *);
+void	 hoymiles_gone(struct pvctx *);
+size_t	 hoymiles_statesize(void);
+uint16_t hoymiles_crc16(const uint8_t *, size_t);
+
 #endif /* PROTO_H */

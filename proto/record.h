@@ -70,6 +70,14 @@ enum metric_id {
 	M_ADDITIONAL_POWER,	/* external source, positive = producing */
 	M_SELF_CONSUMPTION,
 	M_AUTARKY,
+	/* hoymiles.c */
+	M_POWER_FACTOR,
+	M_LINK_STATUS,
+	M_AC_L_CURRENT,		/* indexed: ac_l<N>_current */
+	M_AC_L_POWER_FACTOR,	/* indexed: ac_l<N>_power_factor */
+	M_AC_LINE_VOLTAGE,	/* indexed: ac_line<N>_voltage, 1 = L1-L2 */
+	M_GRID_L_IMPORT_TOTAL,	/* indexed: grid_l<N>_import_total */
+	M_GRID_L_EXPORT_TOTAL,	/* indexed: grid_l<N>_export_total */
 	M_MAX
 };
 

@@ -11,7 +11,7 @@ OUT=regress/asan
 mkdir -p "$OUT"
 FLAGS="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
     -fno-omit-frame-pointer -D_GNU_SOURCE -I. -Ilib -Iproto $DEP_CFLAGS"
-LIBS="-lsodium -lbsd -lz"
+LIBS="-lsodium -lbsd -lz $(sed -n 's/^PROTOBUF_LIBS = //p' config.mk)"
 COMPAT=""
 grep -q '^COMPAT_IMSG = yes' config.mk && COMPAT="compat/imsg.c compat/imsg-buffer.c"
 # every protocol file, as in the gateway
@@ -59,6 +59,8 @@ build apsystems_ecu_test regress/decoder/apsystems_ecu_test.c \
     run apsystems_ecu_test regress/vectors/apsystems-ecu
 build e3dc_test regress/decoder/e3dc_test.c $HARNESS &&
     run e3dc_test regress/vectors/e3dc-rscp
+build hoymiles_test regress/decoder/hoymiles_test.c $HARNESS &&
+    run hoymiles_test regress/vectors/hoymiles
 build export_test regress/exporter/export_test.c exporter/out_json.c \
     exporter/out_syslog.c exporter/dump.c exporter/outbuf.c lib/keyfile.c \
     lib/util.c \

@@ -21,6 +21,7 @@ CC=${CC:-clang}
 DEP_CFLAGS=$(mkvar DEP_CFLAGS)
 BSD_LIBS=$(mkvar BSD_LIBS)
 ZLIB_LIBS=$(mkvar ZLIB_LIBS)
+PROTOBUF_LIBS=$(mkvar PROTOBUF_LIBS)
 BIN=regress/fuzz/bin
 
 if ! command -v "$CC" >/dev/null 2>&1; then
@@ -52,7 +53,7 @@ for src in regress/fuzz/fuzz_*.c; do
 	    -fno-sanitize-recover=undefined \
 	    -I. -Ilib -Iproto $DEP_CFLAGS \
 	    -o "$BIN/$name" "$src" proto/*.c $(extra_sources "$src") \
-	    $BSD_LIBS $ZLIB_LIBS > "$log" 2>&1; then
+	    $BSD_LIBS $ZLIB_LIBS $PROTOBUF_LIBS > "$log" 2>&1; then
 		echo "ok - fuzz build ${name#fuzz_}"
 	else
 		echo "not ok - fuzz build ${name#fuzz_}: see $log"

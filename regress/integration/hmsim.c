@@ -1,0 +1,640 @@
+/*
+ * hmsim: a simulated Hoymiles DTU for the end-to-end tests, built on
+ * our hoymiles.proto.  Two modes.
+ *
+ * As a DTU talking to its cloud (the gateway), it connects to
+ * 127.0.0.1:port and runs a script given as arguments:
+ *
+ *	heartbeat:SEQ	send 0x2202, expect 0x2302 with SEQ and our clock
+ *	devdata:SEQ	send 0x2201 (two inverters), expect 0x2301
+ *	upload:SEQ	send a RealDataNew in two packages (SEQ, SEQ+1),
+ *			expect 0x230C for each, echoing its index
+ *	send:FILE	send the bytes of a hex file
+ *	expect:CMD:SEQ	read one frame: command CMD (hex), sequence SEQ
+ *	silence:MS	nothing may arrive for MS milliseconds
+ *	sleep:MS	wait
+ *
+ * Every answer is checked: "HM", length, CRC, command, sequence, and
+ * its time fields: time within 2 s of now, offset the local zone's at
+ * that time, ymd_hms the local time (the gateway runs in our TZ).
+ *
+ * As a DTU in local mode (-s), it listens on 127.0.0.1:port and
+ * answers each 0xA311 with package cp of a two-package RealDataNew
+ * (after 300 ms), checking the request the same way.  It hangs up the
+ * first connection after -x answered requests (a DTU drops connections
+ * at will), and stops after -n requests or when it has waited -w
+ * seconds for one.  It fails when a request arrives while an answer is
+ * still owed, or when a new poll on a connection comes sooner than -i
+ * seconds after the last answer.
+ *
+ * Every step prints "ok - ..." or "not ok - ..."; the exit status is
+ * the number of failed steps (at most 100).
+ */
+
+#include "compat.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "proto.h"
+#include "hoymiles.pb-c.h"
+
+#define TIMEOUT_MS	3000
+#define DTU_SN		"4143A0987654"
+#define INV_A		0x116412340001LL
+#define INV_B		0x116412340002LL
+#define ANSWER_DELAY_MS	300	/* before answering a request */
+
+static int		 sock = -1;
+static int		 port;
+static const char	*label = "hmsim";
+static int		 failed;
+static uint8_t		 rbuf[65536];
+static size_t		 rlen;
+
+static void
+result(int ok, const char *step, const char *fmt, ...)
+{
+	va_list	ap;
+
+	printf("%s - %s: %s", ok ? "ok" : "not ok", label, step);
+	if (fmt != NULL) {
+		printf(": ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failed++;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static void
+send_all(const uint8_t *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = write(sock, buf, len)) == -1)
+			err(100, "write");
+		buf += n;
+		len -= n;
+	}
+}
+
+static void
+send_msg(uint16_t cmd, uint16_t seq, const ProtobufCMessage *m)
+{
+	uint8_t	buf[4096];
+	size_t	n;
+
+	if ((n = protobuf_c_message_get_packed_size(m)) > sizeof(buf) - 10)
+		errx(100, "message too big");
+	(void)protobuf_c_message_pack(m, buf + 10);
+	buf[0] = 'H';
+	buf[1] = 'M';
+	put16(buf + 2, cmd);
+	put16(buf + 4, seq);
+	put16(buf + 6, hoymiles_crc16(buf + 10, n));
+	put16(buf + 8, (uint16_t)(n + 10));
+	send_all(buf, n + 10);
+}
+
+/* wait up to ms for bytes; 1 data, 0 timeout, -1 closed */
+static int
+fill(int ms)
+{
+	struct pollfd	pfd;
+	ssize_t		n;
+
+	pfd.fd = sock;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, ms) <= 0)
+		return (0);
+	n = read(sock, rbuf + rlen, sizeof(rbuf) - rlen);
+	if (n <= 0)
+		return (-1);
+	rlen += n;
+	return (1);
+}
+
+/*
+ * The next frame into f (payload at f + 10), checked and consumed.
+ * 0, or -1 after saying why.
+ */
+static int
+next_frame(const char *step, uint8_t *f, size_t fmax, size_t *flen,
+    int ms)
+{
+	const char	*why;
+	size_t		 n;
+	int		 r;
+
+	for (;;) {
+		if (rlen > 0 && hoymiles_frame(rbuf, rlen, sizeof(rbuf), &n,
+		    &why) == FRAME_OK)
+			break;
+		if ((r = fill(ms)) <= 0) {
+			if (ms > TIMEOUT_MS && r == 0)
+				return (-2);	/* a server waiting: quiet */
+			result(0, step, r == 0 ? "no frame" :
+			    "connection closed");
+			return (-1);
+		}
+	}
+	if (n > fmax || n != pv_be16(rbuf + 8) ||
+	    pv_be16(rbuf + 6) != hoymiles_crc16(rbuf + 10, n - 10)) {
+		result(0, step, "bad frame of %zu bytes", n);
+		rlen = 0;
+		return (-1);
+	}
+	memcpy(f, rbuf, n);
+	*flen = n;
+	memmove(rbuf, rbuf + n, rlen - n);
+	rlen -= n;
+	return (0);
+}
+
+/* time fields as a DTU needs them; NULL if right, else what is wrong */
+static const char *
+bad_clock(int32_t t, int32_t offset, const char *ymd_hms)
+{
+	static char	why[128];
+	struct tm	tm;
+	time_t		tt = t;
+	char		want[32];
+	long		skew = (long)t - (long)time(NULL);
+
+	if (skew < -2 || skew > 2) {
+		(void)snprintf(why, sizeof(why), "time off by %ld s", skew);
+		return (why);
+	}
+	(void)localtime_r(&tt, &tm);
+	(void)strftime(want, sizeof(want), "%Y-%m-%d %H:%M:%S", &tm);
+	if (offset != tm.tm_gmtoff || ymd_hms == NULL ||
+	    strcmp(ymd_hms, want) != 0) {
+		(void)snprintf(why, sizeof(why), "offset %d \"%s\", want "
+		    "%ld \"%s\"", offset, ymd_hms ? ymd_hms : "",
+		    (long)tm.tm_gmtoff, want);
+		return (why);
+	}
+	return (NULL);
+}
+
+/* the answer to a frame: command and sequence; 0 or -1 */
+static int
+answer(const char *step, uint16_t cmd, uint16_t seq, uint8_t *f,
+    size_t *flen)
+{
+	if (next_frame(step, f, 4096, flen, TIMEOUT_MS) != 0)
+		return (-1);
+	if (pv_be16(f + 2) != cmd || pv_be16(f + 4) != seq) {
+		result(0, step, "command 0x%04x seq %u, want 0x%04x seq %u",
+		    pv_be16(f + 2), pv_be16(f + 4), cmd, seq);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+heartbeat(uint16_t seq)
+{
+	Hm__HeartbeatFromDtu	 hb;
+	Hm__HeartbeatToDtu	*r;
+	uint8_t			 f[4096];
+	size_t			 n;
+	const char		*why;
+
+	hm__heartbeat_from_dtu__init(&hb);
+	hb.offset = 3600;
+	hb.time = (int32_t)time(NULL);
+	hb.csq = -61;
+	hb.dtu_sn = DTU_SN;
+	send_msg(0x2202, seq, &hb.base);
+	if (answer("heartbeat", 0x2302, seq, f, &n) == -1)
+		return;
+	if ((r = hm__heartbeat_to_dtu__unpack(NULL, n - 10, f + 10)) ==
+	    NULL) {
+		result(0, "heartbeat", "reply does not unpack");
+		return;
+	}
+	why = bad_clock(r->time, r->offset, r->ymd_hms);
+	if (why != NULL)
+		result(0, "heartbeat", "%s", why);
+	else
+		result(1, "heartbeat", "0x2302 seq %u, %s", seq, r->ymd_hms);
+	hm__heartbeat_to_dtu__free_unpacked(r, NULL);
+}
+
+static void
+devdata(uint16_t seq)
+{
+	Hm__DevDataFromDtu	 m;
+	Hm__DtuInfo		 d;
+	Hm__InverterInfo	 inv[2], *ip[2] = { &inv[0], &inv[1] };
+	Hm__DevDataToDtu	*r;
+	uint8_t			 f[4096];
+	size_t			 n;
+	const char		*why;
+	int			 i;
+
+	hm__dtu_info__init(&d);
+	d.sw_version = 0x108;
+	d.wifi_version = "2.1.21_hm";
+	for (i = 0; i < 2; i++) {
+		hm__inverter_info__init(&inv[i]);
+		inv[i].sn = i == 0 ? INV_A : INV_B;
+		inv[i].sw_version = 10020 + i;
+		inv[i].hw_part_number = 0x10214201;
+	}
+	hm__dev_data_from_dtu__init(&m);
+	m.dtu_sn = DTU_SN;
+	m.time = (int32_t)time(NULL);
+	m.inverter_count = 2;
+	m.panel_count = 4;
+	m.package_count = 1;
+	m.dtu = &d;
+	m.n_inverters = 2;
+	m.inverters = ip;
+	send_msg(0x2201, seq, &m.base);
+	if (answer("devdata", 0x2301, seq, f, &n) == -1)
+		return;
+	if ((r = hm__dev_data_to_dtu__unpack(NULL, n - 10, f + 10)) ==
+	    NULL) {
+		result(0, "devdata", "reply does not unpack");
+		return;
+	}
+	why = bad_clock(r->time, r->offset, r->ymd_hms);
+	if (why == NULL && (r->package_idx != 0 || r->err_code != 0))
+		why = "package or error code";
+	result(why == NULL, "devdata", "%s", why ? why : "0x2301");
+	hm__dev_data_to_dtu__free_unpacked(r, NULL);
+}
+
+/* package cp of the two-package upload the tests look for */
+static void
+realdata(Hm__RealDataNewFromDtu *m, int32_t cp, int32_t t)
+{
+	static Hm__Sgs	 s[2];
+	static Hm__Sgs	*sp[2] = { &s[0], &s[1] };
+	static Hm__Pv	 pv[4];
+	static Hm__Pv	*pvp[4] = { &pv[0], &pv[1], &pv[2], &pv[3] };
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		hm__sgs__init(&s[i]);
+		s[i].sn = i == 0 ? INV_A : INV_B;
+		s[i].voltage = 2423 + i;
+		s[i].frequency = 5001;
+		s[i].power = i == 0 ? 8508 : 16206;
+		s[i].reactive = -3;
+		s[i].current = i == 0 ? 351 : 668;
+		s[i].pf = 1000;
+		s[i].temperature = 287 + i;
+		s[i].link_status = 1;
+	}
+	for (i = 0; i < 4; i++) {
+		hm__pv__init(&pv[i]);
+		pv[i].sn = i < 2 ? INV_A : INV_B;
+		pv[i].port = 1 + i % 2;
+		pv[i].voltage = 392 + i;
+		pv[i].current = 1085;
+		pv[i].power = 4254 + i;
+		pv[i].energy_total = 1234567 + i;
+		pv[i].energy_today = 1500 + i;
+	}
+	hm__real_data_new_from_dtu__init(m);
+	m->dtu_sn = DTU_SN;
+	m->time = t;
+	m->ap = 2;
+	m->cp = cp;
+	m->version = 1;
+	if (cp == 0) {
+		m->n_sgs = 2;
+		m->sgs = sp;
+		m->n_pv = 2;
+		m->pv = pvp;
+	} else {
+		m->n_pv = 2;
+		m->pv = pvp + 2;
+		m->dtu_power = 24714;
+		m->dtu_energy_today = 6006;
+	}
+}
+
+static void
+upload(uint16_t seq)
+{
+	Hm__RealDataNewFromDtu	 m;
+	Hm__PackageToDtu	*r;
+	uint8_t			 f[4096];
+	size_t			 n;
+	const char		*why;
+	int32_t			 cp, t = (int32_t)time(NULL) - 60;
+	time_t			 tt = t;
+	struct tm		 tm;
+	char			 iso[32];
+
+	(void)strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ",
+	    gmtime_r(&tt, &tm));
+
+	for (cp = 0; cp < 2; cp++) {
+		realdata(&m, cp, t);
+		send_msg(0x220c, seq + cp, &m.base);
+		if (answer("upload", 0x230c, seq + cp, f, &n) == -1)
+			return;
+		if ((r = hm__package_to_dtu__unpack(NULL, n - 10, f + 10)) ==
+		    NULL) {
+			result(0, "upload", "ack does not unpack");
+			return;
+		}
+		why = bad_clock(r->time, r->offset, r->ymd_hms);
+		if (why == NULL && (r->package_idx != cp || r->err_code != 0))
+			why = "package index or error code";
+		if (why != NULL)
+			result(0, "upload", "%s", why);
+		else
+			result(1, "upload", "0x230c package %d, sample time %s",
+			    cp, iso);
+		hm__package_to_dtu__free_unpacked(r, NULL);
+	}
+}
+
+static size_t
+load_hex(const char *path, uint8_t *buf, size_t max)
+{
+	FILE		*fp;
+	unsigned int	 b;
+	size_t		 n = 0;
+	int		 c;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		err(100, "%s", path);
+	for (;;) {
+		while ((c = fgetc(fp)) == ' ' || c == '\n' || c == '\r' ||
+		    c == '\t')
+			;
+		if (c == EOF)
+			break;
+		ungetc(c, fp);
+		if (fscanf(fp, "%2x", &b) != 1)
+			errx(100, "%s: not hex", path);
+		if (n == max)
+			errx(100, "%s: too long", path);
+		buf[n++] = b;
+	}
+	fclose(fp);
+	return (n);
+}
+
+static void
+expect(const char *arg)
+{
+	uint8_t		 f[4096];
+	size_t		 n;
+	unsigned long	 cmd, seq;
+	char		*end;
+
+	cmd = strtoul(arg, &end, 16);
+	if (*end != ':')
+		errx(100, "expect:CMD:SEQ");
+	seq = strtoul(end + 1, NULL, 10);
+	if (answer("expect", cmd, seq, f, &n) == 0)
+		result(1, "expect", "0x%04lx seq %lu", cmd, seq);
+}
+
+static void
+silence(int ms)
+{
+	int	r = fill(ms);
+
+	if (r == 0 && rlen == 0)
+		result(1, "silence", NULL);
+	else
+		result(0, "silence", r == -1 ? "connection closed" :
+		    "%zu unexpected bytes", rlen);
+	rlen = 0;
+}
+
+static void
+dtu(int argc, char *argv[])
+{
+	struct sockaddr_in	 sin;
+	uint8_t			 buf[65536];
+	char			*arg, *val;
+	size_t			 n;
+	int			 i;
+
+	if ((sock = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		err(100, "socket");
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(sock, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		err(100, "connect 127.0.0.1:%d", port);
+	for (i = 0; i < argc; i++) {
+		arg = argv[i];
+		if ((val = strchr(arg, ':')) == NULL)
+			errx(100, "step %s without an argument", arg);
+		*val++ = '\0';
+		if (strcmp(arg, "heartbeat") == 0)
+			heartbeat((uint16_t)atoi(val));
+		else if (strcmp(arg, "devdata") == 0)
+			devdata((uint16_t)atoi(val));
+		else if (strcmp(arg, "upload") == 0)
+			upload((uint16_t)atoi(val));
+		else if (strcmp(arg, "send") == 0) {
+			n = load_hex(val, buf, sizeof(buf));
+			send_all(buf, n);
+		} else if (strcmp(arg, "expect") == 0)
+			expect(val);
+		else if (strcmp(arg, "silence") == 0)
+			silence(atoi(val));
+		else if (strcmp(arg, "sleep") == 0)
+			usleep(atoi(val) * 1000);
+		else
+			errx(100, "unknown step %s", arg);
+	}
+	close(sock);
+}
+
+/*
+ * One request of a poller: check it, and answer after a while, during
+ * which no other request may come.  0 answered, -1 failed, -2 nothing
+ * came within wait_ms.
+ */
+static int
+serve_one(int wait_ms, int *cp, uint16_t *seq)
+{
+	Hm__RealDataNewFromDtu	 m;
+	Hm__PackageToDtu	*q;
+	uint8_t			 f[4096];
+	size_t			 n;
+	const char		*why;
+	int			 r;
+
+	if ((r = next_frame("request", f, sizeof(f), &n, wait_ms)) != 0)
+		return (r);
+	*seq = pv_be16(f + 4);
+	if (pv_be16(f + 2) != 0xa311 || (q = hm__package_to_dtu__unpack(NULL,
+	    n - 10, f + 10)) == NULL) {
+		result(0, "request", "command 0x%04x", pv_be16(f + 2));
+		return (-1);
+	}
+	why = bad_clock(q->time, q->offset, q->ymd_hms);
+	*cp = q->package_idx;
+	hm__package_to_dtu__free_unpacked(q, NULL);
+	if (why != NULL || *cp < 0 || *cp > 1) {
+		result(0, "request", "%s", why ? why : "package index");
+		return (-1);
+	}
+	/* a second request while this one is unanswered is a failure */
+	if (fill(ANSWER_DELAY_MS) != 0 || rlen != 0) {
+		result(0, "request", "another request before the answer");
+		return (-1);
+	}
+	realdata(&m, *cp, (int32_t)time(NULL) - 5);
+	send_msg(0xa211, *seq, &m.base);
+	return (0);
+}
+
+/*
+ * Serve want requests.  The first connection is hung up after hangup
+ * answers (0: never); on a connection, a new poll (package 0 after
+ * the first request) must come ivl seconds or more after the last
+ * answer.
+ */
+static void
+server(int want, int wait_s, int hangup, int ivl)
+{
+	struct sockaddr_in	 sin;
+	struct pollfd		 pfd;
+	struct timespec		 last = { 0, 0 }, now;
+	uint16_t		 seq;
+	int			 ls, on = 1, answered = 0, conns = 0, cp, r;
+	long			 gap;
+
+	if ((ls = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		err(100, "socket");
+	(void)setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(ls, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(ls, 4) == -1)
+		err(100, "listen 127.0.0.1:%d", port);
+	while (answered < want) {
+		pfd.fd = ls;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, wait_s * 1000) <= 0) {
+			result(0, "accept", "no connection in %d s", wait_s);
+			break;
+		}
+		if ((sock = accept(ls, NULL, NULL)) == -1)
+			err(100, "accept");
+		rlen = 0;
+		result(1, "accept", "connection %d", ++conns);
+		for (r = 0; answered < want; r++) {
+			if (conns == 1 && hangup > 0 && r == hangup)
+				break;
+			if (serve_one(wait_s * 1000, &cp, &seq) != 0)
+				break;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			answered++;
+			if (r > 0 && cp == 0) {
+				gap = now.tv_sec - last.tv_sec;
+				result(gap >= ivl - 1, "request", "0xa311 seq "
+				    "%u package 0, a new poll %ld s after the "
+				    "last", seq, gap);
+			} else
+				result(1, "request", "0xa311 seq %u package "
+				    "%d answered", seq, cp);
+			last = now;
+		}
+		close(sock);
+		if (conns == 1 && hangup > 0 && r == hangup)
+			result(1, "hangup", "after %d requests", r);
+	}
+	close(ls);
+	result(answered == want, "served", "%d of %d requests", answered,
+	    want);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*errstr;
+	int		 ch, serve = 0, want = 4, wait_s = 10, hangup = 0;
+	int		 ivl = 0;
+
+	while ((ch = getopt(argc, argv, "i:l:n:p:sw:x:")) != -1) {
+		switch (ch) {
+		case 'i':
+			ivl = strtonum(optarg, 0, 86400, &errstr);
+			if (errstr != NULL)
+				errx(100, "-i %s: %s", optarg, errstr);
+			break;
+		case 'x':
+			hangup = strtonum(optarg, 0, 1000, &errstr);
+			if (errstr != NULL)
+				errx(100, "-x %s: %s", optarg, errstr);
+			break;
+		case 'l':
+			label = optarg;
+			break;
+		case 'n':
+			want = strtonum(optarg, 1, 1000, &errstr);
+			if (errstr != NULL)
+				errx(100, "-n %s: %s", optarg, errstr);
+			break;
+		case 'p':
+			port = strtonum(optarg, 1, 65535, &errstr);
+			if (errstr != NULL)
+				errx(100, "port %s: %s", optarg, errstr);
+			break;
+		case 's':
+			serve = 1;
+			break;
+		case 'w':
+			wait_s = strtonum(optarg, 1, 3600, &errstr);
+			if (errstr != NULL)
+				errx(100, "-w %s: %s", optarg, errstr);
+			break;
+		default:
+			fprintf(stderr, "usage: hmsim [-l label] -p port "
+			    "step ...\n       hmsim -s [-i interval] [-l label] "
+			    "[-n requests] [-w seconds] [-x hangup] -p port\n");
+			return (100);
+		}
+	}
+	if (port == 0)
+		errx(100, "no port");
+	if (serve)
+		server(want, wait_s, hangup, ivl);
+	else
+		dtu(argc - optind, argv + optind);
+	return (failed > 100 ? 100 : failed);
+}
