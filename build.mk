@@ -10,7 +10,7 @@ COMPAT_OBJS_no =
 LIB_OBJS = lib/log.o lib/imsgev.o lib/proc.o lib/confmsg.o lib/util.o \
 	   lib/keyfile.o lib/sandbox_$(SANDBOX).o $(COMPAT_OBJS_$(COMPAT_IMSG))
 PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
-	     proto/solarman_v5.o proto/capture.o
+	     proto/solarman_v5.o proto/capture.o proto/tsun_gen3.o
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
 LISTENER_OBJS = listener/listener.o listener/conn.o
@@ -24,7 +24,8 @@ PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
 	regress/exporter/export_test regress/integration/logrecv \
-	regress/lib/imsgev_test
+	regress/lib/imsgev_test regress/decoder/tsun_gen3_test \
+	regress/integration/gen3sim
 
 all: $(PROGS) $(REGRESS_PROGS)
 
@@ -34,7 +35,8 @@ all: $(PROGS) $(REGRESS_PROGS)
 REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
 	regress/decoder/harness.o regress/sandbox/sbtest.o \
 	regress/integration/pvsim.o regress/exporter/export_test.o \
-	regress/integration/logrecv.o regress/lib/imsgev_test.o
+	regress/integration/logrecv.o regress/lib/imsgev_test.o \
+	regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
@@ -87,6 +89,18 @@ regress/decoder/proto_test: regress/decoder/proto_test.o \
 
 regress/decoder/proto_test.o regress/decoder/harness.o: \
     regress/decoder/harness.h
+
+regress/decoder/tsun_gen3_test: regress/decoder/tsun_gen3_test.o \
+    regress/decoder/harness.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/tsun_gen3_test.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/tsun_gen3_test.o: regress/decoder/harness.h
+
+regress/integration/gen3sim: regress/integration/gen3sim.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/integration/gen3sim.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
 
 regress/exporter/export_test: regress/exporter/export_test.o \
     exporter/out_json.o exporter/out_syslog.o exporter/dump.o \

@@ -63,7 +63,9 @@ const struct metric_def metric_defs[M_MAX] = {
 	[M_HEARTBEAT_INTERVAL] = { "heartbeat_interval", "s", "duration",
 				    NULL, 0 },
 	[M_ALARM] =		{ "alarm", "", NULL, NULL, 0 },
-	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 }
+	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 },
+	/* tsun-gen3 */
+	[M_POWER_LIMIT] =	{ "power_limit", "%", NULL, NULL, 0 }
 };
 
 const char *attr_names[A_MAX] = {

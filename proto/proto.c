@@ -20,6 +20,8 @@ static struct proto	protos[] = {
 	    solarman_frame, solarman_decode, NULL, NULL, NULL },
 	{ "capture", PROTO_CAPTURE, 0, 0,
 	    capture_frame, capture_decode, NULL, NULL, NULL },
+	{ "tsun-gen3", PROTO_TSUN_GEN3, 5005, 0,
+	    gen3_frame, gen3_decode, NULL, NULL, NULL },
 };
 
 #define NPROTOS	(sizeof(protos) / sizeof(protos[0]))
@@ -38,6 +40,9 @@ proto_sizes(void)
 			break;
 		case PROTO_CAPTURE:
 			protos[i].statesize = capture_statesize();
+			break;
+		case PROTO_TSUN_GEN3:
+			protos[i].statesize = gen3_statesize();
 			break;
 		}
 	}

@@ -134,4 +134,10 @@ int	 capture_frame(const uint8_t *, size_t, size_t, size_t *,
 void	 capture_decode(struct pvctx *, const uint8_t *, size_t);
 size_t	 capture_statesize(void);
 
+/* tsun_gen3.c */
+int	 gen3_frame(const uint8_t *, size_t, size_t, size_t *,
+	    const char **);
+void	 gen3_decode(struct pvctx *, const uint8_t *, size_t);
+size_t	 gen3_statesize(void);
+
 #endif /* PROTO_H */

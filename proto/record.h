@@ -46,6 +46,8 @@ enum metric_id {
 	M_HEARTBEAT_INTERVAL,
 	M_ALARM,
 	M_FAULT,
+	/* tsun-gen3 */
+	M_POWER_LIMIT,		/* output limit, % of rated power */
 	M_MAX
 };
 
