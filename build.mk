@@ -10,7 +10,8 @@ COMPAT_OBJS_no =
 LIB_OBJS = lib/log.o lib/imsgev.o lib/proc.o lib/confmsg.o lib/util.o \
 	   lib/keyfile.o lib/sandbox_$(SANDBOX).o $(COMPAT_OBJS_$(COMPAT_IMSG))
 PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
-	     proto/solarman_v5.o proto/capture.o proto/tsun_gen3.o
+	     proto/solarman_v5.o proto/capture.o proto/tsun_gen3.o \
+	     proto/modbus.o
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
 LISTENER_OBJS = listener/listener.o listener/conn.o
@@ -25,7 +26,7 @@ REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
 	regress/exporter/export_test regress/integration/logrecv \
 	regress/lib/imsgev_test regress/decoder/tsun_gen3_test \
-	regress/integration/gen3sim
+	regress/integration/gen3sim regress/decoder/modbus_test
 
 all: $(PROGS) $(REGRESS_PROGS)
 
@@ -36,12 +37,15 @@ REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
 	regress/decoder/harness.o regress/sandbox/sbtest.o \
 	regress/integration/pvsim.o regress/exporter/export_test.o \
 	regress/integration/logrecv.o regress/lib/imsgev_test.o \
-	regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o
+	regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o \
+	regress/decoder/modbus_test.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
     proto/record.h lib/compat.h lib/log.h lib/imsgev.h lib/confmsg.h \
     lib/proc.h lib/sandbox.h lib/util.h lib/keyfile.h
+
+$(PROTO_OBJS): proto/modbus.h
 
 $(LISTENER_OBJS): listener/listener.h
 $(PARENT_OBJS): parent/pvgated.h
@@ -95,7 +99,13 @@ regress/decoder/tsun_gen3_test: regress/decoder/tsun_gen3_test.o \
 	$(LINK) regress/decoder/tsun_gen3_test.o regress/decoder/harness.o \
 	    proto/libproto.a lib/libpvgate.a $(LIBS)
 
-regress/decoder/tsun_gen3_test.o: regress/decoder/harness.h
+regress/decoder/modbus_test: regress/decoder/modbus_test.o \
+    regress/decoder/harness.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/modbus_test.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/tsun_gen3_test.o regress/decoder/modbus_test.o: \
+    regress/decoder/harness.h proto/modbus.h
 
 regress/integration/gen3sim: regress/integration/gen3sim.o \
     proto/libproto.a lib/libpvgate.a

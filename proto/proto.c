@@ -17,11 +17,12 @@
  */
 static struct proto	protos[] = {
 	{ "solarman-v5", PROTO_SOLARMAN_V5, 10000, 0,
-	    solarman_frame, solarman_decode, NULL, NULL, NULL },
+	    solarman_frame, solarman_decode, solarman_open, solarman_tick,
+	    NULL },
 	{ "capture", PROTO_CAPTURE, 0, 0,
 	    capture_frame, capture_decode, NULL, NULL, NULL },
 	{ "tsun-gen3", PROTO_TSUN_GEN3, 5005, 0,
-	    gen3_frame, gen3_decode, NULL, NULL, NULL },
+	    gen3_frame, gen3_decode, NULL, gen3_tick, NULL },
 };
 
 #define NPROTOS	(sizeof(protos) / sizeof(protos[0]))

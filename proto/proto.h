@@ -126,6 +126,8 @@ void		 pv_put_le32(uint8_t *, uint32_t);
 int	 solarman_frame(const uint8_t *, size_t, size_t, size_t *,
 	    const char **);
 void	 solarman_decode(struct pvctx *, const uint8_t *, size_t);
+void	 solarman_open(struct pvctx *);
+void	 solarman_tick(struct pvctx *);
 size_t	 solarman_statesize(void);
 
 /* capture.c */
@@ -138,6 +140,7 @@ size_t	 capture_statesize(void);
 int	 gen3_frame(const uint8_t *, size_t, size_t, size_t *,
 	    const char **);
 void	 gen3_decode(struct pvctx *, const uint8_t *, size_t);
+void	 gen3_tick(struct pvctx *);
 size_t	 gen3_statesize(void);
 
 #endif /* PROTO_H */

@@ -13,6 +13,12 @@
  *	5+n	u8 control: 0x91 indication, 0x99 response, 0x70 request
  *	6+n	u8 message type
  *	7+n	payload
+ *
+ * With a [device] section (named by the stick's or the inverter's
+ * serial) that sets an interval, the inverter is also polled over
+ * Modbus (modbus.c): requests 0x70/0x77, responses 0x91/0x77 or 0x87.
+ * They go out only while the link is up, from the first heartbeat or
+ * inverter data acked until the next time request.
  */
 
 #include <stddef.h>
@@ -23,6 +29,7 @@
 
 #include "pvgate.h"
 #include "proto.h"
+#include "modbus.h"
 
 #define G3_LENLEN		4
 #define G3_MINHDR		5	/* length and id length */
@@ -46,6 +53,10 @@
 #define G3_ACK_HEARTBEAT	0x02
 #define G3_HEARTBEAT_LEN	9	/* 01, then the stick's ms clock */
 #define G3_TIMELEN		8
+#define G3_TIMEOUT		15000	/* Modbus response timeout, ms */
+/* before every RTU frame */
+#define G3_MB_MAGIC		"\x00\x01\xa3\x28"
+#define G3_MB_MAGICLEN		4
 #define G3_REPLYMAX		(G3_LENLEN + 1 + G3_MAXID + 2 + 32)
 
 /* data block: payload offsets after the block's own id (n bytes) */
@@ -86,7 +97,7 @@ enum {
 };
 
 /* how its value is scaled */
-#define G3_F_MINUTES		0x01	/* minutes, exported as seconds */
+#define G3_F_MINUTES		0x01	/* minutes, given in seconds */
 #define G3_F_COEFF		0x02	/* 1024 = 100 % */
 #define G3_F_POSITIVE		0x04	/* -1 and such mean "none" */
 
@@ -191,13 +202,15 @@ struct g3_energy {
 };
 
 struct gen3_state {
+	struct mb_poll	 poll;
+	uint8_t		 id[G3_MAXID];	/* for our requests */
+	uint8_t		 idlen;
 	char		 collector[G3_MAXID + 1];	/* text */
 	char		 inverter[RECORD_IDLEN];	/* from the info */
 	int64_t		 last;		/* newest sample time */
 	struct g3_energy energy[G3_NENERGY];
 	uint32_t	 ota;		/* OTA frames seen */
 	uint8_t		 npv;		/* PV inputs, 0: unknown */
-	uint8_t		 up;		/* Modbus may be sent */
 };
 
 /* one frame, cut up */
@@ -241,6 +254,7 @@ static void	g3_value(struct g3_block *, const struct g3_map *, int,
 		    int64_t, double, const uint8_t *, size_t);
 static void	g3_finish(struct pvctx *, struct gen3_state *,
 		    const struct g3_frame *, struct g3_block *);
+static void	g3_names(const struct gen3_state *, struct record *);
 static void	g3_keep_inputs(struct record *, int);
 static void	g3_energy(struct gen3_state *, struct record *);
 static int	g3_energy_slot(const struct metric *);
@@ -248,6 +262,11 @@ static void	g3_drop(struct record *, size_t);
 static int64_t	g3_days(int64_t, int, int);
 static int	g3_localday(int64_t, int64_t *);
 static int	g3_utc(int64_t, int64_t *);
+static void	g3_link(struct pvctx *, struct gen3_state *, int);
+static void	g3_request(struct pvctx *, const uint8_t *, size_t,
+		    uint16_t);
+static void	g3_modbus(struct pvctx *, struct gen3_state *,
+		    const struct g3_frame *);
 
 size_t
 gen3_statesize(void)
@@ -324,6 +343,8 @@ gen3_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		(void)strlcpy(st->collector, f.name, sizeof(st->collector));
 		pv_claim(ctx, f.name);
 	}
+	memcpy(st->id, f.id, f.idlen);
+	st->idlen = f.idlen;
 
 	if (f.msg == G3_MSG_OTA) {
 		/* never sent by us, never answered, always kept */
@@ -351,13 +372,13 @@ gen3_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	case G3_MSG_COLLECTOR:
 	case G3_MSG_INVERTER:
 		g3_ack(ctx, &f, G3_CTRL_RSP, G3_ACK_DATA);
-		if (f.msg == G3_MSG_INVERTER)
-			st->up = 1;
 		g3_data(ctx, st, &f);
+		if (f.msg == G3_MSG_INVERTER)
+			g3_link(ctx, st, 1);
 		break;
 	case G3_MSG_MODBUS:
 	case G3_MSG_MODBUS2:
-		pv_dump(ctx, buf, len, "Modbus response without a request");
+		g3_modbus(ctx, st, &f);
 		break;
 	default:
 		pv_dump(ctx, buf, len, "unknown message 0x%02x", f.msg);
@@ -483,7 +504,7 @@ g3_time(struct pvctx *ctx, struct gen3_state *st, const struct g3_frame *f)
 		    "payload", f->plen);
 		return;
 	}
-	st->up = 0;
+	g3_link(ctx, st, 0);
 	if (localtime_r(&now, &tm) == NULL) {
 		pv_dump(ctx, f->raw, f->len, "no local time for %lld",
 		    (long long)ctx->now);
@@ -509,7 +530,7 @@ g3_heartbeat(struct pvctx *ctx, struct gen3_state *st,
 		return;
 	}
 	g3_ack(ctx, f, G3_CTRL_RSP, G3_ACK_HEARTBEAT);
-	st->up = 1;
+	g3_link(ctx, st, 1);
 }
 
 /*
@@ -739,13 +760,7 @@ g3_finish(struct pvctx *ctx, struct gen3_state *st, const struct g3_frame *f,
 		rec->kind = REC_DEVICE;
 		(void)strlcpy(rec->device, f->name, sizeof(rec->device));
 	} else {
-		if (st->inverter[0] != '\0') {
-			(void)strlcpy(rec->device, st->inverter,
-			    sizeof(rec->device));
-			(void)strlcpy(rec->via, f->name, sizeof(rec->via));
-		} else
-			(void)strlcpy(rec->device, f->name,
-			    sizeof(rec->device));
+		g3_names(st, rec);
 		if (b->map == g3_ms3000 &&
 		    record_findattr(rec, A_MODEL) == NULL &&
 		    (m = record_find(rec, M_MAX_POWER, 0)) != NULL &&
@@ -762,6 +777,19 @@ g3_finish(struct pvctx *ctx, struct gen3_state *st, const struct g3_frame *f,
 	if (rec->device[0] == '\0' || (rec->nmetrics == 0 && rec->nattrs == 0))
 		return;
 	pv_record(ctx, rec);
+}
+
+/* the inverter by its serial once known, through the stick */
+static void
+g3_names(const struct gen3_state *st, struct record *rec)
+{
+	if (st->inverter[0] != '\0') {
+		(void)strlcpy(rec->device, st->inverter, sizeof(rec->device));
+		(void)strlcpy(rec->via, st->collector, sizeof(rec->via));
+	} else {
+		(void)strlcpy(rec->device, st->collector, sizeof(rec->device));
+		rec->via[0] = '\0';
+	}
 }
 
 /* drop the values of PV inputs the inverter does not have */
@@ -911,4 +939,94 @@ g3_utc(int64_t ms, int64_t *utc)
 		return (-1);
 	*utc = t;
 	return (0);
+}
+
+/*
+ * The link is up (heartbeat or inverter data acked) or busy (the
+ * stick asked for the time and is about to report).  The first time it
+ * comes up, a [device] section for the inverter or the stick may turn
+ * polling on.
+ */
+static void
+g3_link(struct pvctx *ctx, struct gen3_state *st, int up)
+{
+	const struct pv_deviceconf	*dev = NULL;
+
+	if (up && st->poll.interval == 0) {
+		if (st->inverter[0] != '\0')
+			dev = pv_device(ctx, st->inverter);
+		if (dev == NULL)
+			dev = pv_device(ctx, st->collector);
+		if (dev == NULL || dev->interval == 0)
+			return;
+		modbus_poll_init(&st->poll, dev->interval, dev->timeout > 0 ?
+		    dev->timeout : G3_TIMEOUT, MB_SET_MS, 0);
+	}
+	modbus_link(ctx, &st->poll, up, g3_request);
+}
+
+/* a Modbus request: 0x70/0x77, a constant, the RTU frame's length, it */
+static void
+g3_request(struct pvctx *ctx, const uint8_t *rtu, size_t len, uint16_t set)
+{
+	struct gen3_state	*st = ctx->state;
+	uint8_t			 p[G3_MB_MAGICLEN + 1 + MB_REQLEN];
+
+	(void)set;
+	if (st == NULL || len != MB_REQLEN)
+		return;
+	memcpy(p, G3_MB_MAGIC, G3_MB_MAGICLEN);
+	p[G3_MB_MAGICLEN] = len;
+	memcpy(p + G3_MB_MAGICLEN + 1, rtu, len);
+	g3_send(ctx, st->id, st->idlen, G3_CTRL_REQ, G3_MSG_MODBUS, p,
+	    sizeof(p));
+}
+
+void
+gen3_tick(struct pvctx *ctx)
+{
+	struct gen3_state	*st = ctx->state;
+
+	if (st != NULL)
+		modbus_tick(ctx, &st->poll, g3_request);
+}
+
+/*
+ * A Modbus response, never acked: 0x77 carries four bytes, the RTU
+ * frame's length and the frame; 0x87 (newer firmware) four bytes, a
+ * zero, the length and the frame.
+ */
+static void
+g3_modbus(struct pvctx *ctx, struct gen3_state *st, const struct g3_frame *f)
+{
+	struct record	 rec;
+	char		 why[PV_REASONLEN];
+	size_t		 off;
+
+	if (!modbus_waiting(&st->poll)) {
+		pv_dump(ctx, f->raw, f->len,
+		    "Modbus response without a request");
+		return;
+	}
+	off = f->msg == G3_MSG_MODBUS ? G3_MB_MAGICLEN : G3_MB_MAGICLEN + 1;
+	if (f->plen < off + 1 || f->p[off] != f->plen - off - 1) {
+		modbus_reject(ctx, &st->poll);
+		pv_dump(ctx, f->raw, f->len, "Modbus response: length byte "
+		    "%d, %zu bytes follow", f->plen > off ? f->p[off] : -1,
+		    f->plen > off ? f->plen - off - 1 : 0);
+		return;
+	}
+	record_init(&rec, REC_MEASUREMENT, PROTO_TSUN_GEN3, ctx->now);
+	g3_names(st, &rec);
+	switch (modbus_answer(ctx, &st->poll, f->p + off + 1,
+	    f->plen - off - 1, &rec, st->npv, why, sizeof(why))) {
+	case MB_ANSWER_OK:
+		g3_energy(st, &rec);
+		if (rec.nmetrics > 0 || rec.nattrs > 0)
+			pv_record(ctx, &rec);
+		break;
+	case MB_ANSWER_BAD:
+		pv_dump(ctx, f->raw, f->len, "Modbus response: %s", why);
+		break;
+	}
 }

@@ -15,7 +15,7 @@ LIBS="-lsodium -lbsd"
 COMPAT=""
 grep -q '^COMPAT_IMSG = yes' config.mk && COMPAT="compat/imsg.c compat/imsg-buffer.c"
 PROTO="proto/proto.c proto/metrics.c proto/record.c proto/solarman_v5.c
-    proto/capture.c proto/tsun_gen3.c"
+    proto/capture.c proto/tsun_gen3.c proto/modbus.c"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
@@ -54,6 +54,8 @@ build proto_test regress/decoder/proto_test.c $HARNESS &&
     run proto_test regress/vectors/solarman-v5
 build tsun_gen3_test regress/decoder/tsun_gen3_test.c $HARNESS &&
     run tsun_gen3_test regress/vectors/tsun-gen3
+build modbus_test regress/decoder/modbus_test.c $HARNESS &&
+    run modbus_test regress/vectors
 build export_test regress/exporter/export_test.c exporter/out_json.c \
     exporter/out_syslog.c exporter/dump.c exporter/outbuf.c lib/keyfile.c \
     lib/util.c \
