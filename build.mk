@@ -10,11 +10,13 @@ COMPAT_OBJS_no =
 LIB_OBJS = lib/log.o lib/imsgev.o lib/proc.o lib/confmsg.o lib/util.o \
 	   lib/keyfile.o lib/sandbox_$(SANDBOX).o $(COMPAT_OBJS_$(COMPAT_IMSG))
 PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
-	     proto/solarman_v5.o proto/capture.o proto/tsun_gen3.o \
-	     proto/modbus.o
+	     proto/solarman_v5.o proto/capture.o
+PROTO_OBJS += proto/alphaess.o
+PROTO_OBJS += proto/apsystems_ecu.o
+PROTO_OBJS += proto/tsun_gen3.o proto/modbus.o
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
-LISTENER_OBJS = listener/listener.o listener/conn.o
+LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o
 DECODER_OBJS = decoder/decoder.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
 		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o
@@ -25,8 +27,11 @@ PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
 	regress/exporter/export_test regress/integration/logrecv \
-	regress/lib/imsgev_test regress/decoder/tsun_gen3_test \
-	regress/integration/gen3sim regress/decoder/modbus_test
+	regress/lib/imsgev_test
+REGRESS_PROGS += regress/decoder/alphaess_test regress/integration/aesim
+REGRESS_PROGS += regress/decoder/apsystems_ecu_test regress/integration/apssim
+REGRESS_PROGS += regress/decoder/tsun_gen3_test regress/integration/gen3sim \
+	regress/decoder/modbus_test
 
 all: $(PROGS) $(REGRESS_PROGS)
 
@@ -36,8 +41,11 @@ all: $(PROGS) $(REGRESS_PROGS)
 REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
 	regress/decoder/harness.o regress/sandbox/sbtest.o \
 	regress/integration/pvsim.o regress/exporter/export_test.o \
-	regress/integration/logrecv.o regress/lib/imsgev_test.o \
-	regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o \
+	regress/integration/logrecv.o regress/lib/imsgev_test.o
+REGRESS_OBJS += regress/decoder/alphaess_test.o regress/integration/aesim.o
+REGRESS_OBJS += regress/decoder/apsystems_ecu_test.o \
+	regress/decoder/apsystems_ecu_gen.o regress/integration/apssim.o
+REGRESS_OBJS += regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o \
 	regress/decoder/modbus_test.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
@@ -93,6 +101,32 @@ regress/decoder/proto_test: regress/decoder/proto_test.o \
 
 regress/decoder/proto_test.o regress/decoder/harness.o: \
     regress/decoder/harness.h
+
+regress/decoder/alphaess_test: regress/decoder/alphaess_test.o \
+    regress/decoder/harness.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/alphaess_test.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/alphaess_test.o: regress/decoder/harness.h
+
+regress/integration/aesim: regress/integration/aesim.o lib/libpvgate.a
+	$(LINK) regress/integration/aesim.o lib/libpvgate.a $(LIBS)
+
+regress/decoder/apsystems_ecu_test: regress/decoder/apsystems_ecu_test.o \
+    regress/decoder/apsystems_ecu_gen.o regress/decoder/harness.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/apsystems_ecu_test.o \
+	    regress/decoder/apsystems_ecu_gen.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/apsystems_ecu_test.o regress/decoder/apsystems_ecu_gen.o \
+    regress/integration/apssim.o: regress/decoder/apsystems_ecu_gen.h
+regress/decoder/apsystems_ecu_test.o: regress/decoder/harness.h
+
+regress/integration/apssim: regress/integration/apssim.o \
+    regress/decoder/apsystems_ecu_gen.o lib/libpvgate.a
+	$(LINK) regress/integration/apssim.o \
+	    regress/decoder/apsystems_ecu_gen.o lib/libpvgate.a $(LIBS)
 
 regress/decoder/tsun_gen3_test: regress/decoder/tsun_gen3_test.o \
     regress/decoder/harness.o proto/libproto.a lib/libpvgate.a

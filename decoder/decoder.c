@@ -29,20 +29,26 @@
 #define QUEUE_HIGH	1024
 #define QUEUE_LOW	256
 
-/* per-connection decoder state */
-struct dconn {
-	RB_ENTRY(dconn)	 entry;
-	uint64_t	 id;
-	char		 peer[64];
-	uint8_t		 state[];	/* the protocol's, zeroed */
-};
-
-RB_HEAD(dconn_tree, dconn);
-
 struct lchan {
 	struct imsgev	 iev;
 	int		 done;
 };
+
+/* per-connection decoder state */
+struct dconn {
+	RB_ENTRY(dconn)		 entry;
+	uint64_t		 id;
+	struct lchan		*l;		/* the channel it comes on */
+	const struct proto	*pr;
+	int			 dev;		/* dialled: conf->devices[] */
+	struct pv_frame		 hdr;		/* for dumps between frames */
+	struct event		*timer;		/* once pv_timer() was called */
+	char			 peer[64];
+	char			 claim[PV_NAMELEN];
+	uint64_t		 state[];	/* the protocol's, zeroed */
+};
+
+RB_HEAD(dconn_tree, dconn);
 
 /* what the pvout functions need to know about the frame at hand */
 struct current {
@@ -62,6 +68,7 @@ static struct dconn_tree conns = RB_INITIALIZER(&conns);
 static uint8_t		 packbuf[PVGATE_IMSG_PAYLOAD];
 
 static __dead void	usage(void);
+static void		zone_log(void);
 int			dconn_cmp(struct dconn *, struct dconn *);
 static void		decoder_dispatch_parent(int, short, void *);
 static void		decoder_dispatch_listener(int, short, void *);
@@ -75,6 +82,11 @@ static void		out_record(struct pvctx *, const struct record *);
 static void		out_dump(struct pvctx *, const uint8_t *, size_t,
 			    const char *);
 static void		out_close(struct pvctx *);
+static void		out_timer(struct pvctx *, unsigned int);
+static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
+static void		out_claim(struct pvctx *, const char *);
+static void		decoder_conn_open(struct lchan *, struct imsg *);
+static void		dconn_tick(int, short, void *);
 static void		send_dump(const struct pv_frame *, const uint8_t *,
 			    size_t, const char *);
 static void		log_kick(void);
@@ -85,7 +97,8 @@ RB_PROTOTYPE(dconn_tree, dconn, entry, dconn_cmp);
 RB_GENERATE(dconn_tree, dconn, entry, dconn_cmp);
 
 static const struct pvout decoder_out = {
-	out_reply, out_record, out_dump, out_close, NULL, NULL, NULL
+	out_reply, out_record, out_dump, out_close, out_timer, out_device,
+	out_claim
 };
 
 static __dead void
@@ -93,20 +106,21 @@ usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s [-dv] -n listeners -r root -u user\n",
-	    __progname);
+	fprintf(stderr, "usage: %s [-dv] -n listeners -r root -u user "
+	    "[-z timezone]\n", __progname);
 	exit(1);
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char	*errstr, *root = NULL, *user = NULL;
+	const char	*errstr, *root = NULL, *user = NULL, *zone = NULL;
+	char		 tz[160];
 	int		 ch, debug = 0, verbose = 0;
 
 	proc_title_init(argc, argv);
 
-	while ((ch = getopt(argc, argv, "dn:r:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "dn:r:u:vz:")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -126,12 +140,30 @@ main(int argc, char *argv[])
 		case 'v':
 			verbose++;
 			break;
+		case 'z':
+			zone = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (nlisteners == 0 || root == NULL || user == NULL)
 		usage();
+
+	/*
+	 * Local time (devices that want the wall clock) from here on
+	 * without files: the zone is read now, before the chroot, and TZ
+	 * stays set so that the C library never looks again.
+	 */
+	if (zone != NULL)
+		(void)snprintf(tz, sizeof(tz), "%s", zone);
+	else if (getenv("TZ") != NULL && *getenv("TZ") != '\0')
+		(void)snprintf(tz, sizeof(tz), "%s", getenv("TZ"));
+	else
+		(void)snprintf(tz, sizeof(tz), ":/etc/localtime");
+	if (setenv("TZ", tz, 1) == -1)
+		err(1, "setenv");
+	tzset();
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
@@ -160,6 +192,7 @@ main(int argc, char *argv[])
 
 	imsgev_hello(&iev_parent, ROLE_DECODER);
 	imsgev_hello(&iev_exporter, ROLE_DECODER);
+	zone_log();
 	event_dispatch();
 	return 0;
 }
@@ -168,6 +201,19 @@ static void
 log_kick(void)
 {
 	imsg_event_add(&iev_parent);
+}
+
+/* what local time is, as the sandboxed decoder sees it */
+static void
+zone_log(void)
+{
+	struct tm	tm;
+	time_t		now = time(NULL);
+
+	if (localtime_r(&now, &tm) == NULL)
+		fatalx("localtime_r failed");
+	log_debug("local time zone %s, UTC%+ld s", tm.tm_zone,
+	    (long)tm.tm_gmtoff);
 }
 
 int
@@ -193,6 +239,7 @@ decoder_dispatch_parent(int fd, short event, void *bula)
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_RECONF_CONF:
 		case IMSG_RECONF_PROTO:
+		case IMSG_RECONF_DEVICE:
 		case IMSG_RECONF_END:
 			if ((nconf = config_receive(&imsg, __func__)) != NULL)
 				decoder_configure(nconf);
@@ -250,6 +297,9 @@ decoder_dispatch_listener(int fd, short event, void *bula)
 			break;
 		case IMSG_CONN_CLOSE:
 			decoder_conn_close(&imsg);
+			break;
+		case IMSG_CONN_OPEN:
+			decoder_conn_open(l, &imsg);
 			break;
 		case IMSG_LISTENER_DONE:
 			decoder_listener_done(l);
@@ -344,19 +394,62 @@ decoder_backpressure(void)
 }
 
 static struct dconn *
-dconn_get(const struct pv_frame *f, const struct proto *pr)
+dconn_new(struct lchan *l, uint64_t id, const struct proto *pr)
 {
-	struct dconn	 key, *dc;
+	struct dconn	*dc;
 
-	key.id = f->conn;
-	if ((dc = RB_FIND(dconn_tree, &conns, &key)) != NULL)
-		return dc;
 	if ((dc = calloc(1, sizeof(*dc) + pr->statesize)) == NULL)
 		fatal(NULL);
-	dc->id = f->conn;
-	pv_addr_str(&f->peer, dc->peer, sizeof(dc->peer));
-	RB_INSERT(dconn_tree, &conns, dc);
+	dc->id = id;
+	dc->l = l;
+	dc->pr = pr;
+	dc->dev = -1;
+	if (RB_INSERT(dconn_tree, &conns, dc) != NULL)
+		fatalx("%s: connection %llx twice", __func__,
+		    (unsigned long long)id);
 	return dc;
+}
+
+static void
+dconn_free(struct dconn *dc)
+{
+	RB_REMOVE(dconn_tree, &conns, dc);
+	if (dc->timer != NULL) {
+		evtimer_del(dc->timer);
+		free(dc->timer);
+	}
+	free(dc);
+}
+
+/* the world for the protocol, while it handles one event */
+static void
+dconn_ctx(struct dconn *dc, struct current *cur, struct pvctx *ctx,
+    time_t now)
+{
+	cur->l = dc->l;
+	cur->f = &dc->hdr;
+	cur->dc = dc;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->conf = &conf->proto[dc->pr->id];
+	ctx->state = dc->state;
+	ctx->conn = dc->id;
+	ctx->now = now;
+	ctx->peer = dc->peer;
+	if (dc->dev >= 0 && dc->dev < conf->ndevices)
+		ctx->dev = &conf->devices[dc->dev];
+	ctx->out = &decoder_out;
+	ctx->arg = cur;
+}
+
+static const struct proto *
+frame_proto(unsigned int id)
+{
+	const struct proto	*pr;
+
+	if (id >= PROTO_MAX || conf->proto[id].proto == PROTO_NONE ||
+	    (pr = proto_byid(id)) == NULL)
+		fatalx("frame for protocol %u, which is off", id);
+	return pr;
 }
 
 static void
@@ -366,41 +459,80 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 	struct ibuf		 ibuf;
 	struct current		 cur;
 	struct pvctx		 ctx;
+	struct dconn		 key, *dc;
 	const struct proto	*pr;
+	int			 fresh = 0;
 
 	if (imsg_get_ibuf(imsg, &ibuf) == -1 ||
 	    ibuf_get(&ibuf, &f, sizeof(f)) == -1)
 		fatalx("%s: IMSG_FRAME wrong length: %zu", __func__,
 		    imsg_get_len(imsg));
 	f.reason[sizeof(f.reason) - 1] = '\0';
-	if (f.proto >= PROTO_MAX || conf->proto[f.proto].proto == PROTO_NONE ||
-	    (pr = proto_byid(f.proto)) == NULL)
-		fatalx("%s: frame for protocol %u, which is off", __func__,
-		    f.proto);
+	pr = frame_proto(f.proto);
 	if (garbage) {
 		send_dump(&f, ibuf_data(&ibuf), ibuf_size(&ibuf),
 		    f.reason[0] ? f.reason : "framing error");
 		return;
 	}
 
-	cur.l = l;
-	cur.f = &f;
-	cur.dc = dconn_get(&f, pr);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.conf = &conf->proto[f.proto];
-	ctx.state = cur.dc->state;
-	ctx.conn = f.conn;
-	ctx.now = f.rx_sec;
-	ctx.peer = cur.dc->peer;
-	ctx.out = &decoder_out;
-	ctx.arg = &cur;
+	key.id = f.conn;
+	if ((dc = RB_FIND(dconn_tree, &conns, &key)) == NULL) {
+		dc = dconn_new(l, f.conn, pr);
+		pv_addr_str(&f.peer, dc->peer, sizeof(dc->peer));
+		fresh = 1;
+	}
+	if (dc->pr != pr)
+		fatalx("%s: connection %llx changed protocol", __func__,
+		    (unsigned long long)f.conn);
+	dc->hdr = f;
+	dc->hdr.reason[0] = '\0';
+	dconn_ctx(dc, &cur, &ctx, f.rx_sec);
+	if (fresh && pr->open != NULL)
+		pr->open(&ctx);
 	pr->decode(&ctx, ibuf_data(&ibuf), ibuf_size(&ibuf));
+}
+
+/* a connector's connection is up: the protocol may speak first */
+static void
+decoder_conn_open(struct lchan *l, struct imsg *imsg)
+{
+	struct pv_conn_open	 co;
+	struct current		 cur;
+	struct pvctx		 ctx;
+	struct dconn		*dc;
+	const struct proto	*pr;
+	int			 i;
+
+	if (imsg_get_data(imsg, &co, sizeof(co)) == -1)
+		fatalx("%s: IMSG_CONN_OPEN wrong length: %zu", __func__,
+		    imsg_get_len(imsg));
+	co.device[sizeof(co.device) - 1] = '\0';
+	pr = frame_proto(co.proto);
+	dc = dconn_new(l, co.conn, pr);
+	for (i = 0; i < conf->ndevices; i++)
+		if (strcmp(conf->devices[i].name, co.device) == 0)
+			dc->dev = i;
+	if (dc->dev == -1)
+		fatalx("%s: connection to unknown device %s", __func__,
+		    co.device);
+	pv_addr_str(&co.peer, dc->peer, sizeof(dc->peer));
+	dc->hdr.conn = co.conn;
+	dc->hdr.proto = co.proto;
+	dc->hdr.listen_port = co.peer.port;
+	dc->hdr.peer = co.peer;
+	dc->hdr.dst = co.peer;
+	dc->hdr.rx_sec = time(NULL);
+	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
+	if (pr->open != NULL)
+		pr->open(&ctx);
 }
 
 static void
 decoder_conn_close(struct imsg *imsg)
 {
 	struct pv_conn_close	 cc;
+	struct current		 cur;
+	struct pvctx		 ctx;
 	struct dconn		 key, *dc;
 
 	if (imsg_get_data(imsg, &cc, sizeof(cc)) == -1)
@@ -409,8 +541,28 @@ decoder_conn_close(struct imsg *imsg)
 	key.id = cc.conn;
 	if ((dc = RB_FIND(dconn_tree, &conns, &key)) == NULL)
 		return;
-	RB_REMOVE(dconn_tree, &conns, dc);
-	free(dc);
+	if (dc->pr->gone != NULL) {
+		dc->hdr.rx_sec = time(NULL);
+		dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
+		dc->pr->gone(&ctx);
+	}
+	dconn_free(dc);
+}
+
+/* the timer a protocol armed has expired */
+static void
+dconn_tick(int fd, short event, void *arg)
+{
+	struct dconn	*dc = arg;
+	struct current	 cur;
+	struct pvctx	 ctx;
+
+	(void)fd;
+	(void)event;
+	dc->hdr.rx_sec = time(NULL);
+	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
+	if (dc->pr->tick != NULL)
+		dc->pr->tick(&ctx);
 }
 
 /*
@@ -497,6 +649,66 @@ out_close(struct pvctx *ctx)
 	    sizeof(r)) == -1)
 		fatal("%s: imsg_compose", __func__);
 	lchan_arm(cur->l);
+}
+
+static void
+out_timer(struct pvctx *ctx, unsigned int msec)
+{
+	struct current	*cur = ctx->arg;
+	struct dconn	*dc = cur->dc;
+	struct timeval	 tv;
+
+	if (dc->timer == NULL) {
+		if (msec == 0)
+			return;
+		if ((dc->timer = calloc(1, sizeof(*dc->timer))) == NULL)
+			fatal(NULL);
+		evtimer_set(dc->timer, dconn_tick, dc);
+	}
+	evtimer_del(dc->timer);
+	if (msec == 0)
+		return;
+	tv.tv_sec = msec / 1000;
+	tv.tv_usec = (msec % 1000) * 1000;
+	evtimer_add(dc->timer, &tv);
+}
+
+static const struct pv_deviceconf *
+out_device(struct pvctx *ctx, const char *name)
+{
+	(void)ctx;
+	return config_device(conf, name);
+}
+
+/*
+ * One device, one connection: when a device speaks on a new
+ * connection, the old one (a dead link the device gave up on) goes.
+ */
+static void
+out_claim(struct pvctx *ctx, const char *name)
+{
+	struct current	*cur = ctx->arg;
+	struct dconn	*dc = cur->dc, *o;
+	struct pv_reply	 r;
+
+	if (strcmp(dc->claim, name) == 0)
+		return;
+	strlcpy(dc->claim, name, sizeof(dc->claim));
+	RB_FOREACH(o, dconn_tree, &conns) {
+		if (o == dc || o->pr != dc->pr ||
+		    strcmp(o->claim, dc->claim) != 0)
+			continue;
+		log_info("%s %s is back on a new connection: closing the old "
+		    "one from %s", dc->pr->name, name, o->peer);
+		o->claim[0] = '\0';
+		memset(&r, 0, sizeof(r));
+		r.conn = o->id;
+		r.flags = PV_REPLY_CLOSE;
+		if (imsg_compose(&o->l->iev.ibuf, IMSG_CONN_KILL, 0, 0, -1,
+		    &r, sizeof(r)) == -1)
+			fatal("%s: imsg_compose", __func__);
+		lchan_arm(o->l);
+	}
 }
 
 /*

@@ -4,7 +4,7 @@
 
 PKGS="build-essential pkg-config libevent-dev libbsd-dev libsodium-dev
 libinih-dev libseccomp-dev mandoc clang libclang-rt-14-dev iproute2 procps
-bsdextrautils nftables"
+bsdextrautils nftables tzdata"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: not a Debian system; install: libevent libbsd libsodium" \

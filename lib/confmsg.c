@@ -38,13 +38,16 @@ compose(struct imsgev *iev, int type, const void *data, size_t len)
 		fatal("%s: imsg_compose type %d", __func__, type);
 }
 
-/* send conf to one child; listen only to a listener; key only to the
- * exporter (role) */
+/*
+ * Send conf to one child: listen only to a listener; the key only to
+ * the exporter (role); every device to the decoder, the dialled ones to
+ * the connector (a listener without sockets).
+ */
 void
 config_send(struct imsgev *iev, const struct pvconf *conf,
     const struct pv_listenconf *listen, int role)
 {
-	int	i;
+	int	i, connector = listen != NULL && listen->nsockets == 0;
 
 	compose(iev, IMSG_RECONF_CONF, &conf->gate, sizeof(conf->gate));
 	for (i = 1; i < PROTO_MAX; i++)
@@ -56,6 +59,11 @@ config_send(struct imsgev *iev, const struct pvconf *conf,
 	if (role == ROLE_EXPORTER && conf->havepubkey)
 		compose(iev, IMSG_RECONF_PUBKEY, conf->pubkey,
 		    sizeof(conf->pubkey));
+	for (i = 0; i < conf->ndevices; i++)
+		if (role == ROLE_DECODER || (connector &&
+		    conf->devices[i].client.family != 0))
+			compose(iev, IMSG_RECONF_DEVICE, &conf->devices[i],
+			    sizeof(conf->devices[i]));
 	compose(iev, IMSG_RECONF_END, NULL, 0);
 }
 
@@ -69,6 +77,7 @@ config_receive(struct imsg *imsg, const char *who)
 	static struct pvconf	*nconf;
 	struct pvconf		*done;
 	struct pv_protoconf	 pc;
+	struct pv_deviceconf	*dc;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_RECONF_CONF:
@@ -114,6 +123,21 @@ config_receive(struct imsg *imsg, const char *who)
 			    who, imsg_get_len(imsg));
 		nconf->havepubkey = 1;
 		return NULL;
+	case IMSG_RECONF_DEVICE:
+		if (nconf == NULL)
+			fatalx("%s: IMSG_RECONF_DEVICE without CONF", who);
+		if (nconf->ndevices >= PVGATE_MAX_DEVICES)
+			fatalx("%s: too many devices", who);
+		dc = &nconf->devices[nconf->ndevices];
+		if (imsg_get_data(imsg, dc, sizeof(*dc)) == -1)
+			fatalx("%s: IMSG_RECONF_DEVICE wrong length: %zu",
+			    who, imsg_get_len(imsg));
+		dc->name[sizeof(dc->name) - 1] = '\0';
+		if (dc->proto >= PROTO_MAX)
+			fatalx("%s: IMSG_RECONF_DEVICE bad protocol %u", who,
+			    dc->proto);
+		nconf->ndevices++;
+		return NULL;
 	case IMSG_RECONF_END:
 		if (nconf == NULL)
 			fatalx("%s: IMSG_RECONF_END without CONF", who);
@@ -124,4 +148,16 @@ config_receive(struct imsg *imsg, const char *who)
 		fatalx("%s: %s: unexpected type %u", who, __func__,
 		    imsg_get_type(imsg));
 	}
+}
+
+/* the [device] section of that name, if any */
+const struct pv_deviceconf *
+config_device(const struct pvconf *conf, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < conf->ndevices; i++)
+		if (strcmp(conf->devices[i].name, name) == 0)
+			return &conf->devices[i];
+	return NULL;
 }

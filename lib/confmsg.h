@@ -17,6 +17,8 @@ struct pvconf {
 	struct pv_listenconf	listen;			/* listener only */
 	uint8_t			pubkey[crypto_box_PUBLICKEYBYTES];
 	int			havepubkey;
+	struct pv_deviceconf	devices[PVGATE_MAX_DEVICES];
+	int			ndevices;
 };
 
 struct imsgev;
@@ -26,5 +28,7 @@ void	 config_defaults(struct pvconf *);
 void	 config_send(struct imsgev *, const struct pvconf *,
 	    const struct pv_listenconf *, int);
 struct pvconf *config_receive(struct imsg *, const char *);
+const struct pv_deviceconf *config_device(const struct pvconf *,
+	    const char *);
 
 #endif /* CONFMSG_H */

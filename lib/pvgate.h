@@ -33,6 +33,7 @@
 
 #define PVGATE_MAX_LISTENERS	64	/* distinct ports */
 #define PVGATE_MAX_SOCKETS	16	/* sockets per listener (addresses) */
+#define PVGATE_MAX_DEVICES	64	/* [device] sections */
 
 /* largest imsg payload (MAX_IMSGSIZE minus the imsg header) */
 #define PVGATE_IMSG_PAYLOAD	(16384 - 16)

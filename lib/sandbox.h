@@ -10,6 +10,7 @@
 
 void	 sandbox_parent(const char *, const char *);
 void	 sandbox_listener(void);
+void	 sandbox_connector(void);
 void	 sandbox_decoder(void);
 void	 sandbox_exporter(int);
 

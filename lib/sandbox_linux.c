@@ -248,22 +248,44 @@ sandbox_parent(const char *conffile, const char *keyfile)
 	filter_load(ctx);
 }
 
-void
-sandbox_listener(void)
+static scmp_filter_ctx
+filter_inet(void)
 {
 	scmp_filter_ctx		ctx;
 	struct scmp_arg_cmp	nodelay[2];
 
 	landlock(NULL, NULL, 0);
 	ctx = filter_stdio();
-	/* inet: accept on the sockets handed over at exec */
-	allow(ctx, "accept", 0, NULL);
-	allow(ctx, "accept4", 0, NULL);
 	/* SO_ORIGINAL_DST, SO_ERROR */
 	allow(ctx, "getsockopt", 0, NULL);
 	nodelay[0] = SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP);
 	nodelay[1] = SCMP_A2(SCMP_CMP_EQ, TCP_NODELAY);
 	allow(ctx, "setsockopt", 2, nodelay);
+	return ctx;
+}
+
+void
+sandbox_listener(void)
+{
+	scmp_filter_ctx	ctx;
+
+	ctx = filter_inet();
+	/* inet: accept on the sockets handed over at exec */
+	allow(ctx, "accept", 0, NULL);
+	allow(ctx, "accept4", 0, NULL);
+	filter_load(ctx);
+}
+
+void
+sandbox_connector(void)
+{
+	scmp_filter_ctx	ctx;
+
+	ctx = filter_inet();
+	/* inet: TCP to the addresses pvgated looked up, nothing bound */
+	allow_arg(ctx, "socket", SCMP_A0(SCMP_CMP_EQ, AF_INET));
+	allow_arg(ctx, "socket", SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	allow(ctx, "connect", 0, NULL);
 	filter_load(ctx);
 }
 

@@ -22,6 +22,12 @@ sandbox_listener(void)
 }
 
 void
+sandbox_connector(void)
+{
+	log_warnx("no sandbox on this system");
+}
+
+void
 sandbox_decoder(void)
 {
 	log_warnx("no sandbox on this system");

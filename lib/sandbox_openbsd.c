@@ -33,6 +33,14 @@ sandbox_listener(void)
 }
 
 void
+sandbox_connector(void)
+{
+	/* inet: connect to the addresses pvgated looked up */
+	if (pledge("stdio inet", NULL) == -1)
+		fatal("pledge");
+}
+
+void
 sandbox_decoder(void)
 {
 	if (pledge("stdio", NULL) == -1)

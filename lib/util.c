@@ -65,3 +65,28 @@ pv_addr_str(const struct pv_addr *a, char *buf, size_t len)
 		buf[0] = '\0';
 	return -1;
 }
+
+/* the other way round; 0 when a has no address */
+socklen_t
+pv_addr_sockaddr(const struct pv_addr *a, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
+
+	memset(ss, 0, sizeof(*ss));
+	switch (a->family) {
+	case AF_INET:
+		sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(a->port);
+		memcpy(&sin->sin_addr, a->addr, 4);
+		return sizeof(*sin);
+	case AF_INET6:
+		sin6 = (struct sockaddr_in6 *)ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(a->port);
+		memcpy(&sin6->sin6_addr, a->addr, 16);
+		return sizeof(*sin6);
+	}
+	return 0;
+}

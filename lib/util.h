@@ -13,5 +13,6 @@ struct pv_addr;
 
 void	 pv_addr_set(struct pv_addr *, const struct sockaddr *);
 int	 pv_addr_str(const struct pv_addr *, char *, size_t);
+socklen_t pv_addr_sockaddr(const struct pv_addr *, struct sockaddr_storage *);
 
 #endif /* UTIL_H */

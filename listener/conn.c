@@ -35,6 +35,7 @@ static void	conn_write(int, short, void *);
 static size_t	conn_frames(struct conn *, const uint8_t *, size_t, int *);
 static void	conn_send(struct conn *, int, const uint8_t *, size_t,
 		    const char *, const struct timespec *);
+static void	conn_leftover(struct conn *, const char *);
 
 RB_GENERATE(conn_tree, conn, entry, conn_cmp);
 RB_GENERATE(peer_tree, peer_count, entry, peer_cmp);
@@ -153,12 +154,10 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 {
 	static time_t		 last_full, last_peer;
 	struct pv_gateconf	*g = &env->conf->gate;
-	struct timeval		 tv = { g->idle_timeout, 0 };
 	struct pv_addr		 peer;
 	struct peer_count	*pc;
 	struct conn		*c;
 	char			 buf[64];
-	int			 on = 1;
 
 	pv_addr_set(&peer, (const struct sockaddr *)ss);
 	if (env->nconns >= g->max_connections) {
@@ -180,25 +179,41 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
+	pc->n++;
+	c = conn_add(fd, &peer, env->proto, NULL);
+	c->pc = pc;
+	conn_dst(fd, c);
+	if (log_getverbose() > 1) {
+		pv_addr_str(&peer, buf, sizeof(buf));
+		log_debug("connection %llx from %s",
+		    (unsigned long long)c->id, buf);
+	}
+}
+
+/* a connection, accepted or dialled, from now on read and framed */
+struct conn *
+conn_add(int fd, const struct pv_addr *peer, const struct proto *proto,
+    struct target *t)
+{
+	struct timeval	 tv = { env->conf->gate.idle_timeout, 0 };
+	struct conn	*c;
+	int		 on = 1;
+
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatal(NULL);
-	pc->n++;
-	c->pc = pc;
 	c->fd = fd;
-	c->peer = peer;
+	c->peer = *peer;
+	c->dst = *peer;
+	c->proto = proto;
+	c->target = t;
 	c->id = ((uint64_t)env->instance << 32) | ++env->next_id;
-	conn_dst(fd, c);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	RB_INSERT(conn_tree, &env->conns, c);
 	env->nconns++;
 	event_set(&c->ev, fd, EV_READ | EV_PERSIST, conn_read, c);
 	if (!env->paused)
 		event_add(&c->ev, &tv);
-	if (log_getverbose() > 1) {
-		pv_addr_str(&peer, buf, sizeof(buf));
-		log_debug("connection %llx from %s",
-		    (unsigned long long)c->id, buf);
-	}
+	return c;
 }
 
 void
@@ -247,6 +262,7 @@ conn_read(int fd, short event, void *arg)
 	int		 closed = 0;
 
 	if (event & EV_TIMEOUT) {
+		conn_leftover(c, "truncated frame: idle timeout");
 		conn_close(c, "idle timeout");
 		return;
 	}
@@ -260,12 +276,14 @@ conn_read(int fd, short event, void *arg)
 		total = n > 0 ? n : 0;
 	}
 	if (n == 0) {
+		conn_leftover(c, "truncated frame: closed by peer");
 		conn_close(c, "closed by peer");
 		return;
 	}
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
+		conn_leftover(c, "truncated frame: read error");
 		conn_close(c, strerror(errno));
 		return;
 	}
@@ -297,6 +315,14 @@ conn_read(int fd, short event, void *arg)
 	c->inlen = left;
 }
 
+/* the start of a frame that will never be complete: dump it */
+static void
+conn_leftover(struct conn *c, const char *why)
+{
+	if (c->in != NULL && c->inlen > 0)
+		conn_send(c, IMSG_GARBAGE, c->in, c->inlen, why, NULL);
+}
+
 /* cut frames off data; returns the bytes used */
 static size_t
 conn_frames(struct conn *c, const uint8_t *data, size_t total, int *closed)
@@ -309,22 +335,23 @@ conn_frames(struct conn *c, const uint8_t *data, size_t total, int *closed)
 	while (off < total) {
 		n = 0;
 		why = NULL;
-		switch (env->proto->frame(data + off, total - off, max, &n,
+		switch (c->proto->frame(data + off, total - off, max, &n,
 		    &why)) {
 		case FRAME_MORE:
 			return off;
 		case FRAME_OK:
 			if (n == 0 || n > total - off || n > max)
 				fatalx("%s framer: bad frame length %zu",
-				    env->proto->name, n);
+				    c->proto->name, n);
 			conn_send(c, IMSG_FRAME, data + off, n, NULL, &now);
 			env->stats.frames++;
+			c->gotframe = 1;
 			off += n;
 			break;
 		case FRAME_SKIP:
 			if (n == 0 || n > total - off)
 				fatalx("%s framer: bad skip length %zu",
-				    env->proto->name, n);
+				    c->proto->name, n);
 			conn_send(c, IMSG_GARBAGE, data + off, n, why, &now);
 			off += n;
 			break;
@@ -335,7 +362,7 @@ conn_frames(struct conn *c, const uint8_t *data, size_t total, int *closed)
 			*closed = 1;
 			return total;
 		default:
-			fatalx("%s framer: bad verdict", env->proto->name);
+			fatalx("%s framer: bad verdict", c->proto->name);
 		}
 	}
 	listener_backpressure();
@@ -360,8 +387,9 @@ conn_send(struct conn *c, int type, const uint8_t *data, size_t len,
 	f.conn = c->id;
 	f.rx_sec = ts->tv_sec;
 	f.rx_nsec = ts->tv_nsec;
-	f.proto = env->proto->id;
-	f.listen_port = env->conf->listen.port;
+	f.proto = c->proto->id;
+	f.listen_port = c->target != NULL ? c->peer.port :
+	    env->conf->listen.port;
 	f.peer = c->peer;
 	f.dst = c->dst;
 	if (why != NULL)
@@ -493,9 +521,12 @@ conn_close(struct conn *c, const char *why)
 		free(c->wev);
 	}
 	close(c->fd);
-	peer_put(c->pc);
+	if (c->pc != NULL)
+		peer_put(c->pc);
 	RB_REMOVE(conn_tree, &env->conns, c);
 	env->nconns--;
+	if (c->target != NULL)
+		connector_closed(c->target, why);
 	free(c->in);
 	free(c->out);
 	free(c);

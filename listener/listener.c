@@ -43,7 +43,9 @@ usage(void)
 	extern char	*__progname;
 
 	fprintf(stderr, "usage: %s [-dv] -I instance -n sockets -p port "
-	    "-r root -u user\n", __progname);
+	    "-r root -u user\n"
+	    "       %s -c [-dv] -I instance -r root -u user\n", __progname,
+	    __progname);
 	exit(1);
 }
 
@@ -58,8 +60,11 @@ main(int argc, char *argv[])
 
 	if ((env = calloc(1, sizeof(*env))) == NULL)
 		err(1, NULL);
-	while ((ch = getopt(argc, argv, "dI:n:p:r:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "cdI:n:p:r:u:v")) != -1) {
 		switch (ch) {
+		case 'c':
+			env->connector = 1;
+			break;
 		case 'd':
 			debug = 1;
 			break;
@@ -93,13 +98,20 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (env->nsock == 0 || root == NULL || user == NULL || port == 0)
+	if (root == NULL || user == NULL)
+		usage();
+	if (!env->connector && (env->nsock == 0 || port == 0))
+		usage();
+	if (env->connector && (env->nsock != 0 || port != 0))
 		usage();
 
 	/* 1: logging through pvgated from the first line */
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
-	snprintf(name, sizeof(name), "listener %d", port);
+	if (env->connector)
+		snprintf(name, sizeof(name), "connector");
+	else
+		snprintf(name, sizeof(name), "listener %d", port);
 	log_procinit(name);
 	setproctitle("%s", name);
 	if (imsgbuf_init(&env->iev_parent.ibuf, PVGATE_FD_PARENT) == -1)
@@ -126,7 +138,10 @@ main(int argc, char *argv[])
 	RB_INIT(&env->peers);
 
 	/* 5: nothing from the network before this */
-	sandbox_listener();
+	if (env->connector)
+		sandbox_connector();
+	else
+		sandbox_listener();
 
 	imsgev_hello(&env->iev_parent, ROLE_LISTENER);
 	imsgev_hello(&env->iev_decoder, ROLE_LISTENER);
@@ -158,6 +173,7 @@ listener_dispatch_parent(int fd, short event, void *bula)
 		case IMSG_RECONF_CONF:
 		case IMSG_RECONF_PROTO:
 		case IMSG_RECONF_LISTEN:
+		case IMSG_RECONF_DEVICE:
 		case IMSG_RECONF_END:
 			if ((nconf = config_receive(&imsg, __func__)) != NULL)
 				listener_configure(nconf);
@@ -229,6 +245,11 @@ listener_configure(struct pvconf *nconf)
 {
 	int	i;
 
+	if (env->conf == NULL && env->connector) {
+		env->conf = nconf;
+		connector_start(nconf);
+		return;
+	}
 	if (env->conf == NULL) {
 		if ((env->proto = proto_byid(nconf->listen.proto)) == NULL)
 			fatalx("%s: unknown protocol %u", __func__,
@@ -284,6 +305,8 @@ listener_drain(void)
 	if (env->draining)
 		return;
 	env->draining = 1;
+	if (env->connector)
+		connector_stop();
 	for (i = 0; i < env->nsock; i++) {
 		if (env->accepting)
 			event_del(&env->ev_accept[i]);

@@ -13,10 +13,15 @@
 #include "confmsg.h"
 #include "imsgev.h"
 
+struct target;
+
 struct conn {
 	RB_ENTRY(conn)		 entry;
 	uint64_t		 id;
 	int			 fd;
+	const struct proto	*proto;
+	struct target		*target;	/* dialled: what for */
+	int			 gotframe;
 	struct event		 ev;		/* read, with the idle timeout */
 	struct event		*wev;		/* write, only while blocked */
 	struct pv_addr		 peer;
@@ -55,6 +60,7 @@ struct listener {
 	int			 accepting;
 	int			 paused;	/* backpressure */
 	int			 draining;
+	int			 connector;	/* dials, listens on nothing */
 	uint32_t		 instance;
 	uint32_t		 next_id;
 	uint32_t		 nconns;
@@ -71,6 +77,8 @@ extern struct listener	*env;
 
 /* conn.c */
 void	 conn_accept(int, short, void *);
+struct conn *conn_add(int, const struct pv_addr *, const struct proto *,
+	    struct target *);
 void	 conn_reply(uint64_t, uint32_t, const uint8_t *, size_t);
 void	 conn_kill(uint64_t);
 void	 conn_close(struct conn *, const char *);
@@ -78,6 +86,21 @@ void	 conn_pause_all(void);
 void	 conn_resume_all(void);
 void	 conn_close_all(const char *);
 void	 conn_flush_all(void);
+
+/* a device the connector dials */
+struct target {
+	struct pv_deviceconf	 dev;
+	const struct proto	*proto;
+	int			 fd;		/* while connecting */
+	struct conn		*c;		/* while connected */
+	struct event		 ev;		/* connecting, or waiting */
+	unsigned int		 backoff;	/* seconds */
+};
+
+/* connect.c */
+void	 connector_start(const struct pvconf *);
+void	 connector_closed(struct target *, const char *);
+void	 connector_stop(void);
 
 /* listener.c */
 void	 listener_backpressure(void);

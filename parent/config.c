@@ -16,14 +16,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keyfile.h"
 #include "log.h"
 #include "pvgated.h"
+#include "util.h"
+
+#define ZONEINFO	"/usr/share/zoneinfo"
 
 struct parse {
 	struct parentconf	*conf;
 	const char		*file;
+	int			 resolve;	/* look up names, check files */
 	char			*err;
 	size_t			 errlen;
 	int			 failed;
@@ -36,6 +41,8 @@ static int	 setbool(struct parse *, const char *, const char *,
 		    const char *, const char *, uint8_t *);
 static int	 setlisten(struct parse *, int, const char *);
 static int	 addaddr(struct parse *, int, const char *, const char *);
+static int	 device_key(struct parse *, const char *, const char *,
+		    const char *);
 static int	 handler(void *, const char *, const char *, const char *);
 
 /* the first error wins; inih reports its line */
@@ -211,6 +218,28 @@ setlisten(struct parse *p, int proto, const char *value)
 	return 1;
 }
 
+/* a zone of the time zone database, e.g. Europe/Berlin */
+static int
+settimezone(struct parse *p, const char *value)
+{
+	char	path[PATH_MAX];
+	size_t	len = strlen(value);
+
+	if (len == 0 || value[0] == '/' || strstr(value, "..") != NULL ||
+	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/_+-") != len)
+		return fail(p, "timezone %s: not a zone name like "
+		    "Europe/Berlin", value);
+	if (strlcpy(p->conf->timezone, value, sizeof(p->conf->timezone)) >=
+	    sizeof(p->conf->timezone))
+		return fail(p, "timezone %s: too long", value);
+	(void)snprintf(path, sizeof(path), "%s/%s", ZONEINFO, value);
+	if (p->resolve && access(path, R_OK) == -1)
+		return fail(p, "timezone %s: %s: %s", value, path,
+		    strerror(errno));
+	return 1;
+}
+
 static int
 gateway_key(struct parse *p, const char *name, const char *value)
 {
@@ -239,6 +268,8 @@ gateway_key(struct parse *p, const char *name, const char *value)
 		return setnum(p, name, value, 64,
 		    PVGATE_IMSG_PAYLOAD - sizeof(struct pv_frame),
 		    &g->max_frame);
+	if (strcmp(name, "timezone") == 0)
+		return settimezone(p, value);
 	return fail(p, "unknown key %s in [gateway]", name);
 }
 
@@ -287,6 +318,119 @@ proto_key(struct parse *p, const struct proto *pr, const char *name,
 	return fail(p, "unknown key %s in [%s]", name, pr->name);
 }
 
+static struct pv_deviceconf *
+device_get(struct parse *p, const char *name)
+{
+	struct pvconf		*c = &p->conf->c;
+	struct pv_deviceconf	*dc;
+	size_t			 len = strlen(name);
+	int			 i;
+
+	for (i = 0; i < c->ndevices; i++)
+		if (strcmp(c->devices[i].name, name) == 0)
+			return &c->devices[i];
+	if (len == 0 || len >= sizeof(dc->name) || strspn(name,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") != len) {
+		fail(p, "[device %s]: a device name is its serial: letters, "
+		    "digits, '.', '_', '-', at most %zu", name,
+		    sizeof(dc->name) - 1);
+		return NULL;
+	}
+	if (c->ndevices >= PVGATE_MAX_DEVICES) {
+		fail(p, "too many [device] sections (at most %d)",
+		    PVGATE_MAX_DEVICES);
+		return NULL;
+	}
+	dc = &c->devices[c->ndevices++];
+	memset(dc, 0, sizeof(*dc));
+	strlcpy(dc->name, name, sizeof(dc->name));
+	return dc;
+}
+
+/* HOST:PORT or [HOST]:PORT; the name is looked up here, once */
+static int
+setclient(struct parse *p, struct pv_deviceconf *dc, char *text,
+    const char *value)
+{
+	struct addrinfo	 hints, *res;
+	char		 buf[256], *host, *port;
+	const char	*errstr;
+	int		 error;
+
+	if (strlcpy(buf, value, sizeof(buf)) >= sizeof(buf))
+		return fail(p, "client %s: too long", value);
+	if (buf[0] == '[') {
+		host = buf + 1;
+		if ((port = strchr(host, ']')) == NULL || port[1] != ':')
+			return fail(p, "client %s: want [ADDR]:PORT", value);
+		*port = '\0';
+		port += 2;
+	} else {
+		if ((port = strrchr(buf, ':')) == NULL)
+			return fail(p, "client %s: want HOST:PORT", value);
+		*port++ = '\0';
+		host = buf;
+	}
+	if (*host == '\0')
+		return fail(p, "client %s: no host", value);
+	(void)strtonum(port, 1, 65535, &errstr);
+	if (errstr != NULL)
+		return fail(p, "client %s: port %s", value, errstr);
+	strlcpy(text, value, sizeof(p->conf->client_text[0]));
+	/* a reload keeps the addresses looked up at start */
+	if (!p->resolve)
+		return 1;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((error = getaddrinfo(host, port, &hints, &res)) != 0)
+		return fail(p, "client %s: %s", value, gai_strerror(error));
+	pv_addr_set(&dc->client, res->ai_addr);
+	freeaddrinfo(res);
+	return 1;
+}
+
+static int
+device_key(struct parse *p, const char *dev, const char *name,
+    const char *value)
+{
+	struct pv_deviceconf	*dc;
+	const struct proto	*pr;
+	char			*end;
+	unsigned long		 ul;
+
+	if ((dc = device_get(p, dev)) == NULL)
+		return 0;
+	if (strcmp(name, "protocol") == 0) {
+		if ((pr = proto_byname(value)) == NULL)
+			return fail(p, "protocol %s: unknown", value);
+		dc->proto = pr->id;
+		return 1;
+	}
+	if (strcmp(name, "client") == 0)
+		return setclient(p, dc, p->conf->client_text[dc -
+		    p->conf->c.devices], value);
+	if (strcmp(name, "logger") == 0)
+		return setnum(p, name, value, 1, UINT32_MAX, &dc->logger);
+	if (strcmp(name, "interval") == 0)
+		return setnum(p, name, value, 0, 86400, &dc->interval);
+	if (strcmp(name, "timeout") == 0)
+		return setnum(p, name, value, 100, 600000, &dc->timeout);
+	if (strcmp(name, "sensor") == 0) {
+		errno = 0;
+		ul = strtoul(value, &end, 16);
+		if (strncmp(value, "0x", 2) != 0 || end == value + 2 ||
+		    *end != '\0' || errno != 0 || ul > 0xffff)
+			return fail(p, "sensor %s: want a sensor list like "
+			    "0x02b0", value);
+		dc->sensor = ul;
+		return 1;
+	}
+	return fail(p, "unknown key %s in [device %s]", name, dev);
+}
+
 static int
 handler(void *arg, const char *section, const char *name, const char *value)
 {
@@ -310,23 +454,87 @@ handler(void *arg, const char *section, const char *name, const char *value)
 		return proto_key(p, pr, name, value);
 	}
 	if (strncmp(section, "device ", 7) == 0)
-		return fail(p, "[%s]: per-device sections are not supported "
-		    "yet", section);
+		return device_key(p, section + 7, name, value);
 	return fail(p, "unknown section [%s]", section);
 }
 
+/* is any device dialled (with that protocol, or any: 0)? */
+static int
+dialled(const struct parentconf *conf, int proto)
+{
+	int	i;
+
+	for (i = 0; i < conf->c.ndevices; i++)
+		if (conf->client_text[i][0] != '\0' && (proto == 0 ||
+		    conf->c.devices[i].proto == proto))
+			return 1;
+	return 0;
+}
+
 int
-config_parse(const char *file, struct parentconf *conf, char *err,
+config_dialled(const struct parentconf *conf)
+{
+	return dialled(conf, 0);
+}
+
+static int
+config_check(const char *file, struct parentconf *conf, char *err,
     size_t errlen)
 {
+	const struct pv_deviceconf	*dc;
+	int				 i;
+
+	for (i = 0; i < conf->c.ndevices; i++) {
+		dc = &conf->c.devices[i];
+		if (conf->client_text[i][0] != '\0' && dc->proto == 0) {
+			snprintf(err, errlen, "%s: [device %s]: client needs "
+			    "a protocol", file, dc->name);
+			return -1;
+		}
+		if (dc->proto != 0 &&
+		    conf->c.proto[dc->proto].proto == PROTO_NONE) {
+			snprintf(err, errlen, "%s: [device %s]: protocol %s "
+			    "is off (no [%s] section)", file, dc->name,
+			    proto_byid(dc->proto)->name,
+			    proto_byid(dc->proto)->name);
+			return -1;
+		}
+	}
+	for (i = 1; i < PROTO_MAX; i++) {
+		if (conf->c.proto[i].proto == PROTO_NONE)
+			continue;
+		if (conf->listen_text[i][0] == '\0' && !dialled(conf, i)) {
+			snprintf(err, errlen, "%s: [%s] has no listen "
+			    "address and no device is dialled with it", file,
+			    proto_byid(i)->name);
+			return -1;
+		}
+	}
+	if (conf->nports == 0 && !dialled(conf, 0)) {
+		snprintf(err, errlen, "%s: no protocol section with a listen "
+		    "address and no device to dial: nothing to do", file);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Parse file into conf.  With resolve, host names are looked up and
+ * files checked (at start, as root); a reload in the sandbox does not.
+ */
+int
+config_parse(const char *file, struct parentconf *conf, int resolve,
+    char *err, size_t errlen)
+{
 	struct parse	 p;
-	int		 i, line;
+	int		 line;
 
 	memset(conf, 0, sizeof(*conf));
 	config_defaults(&conf->c);
 	memset(&p, 0, sizeof(p));
 	p.conf = conf;
 	p.file = file;
+	p.resolve = resolve;
 	p.err = err;
 	p.errlen = errlen;
 
@@ -349,21 +557,27 @@ config_parse(const char *file, struct parentconf *conf, char *err,
 		snprintf(err, errlen, "%s:%d: %s", file, line, msg);
 		return -1;
 	}
-	for (i = 1; i < PROTO_MAX; i++) {
-		if (conf->c.proto[i].proto == PROTO_NONE)
-			continue;
-		if (conf->listen_text[i][0] == '\0') {
-			snprintf(err, errlen, "%s: [%s] has no listen "
-			    "address", file, proto_byid(i)->name);
-			return -1;
-		}
-	}
-	if (conf->nports == 0) {
-		snprintf(err, errlen, "%s: no protocol section with a listen "
-		    "address: nothing to do", file);
-		return -1;
-	}
-	return 0;
+	return config_check(file, conf, err, errlen);
+}
+
+static void
+device_print(FILE *fp, const struct parentconf *conf, int i)
+{
+	const struct pv_deviceconf	*dc = &conf->c.devices[i];
+
+	fprintf(fp, "\n[device %s]\n", dc->name);
+	if (dc->proto != 0)
+		fprintf(fp, "protocol = %s\n", proto_byid(dc->proto)->name);
+	if (conf->client_text[i][0] != '\0')
+		fprintf(fp, "client = %s\n", conf->client_text[i]);
+	if (dc->logger != 0)
+		fprintf(fp, "logger = %u\n", dc->logger);
+	if (dc->interval != 0)
+		fprintf(fp, "interval = %u\n", dc->interval);
+	if (dc->timeout != 0)
+		fprintf(fp, "timeout = %u\n", dc->timeout);
+	if (dc->sensor != 0)
+		fprintf(fp, "sensor = 0x%04x\n", dc->sensor);
 }
 
 /* the effective configuration, in a form that parses again */
@@ -380,6 +594,8 @@ config_print(FILE *fp, const struct parentconf *conf)
 	fprintf(fp, "idle_timeout = %u\nmax_connections = %u\n"
 	    "max_per_address = %u\nmax_frame = %u\n", g->idle_timeout,
 	    g->max_connections, g->max_per_address, g->max_frame);
+	if (conf->timezone[0] != '\0')
+		fprintf(fp, "timezone = %s\n", conf->timezone);
 	fprintf(fp, "\n[export]\n");
 	fprintf(fp, "stdout = %s\nsyslog = %s\ndump = %s\n",
 	    g->out_stdout ? "json" : "off", g->out_syslog ? "on" : "off",
@@ -390,12 +606,15 @@ config_print(FILE *fp, const struct parentconf *conf)
 		pc = &conf->c.proto[i];
 		if (pc->proto == PROTO_NONE)
 			continue;
-		fprintf(fp, "\n[%s]\nlisten = %s\n", proto_byid(i)->name,
-		    conf->listen_text[i]);
+		fprintf(fp, "\n[%s]\n", proto_byid(i)->name);
+		if (conf->listen_text[i][0] != '\0')
+			fprintf(fp, "listen = %s\n", conf->listen_text[i]);
 		if (i == PROTO_SOLARMAN_V5)
 			fprintf(fp, "heartbeat_interval = %u\n",
 			    pc->heartbeat_interval);
 		if (i == PROTO_CAPTURE)
 			fprintf(fp, "limit = %u\n", pc->capture_limit);
 	}
+	for (i = 0; i < conf->c.ndevices; i++)
+		device_print(fp, conf, i);
 }

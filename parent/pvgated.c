@@ -41,7 +41,7 @@ struct child {
 
 static struct parentconf	*conf;
 static const char		*conffile = _PATH_PVGATE_CONF;
-static struct child		 children[PVGATE_MAX_LISTENERS + 2];
+static struct child		 children[PVGATE_MAX_LISTENERS + 3];
 static int			 nchildren;
 static int			 shutting_down;
 static int			 exitcode;
@@ -57,6 +57,8 @@ static void		parent_shutdown_timeout(int, short, void *);
 static void		parent_reload(void);
 static void		parent_send_config(struct child *);
 static void		spawn_all(const char *, int, int);
+static int		devices_equal(const struct parentconf *,
+			    const struct parentconf *);
 
 static __dead void
 usage(void)
@@ -105,7 +107,7 @@ main(int argc, char *argv[])
 
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
 		err(1, NULL);
-	if (config_parse(conffile, conf, errbuf, sizeof(errbuf)) == -1)
+	if (config_parse(conffile, conf, 1, errbuf, sizeof(errbuf)) == -1)
 		errx(1, "%s", errbuf);
 	if (noaction) {
 		config_print(stdout, conf);
@@ -156,8 +158,9 @@ main(int argc, char *argv[])
 	sandbox_parent(conffile,
 	    conf->dump_pubkey[0] != '\0' ? conf->dump_pubkey : NULL);
 
-	log_info("started: %d listener%s", conf->nports,
-	    conf->nports == 1 ? "" : "s");
+	log_info("started: %d listener%s%s", conf->nports,
+	    conf->nports == 1 ? "" : "s",
+	    config_dialled(conf) ? " and a connector" : "");
 	event_dispatch();
 	/* NOTREACHED: the parent leaves through parent_reap() */
 	return 1;
@@ -209,13 +212,15 @@ spawn_all(const char *argv0, int debug, int verbose)
 	struct child		*c;
 	char			 path[PATH_MAX], inst[16], nbuf[16], pbuf[16];
 	char			*av[16];
-	int			 fds[PVGATE_MAX_LISTENERS + 4];
-	int			 ld[PVGATE_MAX_LISTENERS][2], de[2], pc[2];
-	int			 i, j, ac, nports = conf->nports;
+	int			 fds[PVGATE_MAX_LISTENERS + 5];
+	int			 ld[PVGATE_MAX_LISTENERS + 1][2], de[2], pc[2];
+	int			 i, j, ac, nports = conf->nports, nchan;
 
+	/* the connector, if any, is the decoder's last listener channel */
+	nchan = nports + (config_dialled(conf) ? 1 : 0);
 	if (socketpair_nb(de) == -1)
 		fatal("socketpair");
-	for (i = 0; i < nports; i++)
+	for (i = 0; i < nchan; i++)
 		if (socketpair_nb(ld[i]) == -1)
 			fatal("socketpair");
 
@@ -249,22 +254,26 @@ spawn_all(const char *argv0, int debug, int verbose)
 		fatal("socketpair");
 	ac = 0;
 	child_args(av, &ac, path, debug, verbose);
-	snprintf(nbuf, sizeof(nbuf), "%d", nports);
+	snprintf(nbuf, sizeof(nbuf), "%d", nchan);
 	av[ac++] = "-n";
 	av[ac++] = nbuf;
 	av[ac++] = "-r";
 	av[ac++] = g->chroot;
 	av[ac++] = "-u";
 	av[ac++] = g->user;
+	if (conf->timezone[0] != '\0') {
+		av[ac++] = "-z";
+		av[ac++] = conf->timezone;
+	}
 	av[ac] = NULL;
 	fds[0] = pc[1];
 	fds[1] = de[0];
-	for (i = 0; i < nports; i++)
+	for (i = 0; i < nchan; i++)
 		fds[2 + i] = ld[i][1];
-	c->pid = proc_spawn(path, av, fds, 2 + nports, debug);
+	c->pid = proc_spawn(path, av, fds, 2 + nchan, debug);
 	close(pc[1]);
 	close(de[0]);
-	for (i = 0; i < nports; i++)
+	for (i = 0; i < nchan; i++)
 		close(ld[i][1]);
 	imsgev_init(&c->iev, pc[0], parent_dispatch_child, c);
 
@@ -305,6 +314,31 @@ spawn_all(const char *argv0, int debug, int verbose)
 			close(lp->fd[j]);
 		imsgev_init(&c->iev, pc[0], parent_dispatch_child, c);
 	}
+	if (nchan == nports)
+		return;
+
+	/* the connector: 3 parent, 4 decoder; it dials, nothing bound */
+	c = child_new(ROLE_LISTENER, "connector");
+	c->port = nports;
+	if (socketpair_nb(pc) == -1)
+		fatal("socketpair");
+	ac = 0;
+	child_args(av, &ac, path, debug, verbose);
+	snprintf(inst, sizeof(inst), "%d", nports);
+	av[ac++] = "-c";
+	av[ac++] = "-I";
+	av[ac++] = inst;
+	av[ac++] = "-r";
+	av[ac++] = g->chroot;
+	av[ac++] = "-u";
+	av[ac++] = g->user;
+	av[ac] = NULL;
+	fds[0] = pc[1];
+	fds[1] = ld[nports][0];
+	c->pid = proc_spawn(path, av, fds, 2, debug);
+	close(pc[1]);
+	close(ld[nports][0]);
+	imsgev_init(&c->iev, pc[0], parent_dispatch_child, c);
 }
 
 static void
@@ -317,8 +351,14 @@ parent_send_config(struct child *c)
 		config_send(&c->iev, &conf->c, NULL, c->role);
 		return;
 	}
-	lp = &conf->ports[c->port];
 	memset(&lc, 0, sizeof(lc));
+	if (c->port == conf->nports) {
+		/* the connector */
+		lc.instance = c->port;
+		config_send(&c->iev, &conf->c, &lc, c->role);
+		return;
+	}
+	lp = &conf->ports[c->port];
 	lc.proto = lp->proto;
 	lc.port = lp->port;
 	lc.instance = c->port;
@@ -466,6 +506,28 @@ ports_equal(const struct parentconf *a, const struct parentconf *b)
 	return 1;
 }
 
+/* the same [device] sections, as written (addresses are not looked up
+ * again) */
+static int
+devices_equal(const struct parentconf *a, const struct parentconf *b)
+{
+	const struct pv_deviceconf	*x, *y;
+	int				 i;
+
+	if (a->c.ndevices != b->c.ndevices)
+		return 0;
+	for (i = 0; i < a->c.ndevices; i++) {
+		x = &a->c.devices[i];
+		y = &b->c.devices[i];
+		if (strcmp(x->name, y->name) != 0 || x->proto != y->proto ||
+		    x->logger != y->logger || x->interval != y->interval ||
+		    x->sensor != y->sensor || x->timeout != y->timeout ||
+		    strcmp(a->client_text[i], b->client_text[i]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * SIGHUP: parse again; on error keep the running configuration.  The
  * parent no longer has root, so ports, user and directories stay.
@@ -479,7 +541,7 @@ parent_reload(void)
 
 	if ((nconf = calloc(1, sizeof(*nconf))) == NULL)
 		fatal(NULL);
-	if (config_parse(conffile, nconf, err, sizeof(err)) == -1) {
+	if (config_parse(conffile, nconf, 0, err, sizeof(err)) == -1) {
 		log_warnx("configuration reload failed, keeping the old "
 		    "one: %s", err);
 		free(nconf);
@@ -508,6 +570,17 @@ parent_reload(void)
 		if ((conf->c.proto[i].proto == PROTO_NONE) !=
 		    (nconf->c.proto[i].proto == PROTO_NONE))
 			nconf->c.proto[i] = conf->c.proto[i];
+	/* devices were looked up at start; the time zone read by the
+	 * decoder before its sandbox */
+	if (!devices_equal(conf, nconf) ||
+	    strcmp(conf->timezone, nconf->timezone) != 0)
+		log_warnx("[device] sections and the time zone take effect "
+		    "only when pvgated is restarted");
+	memcpy(nconf->c.devices, conf->c.devices, sizeof(nconf->c.devices));
+	nconf->c.ndevices = conf->c.ndevices;
+	memcpy(nconf->client_text, conf->client_text,
+	    sizeof(nconf->client_text));
+	strlcpy(nconf->timezone, conf->timezone, sizeof(nconf->timezone));
 	free(conf);
 	conf = nconf;
 	for (i = 0; i < nchildren; i++)

@@ -24,6 +24,8 @@ struct listen_port {
 
 struct parentconf {
 	struct pvconf		 c;
+	char			 timezone[128];		/* "" : the system's */
+	char			 client_text[PVGATE_MAX_DEVICES][256];
 	char			 dump_pubkey[PATH_MAX];
 	char			 listen_text[PROTO_MAX][512];
 	struct listen_port	 ports[PVGATE_MAX_LISTENERS];
@@ -31,7 +33,8 @@ struct parentconf {
 };
 
 /* config.c */
-int	 config_parse(const char *, struct parentconf *, char *, size_t);
+int	 config_parse(const char *, struct parentconf *, int, char *, size_t);
+int	 config_dialled(const struct parentconf *);
 void	 config_print(FILE *, const struct parentconf *);
 
 /* spawn.c */

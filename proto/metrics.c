@@ -64,6 +64,38 @@ const struct metric_def metric_defs[M_MAX] = {
 				    NULL, 0 },
 	[M_ALARM] =		{ "alarm", "", NULL, NULL, 0 },
 	[M_FAULT] =		{ "fault", "", NULL, NULL, 0 },
+	/* alphaess */
+	[M_AC_L_POWER] =	{ "ac_l%u_power", "W", "power", MEAS, 1 },
+	[M_AC_L_VOLTAGE] =	{ "ac_l%u_voltage", "V", "voltage", MEAS, 1 },
+	[M_GRID_L_POWER] =	{ "grid_l%u_power", "W", "power", MEAS, 1 },
+	[M_PV_METER_POWER] =	{ "pv_meter_power", "W", "power", MEAS, 0 },
+	[M_APPARENT_POWER] =	{ "apparent_power", "VA", "apparent_power",
+				    MEAS, 0 },
+	[M_REACTIVE_POWER] =	{ "reactive_power", "var", "reactive_power",
+				    MEAS, 0 },
+	[M_DC_REACTIVE_POWER] =	{ "dc_reactive_power", "var",
+				    "reactive_power", MEAS, 0 },
+	[M_BUS_VOLTAGE] =	{ "bus_voltage", "V", "voltage", MEAS, 0 },
+	[M_SOLAR_ENERGY_TOTAL] = { "solar_energy_total", "kWh", "energy",
+				    TOTAL, 0 },
+	[M_GRID_IMPORT_TOTAL] =	{ "grid_import_total", "kWh", "energy",
+				    TOTAL, 0 },
+	[M_GRID_EXPORT_TOTAL] =	{ "grid_export_total", "kWh", "energy",
+				    TOTAL, 0 },
+	[M_BATTERY_DISCHARGE_TOTAL] = { "battery_discharge_total", "kWh",
+				    "energy", TOTAL, 0 },
+	[M_BATTERY_GRID_CHARGE_TOTAL] = { "battery_grid_charge_total", "kWh",
+				    "energy", TOTAL, 0 },
+	[M_CLOCK_OFFSET] =	{ "clock_offset", "s", "duration", NULL, 0 },
+	/*
+	 * apsystems-ecu.  The energy of one sampling interval is no
+	 * counter, and Home Assistant's energy class wants one: no class.
+	 */
+	[M_ENERGY_INTERVAL] =	{ "energy_interval", "kWh", NULL, MEAS, 0 },
+	[M_PV_ENERGY_INTERVAL] = { "pv%u_energy_interval", "kWh", NULL, MEAS,
+				    1 },
+	[M_INVERTERS] =		{ "inverters", "", NULL, MEAS, 0 },
+	[M_DC_VOLTAGE] =	{ "dc_voltage", "V", "voltage", MEAS, 0 },
 	/* tsun-gen3 */
 	[M_POWER_LIMIT] =	{ "power_limit", "%", NULL, NULL, 0 }
 };

@@ -21,6 +21,10 @@ static struct proto	protos[] = {
 	    NULL },
 	{ "capture", PROTO_CAPTURE, 0, 0,
 	    capture_frame, capture_decode, NULL, NULL, NULL },
+	{ "alphaess", PROTO_ALPHAESS, 7777, 0,
+	    alphaess_frame, alphaess_decode, NULL, NULL, NULL },
+	{ "apsystems-ecu", PROTO_APSYSTEMS_ECU, 8995, 0,
+	    apsystems_frame, apsystems_decode, NULL, NULL, NULL },
 	{ "tsun-gen3", PROTO_TSUN_GEN3, 5005, 0,
 	    gen3_frame, gen3_decode, NULL, gen3_tick, NULL },
 };
@@ -41,6 +45,12 @@ proto_sizes(void)
 			break;
 		case PROTO_CAPTURE:
 			protos[i].statesize = capture_statesize();
+			break;
+		case PROTO_ALPHAESS:
+			protos[i].statesize = alphaess_statesize();
+			break;
+		case PROTO_APSYSTEMS_ECU:
+			protos[i].statesize = apsystems_statesize();
 			break;
 		case PROTO_TSUN_GEN3:
 			protos[i].statesize = gen3_statesize();

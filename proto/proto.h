@@ -136,6 +136,19 @@ int	 capture_frame(const uint8_t *, size_t, size_t, size_t *,
 void	 capture_decode(struct pvctx *, const uint8_t *, size_t);
 size_t	 capture_statesize(void);
 
+/* alphaess.c */
+int	 alphaess_frame(const uint8_t *, size_t, size_t, size_t *,
+	    const char **);
+void	 alphaess_decode(struct pvctx *, const uint8_t *, size_t);
+size_t	 alphaess_statesize(void);
+uint16_t alphaess_crc(const uint8_t *, size_t);
+
+/* apsystems_ecu.c */
+int	 apsystems_frame(const uint8_t *, size_t, size_t, size_t *,
+	    const char **);
+void	 apsystems_decode(struct pvctx *, const uint8_t *, size_t);
+size_t	 apsystems_statesize(void);
+
 /* tsun_gen3.c */
 int	 gen3_frame(const uint8_t *, size_t, size_t, size_t *,
 	    const char **);

@@ -46,6 +46,26 @@ enum metric_id {
 	M_HEARTBEAT_INTERVAL,
 	M_ALARM,
 	M_FAULT,
+	/* alphaess */
+	M_AC_L_POWER,		/* indexed: ac_l<N>_power, phase N */
+	M_AC_L_VOLTAGE,		/* indexed: ac_l<N>_voltage */
+	M_GRID_L_POWER,		/* indexed: grid_l<N>_power */
+	M_PV_METER_POWER,
+	M_APPARENT_POWER,
+	M_REACTIVE_POWER,
+	M_DC_REACTIVE_POWER,
+	M_BUS_VOLTAGE,
+	M_SOLAR_ENERGY_TOTAL,
+	M_GRID_IMPORT_TOTAL,
+	M_GRID_EXPORT_TOTAL,
+	M_BATTERY_DISCHARGE_TOTAL,
+	M_BATTERY_GRID_CHARGE_TOTAL,
+	M_CLOCK_OFFSET,
+	/* apsystems-ecu */
+	M_ENERGY_INTERVAL,	/* energy of the last sampling interval */
+	M_PV_ENERGY_INTERVAL,	/* indexed: pv<N>_energy_interval */
+	M_INVERTERS,		/* inverters reporting */
+	M_DC_VOLTAGE,		/* one DC voltage for every input */
 	/* tsun-gen3 */
 	M_POWER_LIMIT,		/* output limit, % of rated power */
 	M_MAX

@@ -14,8 +14,8 @@ FLAGS="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 LIBS="-lsodium -lbsd"
 COMPAT=""
 grep -q '^COMPAT_IMSG = yes' config.mk && COMPAT="compat/imsg.c compat/imsg-buffer.c"
-PROTO="proto/proto.c proto/metrics.c proto/record.c proto/solarman_v5.c
-    proto/capture.c proto/tsun_gen3.c proto/modbus.c"
+# every protocol file, as in the gateway
+PROTO=$(echo proto/*.c)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
@@ -52,6 +52,11 @@ build imsg_test regress/compat/imsg_test.c $COMPAT &&
 HARNESS="regress/decoder/harness.c $PROTO lib/util.c"
 build proto_test regress/decoder/proto_test.c $HARNESS &&
     run proto_test regress/vectors/solarman-v5
+build alphaess_test regress/decoder/alphaess_test.c $HARNESS &&
+    run alphaess_test regress/vectors/alphaess
+build apsystems_ecu_test regress/decoder/apsystems_ecu_test.c \
+    regress/decoder/apsystems_ecu_gen.c $HARNESS &&
+    run apsystems_ecu_test regress/vectors/apsystems-ecu
 build tsun_gen3_test regress/decoder/tsun_gen3_test.c $HARNESS &&
     run tsun_gen3_test regress/vectors/tsun-gen3
 build modbus_test regress/decoder/modbus_test.c $HARNESS &&

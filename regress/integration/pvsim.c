@@ -1,7 +1,11 @@
 /*
  * pvsim: a simulated device for the end-to-end tests.  It connects to
- * a port on loopback and runs a script given as arguments:
+ * a port on loopback (or, with -L, listens on it for the gateway's
+ * connector to dial) and runs a script given as arguments:
  *
+ *	accept:MS	(-L) hang up if connected, then the gateway must
+ *			connect within MS; says how long it took
+ *	hangup		close the connection
  *	send:FILE	send the bytes of a hex file
  *	garbage:N	send N bytes that are not a frame
  *	expect:FILE	read one Solarman V5 frame and compare it with the
@@ -38,6 +42,7 @@
 #define TIMEOUT_MS	3000
 
 static int		 sock = -1;
+static int		 lsock = -1;	/* -L: listening */
 static const char	*host = "127.0.0.1";
 static const char	*source;	/* local address to connect from */
 static int		 port;
@@ -115,6 +120,63 @@ do_connect(void)
 		errx(100, "bad address %s", host);
 	if (connect(sock, (struct sockaddr *)&sin, sizeof(sin)) == -1)
 		err(100, "connect %s:%d", host, port);
+}
+
+/* -L: listen on host:port */
+static void
+do_listen(void)
+{
+	struct sockaddr_in	sin;
+	int			on = 1;
+
+	if ((lsock = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		err(100, "socket");
+	(void)setsockopt(lsock, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		errx(100, "bad address %s", host);
+	if (bind(lsock, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		err(100, "bind %s:%d", host, port);
+	if (listen(lsock, 4) == -1)
+		err(100, "listen");
+}
+
+static long
+msec_since(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void
+do_accept(int ms)
+{
+	struct pollfd	pfd;
+	struct timespec	t0;
+	long		took;
+
+	if (lsock == -1)
+		errx(100, "accept without -L");
+	if (sock != -1)
+		close(sock);
+	sock = -1;
+	rlen = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pfd.fd = lsock;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, ms) != 1) {
+		result(0, "accept", "no connection within %d ms", ms);
+		return;
+	}
+	if ((sock = accept(lsock, NULL, NULL)) == -1)
+		err(100, "accept");
+	took = msec_since(&t0);
+	result(1, "accept", "after %ld ms", took);
 }
 
 static void
@@ -279,13 +341,16 @@ main(int argc, char *argv[])
 	size_t		 n;
 	int		 ch, i, count;
 
-	while ((ch = getopt(argc, argv, "b:h:l:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:h:Ll:p:")) != -1) {
 		switch (ch) {
 		case 'b':
 			source = optarg;
 			break;
 		case 'h':
 			host = optarg;
+			break;
+		case 'L':
+			lsock = 0;
 			break;
 		case 'l':
 			label = optarg;
@@ -296,14 +361,17 @@ main(int argc, char *argv[])
 				errx(100, "port %s: %s", optarg, errstr);
 			break;
 		default:
-			fprintf(stderr, "usage: pvsim [-b source] [-h host] [-l label] "
-			    "-p port step ...\n");
+			fprintf(stderr, "usage: pvsim [-L] [-b source] [-h host] "
+			    "[-l label] -p port step ...\n");
 			return 100;
 		}
 	}
 	if (port == 0)
 		errx(100, "no port");
-	do_connect();
+	if (lsock == 0)
+		do_listen();
+	else
+		do_connect();
 	for (i = optind; i < argc; i++) {
 		arg = argv[i];
 		if ((val = strchr(arg, ':')) != NULL)
@@ -336,9 +404,19 @@ main(int argc, char *argv[])
 			usleep(atoi(val) * 1000);
 		else if (strcmp(arg, "reconnect") == 0)
 			do_connect();
+		else if (strcmp(arg, "accept") == 0 && val != NULL)
+			do_accept(atoi(val));
+		else if (strcmp(arg, "hangup") == 0) {
+			if (sock != -1)
+				close(sock);
+			sock = -1;
+		}
 		else
 			errx(100, "unknown step %s", arg);
 	}
-	close(sock);
+	if (sock != -1)
+		close(sock);
+	if (lsock != -1)
+		close(lsock);
 	return failed > 100 ? 100 : failed;
 }

@@ -26,6 +26,14 @@ for role in parent listener decoder exporter; do
 	killed "$role" fork
 done
 killed listener open
+killed listener connect
+check "connector filter: ordinary stdio work is allowed" "$SB" connector allowed
+check "connector filter: a TCP connect is allowed" "$SB" connector connect
+killed connector execve
+killed connector fork
+killed connector open
+killed connector socketunix
+killed connector bind
 killed decoder open
 killed decoder openw
 killed exporter open
@@ -45,7 +53,11 @@ fi
 setup_system
 SP=$(free_port)
 write_conf "$T/pvgated.conf" "$SP" $((SP + 1))
+# and a device to dial, so that a connector runs too (nobody answers)
+printf '\n[device DEV1]\nprotocol = capture\nclient = 127.0.0.1:%s\n' \
+    $((SP + 2)) >> "$T/pvgated.conf"
 gw_start "$T/pvgated.conf" || exit 1
+check "a connector is running" sh -c "pgrep -P $GWPID -f connector"
 sleep 0.3	# the parent drops privileges after spawning
 uid=$(id -u _pvgated)
 for p in $GWPID $(children); do

@@ -7,6 +7,7 @@
 #include "compat.h"
 
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <err.h>
 #include <fcntl.h>
@@ -27,13 +28,15 @@
 int
 main(int argc, char *argv[])
 {
+	struct sockaddr_in sin;
 	struct timespec	 ts;
 	char		*nargv[] = { "/bin/true", NULL };
 	void		*p;
 	int		 fd;
 
 	if (argc != 3)
-		errx(2, "usage: sbtest parent|listener|decoder|exporter call");
+		errx(2, "usage: sbtest parent|listener|connector|decoder|exporter "
+		    "call");
 	log_init(1, LOG_DAEMON);
 	if (strcmp(argv[1], "landlock") == 0) {
 #ifdef HAVE_LANDLOCK
@@ -48,6 +51,8 @@ main(int argc, char *argv[])
 		sandbox_parent("/etc/hostname", NULL);
 	else if (strcmp(argv[1], "listener") == 0)
 		sandbox_listener();
+	else if (strcmp(argv[1], "connector") == 0)
+		sandbox_connector();
 	else if (strcmp(argv[1], "decoder") == 0)
 		sandbox_decoder();
 	else if (strcmp(argv[1], "exporter") == 0)
@@ -72,6 +77,21 @@ main(int argc, char *argv[])
 		fd = open("/tmp/sbtest", O_WRONLY | O_CREAT, 0600);
 	else if (strcmp(argv[2], "socket") == 0)
 		fd = socket(AF_INET, SOCK_STREAM, 0);
+	else if (strcmp(argv[2], "socketunix") == 0)
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	else if (strcmp(argv[2], "connect") == 0 ||
+	    strcmp(argv[2], "bind") == 0) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(1);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			err(3, "socket");
+		if (strcmp(argv[2], "bind") == 0)
+			fd = bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+		else
+			fd = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	}
 	else if (strcmp(argv[2], "execve") == 0)
 		fd = execv(nargv[0], nargv);
 	else if (strcmp(argv[2], "fork") == 0)

@@ -1,0 +1,185 @@
+/*
+ * The connector: pvgate-listener in dialling mode, for devices the
+ * gateway must reach itself.  It dials the addresses pvgated looked
+ * up, says IMSG_CONN_OPEN to the decoder when a connection is up (the
+ * decoder then speaks first), and otherwise is the same dumb pipe as a
+ * listener.  A connection that fails or ends is dialled again after a
+ * backoff: 1 s, doubling up to BACKOFF_MAX, and back to 1 s once the
+ * device has sent a frame.
+ */
+
+#include "compat.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "log.h"
+#include "util.h"
+
+#define BACKOFF_MAX	300	/* seconds */
+#define CONNECT_WAIT	10	/* seconds for a connect to complete */
+
+static struct target	*targets;
+static int		 ntargets;
+
+static void	dial(int, short, void *);
+static void	dial_done(int, short, void *);
+static void	dial_failed(struct target *, const char *);
+static void	dial_later(struct target *);
+
+void
+connector_start(const struct pvconf *conf)
+{
+	const struct pv_deviceconf	*dc;
+	struct target			*t;
+	int				 i;
+
+	for (i = 0; i < conf->ndevices; i++)
+		if (conf->devices[i].client.family != 0)
+			ntargets++;
+	if (ntargets == 0)
+		fatalx("%s: nothing to dial", __func__);
+	if ((targets = calloc(ntargets, sizeof(*targets))) == NULL)
+		fatal(NULL);
+	t = targets;
+	for (i = 0; i < conf->ndevices; i++) {
+		dc = &conf->devices[i];
+		if (dc->client.family == 0)
+			continue;
+		t->dev = *dc;
+		if ((t->proto = proto_byid(dc->proto)) == NULL)
+			fatalx("%s: device %s: unknown protocol %u", __func__,
+			    dc->name, dc->proto);
+		t->fd = -1;
+		t->backoff = 1;
+		dial(-1, 0, t);
+		t++;
+	}
+}
+
+static void
+dial(int fd, short event, void *arg)
+{
+	struct target		*t = arg;
+	struct sockaddr_storage	 ss;
+	struct timeval		 tv = { CONNECT_WAIT, 0 };
+	socklen_t		 len;
+
+	(void)fd;
+	(void)event;
+	if (env->draining)
+		return;
+	len = pv_addr_sockaddr(&t->dev.client, &ss);
+	if ((t->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		dial_failed(t, strerror(errno));
+		return;
+	}
+	if (connect(t->fd, (struct sockaddr *)&ss, len) == -1 &&
+	    errno != EINPROGRESS) {
+		dial_failed(t, strerror(errno));
+		return;
+	}
+	/* done or not, writable says so */
+	event_set(&t->ev, t->fd, EV_WRITE, dial_done, t);
+	event_add(&t->ev, &tv);
+}
+
+static void
+dial_done(int fd, short event, void *arg)
+{
+	struct target		*t = arg;
+	struct pv_conn_open	 co;
+	char			 buf[64];
+	socklen_t		 len = sizeof(int);
+	int			 error = 0;
+
+	if (event & EV_TIMEOUT) {
+		dial_failed(t, "connection timed out");
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == -1)
+		error = errno;
+	if (error != 0) {
+		dial_failed(t, strerror(error));
+		return;
+	}
+	t->c = conn_add(fd, &t->dev.client, t->proto, t);
+	t->fd = -1;
+	pv_addr_str(&t->dev.client, buf, sizeof(buf));
+	log_info("%s %s: connected to %s", t->proto->name, t->dev.name, buf);
+
+	memset(&co, 0, sizeof(co));
+	co.conn = t->c->id;
+	co.proto = t->proto->id;
+	co.peer = t->dev.client;
+	strlcpy(co.device, t->dev.name, sizeof(co.device));
+	if (imsg_compose_event(&env->iev_decoder, IMSG_CONN_OPEN, 0, 0, -1,
+	    &co, sizeof(co)) == -1)
+		fatal("%s: imsg_compose", __func__);
+}
+
+static void
+dial_failed(struct target *t, const char *why)
+{
+	char	buf[64];
+
+	if (t->fd != -1) {
+		close(t->fd);
+		t->fd = -1;
+	}
+	pv_addr_str(&t->dev.client, buf, sizeof(buf));
+	log_warnx("%s %s: cannot connect to %s: %s; again in %u s",
+	    t->proto->name, t->dev.name, buf, why, t->backoff);
+	dial_later(t);
+}
+
+static void
+dial_later(struct target *t)
+{
+	struct timeval	tv = { t->backoff, 0 };
+
+	if (env->draining)
+		return;
+	evtimer_set(&t->ev, dial, t);
+	evtimer_add(&t->ev, &tv);
+	t->backoff = t->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+	    t->backoff * 2;
+}
+
+/* conn_close() of a dialled connection */
+void
+connector_closed(struct target *t, const char *why)
+{
+	if (t->c != NULL && t->c->gotframe)
+		t->backoff = 1;
+	t->c = NULL;
+	if (env->draining)
+		return;
+	log_info("%s %s: connection closed (%s); again in %u s",
+	    t->proto->name, t->dev.name, why, t->backoff);
+	dial_later(t);
+}
+
+/* shutdown: no more dialling; open connections are closed later */
+void
+connector_stop(void)
+{
+	struct target	*t;
+
+	for (t = targets; t < targets + ntargets; t++) {
+		if (event_initialized(&t->ev))
+			event_del(&t->ev);
+		if (t->fd != -1) {
+			close(t->fd);
+			t->fd = -1;
+		}
+	}
+}
