@@ -260,6 +260,7 @@ static void	g3_energy(struct gen3_state *, struct record *);
 static int	g3_energy_slot(const struct metric *);
 static void	g3_drop(struct record *, size_t);
 static int64_t	g3_days(int64_t, int, int);
+static int64_t	g3_local(const struct tm *);
 static int	g3_localday(int64_t, int64_t *);
 static int	g3_utc(int64_t, int64_t *);
 static void	g3_link(struct pvctx *, struct gen3_state *, int);
@@ -510,9 +511,7 @@ g3_time(struct pvctx *ctx, struct gen3_state *st, const struct g3_frame *f)
 		    (long long)ctx->now);
 		return;
 	}
-	local = g3_days((int64_t)tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday) * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 +
-	    tm.tm_sec;
+	local = g3_local(&tm);
 	ms = (uint64_t)local * 1000;
 	for (i = 0; i < G3_TIMELEN; i++)
 		p[i] = (ms >> (8 * (G3_TIMELEN - 1 - i))) & 0xff;
@@ -917,25 +916,42 @@ g3_localday(int64_t t, int64_t *day)
 	return (0);
 }
 
+/* local wall-clock fields as seconds, as if they were UTC */
+static int64_t
+g3_local(const struct tm *tm)
+{
+	return (g3_days((int64_t)tm->tm_year + 1900, tm->tm_mon + 1,
+	    tm->tm_mday) * 86400 + tm->tm_hour * 3600 + tm->tm_min * 60 +
+	    tm->tm_sec);
+}
+
 /*
  * A stick's time (local wall-clock milliseconds written as if UTC) as
- * UTC seconds.  In the hour a daylight-saving change repeats, the
- * system picks one of the two.  -1 if the time makes no sense.
+ * UTC seconds: the local time less the zone's offset at that moment,
+ * found by asking twice, since the offset may change in between.  In
+ * the hour a daylight-saving change repeats, this is the later of the
+ * two.  Not mktime(): where TZ is unset, it looks for the zone file
+ * again, which the decoder's sandbox forbids.  -1 if the time makes no
+ * sense.
  */
 static int
 g3_utc(int64_t ms, int64_t *utc)
 {
 	struct tm	tm;
-	time_t		local, t;
+	time_t		tt;
+	int64_t		local, t;
+	int		i;
 
 	if (ms < 0 || ms / 1000 > G3_TIME_MAX)
 		return (-1);
-	local = (time_t)(ms / 1000);
-	if (gmtime_r(&local, &tm) == NULL)
-		return (-1);
-	tm.tm_isdst = -1;
-	if ((t = mktime(&tm)) == (time_t)-1 || t < 0 ||
-	    (int64_t)t > G3_TIME_MAX)
+	local = t = ms / 1000;
+	for (i = 0; i < 2; i++) {
+		tt = (time_t)t;
+		if (localtime_r(&tt, &tm) == NULL)
+			return (-1);
+		t = local - (g3_local(&tm) - t);
+	}
+	if (t < 0 || t > G3_TIME_MAX)
 		return (-1);
 	*utc = t;
 	return (0);

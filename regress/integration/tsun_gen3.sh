@@ -3,7 +3,9 @@
 # End to end, through the real processes over loopback: a simulated
 # TSUN GEN3 stick (gen3sim) talks to a pvgated started here.  Every
 # reply is checked byte for byte, the get-time answer against the local
-# time, and the decoded values on the gateway's stdout.
+# time of the configured zone, and the decoded values on the gateway's
+# stdout.  Then, with a [device] section for the stick, the gateway
+# polls it over Modbus.
 
 . "$(dirname "$0")/lib.sh"
 setup_system
@@ -14,14 +16,14 @@ G3=$TOP/regress/vectors/tsun-gen3
 SP=$(free_port)
 CP=$((SP + 1))
 GP=$((SP + 2))
-write_conf "$T/pvgated.conf" "$SP" "$CP"
+write_conf "$T/pvgated.conf" "$SP" "$CP" "timezone = Europe/Berlin"
 cat >> "$T/pvgated.conf" <<EOC
 
 [tsun-gen3]
 listen = 127.0.0.1:$GP
 EOC
-# the decoder's zone is the system's; the simulator compares in UTC
-export TZ=UTC0
+# the simulator's idea of local time is the gateway's
+export TZ=Europe/Berlin
 gw_start "$T/pvgated.conf" || exit 1
 wait_for "$T/stderr" "accepting tsun-gen3" ||
     nok "gateway: accepting tsun-gen3"
@@ -46,11 +48,11 @@ $SIM -l "stick" -p "$GP" \
 S=$T/stdout
 wait_for "$S" '"time":"2023-02-28'
 check "stdout: collector R170000000000001 with its firmware" \
-    grep -q '"time":"2023-08-05T15:49:06Z","kind":"device","protocol":"tsun-gen3","device":"R170000000000001","peer":"127.0.0.1:[0-9]*","metrics":{"collect_interval":60,"signal":100,"data_interval":300},"attributes":{"firmware":"RSW_400_V1.00.06","model":"RSW-1-10001"}}' "$S"
+    grep -q '"time":"2023-08-05T13:49:06Z","kind":"device","protocol":"tsun-gen3","device":"R170000000000001","peer":"127.0.0.1:[0-9]*","metrics":{"collect_interval":60,"signal":100,"data_interval":300},"attributes":{"firmware":"RSW_400_V1.00.06","model":"RSW-1-10001"}}' "$S"
 check "stdout: inverter T170000000000001 via the collector, TSOL-MS600" \
     grep -q '"kind":"device","protocol":"tsun-gen3","device":"T170000000000001","via":"R170000000000001",.*"attributes":{"firmware":"V5.0.11","model":"TSOL-MS600"}' "$S"
-check "stdout: measurement at the frame's time (local time taken as UTC)" \
-    grep -q '"time":"2023-08-05T15:49:09Z","kind":"measurement","protocol":"tsun-gen3","device":"T170000000000001"' "$S"
+check "stdout: measurement at the frame's time, Berlin summer time" \
+    grep -q '"time":"2023-08-05T13:49:09Z","kind":"measurement","protocol":"tsun-gen3","device":"T170000000000001"' "$S"
 check "stdout: grid 225.4 V 0.46 A 50.02 Hz 105.7 W, 23 degrees" \
     grep -q '"ac_voltage":225.4,"ac_current":0.46,"ac_frequency":50.02,"temperature":23,"rated_power":600,"ac_power":105.7' "$S"
 check "stdout: pv1 33.6 V 1.91 A 64.5 W, pv2 33.5 V 1.36 A 45.7 W" \
@@ -58,8 +60,8 @@ check "stdout: pv1 33.6 V 1.91 A 64.5 W, pv2 33.5 V 1.36 A 45.7 W" \
 check "stdout: energy 1.7 kWh today, 17.36 kWh total, limit 100 %" \
     grep -q '"energy_today":1.7,"energy_total":17.36,.*"power_limit":100' "$S"
 check "stdout: two inputs only" sh -c "! grep -q pv3_ '$S'"
-check "stdout: the replay of 2023-02-28 at its own time, 506.6 W" \
-    grep -q '"time":"2023-02-28T14:03:32Z","kind":"measurement".*"ac_power":506.6' "$S"
+check "stdout: the replay of 2023-02-28 at its own time (winter), 506.6 W" \
+    grep -q '"time":"2023-02-28T13:03:32Z","kind":"measurement".*"ac_power":506.6' "$S"
 
 # 2. what is never answered: OTA, unknown messages, Modbus commands
 $SIM -l "never answered" -p "$GP" \
@@ -97,5 +99,39 @@ if gw_wait_exit 5 && [ "$GWRC" = 0 ]; then
 	ok "SIGTERM: pvgated exits 0"
 else
 	nok "SIGTERM: pvgated exits 0 (got $GWRC)"
+fi
+
+# 4. Modbus polling of the stick: every 2 s, 1 s response timeout
+cat >> "$T/pvgated.conf" <<EOC
+
+[device R170000000000001]
+interval = 2
+timeout = 1000
+EOC
+mv "$S" "$T/stdout.1"
+gw_start "$T/pvgated.conf" || exit 1
+wait_for "$T/stderr" "accepting tsun-gen3" ||
+    nok "gateway: accepting tsun-gen3 again"
+$SIM -l "polled" -p "$GP" \
+    send:$G3/15-heartbeat-ind.hex expect:$G3/17-heartbeat-rsp.hex \
+    poll:$G3/44-modbus-cmd-read-3000-poll.hex \
+    send:$G3/47-modbus-rsp-msg87-read-3000.hex \
+    poll:$G3/45-modbus-cmd-read-2000-slow-poll.hex \
+    poll:$G3/45-modbus-cmd-read-2000-slow-poll.hex \
+    poll:$G3/44-modbus-cmd-read-3000-poll.hex \
+    send:$G3/10-get-time-req.hex time silence:1500 \
+    send:$G3/15-heartbeat-ind.hex expect:$G3/17-heartbeat-rsp.hex \
+    poll:$G3/44-modbus-cmd-read-3000-poll.hex \
+    send:$G3/42-modbus-rsp-read-3008-v5109.hex
+wait_for "$T/state/dump/$(date -u +%F).jsonl" 'asked 48 registers'
+check "stdout: polled values of the stick" \
+    grep -q '"kind":"measurement","protocol":"tsun-gen3","device":"R170000000000001",.*"ac_voltage":232.7,.*"ac_power":54.7,.*"attributes":{"firmware":"V5.1.09"}' "$S"
+check "dump: an answer to another question" \
+    grep -q '"reason":"Modbus response: 40 data bytes, asked 48 registers"' "$D"
+kill -TERM "$GWPID"
+if gw_wait_exit 5 && [ "$GWRC" = 0 ]; then
+	ok "SIGTERM: polling pvgated exits 0"
+else
+	nok "SIGTERM: polling pvgated exits 0 (got $GWRC)"
 fi
 exit 0
