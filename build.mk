@@ -31,7 +31,7 @@ REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 REGRESS_PROGS += regress/decoder/alphaess_test regress/integration/aesim
 REGRESS_PROGS += regress/decoder/apsystems_ecu_test regress/integration/apssim
 REGRESS_PROGS += regress/decoder/tsun_gen3_test regress/integration/gen3sim \
-	regress/decoder/modbus_test
+	regress/decoder/modbus_test regress/integration/loggersim
 
 all: $(PROGS) $(REGRESS_PROGS)
 
@@ -46,7 +46,7 @@ REGRESS_OBJS += regress/decoder/alphaess_test.o regress/integration/aesim.o
 REGRESS_OBJS += regress/decoder/apsystems_ecu_test.o \
 	regress/decoder/apsystems_ecu_gen.o regress/integration/apssim.o
 REGRESS_OBJS += regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o \
-	regress/decoder/modbus_test.o
+	regress/decoder/modbus_test.o regress/integration/loggersim.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
@@ -145,6 +145,13 @@ regress/integration/gen3sim: regress/integration/gen3sim.o \
     proto/libproto.a lib/libpvgate.a
 	$(LINK) regress/integration/gen3sim.o proto/libproto.a \
 	    lib/libpvgate.a $(LIBS)
+
+regress/integration/loggersim: regress/integration/loggersim.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/integration/loggersim.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
+
+regress/integration/loggersim.o: proto/modbus.h
 
 regress/exporter/export_test: regress/exporter/export_test.o \
     exporter/out_json.o exporter/out_syslog.o exporter/dump.o \
