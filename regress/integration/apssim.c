@@ -361,9 +361,9 @@ lines(const char *path)
 			c = &v->ch[k];
 			if (yc1000 && k < 3) {
 				(void)snprintf(name, sizeof(name),
-				    "l%d_voltage", k + 1);
+				    "ac_l%d_voltage", k + 1);
 				metric(fp, &first, name, c->gridv, 0);
-				(void)snprintf(name, sizeof(name), "l%d_power",
+				(void)snprintf(name, sizeof(name), "ac_l%d_power",
 				    k + 1);
 				metric(fp, &first, name, c->active, 2);
 				act += c->active;
