@@ -112,6 +112,7 @@ test_crc(void)
 		{ 1, "38", G3_RTU77, 1 }, { 1, "39", G3_RTU77, 0 },
 		{ 1, "44", G3_RTU77, 1 }, { 1, "45", G3_RTU77, 1 },
 		{ 1, "46", G3_RTU77, 1 }, { 0, "30", SM_RTU_REQ, 1 },
+		{ 0, "31", SM_RTU_REQ, 1 },
 		{ 0, "33", SM_RTU_REQ, 0 }, { 0, "51", SM_RTU_REQ, 1 },
 		{ 0, "53", SM_RTU_REQ, 1 }, { 0, "54", SM_RTU_REQ, 1 },
 		{ 0, "58", SM_RTU_REQ, 1 }, { 0, "59", SM_RTU_REQ, 1 },
@@ -623,7 +624,7 @@ static void
 test_v5_poll(void)
 {
 	static struct vec	 hb, hbrsp, p1, p2, r35, r40, r42, r29, r36,
-				 want, dev, data;
+				 r50, want, dev, data;
 	struct conn		*c;
 	const struct record	*r;
 
@@ -632,6 +633,7 @@ test_v5_poll(void)
 	    smvec(&r35, "35") == -1 || smvec(&r40, "40") == -1 ||
 	    smvec(&r42, "42") == -1 || smvec(&r29, "29") == -1 ||
 	    smvec(&r36, "36") == -1 || smvec(&dev, "45") == -1 ||
+	    smvec(&r50, "50") == -1 ||
 	    smvec(&data, "08") == -1) {
 		result("V5 polling vectors");
 		return;
@@ -655,11 +657,14 @@ test_v5_poll(void)
 	want_dump(c, 2, "command response of frame type 0x03");
 	feed(c, r29.b, r29.len);
 	want_dump(c, 3, "unexpected command response 0x0510");
+	feed(c, r50.b, r50.len);
+	want_dump(c, 4, "command response of frame type 0x05");
 	check(c->nrecords == 0 && c->timer == 8000, "timer %u", c->timer);
-	result("V5 poll: status 0, frame type 3, interim: still waiting");
+	result("V5 poll: status 0, frame types 3 and 5, interim: still "
+	    "waiting");
 
 	feed(c, r35.b, r35.len);
-	want_dump(c, 3, NULL);
+	want_dump(c, 4, NULL);
 	check(c->nrecords == 1, "%d records", c->nrecords);
 	if (c->nrecords == 1) {
 		r = &c->rec[0];
@@ -677,7 +682,7 @@ test_v5_poll(void)
 	sm_req(&want, 0x04, 0x03, LOGGER_N, MB_SET_MS, 1, 0x2000, 96);
 	want_reply(c, 4, want.b, want.len);
 	feed(c, r36.b, r36.len);
-	want_dump(c, 4, "Modbus response: function 0x04, asked 0x03");
+	want_dump(c, 5, "Modbus response: function 0x04, asked 0x03");
 	check(c->timer == 60000, "next round in %u", c->timer);
 	result("V5 poll: slow block 0x2000 (seq 04 03), refused answer");
 
