@@ -15,6 +15,7 @@ PROTO_OBJS += proto/alphaess.o
 PROTO_OBJS += proto/apsystems_ecu.o
 PROTO_OBJS += proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o
 PROTO_OBJS += proto/hoymiles.o proto/hoymiles.pb-c.o
+PROTO_OBJS += proto/tsun_gen3.o proto/modbus.o
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
 PARENT_OBJS += parent/secrets.o
@@ -34,6 +35,8 @@ REGRESS_PROGS += regress/decoder/alphaess_test regress/integration/aesim
 REGRESS_PROGS += regress/decoder/apsystems_ecu_test regress/integration/apssim
 REGRESS_PROGS += regress/decoder/e3dc_test regress/integration/rscpd
 REGRESS_PROGS += regress/decoder/hoymiles_test regress/integration/hmsim
+REGRESS_PROGS += regress/decoder/tsun_gen3_test regress/integration/gen3sim \
+	regress/decoder/modbus_test regress/integration/loggersim
 
 all: $(PROGS) $(REGRESS_PROGS)
 
@@ -49,6 +52,8 @@ REGRESS_OBJS += regress/decoder/apsystems_ecu_test.o \
 	regress/decoder/apsystems_ecu_gen.o regress/integration/apssim.o
 REGRESS_OBJS += regress/decoder/e3dc_test.o regress/integration/rscpd.o
 REGRESS_OBJS += regress/decoder/hoymiles_test.o regress/integration/hmsim.o
+REGRESS_OBJS += regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o \
+	regress/decoder/modbus_test.o regress/integration/loggersim.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
@@ -57,6 +62,7 @@ $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
 
 proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o: proto/rscp.h \
     proto/rijndael.h
+$(PROTO_OBJS): proto/modbus.h
 
 $(LISTENER_OBJS): listener/listener.h
 
@@ -162,6 +168,30 @@ regress/integration/rscpd: regress/integration/rscpd.o proto/libproto.a \
 	    lib/libpvgate.a $(LIBS)
 
 regress/integration/rscpd.o: proto/rscp.h proto/rijndael.h
+regress/decoder/tsun_gen3_test: regress/decoder/tsun_gen3_test.o \
+    regress/decoder/harness.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/tsun_gen3_test.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/modbus_test: regress/decoder/modbus_test.o \
+    regress/decoder/harness.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/modbus_test.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/tsun_gen3_test.o regress/decoder/modbus_test.o: \
+    regress/decoder/harness.h proto/modbus.h
+
+regress/integration/gen3sim: regress/integration/gen3sim.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/integration/gen3sim.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
+
+regress/integration/loggersim: regress/integration/loggersim.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/integration/loggersim.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
+
+regress/integration/loggersim.o: proto/modbus.h
 
 regress/exporter/export_test: regress/exporter/export_test.o \
     exporter/out_json.o exporter/out_syslog.o exporter/dump.o \

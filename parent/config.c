@@ -579,6 +579,14 @@ config_check(const char *file, struct parentconf *conf, char *err,
 			    "Hoymiles DTU needs an interval", file, dc->name);
 			return -1;
 		}
+		/* solarman-v5: a logger ignores frames without its serial */
+		if (conf->client_text[i][0] != '\0' &&
+		    dc->proto == PROTO_SOLARMAN_V5 && dc->logger == 0) {
+			snprintf(err, errlen, "%s: [device %s]: a solarman-v5 "
+			    "client needs the logger's serial (logger)", file,
+			    dc->name);
+			return -1;
+		}
 		if (dc->proto != 0 &&
 		    conf->c.proto[dc->proto].proto == PROTO_NONE) {
 			snprintf(err, errlen, "%s: [device %s]: protocol %s "

@@ -110,7 +110,9 @@ const struct metric_def metric_defs[M_MAX] = {
 	[M_GRID_L_IMPORT_TOTAL] = { "grid_l%u_import_total", "kWh", "energy",
 				    TOTAL, 1 },
 	[M_GRID_L_EXPORT_TOTAL] = { "grid_l%u_export_total", "kWh", "energy",
-				    TOTAL, 1 }
+				    TOTAL, 1 },
+	/* tsun-gen3 */
+	[M_POWER_LIMIT] =	{ "power_limit", "%", NULL, NULL, 0 }
 };
 
 const char *attr_names[A_MAX] = {

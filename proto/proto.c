@@ -17,7 +17,8 @@
  */
 static struct proto	protos[] = {
 	{ "solarman-v5", PROTO_SOLARMAN_V5, 10000, 0,
-	    solarman_frame, solarman_decode, NULL, NULL, NULL },
+	    solarman_frame, solarman_decode, solarman_open, solarman_tick,
+	    NULL },
 	{ "capture", PROTO_CAPTURE, 0, 0,
 	    capture_frame, capture_decode, NULL, NULL, NULL },
 	{ "alphaess", PROTO_ALPHAESS, 7777, 0,
@@ -29,6 +30,8 @@ static struct proto	protos[] = {
 	{ "hoymiles", PROTO_HOYMILES, 10081, 0,
 	    hoymiles_frame, hoymiles_decode, hoymiles_open, hoymiles_tick,
 	    hoymiles_gone },
+	{ "tsun-gen3", PROTO_TSUN_GEN3, 5005, 0,
+	    gen3_frame, gen3_decode, NULL, gen3_tick, NULL },
 };
 
 #define NPROTOS	(sizeof(protos) / sizeof(protos[0]))
@@ -59,6 +62,9 @@ proto_sizes(void)
 			break;
 		case PROTO_HOYMILES:
 			protos[i].statesize = hoymiles_statesize();
+			break;
+		case PROTO_TSUN_GEN3:
+			protos[i].statesize = gen3_statesize();
 			break;
 		}
 	}

@@ -132,6 +132,8 @@ void		 pv_put_le32(uint8_t *, uint32_t);
 int	 solarman_frame(const uint8_t *, size_t, size_t, size_t *,
 	    const char **);
 void	 solarman_decode(struct pvctx *, const uint8_t *, size_t);
+void	 solarman_open(struct pvctx *);
+void	 solarman_tick(struct pvctx *);
 size_t	 solarman_statesize(void);
 
 /* capture.c */
@@ -171,5 +173,12 @@ void	 hoymiles_tick(struct pvctx *);
 void	 hoymiles_gone(struct pvctx *);
 size_t	 hoymiles_statesize(void);
 uint16_t hoymiles_crc16(const uint8_t *, size_t);
+
+/* tsun_gen3.c */
+int	 gen3_frame(const uint8_t *, size_t, size_t, size_t *,
+	    const char **);
+void	 gen3_decode(struct pvctx *, const uint8_t *, size_t);
+void	 gen3_tick(struct pvctx *);
+size_t	 gen3_statesize(void);
 
 #endif /* PROTO_H */

@@ -78,6 +78,8 @@ enum metric_id {
 	M_AC_LINE_VOLTAGE,	/* indexed: ac_line<N>_voltage, 1 = L1-L2 */
 	M_GRID_L_IMPORT_TOTAL,	/* indexed: grid_l<N>_import_total */
 	M_GRID_L_EXPORT_TOTAL,	/* indexed: grid_l<N>_export_total */
+	/* tsun-gen3 */
+	M_POWER_LIMIT,		/* output limit, % of rated power */
 	M_MAX
 };
 

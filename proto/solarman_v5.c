@@ -16,6 +16,15 @@
  *	12+L	0x15
  *
  * Offsets in the payload layouts below count from the frame start.
+ *
+ * Modbus (modbus.c) travels in 0x4510 requests (frame type 2, sensor
+ * list, 12 zero bytes, the RTU frame) and 0x1510 responses (frame type
+ * 2, status 1, 12 bytes, the RTU frame).  A logger with a [device]
+ * section that sets an interval is polled once its link is up (a
+ * heartbeat or data acked).  In client mode a connector has dialled
+ * the logger (port 8899, for firmware that cannot be redirected); it
+ * sends nothing of its own there, so we ask at once and then every
+ * interval, and have it dialled again when it falls silent.
  */
 
 #include <stddef.h>
@@ -25,6 +34,7 @@
 
 #include "pvgate.h"
 #include "proto.h"
+#include "modbus.h"
 
 #define SM_START		0xa5
 #define SM_END			0x15
@@ -49,6 +59,15 @@
 #define SM_ACKLEN		(SM_MINLEN + SM_ACKPAYLOAD)
 #define SM_ACK_ACCEPTED		0x01
 #define SM_DEF_HEARTBEAT	60
+
+/* Modbus in 0x4510 / 0x1510 */
+#define SM_FTYPE_MODBUS		0x02
+#define SM_CMD_HDRLEN		15	/* type, sensor list, 12 zeros */
+#define SM_RSP_STATUS		12
+#define SM_RSP_RTU		25	/* frame type, status, 12 bytes */
+#define SM_RSP_OK		0x01
+#define SM_TIMEOUT		8000	/* response timeout, ms */
+#define SM_CLIENT_INTERVAL	30	/* client mode default, seconds */
 
 /* 0x4110 device information */
 #define SM_DEV_DATAIVL		0x18	/* u8, minutes */
@@ -118,10 +137,19 @@
 #define DCU_MODEL		"TSOL-DC1000"
 
 struct solarman_state {
+	struct mb_poll	poll;
 	uint32_t	time_offset;	/* from the last live 0x4210 */
+	uint32_t	logger;		/* serial in our requests */
 	uint16_t	sensor_list;	/* from the last 0x4110 */
+	uint16_t	maxpower;	/* 0x4210 or register 0x2007 */
+	uint16_t	rated;		/* 0x4210 or register 0x300e */
 	uint8_t		have_offset;
 	uint8_t		have_sensor_list;
+	uint8_t		seq5;		/* our counter, last used */
+	uint8_t		seq6;		/* the logger's, last */
+	uint8_t		client;		/* we dialled it */
+	char		inverter[RECORD_IDLEN];	/* from 0x4210 */
+	char		device[PV_NAMELEN];	/* client: [device] */
 };
 
 static uint8_t	sm_checksum(const uint8_t *, size_t);
@@ -133,8 +161,14 @@ static void	sm_device(struct pvctx *, struct solarman_state *,
 static void	sm_data(struct pvctx *, struct solarman_state *,
 		    const uint8_t *, size_t);
 static int	sm_inputs(unsigned int);
-static void	sm_model(char *, size_t, const uint8_t *, unsigned int,
+static void	sm_model(char *, size_t, const char *, unsigned int,
 		    unsigned int);
+static void	sm_link(struct pvctx *, struct solarman_state *, int);
+static void	sm_request(struct pvctx *, const uint8_t *, size_t,
+		    uint16_t);
+static void	sm_response(struct pvctx *, struct solarman_state *,
+		    const uint8_t *, size_t);
+static void	sm_polled(struct solarman_state *, struct record *);
 static void	sm_ms(struct record *, const uint8_t *);
 static void	sm_dcu(struct record *, const uint8_t *, size_t);
 
@@ -209,6 +243,12 @@ solarman_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		return;
 	}
 
+	/* our next frame follows the counters of the last one seen */
+	st->seq5 = buf[5];
+	st->seq6 = buf[6];
+	if (!st->client)
+		st->logger = pv_le32(buf + 7);
+
 	ctrl = pv_le16(buf + 3);
 	switch (ctrl) {
 	case SM_IND_DEVICE:
@@ -218,6 +258,8 @@ solarman_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	case SM_IND_SYNCEND:
 		break;
 	case SM_CMD_RSP:
+		sm_response(ctx, st, buf, len);
+		return;
 	case SM_CMD_INTERIM:
 		pv_dump(ctx, buf, len, "unexpected command response 0x%04x",
 		    ctrl);
@@ -236,6 +278,7 @@ solarman_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		return;
 	}
 	sm_ack(ctx, buf);
+	st->seq5 = (uint8_t)(buf[5] + 1);
 
 	switch (ctrl) {
 	case SM_IND_DEVICE:
@@ -243,12 +286,14 @@ solarman_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		break;
 	case SM_IND_DATA:
 		sm_data(ctx, st, buf, len);
+		sm_link(ctx, st, 1);
 		break;
 	case SM_IND_SYNC:
 	case SM_IND_SYNCEND:
 		pv_dump(ctx, buf, len, "0x%04x payload not decoded", ctrl);
 		break;
 	case SM_IND_HEARTBEAT:
+		sm_link(ctx, st, 1);
 		break;
 	}
 }
@@ -422,9 +467,13 @@ sm_data(struct pvctx *ctx, struct solarman_state *st, const uint8_t *buf,
 
 	record_init(&rec, REC_MEASUREMENT, PROTO_SOLARMAN_V5, when);
 	sm_ids(&rec, buf, 1);
-	if (sensor == SM_SENSOR_MS)
+	if (rec.via[0] != '\0')
+		(void)strlcpy(st->inverter, rec.device, sizeof(st->inverter));
+	if (sensor == SM_SENSOR_MS) {
 		sm_ms(&rec, buf);
-	else
+		st->maxpower = pv_be16(buf + MS_MAXPOWER);
+		st->rated = pv_be16(buf + MS_RATED);
+	} else
 		sm_dcu(&rec, buf, end);
 	pv_record(ctx, &rec);
 
@@ -468,12 +517,12 @@ sm_inputs(unsigned int maxpower)
  * model is sold throttled.
  */
 static void
-sm_model(char *dst, size_t dstlen, const uint8_t *buf, unsigned int maxpower,
+sm_model(char *dst, size_t dstlen, const char *serial, unsigned int maxpower,
     unsigned int rated)
 {
 	int	 mx, suffix;
 
-	mx = memcmp(buf + SM_DATA_SERIAL, "Y00", 3) == 0;
+	mx = strncmp(serial, "Y00", 3) == 0;
 	suffix = (maxpower == 3000 && rated == 800) ||
 	    (maxpower == 2000 && (rated == 600 || rated == 800));
 	if (suffix)
@@ -488,7 +537,7 @@ sm_model(char *dst, size_t dstlen, const uint8_t *buf, unsigned int maxpower,
 static void
 sm_ms(struct record *rec, const uint8_t *buf)
 {
-	char		text[RECORD_ATTRLEN];
+	char		text[RECORD_ATTRLEN], serial[SM_DATA_SERIALLEN + 1];
 	unsigned int	maxpower, rated, v;
 	int		i, npv;
 	size_t		off;
@@ -531,7 +580,9 @@ sm_ms(struct record *rec, const uint8_t *buf)
 
 	/* the emulated frames of the reference proxy carry 0: no model */
 	if (maxpower != 0) {
-		sm_model(text, sizeof(text), buf, maxpower, rated);
+		sm_string(serial, sizeof(serial), buf + SM_DATA_SERIAL,
+		    SM_DATA_SERIALLEN);
+		sm_model(text, sizeof(text), serial, maxpower, rated);
 		record_attr(rec, A_MODEL, text);
 	}
 	/* DSP version: nibbles a.b.c.d read "Va.b.cD", the last in hex */
@@ -611,4 +662,183 @@ sm_dcu(struct record *rec, const uint8_t *buf, size_t end)
 		record_metric(rec, M_ALARM, 0, pv_be16(buf + DCU_ALARM), 0);
 
 	record_attr(rec, A_MODEL, DCU_MODEL);
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * A connection is up.  Dialled (ctx->dev set): client mode, with the
+ * logger serial and settings of the [device] section; polling starts
+ * at once.  Without a logger serial the logger would ignore us.
+ */
+void
+solarman_open(struct pvctx *ctx)
+{
+	struct solarman_state		*st = ctx->state;
+	const struct pv_deviceconf	*dev = ctx->dev;
+
+	if (st == NULL || dev == NULL)
+		return;
+	st->client = 1;
+	st->logger = dev->logger;
+	(void)strlcpy(st->device, dev->name, sizeof(st->device));
+	if (dev->logger == 0)
+		return;
+	modbus_poll_init(&st->poll, dev->interval > 0 ? dev->interval :
+	    SM_CLIENT_INTERVAL, dev->timeout > 0 ? dev->timeout : SM_TIMEOUT,
+	    dev->sensor, 1);
+	modbus_link(ctx, &st->poll, 1, sm_request);
+}
+
+void
+solarman_tick(struct pvctx *ctx)
+{
+	struct solarman_state	*st = ctx->state;
+
+	if (st != NULL)
+		modbus_tick(ctx, &st->poll, sm_request);
+}
+
+/*
+ * Server mode: the link is up.  The first time, a [device] section
+ * for the inverter or the logger may turn polling on, for its sensor
+ * list, or the one the logger announced, or 0x02b0.
+ */
+static void
+sm_link(struct pvctx *ctx, struct solarman_state *st, int up)
+{
+	const struct pv_deviceconf	*dev = NULL;
+	char				 name[16];
+	uint16_t			 set;
+
+	if (st->client)
+		return;
+	if (up && st->poll.interval == 0) {
+		if (st->inverter[0] != '\0')
+			dev = pv_device(ctx, st->inverter);
+		if (dev == NULL) {
+			(void)snprintf(name, sizeof(name), "%u", st->logger);
+			dev = pv_device(ctx, name);
+		}
+		if (dev == NULL || dev->interval == 0)
+			return;
+		if (dev->sensor != 0)
+			set = dev->sensor;
+		else if (st->have_sensor_list)
+			set = st->sensor_list;
+		else
+			set = MB_SET_MS;
+		modbus_poll_init(&st->poll, dev->interval, dev->timeout > 0 ?
+		    dev->timeout : SM_TIMEOUT, set, 0);
+	}
+	modbus_link(ctx, &st->poll, up, sm_request);
+}
+
+/* a Modbus request: 0x4510, frame type 2, the sensor list, 12 zeros */
+static void
+sm_request(struct pvctx *ctx, const uint8_t *rtu, size_t len, uint16_t set)
+{
+	struct solarman_state	*st = ctx->state;
+	uint8_t			 f[SM_MINLEN + SM_CMD_HDRLEN +
+				    MB_REQLEN];
+	size_t			 n = SM_MINLEN + SM_CMD_HDRLEN + len;
+
+	if (st == NULL || len != MB_REQLEN)
+		return;
+	memset(f, 0, sizeof(f));
+	f[0] = SM_START;
+	pv_put_le16(f + 1, SM_CMD_HDRLEN + len);
+	pv_put_le16(f + 3, SM_CMD);
+	f[5] = ++st->seq5;
+	f[6] = st->seq6;
+	pv_put_le32(f + 7, st->logger);
+	f[SM_FTYPE] = SM_FTYPE_MODBUS;
+	pv_put_le16(f + SM_FTYPE + 1, set);
+	memcpy(f + SM_HDRLEN + SM_CMD_HDRLEN, rtu, len);
+	f[n - 2] = sm_checksum(f, n);
+	f[n - 1] = SM_END;
+	pv_reply(ctx, f, n);
+}
+
+/*
+ * A command response.  Only a Modbus one (frame type 2, status 1) to
+ * the request in flight is taken; the others are dumped and the
+ * request stays in flight.
+ */
+static void
+sm_response(struct pvctx *ctx, struct solarman_state *st, const uint8_t *buf,
+    size_t len)
+{
+	struct record	rec;
+	char		why[PV_REASONLEN];
+	size_t		end = len - SM_TRAILLEN;
+
+	if (!modbus_waiting(&st->poll)) {
+		pv_dump(ctx, buf, len, "unexpected command response 0x%04x",
+		    SM_CMD_RSP);
+		return;
+	}
+	if (end < SM_RSP_RTU) {
+		pv_dump(ctx, buf, len, "0x1510 payload too short: %zu bytes",
+		    end - SM_HDRLEN);
+		return;
+	}
+	if (buf[SM_FTYPE] != SM_FTYPE_MODBUS) {
+		pv_dump(ctx, buf, len, "command response of frame type "
+		    "0x%02x", buf[SM_FTYPE]);
+		return;
+	}
+	if (buf[SM_RSP_STATUS] != SM_RSP_OK) {
+		pv_dump(ctx, buf, len, "command response with status 0x%02x",
+		    buf[SM_RSP_STATUS]);
+		return;
+	}
+
+	record_init(&rec, REC_MEASUREMENT, PROTO_SOLARMAN_V5, ctx->now);
+	(void)snprintf(rec.via, sizeof(rec.via), "%u", st->logger);
+	if (st->client)
+		(void)strlcpy(rec.device, st->device, sizeof(rec.device));
+	else if (st->inverter[0] != '\0')
+		(void)strlcpy(rec.device, st->inverter, sizeof(rec.device));
+	if (rec.device[0] == '\0' || strcmp(rec.device, rec.via) == 0) {
+		(void)strlcpy(rec.device, rec.via, sizeof(rec.device));
+		rec.via[0] = '\0';
+	}
+	switch (modbus_answer(ctx, &st->poll, buf + SM_RSP_RTU,
+	    end - SM_RSP_RTU, &rec, st->maxpower > 0 ?
+	    sm_inputs(st->maxpower) : 0, why, sizeof(why))) {
+	case MB_ANSWER_OK:
+		sm_polled(st, &rec);
+		if (rec.nmetrics > 0 || rec.nattrs > 0)
+			pv_record(ctx, &rec);
+		break;
+	case MB_ANSWER_BAD:
+		pv_dump(ctx, buf, len, "Modbus response: %s", why);
+		break;
+	}
+}
+
+/*
+ * What polled registers tell about the model (TSOL-MS and MX): the
+ * maximum and rated power, as in 0x4210 frames.
+ */
+static void
+sm_polled(struct solarman_state *st, struct record *rec)
+{
+	const struct metric	*m;
+	char			 text[RECORD_ATTRLEN];
+
+	if ((m = record_find(rec, M_RATED_POWER, 0)) != NULL &&
+	    m->raw >= 0 && m->raw <= UINT16_MAX)
+		st->rated = m->raw;
+	if ((m = record_find(rec, M_MAX_POWER, 0)) == NULL ||
+	    m->raw <= 0 || m->raw > UINT16_MAX)
+		return;
+	st->maxpower = m->raw;
+	if ((st->poll.set == MB_SET_MS || st->poll.set == MB_SET_TITAN) &&
+	    st->rated > 0) {
+		sm_model(text, sizeof(text), rec->via[0] != '\0' ?
+		    rec->device : "", st->maxpower, st->rated);
+		record_attr(rec, A_MODEL, text);
+	}
 }

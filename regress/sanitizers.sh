@@ -61,6 +61,10 @@ build e3dc_test regress/decoder/e3dc_test.c $HARNESS &&
     run e3dc_test regress/vectors/e3dc-rscp
 build hoymiles_test regress/decoder/hoymiles_test.c $HARNESS &&
     run hoymiles_test regress/vectors/hoymiles
+build tsun_gen3_test regress/decoder/tsun_gen3_test.c $HARNESS &&
+    run tsun_gen3_test regress/vectors/tsun-gen3
+build modbus_test regress/decoder/modbus_test.c $HARNESS &&
+    run modbus_test regress/vectors
 build export_test regress/exporter/export_test.c exporter/out_json.c \
     exporter/out_syslog.c exporter/dump.c exporter/outbuf.c lib/keyfile.c \
     lib/util.c \

@@ -1,0 +1,309 @@
+/*
+ * loggersim: a simulated Solarman V5 logger in client mode, for the
+ * end-to-end tests.  Like a logger's port 8899 it listens on loopback,
+ * sends nothing of its own, and answers Modbus read requests (0x4510,
+ * frame type 2) with 0x1510 responses from a register image of a
+ * TSOL-MS2000 (the 0x3000 block of capture 35, max power 2000 W at
+ * 0x2007, power limit 100 % at 0x202c).  Other registers get Modbus
+ * exception 2.  Every second response carries the stray 0xff byte some
+ * loggers put before the RTU frame.
+ *
+ *	loggersim [-l label] -p port -s serial [-w seconds] answers ...
+ *
+ * Each argument is one connection to accept: answer that many requests,
+ * then fall silent (the known stall) until the gateway hangs up; the
+ * last connection is closed by us once its answers are given.  Each
+ * request is checked: frame, checksum, serial, frame type, RTU CRC,
+ * function 3, and sequence (ours echoed, the gateway's counting up).
+ *
+ * Lines "ok - ..." or "not ok - ..."; the exit status is the number of
+ * failures (at most 100).
+ */
+
+#include "compat.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <err.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "modbus.h"
+
+#define MAXFRAME	1024
+
+/* the 48 registers from 0x3000 of capture 35 */
+static const uint8_t	regs3000[96] = {
+	0x00, 0x01, 0x12, 0x02, 0x12, 0x12, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x40, 0x20, 0x08, 0xc8, 0x00, 0x0d, 0x13, 0x87,
+	0x00, 0x39, 0x00, 0x00, 0x02, 0x58, 0x01, 0x29,
+	0x01, 0x3b, 0x00, 0x27, 0x00, 0x6c, 0x01, 0x44,
+	0x00, 0x20, 0x00, 0x58, 0x01, 0x42, 0x00, 0x29,
+	0x00, 0x73, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x03, 0xbc, 0xe1, 0x00, 0x00,
+	0x00, 0x01, 0x5a, 0xce, 0x00, 0x00, 0x00, 0x01,
+	0x28, 0x99, 0x00, 0x00, 0x00, 0x01, 0x60, 0x7b,
+	0x00, 0x00, 0x00, 0x00, 0x06, 0x16, 0x02, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
+};
+
+static const char	*label = "loggersim";
+static uint32_t		 serial;
+static int		 failed;
+static int		 nanswers;
+static uint8_t		 lastseq6;
+static uint8_t		 rbuf[65536];
+static size_t		 rlen;
+
+static void	 say(int, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+static int	 reg_value(uint16_t, uint16_t *);
+static int	 next_frame(int, int, size_t *);
+static void	 respond(int, const uint8_t *, size_t);
+static void	 serve(int, int, int);
+
+static void
+say(int ok, const char *fmt, ...)
+{
+	va_list	ap;
+
+	printf("%s - %s: ", ok ? "ok" : "not ok", label);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failed++;
+}
+
+/* the register image; 0 if there is no such register */
+static int
+reg_value(uint16_t reg, uint16_t *v)
+{
+	if (reg >= 0x3000 && reg < 0x3030) {
+		*v = pv_be16(regs3000 + 2 * (reg - 0x3000));
+		return (1);
+	}
+	if (reg >= 0x2000 && reg < 0x2060) {
+		*v = reg == 0x2007 ? 2000 : reg == 0x202c ? 1024 : 0;
+		return (1);
+	}
+	return (0);
+}
+
+/* a whole frame in rbuf within ms: 1, none: 0, closed: -1 */
+static int
+next_frame(int s, int ms, size_t *n)
+{
+	struct pollfd	 pfd;
+	const char	*why;
+	ssize_t		 r;
+
+	for (;;) {
+		if (rlen > 0) {
+			switch (solarman_frame(rbuf, rlen, MAXFRAME, n,
+			    &why)) {
+			case FRAME_OK:
+				return (1);
+			case FRAME_MORE:
+				break;
+			default:
+				say(0, "garbage from the gateway: %s", why);
+				rlen = 0;
+				return (-1);
+			}
+		}
+		pfd.fd = s;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, ms) <= 0)
+			return (0);
+		if ((r = read(s, rbuf + rlen, sizeof(rbuf) - rlen)) <= 0)
+			return (-1);
+		rlen += r;
+	}
+}
+
+/* check a request, answer it */
+static void
+respond(int s, const uint8_t *f, size_t n)
+{
+	uint8_t		 out[MAXFRAME], sum = 0;
+	const uint8_t	*rtu = f + 26;
+	uint16_t	 reg, cnt, v, crc;
+	size_t		 i, o, rl;
+	int		 ok = 1, prefix;
+
+	for (i = 1; i < n - 2; i++)
+		sum += f[i];
+	if (n != 36 || pv_le16(f + 3) != 0x4510 || f[n - 2] != sum ||
+	    pv_le32(f + 7) != serial || f[11] != 0x02 ||
+	    modbus_crc(rtu, 6) != pv_le16(rtu + 6) || rtu[0] != MB_ADDR ||
+	    rtu[1] != MB_READ) {
+		say(0, "not a read request I understand (%zu bytes)", n);
+		return;
+	}
+	if (nanswers == 0 && (f[5] != 0x01 || f[6] != 0x00))
+		say(0, "first request with seq %02x %02x, not 01 00", f[5],
+		    f[6]);
+	if (nanswers > 0 && f[6] != lastseq6)
+		say(0, "sequence byte 6 is %02x, I sent %02x", f[6], lastseq6);
+	reg = pv_be16(rtu + 2);
+	cnt = pv_be16(rtu + 4);
+
+	prefix = nanswers++ % 2 == 1;
+	memset(out, 0, sizeof(out));
+	out[0] = 0xa5;
+	pv_put_le16(out + 3, 0x1510);
+	out[5] = f[5];
+	out[6] = lastseq6 = (uint8_t)(f[6] + 1);
+	pv_put_le32(out + 7, serial);
+	out[11] = 0x02;
+	out[12] = 0x01;
+	pv_put_le32(out + 13, (uint32_t)time(NULL));
+	o = 25;
+	if (prefix)
+		out[o++] = 0xff;
+	rl = o;
+	out[o++] = MB_ADDR;
+	for (i = 0; i < cnt && ok; i++)
+		ok = reg_value(reg + i, &v);
+	if (!ok || cnt == 0 || cnt > MB_MAXREGS) {
+		out[o++] = MB_READ | 0x80;
+		out[o++] = 2;
+	} else {
+		out[o++] = MB_READ;
+		out[o++] = 2 * cnt;
+		for (i = 0; i < cnt; i++) {
+			(void)reg_value(reg + i, &v);
+			out[o++] = v >> 8;
+			out[o++] = v & 0xff;
+		}
+	}
+	crc = modbus_crc(out + rl, o - rl);
+	out[o++] = crc & 0xff;
+	out[o++] = crc >> 8;
+	pv_put_le16(out + 1, o - 11);
+	for (sum = 0, i = 1; i < o; i++)
+		sum += out[i];
+	out[o++] = sum;
+	out[o++] = 0x15;
+	if (write(s, out, o) != (ssize_t)o)
+		err(100, "write");
+	say(1, "read %u from 0x%04x (sensor 0x%04x, seq %02x %02x): %s%s",
+	    cnt, reg, pv_le16(f + 12), f[5], f[6], ok ? "answered" :
+	    "exception 2", prefix ? ", 0xff first" : "");
+}
+
+/* one connection: answer, then stall until the gateway hangs up */
+static void
+serve(int s, int answers, int last)
+{
+	struct timespec	t0, t1;
+	size_t		n;
+	int		r, i;
+
+	rlen = 0;
+	for (i = 0; i < answers; i++) {
+		if ((r = next_frame(s, 30000, &n)) != 1) {
+			say(0, "request %d of %d: %s", i + 1, answers,
+			    r == 0 ? "none" : "connection closed");
+			return;
+		}
+		respond(s, rbuf, n);
+		memmove(rbuf, rbuf + n, rlen - n);
+		rlen -= n;
+	}
+	if (last) {
+		say(1, "%d answered, hanging up", answers);
+		return;
+	}
+	say(1, "%d answered; silent from now on", answers);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; (r = next_frame(s, 30000, &n)) == 1; i++) {
+		memmove(rbuf, rbuf + n, rlen - n);
+		rlen -= n;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	say(r == -1, "the gateway gave up on the silence: %d requests "
+	    "unanswered, closed after %lld s", i,
+	    (long long)(t1.tv_sec - t0.tv_sec));
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sockaddr_in	 sin;
+	struct pollfd		 pfd;
+	const char		*errstr;
+	int			 ch, ls, s, port = 0, i, wait = 30, one = 1;
+
+	while ((ch = getopt(argc, argv, "l:p:s:w:")) != -1) {
+		switch (ch) {
+		case 'l':
+			label = optarg;
+			break;
+		case 'p':
+			port = strtonum(optarg, 1, 65535, &errstr);
+			if (errstr != NULL)
+				errx(100, "port %s: %s", optarg, errstr);
+			break;
+		case 's':
+			serial = strtonum(optarg, 1, UINT32_MAX, &errstr);
+			if (errstr != NULL)
+				errx(100, "serial %s: %s", optarg, errstr);
+			break;
+		case 'w':
+			wait = strtonum(optarg, 1, 3600, &errstr);
+			if (errstr != NULL)
+				errx(100, "wait %s: %s", optarg, errstr);
+			break;
+		default:
+			fprintf(stderr, "usage: loggersim [-l label] -p port "
+			    "-s serial [-w seconds] answers ...\n");
+			return (100);
+		}
+	}
+	if (port == 0 || serial == 0 || optind == argc)
+		errx(100, "port, serial and connections needed");
+
+	if ((ls = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		err(100, "socket");
+	(void)setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(ls, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(ls, 4) == -1)
+		err(100, "listen 127.0.0.1:%d", port);
+	printf("listening\n");
+	fflush(stdout);
+
+	for (i = optind; i < argc; i++) {
+		pfd.fd = ls;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, wait * 1000) <= 0) {
+			say(0, "connection %d: not dialled within %d s",
+			    i - optind + 1, wait);
+			break;
+		}
+		if ((s = accept(ls, NULL, NULL)) == -1)
+			err(100, "accept");
+		say(1, "connection %d dialled", i - optind + 1);
+		nanswers = 0;
+		serve(s, atoi(argv[i]), i == argc - 1);
+		close(s);
+	}
+	close(ls);
+	return (failed > 100 ? 100 : failed);
+}
