@@ -32,6 +32,7 @@ struct parse {
 	struct parentconf	*conf;
 	const char		*file;
 	int			 resolve;	/* look up names, check files */
+	FILE			*fp;
 	char			*err;
 	size_t			 errlen;
 	int			 failed;
@@ -513,12 +514,48 @@ e3dc_key(struct parse *p, const char *name, const char *value)
 	return fail(p, "unknown key %s in [e3dc-rscp]", name);
 }
 
+/* a protocol is on once its section is there, with keys or without */
+static void
+proto_on(struct parse *p, const struct proto *pr)
+{
+	struct pv_protoconf	*pc = &p->conf->c.proto[pr->id];
+
+	if (pc->proto != PROTO_NONE)
+		return;
+	pc->proto = pr->id;
+	pc->heartbeat_interval = 60;
+	pc->capture_limit = 1024 * 1024;
+}
+
+/*
+ * inih's line reader.  inih tells the handler about keys only, so a
+ * protocol section without keys (it takes the defaults) is seen here.
+ */
+static char *
+reader(char *str, int num, void *arg)
+{
+	struct parse		*p = arg;
+	const struct proto	*pr;
+	char			 name[64], *s, *e;
+
+	if (fgets(str, num, p->fp) == NULL)
+		return NULL;
+	s = str + strspn(str, " \t");
+	if (*s == '[' && (e = strchr(s + 1, ']')) != NULL &&
+	    (size_t)(e - s - 1) < sizeof(name)) {
+		memcpy(name, s + 1, e - s - 1);
+		name[e - s - 1] = '\0';
+		if ((pr = proto_byname(name)) != NULL)
+			proto_on(p, pr);
+	}
+	return str;
+}
+
 static int
 handler(void *arg, const char *section, const char *name, const char *value)
 {
 	struct parse		*p = arg;
 	const struct proto	*pr;
-	struct pv_protoconf	*pc;
 
 	if (p->failed)
 		return 1;	/* report the first error only */
@@ -527,12 +564,7 @@ handler(void *arg, const char *section, const char *name, const char *value)
 	if (strcmp(section, "export") == 0)
 		return export_key(p, name, value);
 	if ((pr = proto_byname(section)) != NULL) {
-		pc = &p->conf->c.proto[pr->id];
-		if (pc->proto == PROTO_NONE) {
-			pc->proto = pr->id;
-			pc->heartbeat_interval = 60;
-			pc->capture_limit = 1024 * 1024;
-		}
+		proto_on(p, pr);
 		return proto_key(p, pr, name, value);
 	}
 	if (strncmp(section, "device ", 7) == 0)
@@ -634,11 +666,12 @@ config_parse(const char *file, struct parentconf *conf, int resolve,
 	p.err = err;
 	p.errlen = errlen;
 
-	line = ini_parse(file, handler, &p);
-	if (line == -1) {
+	if ((p.fp = fopen(file, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", file, strerror(errno));
 		return -1;
 	}
+	line = ini_parse_stream(reader, &p, handler, &p);
+	fclose(p.fp);
 	if (line == -2) {
 		snprintf(err, errlen, "%s: out of memory", file);
 		return -1;
