@@ -16,7 +16,8 @@ PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
 LISTENER_OBJS = listener/listener.o listener/conn.o
 DECODER_OBJS = decoder/decoder.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
-		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o
+		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o \
+		exporter/out_mqtt.o exporter/mqtt.o exporter/spool.o
 CTL_OBJS = ctl/pvgatectl.o exporter/dump.o exporter/outbuf.o
 
 PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
@@ -24,7 +25,7 @@ PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
 	regress/exporter/export_test regress/integration/logrecv \
-	regress/lib/imsgev_test
+	regress/lib/imsgev_test regress/exporter/mqtt_test
 
 all: $(PROGS) $(REGRESS_PROGS)
 
@@ -34,7 +35,8 @@ all: $(PROGS) $(REGRESS_PROGS)
 REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
 	regress/decoder/harness.o regress/sandbox/sbtest.o \
 	regress/integration/pvsim.o regress/exporter/export_test.o \
-	regress/integration/logrecv.o regress/lib/imsgev_test.o
+	regress/integration/logrecv.o regress/lib/imsgev_test.o \
+	regress/exporter/mqtt_test.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
@@ -44,8 +46,9 @@ $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
 $(LISTENER_OBJS): listener/listener.h
 $(PARENT_OBJS): parent/pvgated.h
 
-$(EXPORTER_OBJS) $(CTL_OBJS) regress/exporter/export_test.o: \
-    exporter/exporter.h
+$(EXPORTER_OBJS) $(CTL_OBJS) regress/exporter/export_test.o \
+    regress/exporter/mqtt_test.o: exporter/exporter.h
+exporter/exporter.o exporter/mqtt.o: exporter/mqtt.h
 
 lib/libpvgate.a: $(LIB_OBJS)
 	rm -f $@
@@ -71,7 +74,7 @@ decoder/pvgate-decoder: $(DECODER_OBJS) lib/libpvgate.a proto/libproto.a
 
 exporter/pvgate-exporter: $(EXPORTER_OBJS) lib/libpvgate.a proto/libproto.a
 	$(LINK) $(EXPORTER_OBJS) proto/libproto.a lib/libpvgate.a \
-	    $(SODIUM_LIBS) $(EVENT_LIBS) $(SECCOMP_LIBS) $(LIBS)
+	    $(MQTT_LIBS) $(SODIUM_LIBS) $(EVENT_LIBS) $(SECCOMP_LIBS) $(LIBS)
 
 ctl/pvgatectl: $(CTL_OBJS) lib/libpvgate.a proto/libproto.a
 	$(LINK) $(CTL_OBJS) proto/libproto.a lib/libpvgate.a \
@@ -94,6 +97,13 @@ regress/exporter/export_test: regress/exporter/export_test.o \
 	$(LINK) regress/exporter/export_test.o exporter/out_json.o \
 	    exporter/out_syslog.o exporter/dump.o exporter/outbuf.o \
 	    proto/libproto.a lib/libpvgate.a $(SODIUM_LIBS) $(LIBS)
+
+regress/exporter/mqtt_test: regress/exporter/mqtt_test.o \
+    exporter/out_mqtt.o exporter/spool.o exporter/outbuf.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/exporter/mqtt_test.o exporter/out_mqtt.o \
+	    exporter/spool.o exporter/outbuf.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
 
 regress/sandbox/sbtest: regress/sandbox/sbtest.o lib/libpvgate.a
 	$(LINK) regress/sandbox/sbtest.o lib/libpvgate.a \

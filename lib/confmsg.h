@@ -17,6 +17,9 @@ struct pvconf {
 	struct pv_listenconf	listen;			/* listener only */
 	uint8_t			pubkey[crypto_box_PUBLICKEYBYTES];
 	int			havepubkey;
+	struct pv_mqttconf	mqtt;			/* exporter, parent */
+	uint8_t			*mqtt_ca;		/* mqtt.calen bytes */
+	size_t			mqtt_cagot;		/* received so far */
 };
 
 struct imsgev;
@@ -26,5 +29,6 @@ void	 config_defaults(struct pvconf *);
 void	 config_send(struct imsgev *, const struct pvconf *,
 	    const struct pv_listenconf *, int);
 struct pvconf *config_receive(struct imsg *, const char *);
+void	 config_clear(struct pvconf *);
 
 #endif /* CONFMSG_H */

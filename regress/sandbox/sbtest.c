@@ -29,11 +29,13 @@ main(int argc, char *argv[])
 {
 	struct timespec	 ts;
 	char		*nargv[] = { "/bin/true", NULL };
+	const char	*files[] = { "/etc/hostname", NULL };
 	void		*p;
 	int		 fd;
 
 	if (argc != 3)
-		errx(2, "usage: sbtest parent|listener|decoder|exporter call");
+		errx(2, "usage: sbtest parent|listener|decoder|exporter|"
+		    "exporter-mqtt call");
 	log_init(1, LOG_DAEMON);
 	if (strcmp(argv[1], "landlock") == 0) {
 #ifdef HAVE_LANDLOCK
@@ -45,13 +47,15 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (strcmp(argv[1], "parent") == 0)
-		sandbox_parent("/etc/hostname", NULL);
+		sandbox_parent(files, nitems(files));
 	else if (strcmp(argv[1], "listener") == 0)
 		sandbox_listener();
 	else if (strcmp(argv[1], "decoder") == 0)
 		sandbox_decoder();
 	else if (strcmp(argv[1], "exporter") == 0)
 		sandbox_exporter(0);
+	else if (strcmp(argv[1], "exporter-mqtt") == 0)
+		sandbox_exporter(1);
 	else
 		errx(2, "unknown role %s", argv[1]);
 
@@ -72,6 +76,8 @@ main(int argc, char *argv[])
 		fd = open("/tmp/sbtest", O_WRONLY | O_CREAT, 0600);
 	else if (strcmp(argv[2], "socket") == 0)
 		fd = socket(AF_INET, SOCK_STREAM, 0);
+	else if (strcmp(argv[2], "socketunix") == 0)
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	else if (strcmp(argv[2], "execve") == 0)
 		fd = execv(nargv[0], nargv);
 	else if (strcmp(argv[2], "fork") == 0)
