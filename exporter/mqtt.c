@@ -630,19 +630,24 @@ mqtt_drops(time_t now)
 	mq.lastdrop = now;
 }
 
+/* what TLS has decrypted is not on the socket: read that too */
 static void
 mqtt_read(int fd, short event, void *arg)
 {
-	int	rc;
+	SSL	*ssl;
+	int	 rc;
 
 	(void)fd;
 	(void)event;
 	(void)arg;
-	if ((rc = mosquitto_loop_read(mq.mosq, 1)) != MOSQ_ERR_SUCCESS &&
-	    !mq.lost) {
-		mq.lost = 1;
-		mq.lostrc = rc;
-	}
+	do {
+		if ((rc = mosquitto_loop_read(mq.mosq, 1)) !=
+		    MOSQ_ERR_SUCCESS && !mq.lost) {
+			mq.lost = 1;
+			mq.lostrc = rc;
+		}
+	} while (!mq.lost && (ssl = mosquitto_ssl_get(mq.mosq)) != NULL &&
+	    SSL_pending(ssl) > 0);
 	mqtt_after();
 }
 
