@@ -58,17 +58,23 @@ static int	 spool_drop(struct spool *);
 static int	 spool_place(struct spool *, uint64_t, uint64_t *);
 static void	 spool_recover(struct spool *);
 
-/* CRC-32 (IEEE 802.3), bit by bit: entries are few and small */
+/* CRC-32 (IEEE 802.3), a byte at a time from a table made once */
 static uint32_t
 crc32_update(uint32_t crc, const uint8_t *p, size_t n)
 {
-	int	k;
+	static uint32_t	 table[256];
+	uint32_t	 c;
+	int		 i, k;
 
-	while (n-- > 0) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xedb88320U & -(crc & 1));
-	}
+	if (table[1] == 0)
+		for (i = 0; i < 256; i++) {
+			c = i;
+			for (k = 0; k < 8; k++)
+				c = (c >> 1) ^ (0xedb88320U & -(c & 1));
+			table[i] = c;
+		}
+	while (n-- > 0)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return (crc);
 }
 

@@ -48,6 +48,7 @@ static size_t	 fill(uint8_t *, uint64_t, size_t);
 static const char *check(const uint8_t *, size_t, uint64_t, size_t);
 static off_t	 fsize(void);
 static void	 devinfo(struct mqtt_devinfo *);
+static const char *t_spool_format(void);
 static const char *t_spool_order(void);
 static const char *t_spool_empty(void);
 static const char *t_spool_full(void);
@@ -71,6 +72,7 @@ static const struct {
 	const char	*name;
 	test_fn		 fn;
 } tests[] = {
+	{ "spool: the file's form", t_spool_format },
 	{ "spool: records come back in order, intact", t_spool_order },
 	{ "spool: empty again, the file is cut to its header",
 	    t_spool_empty },
@@ -167,6 +169,36 @@ fsize(void)
 	if (stat(SPOOL_FILE, &st) == -1)
 		return (-1);
 	return (st.st_size);
+}
+
+static const char *
+t_spool_format(void)
+{
+	struct spool	 sp;
+	uint8_t		 b[HDRLEN + 32];
+	const uint8_t	 want[] = {
+		'P', 'V', 'S', 'P', 'O', 'O', 'L', '1',
+		0, 0, 0, 0, 0, 0, 0x1f, 0xc0,		/* ring 8128 */
+		0, 0, 0, 0, 0, 0, 0, 0,			/* head */
+		0, 0, 0, 0, 0, 0, 0, 0			/* its number */
+	};
+	const uint8_t	 entry[] = {
+		'P', 'V', 'E', '1', 0, 0, 0, 5,		/* length */
+		0, 0, 0, 0, 0, 0, 0, 0,			/* number */
+		0x36, 0x10, 0xa6, 0x86, 0, 0, 0, 0,	/* CRC-32 */
+		'h', 'e', 'l', 'l', 'o', 0, 0, 0
+	};
+
+	EXPECT(fresh(&sp, 8192) == 0, "fresh: %s", strerror(errno));
+	EXPECT(spool_put(&sp, (const uint8_t *)"hello", 5) == 0, "put");
+	EXPECT(spool_sync(&sp) == 0, "sync");
+	EXPECT(fsize() == sizeof(b), "file of %lld bytes",
+	    (long long)fsize());
+	EXPECT(pread(sp.fd, b, sizeof(b), 0) == sizeof(b), "pread");
+	EXPECT(memcmp(b, want, sizeof(want)) == 0, "header");
+	EXPECT(memcmp(b + HDRLEN, entry, sizeof(entry)) == 0, "entry");
+	close(sp.fd);
+	return (NULL);
 }
 
 static const char *

@@ -421,7 +421,10 @@ password_file = $T/mqtt.secret
 EOC
 }
 
-tls_conf localhost "$T/ca.pem"
+# a CA file of many certificates goes to the exporter in pieces
+cat /etc/ssl/certs/ca-certificates.crt "$T/ca.pem" > "$T/bundle.pem" \
+    2> /dev/null || cp "$T/ca.pem" "$T/bundle.pem"
+tls_conf localhost "$T/bundle.pem"
 gw_start "$T/pvgated.conf" || exit 1
 $PVSIM -l tls -p "$SP" \
     send:$VEC/08-data-ind-4210-02b0.hex expect:$VEC/09-data-rsp-1210.hex \
