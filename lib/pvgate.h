@@ -201,14 +201,8 @@ struct pv_deviceconf {
 #define PV_MQTT_SECRETLEN	256
 #define PV_MQTT_CAMAX		(512 * 1024)	/* CA file, bytes */
 struct pv_mqttconf {
-	struct pv_addr	broker;			/* address and port */
-	char		host[256];		/* name, for TLS */
-	char		client_id[PV_NAMELEN];
-	char		user[PV_MQTT_SECRETLEN];
-	char		password[PV_MQTT_SECRETLEN];
-	char		topic_prefix[PV_MQTT_TOPICLEN];
-	char		discovery_prefix[PV_MQTT_TOPICLEN];
 	uint64_t	spool_size;		/* bytes */
+	struct pv_addr	broker;			/* address and port */
 	uint32_t	keepalive;		/* seconds */
 	uint32_t	calen;			/* CA file bytes that follow */
 	uint8_t		enabled;
@@ -216,7 +210,13 @@ struct pv_mqttconf {
 	uint8_t		discovery;		/* Home Assistant discovery */
 	uint8_t		retain;			/* retain discovery configs */
 	uint8_t		haspassword;
-	uint8_t		pad[3];
+	uint8_t		pad[7];			/* no padding the compiler adds */
+	char		host[256];		/* name, for TLS */
+	char		client_id[PV_NAMELEN];
+	char		user[PV_MQTT_SECRETLEN];
+	char		password[PV_MQTT_SECRETLEN];
+	char		topic_prefix[PV_MQTT_TOPICLEN];
+	char		discovery_prefix[PV_MQTT_TOPICLEN];
 };
 
 /* listener only: what it listens on */
