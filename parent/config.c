@@ -616,7 +616,7 @@ mqtt_key(struct parse *p, const char *name, const char *value)
 	    0) {
 		if (m->haspassword)
 			return fail(p, "password given twice");
-		if (name[8] == '_')
+		if (strcmp(name, "password_file") == 0)
 			return mqtt_password_file(p, value);
 		m->haspassword = 1;
 		return settext(p, name, value, m->password,
