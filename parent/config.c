@@ -506,17 +506,20 @@ readfile(struct parse *p, const char *name, const char *path, size_t max,
 
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return fail(p, "%s %s: %s", name, path, strerror(errno));
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > (off_t)max) {
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(p, "%s %s: not a regular file of at most %zu "
-		    "bytes", name, path, max);
+		return fail(p, "%s %s: not a regular file", name, path);
 	}
 	if (secret && (st.st_mode & (S_IRWXO | S_IWGRP)) != 0) {
 		close(fd);
 		return fail(p, "%s %s: readable by others or writable by its "
 		    "group (mode %04o)", name, path,
 		    (unsigned int)(st.st_mode & 07777));
+	}
+	if (st.st_size > (off_t)max) {
+		close(fd);
+		return fail(p, "%s %s: longer than %zu bytes", name, path,
+		    max);
 	}
 	if ((buf = calloc(1, max + 1)) == NULL)
 		fatal(NULL);
