@@ -22,7 +22,8 @@ PARENT_OBJS += parent/secrets.o
 LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o
 DECODER_OBJS = decoder/decoder.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
-		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o
+		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o \
+		exporter/out_mqtt.o exporter/mqtt.o exporter/spool.o
 CTL_OBJS = ctl/pvgatectl.o exporter/dump.o exporter/outbuf.o
 
 PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
@@ -37,6 +38,7 @@ REGRESS_PROGS += regress/decoder/e3dc_test regress/integration/rscpd
 REGRESS_PROGS += regress/decoder/hoymiles_test regress/integration/hmsim
 REGRESS_PROGS += regress/decoder/tsun_gen3_test regress/integration/gen3sim \
 	regress/decoder/modbus_test regress/integration/loggersim
+REGRESS_PROGS += regress/exporter/mqtt_test
 
 all: $(PROGS) $(REGRESS_PROGS)
 
@@ -54,6 +56,7 @@ REGRESS_OBJS += regress/decoder/e3dc_test.o regress/integration/rscpd.o
 REGRESS_OBJS += regress/decoder/hoymiles_test.o regress/integration/hmsim.o
 REGRESS_OBJS += regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o \
 	regress/decoder/modbus_test.o regress/integration/loggersim.o
+REGRESS_OBJS += regress/exporter/mqtt_test.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
@@ -79,8 +82,9 @@ proto/hoymiles.o regress/decoder/hoymiles_test.o \
 
 $(PARENT_OBJS): parent/pvgated.h
 
-$(EXPORTER_OBJS) $(CTL_OBJS) regress/exporter/export_test.o: \
-    exporter/exporter.h
+$(EXPORTER_OBJS) $(CTL_OBJS) regress/exporter/export_test.o \
+    regress/exporter/mqtt_test.o: exporter/exporter.h
+exporter/exporter.o exporter/mqtt.o: exporter/mqtt.h
 
 lib/libpvgate.a: $(LIB_OBJS)
 	rm -f $@
@@ -106,7 +110,7 @@ decoder/pvgate-decoder: $(DECODER_OBJS) lib/libpvgate.a proto/libproto.a
 
 exporter/pvgate-exporter: $(EXPORTER_OBJS) lib/libpvgate.a proto/libproto.a
 	$(LINK) $(EXPORTER_OBJS) proto/libproto.a lib/libpvgate.a \
-	    $(SODIUM_LIBS) $(EVENT_LIBS) $(SECCOMP_LIBS) $(LIBS)
+	    $(MQTT_LIBS) $(SODIUM_LIBS) $(EVENT_LIBS) $(SECCOMP_LIBS) $(LIBS)
 
 ctl/pvgatectl: $(CTL_OBJS) lib/libpvgate.a proto/libproto.a
 	$(LINK) $(CTL_OBJS) proto/libproto.a lib/libpvgate.a \
@@ -199,6 +203,13 @@ regress/exporter/export_test: regress/exporter/export_test.o \
 	$(LINK) regress/exporter/export_test.o exporter/out_json.o \
 	    exporter/out_syslog.o exporter/dump.o exporter/outbuf.o \
 	    proto/libproto.a lib/libpvgate.a $(SODIUM_LIBS) $(LIBS)
+
+regress/exporter/mqtt_test: regress/exporter/mqtt_test.o \
+    exporter/out_mqtt.o exporter/spool.o exporter/outbuf.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/exporter/mqtt_test.o exporter/out_mqtt.o \
+	    exporter/spool.o exporter/outbuf.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
 
 regress/sandbox/sbtest: regress/sandbox/sbtest.o lib/libpvgate.a
 	$(LINK) regress/sandbox/sbtest.o lib/libpvgate.a \

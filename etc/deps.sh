@@ -5,11 +5,13 @@
 PKGS="build-essential pkg-config libevent-dev libbsd-dev libsodium-dev
 libinih-dev libseccomp-dev mandoc clang libclang-rt-14-dev iproute2 procps
 bsdextrautils nftables tzdata zlib1g-dev libprotobuf-c-dev
-protobuf-c-compiler"
+protobuf-c-compiler libmosquitto-dev libssl-dev mosquitto mosquitto-clients
+openssl jq"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: not a Debian system; install: libevent libbsd libsodium" \
-	    "inih libseccomp zlib protobuf-c mandoc clang" >&2
+	    "inih libseccomp zlib protobuf-c libmosquitto openssl mandoc" \
+	    "clang" >&2
 	exit 0
 fi
 missing=""

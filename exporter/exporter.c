@@ -1,8 +1,8 @@
 /*
  * pvgate-exporter: chrooted into the state directory, it writes records
- * to the configured sinks (JSON lines on stdout, syslog) and frames
- * nobody could account for to dump/YYYY-MM-DD.jsonl, sealed when a
- * public key is configured.
+ * to the configured sinks (JSON lines on stdout, syslog, MQTT through
+ * spool/) and frames nobody could account for to dump/YYYY-MM-DD.jsonl,
+ * sealed when a public key is configured.
  */
 
 #include "compat.h"
@@ -22,6 +22,7 @@
 #include "exporter.h"
 #include "imsgev.h"
 #include "log.h"
+#include "mqtt.h"
 #include "proc.h"
 #include "sandbox.h"
 
@@ -32,6 +33,7 @@ static struct imsgev	 iev_parent;
 static struct imsgev	 iev_decoder;
 static struct dumpfile	 dumpf;
 static int		 syslog_fd = -1;
+static int		 mqtt_on;
 static struct record	 rec;
 static char		 line[DUMP_LINE_MAX];
 static char		 sealed[DUMP_SEALED_MAX];
@@ -59,7 +61,7 @@ usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s [-dsv] -r root -u user\n", __progname);
+	fprintf(stderr, "usage: %s [-dmsv] -r root -u user\n", __progname);
 	exit(1);
 }
 
@@ -71,10 +73,13 @@ main(int argc, char *argv[])
 
 	proc_title_init(argc, argv);
 
-	while ((ch = getopt(argc, argv, "dr:su:v")) != -1) {
+	while ((ch = getopt(argc, argv, "dmr:su:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
+			break;
+		case 'm':
+			mqtt_on = 1;
 			break;
 		case 'r':
 			root = optarg;
@@ -110,7 +115,12 @@ main(int argc, char *argv[])
 	if (use_syslog && (syslog_fd = syslog_open("/dev/log")) == -1)
 		log_warn("syslog: /dev/log");
 	dump_init(&dumpf);
+	if (mqtt_on)
+		mqtt_init();
 	proc_privdrop(user, root, 64, 1);
+	/* the sandbox leaves no way to open it later */
+	if (mqtt_on)
+		mqtt_spool_open(MQTT_SPOOL);
 
 	event_init();
 	signal(SIGPIPE, SIG_IGN);
@@ -120,7 +130,7 @@ main(int argc, char *argv[])
 	imsgev_start(&iev_parent, exporter_dispatch_parent, NULL);
 	log_setchannel(&iev_parent.ibuf, log_kick);
 
-	sandbox_exporter(0);
+	sandbox_exporter(mqtt_on);
 
 	imsgev_hello(&iev_parent, ROLE_EXPORTER);
 	event_dispatch();
@@ -151,6 +161,8 @@ exporter_dispatch_parent(int fd, short event, void *bula)
 		case IMSG_RECONF_CONF:
 		case IMSG_RECONF_PROTO:
 		case IMSG_RECONF_PUBKEY:
+		case IMSG_RECONF_MQTT:
+		case IMSG_RECONF_MQTT_CA:
 		case IMSG_RECONF_END:
 			if ((nconf = config_receive(&imsg, __func__)) != NULL)
 				exporter_configure(nconf);
@@ -166,6 +178,7 @@ exporter_dispatch_parent(int fd, short event, void *bula)
 	else {
 		/* pvgated is gone: keep what we have, then go */
 		stdout_flush();
+		mqtt_shutdown();
 		exit(0);
 	}
 }
@@ -176,10 +189,15 @@ exporter_configure(struct pvconf *nconf)
 {
 	int	first = conf == NULL;
 
+	if (nconf->mqtt.enabled != mqtt_on)
+		fatalx("%s: MQTT configured %s -m", __func__,
+		    mqtt_on ? "off with" : "on without");
 	if (conf != NULL)
-		sodium_memzero(conf, sizeof(*conf));
+		config_clear(conf);
 	free(conf);
 	conf = nconf;
+	if (mqtt_on)
+		mqtt_configure(conf);
 	if (!first)
 		return;
 	imsgev_init(&iev_decoder, PVGATE_FD_PEER, exporter_dispatch_decoder,
@@ -246,6 +264,8 @@ exporter_record(struct imsg *imsg)
 		    line) == -1)
 			stats.lost++;
 	}
+	if (mqtt_on)
+		mqtt_record(ibuf_data(&ibuf), ibuf_size(&ibuf));
 }
 
 static void
@@ -291,6 +311,7 @@ exporter_done(void)
 {
 	stdout_flush();
 	dump_close(&dumpf);
+	mqtt_shutdown();
 	log_debug("done: %llu records, %llu dumps, %llu lost",
 	    (unsigned long long)stats.records,
 	    (unsigned long long)stats.dumps, (unsigned long long)stats.lost);

@@ -16,8 +16,8 @@
 #include <sodium.h>
 
 #include "pvgate.h"
+#include "record.h"
 
-struct record;
 struct pv_dump;
 
 /* buffers big enough for any record or dump line */
@@ -71,5 +71,49 @@ int	 dump_seal(const uint8_t [crypto_box_PUBLICKEYBYTES], const char *,
 int	 dump_unseal(const uint8_t [crypto_box_PUBLICKEYBYTES],
 	    const uint8_t [crypto_box_SECRETKEYBYTES], const char *, size_t,
 	    char *, size_t);
+
+/* out_mqtt.c: MQTT state messages and Home Assistant discovery */
+struct mqtt_devinfo {
+	char		 id[RECORD_IDLEN];	/* as in its records */
+	char		 via[RECORD_IDLEN];	/* its collector, or "" */
+	uint16_t	 proto;
+	char		 model[RECORD_ATTRLEN];
+	char		 firmware[RECORD_ATTRLEN];
+	char		 hardware[RECORD_ATTRLEN];
+};
+
+void	 mqtt_id(const char *, size_t, char *, size_t);
+int	 mqtt_state_topic(const struct pv_mqttconf *, const char *, char *,
+	    size_t);
+int	 mqtt_status_topic(const struct pv_mqttconf *, char *, size_t);
+size_t	 mqtt_state(const struct record *, char *, size_t);
+size_t	 mqtt_discovery(const struct pv_mqttconf *,
+	    const struct mqtt_devinfo *, const struct metric *, char *, size_t,
+	    char *, size_t);
+
+/* spool.c: the MQTT spool, a ring in one file */
+struct spool {
+	int		 fd;
+	uint64_t	 cap;		/* ring bytes */
+	uint64_t	 newcap;	/* configured, once the ring is empty */
+	uint64_t	 head;		/* ring offset of the oldest record */
+	uint64_t	 tail;		/* where the next one goes */
+	uint64_t	 headseq;	/* sequence number of the oldest */
+	uint64_t	 count;		/* records */
+	uint64_t	 rd;		/* the next record to read */
+	uint64_t	 rdseq;
+	uint64_t	 dropped;	/* thrown away as unreadable */
+	int		 dirty;		/* header to be written */
+};
+
+int	 spool_open(struct spool *, int);
+int	 spool_setsize(struct spool *, uint64_t);
+int	 spool_put(struct spool *, const uint8_t *, size_t);
+ssize_t	 spool_read(struct spool *, uint8_t *, size_t, uint64_t *);
+void	 spool_rewind(struct spool *);
+int	 spool_pop(struct spool *, uint64_t);
+uint64_t spool_unread(const struct spool *);
+int	 spool_clear(struct spool *);
+int	 spool_sync(struct spool *);
 
 #endif /* EXPORTER_H */

@@ -29,6 +29,25 @@ config_defaults(struct pvconf *conf)
 	conf->gate.out_stdout = 1;
 	conf->gate.out_syslog = 0;
 	conf->gate.out_dump = 1;
+	strlcpy(conf->mqtt.client_id, "pvgated",
+	    sizeof(conf->mqtt.client_id));
+	strlcpy(conf->mqtt.topic_prefix, "pvgated",
+	    sizeof(conf->mqtt.topic_prefix));
+	strlcpy(conf->mqtt.discovery_prefix, "homeassistant",
+	    sizeof(conf->mqtt.discovery_prefix));
+	conf->mqtt.spool_size = 16 * 1024 * 1024;
+	conf->mqtt.keepalive = 60;
+	conf->mqtt.discovery = 1;
+	conf->mqtt.retain = 1;
+}
+
+/* wipe the secrets in a configuration and free what it holds */
+void
+config_clear(struct pvconf *conf)
+{
+	if (conf->mqtt_ca != NULL)
+		freezero(conf->mqtt_ca, conf->mqtt.calen);
+	explicit_bzero(conf, sizeof(*conf));
 }
 
 static void
@@ -36,6 +55,21 @@ compose(struct imsgev *iev, int type, const void *data, size_t len)
 {
 	if (imsg_compose_event(iev, type, 0, 0, -1, data, len) == -1)
 		fatal("%s: imsg_compose type %d", __func__, type);
+}
+
+/* [mqtt] and the CA file in pieces that fit a message */
+static void
+config_send_mqtt(struct imsgev *iev, const struct pvconf *conf)
+{
+	size_t	off, n;
+
+	compose(iev, IMSG_RECONF_MQTT, &conf->mqtt, sizeof(conf->mqtt));
+	for (off = 0; off < conf->mqtt.calen; off += n) {
+		n = conf->mqtt.calen - off;
+		if (n > PVGATE_IMSG_PAYLOAD)
+			n = PVGATE_IMSG_PAYLOAD;
+		compose(iev, IMSG_RECONF_MQTT_CA, conf->mqtt_ca + off, n);
+	}
 }
 
 /*
@@ -69,7 +103,41 @@ config_send(struct imsgev *iev, const struct pvconf *conf,
 		    conf->devices[i].client.family != 0))
 			compose(iev, IMSG_RECONF_DEVICE, &conf->devices[i],
 			    sizeof(conf->devices[i]));
+	if (role == ROLE_EXPORTER && conf->mqtt.enabled)
+		config_send_mqtt(iev, conf);
 	compose(iev, IMSG_RECONF_END, NULL, 0);
+}
+
+static void
+config_receive_mqtt(struct pvconf *nconf, struct imsg *imsg, const char *who)
+{
+	struct pv_mqttconf	*m = &nconf->mqtt;
+	size_t			 len = imsg_get_len(imsg);
+
+	if (imsg_get_type(imsg) == IMSG_RECONF_MQTT) {
+		if (m->enabled || imsg_get_data(imsg, m, sizeof(*m)) == -1)
+			fatalx("%s: IMSG_RECONF_MQTT wrong length or repeated: "
+			    "%zu", who, len);
+		m->host[sizeof(m->host) - 1] = '\0';
+		m->client_id[sizeof(m->client_id) - 1] = '\0';
+		m->user[sizeof(m->user) - 1] = '\0';
+		m->password[sizeof(m->password) - 1] = '\0';
+		m->topic_prefix[sizeof(m->topic_prefix) - 1] = '\0';
+		m->discovery_prefix[sizeof(m->discovery_prefix) - 1] = '\0';
+		if (!m->enabled || m->calen > PV_MQTT_CAMAX)
+			fatalx("%s: IMSG_RECONF_MQTT: bad contents", who);
+		if (m->calen > 0 && (nconf->mqtt_ca = malloc(m->calen)) ==
+		    NULL)
+			fatal(NULL);
+		return;
+	}
+	if (!m->enabled || len == 0 || len > m->calen - nconf->mqtt_cagot)
+		fatalx("%s: IMSG_RECONF_MQTT_CA unexpected: %zu bytes", who,
+		    len);
+	if (imsg_get_data(imsg, nconf->mqtt_ca + nconf->mqtt_cagot, len) ==
+	    -1)
+		fatalx("%s: IMSG_RECONF_MQTT_CA wrong length: %zu", who, len);
+	nconf->mqtt_cagot += len;
 }
 
 /*
@@ -159,9 +227,18 @@ config_receive(struct imsg *imsg, const char *who)
 		nconf->secret[sec.proto] = sec;
 		explicit_bzero(&sec, sizeof(sec));
 		return NULL;
+	case IMSG_RECONF_MQTT:
+	case IMSG_RECONF_MQTT_CA:
+		if (nconf == NULL)
+			fatalx("%s: IMSG_RECONF_MQTT without CONF", who);
+		config_receive_mqtt(nconf, imsg, who);
+		return NULL;
 	case IMSG_RECONF_END:
 		if (nconf == NULL)
 			fatalx("%s: IMSG_RECONF_END without CONF", who);
+		if (nconf->mqtt_cagot != nconf->mqtt.calen)
+			fatalx("%s: CA file short: %zu of %u bytes", who,
+			    nconf->mqtt_cagot, nconf->mqtt.calen);
 		done = nconf;
 		nconf = NULL;
 		return done;

@@ -20,6 +20,9 @@ struct pvconf {
 	struct pv_deviceconf	devices[PVGATE_MAX_DEVICES];
 	int			ndevices;
 	struct pv_secret	secret[PROTO_MAX];	/* .proto 0: none */
+	struct pv_mqttconf	mqtt;			/* exporter, parent */
+	uint8_t			*mqtt_ca;		/* mqtt.calen bytes */
+	size_t			mqtt_cagot;		/* received so far */
 };
 
 struct imsgev;
@@ -31,5 +34,6 @@ void	 config_send(struct imsgev *, const struct pvconf *,
 struct pvconf *config_receive(struct imsg *, const char *);
 const struct pv_deviceconf *config_device(const struct pvconf *,
 	    const char *);
+void	 config_clear(struct pvconf *);
 
 #endif /* CONFMSG_H */

@@ -9,7 +9,7 @@
 
 #define PVGATE_VERSION		"0.1"
 /* bumped whenever a message layout below changes */
-#define PVGATE_IMSG_VERSION	3
+#define PVGATE_IMSG_VERSION	4
 
 #define PVGATE_USER		"_pvgated"
 #define _PATH_PVGATE_CONF	"/etc/pvgated/pvgated.conf"
@@ -59,6 +59,8 @@ enum imsg_type {
 	IMSG_RECONF_PUBKEY,	/* dump sealing key, crypto_box_PUBLICKEYBYTES */
 	IMSG_RECONF_DEVICE,	/* struct pv_deviceconf */
 	IMSG_RECONF_SECRET,	/* decoder only: a device's secrets */
+	IMSG_RECONF_MQTT,	/* exporter only: struct pv_mqttconf */
+	IMSG_RECONF_MQTT_CA,	/* exporter only: a piece of the CA file */
 	IMSG_RECONF_END,	/* empty */
 
 	/* pvgated -> listener, decoder: stop and drain (empty) */
@@ -202,6 +204,33 @@ struct pv_secret {
 	char		key[64];
 	char		user[128];
 	char		password[128];
+};
+
+/*
+ * [mqtt], exporter only.  pvgated resolves the broker's name and reads
+ * the password and CA files; the exporter gets the address and the
+ * contents (the CA file follows in IMSG_RECONF_MQTT_CA pieces).
+ */
+#define PV_MQTT_TOPICLEN	128
+#define PV_MQTT_SECRETLEN	256
+#define PV_MQTT_CAMAX		(512 * 1024)	/* CA file, bytes */
+struct pv_mqttconf {
+	uint64_t	spool_size;		/* bytes */
+	struct pv_addr	broker;			/* address and port */
+	uint32_t	keepalive;		/* seconds */
+	uint32_t	calen;			/* CA file bytes that follow */
+	uint8_t		enabled;
+	uint8_t		tls;
+	uint8_t		discovery;		/* Home Assistant discovery */
+	uint8_t		retain;			/* retain discovery configs */
+	uint8_t		haspassword;
+	uint8_t		pad[7];			/* no padding the compiler adds */
+	char		host[256];		/* name, for TLS */
+	char		client_id[PV_NAMELEN];
+	char		user[PV_MQTT_SECRETLEN];
+	char		password[PV_MQTT_SECRETLEN];
+	char		topic_prefix[PV_MQTT_TOPICLEN];
+	char		discovery_prefix[PV_MQTT_TOPICLEN];
 };
 
 /* listener only: what it listens on */

@@ -98,6 +98,18 @@ allow(scmp_filter_ctx ctx, const char *name, unsigned int n,
 		fatalx("seccomp_rule_add %s: %s", name, strerror(-rc));
 }
 
+/* a call a library makes and copes without: fails with errno */
+static void
+refuse(scmp_filter_ctx ctx, const char *name, int error)
+{
+	int	nr, rc;
+
+	if ((nr = seccomp_syscall_resolve_name(name)) == __NR_SCMP_ERROR)
+		return;
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(error), nr, 0)) < 0)
+		fatalx("seccomp_rule_add %s: %s", name, strerror(-rc));
+}
+
 static void
 allow_arg(scmp_filter_ctx ctx, const char *name, struct scmp_arg_cmp cmp)
 {
@@ -224,14 +236,18 @@ filter_load(scmp_filter_ctx ctx)
 }
 
 void
-sandbox_parent(const char *conffile, const char *keyfile)
+sandbox_parent(const char *const files[], int nfiles)
 {
-	const char	*paths[2] = { conffile, keyfile };
-	const uint64_t	 rights[2] = { LL_READ, LL_READ };
+	uint64_t	 rights[8];
 	scmp_filter_ctx	 ctx;
+	int		 i;
 
-	/* rpath, unveiled: the configuration and the dump key only */
-	landlock(paths, rights, 2);
+	/* rpath, unveiled: the configuration and the files it names */
+	if (nfiles > (int)nitems(rights))
+		fatalx("%s: %d files", __func__, nfiles);
+	for (i = 0; i < nfiles; i++)
+		rights[i] = LL_READ;
+	landlock(files, rights, nfiles);
 	ctx = filter_stdio();
 	/* rpath: re-read the configuration on SIGHUP */
 	allow_arg(ctx, "openat", SCMP_A2(SCMP_CMP_MASKED_EQ,
@@ -303,7 +319,7 @@ sandbox_exporter(int mqtt)
 	const uint64_t	 rights[1] = { LL_APPEND };
 	scmp_filter_ctx	 ctx;
 
-	/* wpath cpath, unveiled: dump files only */
+	/* wpath cpath, unveiled: dump files only (the spool is open) */
 	landlock(paths, rights, 1);
 	ctx = filter_stdio();
 	/* wpath cpath: append to dump files under the chroot */
@@ -318,6 +334,12 @@ sandbox_exporter(int mqtt)
 		allow(ctx, "connect", 0, NULL);
 		allow(ctx, "getsockopt", 0, NULL);
 		allow(ctx, "setsockopt", 0, NULL);
+		/* libmosquitto's wake-up pair for threads: none here */
+		refuse(ctx, "socketpair", EPERM);
+		/* the spool, opened before the sandbox */
+		allow(ctx, "pread64", 0, NULL);
+		allow(ctx, "pwrite64", 0, NULL);
+		allow(ctx, "ftruncate", 0, NULL);
 	}
 	filter_load(ctx);
 }

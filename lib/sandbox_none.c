@@ -8,10 +8,10 @@
 #include "sandbox.h"
 
 void
-sandbox_parent(const char *conffile, const char *keyfile)
+sandbox_parent(const char *const files[], int nfiles)
 {
-	(void)conffile;
-	(void)keyfile;
+	(void)files;
+	(void)nfiles;
 	log_warnx("no sandbox on this system");
 }
 

@@ -10,12 +10,14 @@
 #include "sandbox.h"
 
 void
-sandbox_parent(const char *conffile, const char *keyfile)
+sandbox_parent(const char *const files[], int nfiles)
 {
-	if (unveil(conffile, "r") == -1)
-		fatal("unveil %s", conffile);
-	if (keyfile != NULL && unveil(keyfile, "r") == -1)
-		fatal("unveil %s", keyfile);
+	int	i;
+
+	/* the configuration and the files it names, NULL: none */
+	for (i = 0; i < nfiles; i++)
+		if (files[i] != NULL && unveil(files[i], "r") == -1)
+			fatal("unveil %s", files[i]);
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
 	/* rpath: re-read the configuration on SIGHUP */

@@ -6,10 +6,12 @@
 #include "compat.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -50,6 +52,9 @@ static int	 device_key(struct parse *, const char *, const char *,
 static int	 e3dc_key(struct parse *, const char *, const char *);
 static int	 device_interval(struct parse *, const struct pv_deviceconf *);
 static int	 handler(void *, const char *, const char *, const char *);
+static int	 mqtt_key(struct parse *, const char *, const char *);
+static int	 mqtt_check(struct parentconf *, const char *, char *, size_t);
+static void	 mqtt_print(FILE *, const struct parentconf *);
 
 /* the first error wins; inih reports its line */
 static int
@@ -567,6 +572,8 @@ handler(void *arg, const char *section, const char *name, const char *value)
 		proto_on(p, pr);
 		return proto_key(p, pr, name, value);
 	}
+	if (strcmp(section, "mqtt") == 0)
+		return mqtt_key(p, name, value);
 	if (strncmp(section, "device ", 7) == 0)
 		return device_key(p, section + 7, name, value);
 	return fail(p, "unknown section [%s]", section);
@@ -693,7 +700,9 @@ config_parse(const char *file, struct parentconf *conf, int resolve,
 		    "HOST[:PORT] and secrets = FILE", file);
 		return -1;
 	}
-	return config_check(file, conf, err, errlen);
+	if (config_check(file, conf, err, errlen) == -1)
+		return -1;
+	return mqtt_check(conf, file, err, errlen);
 }
 
 static void
@@ -756,4 +765,388 @@ config_print(FILE *fp, const struct parentconf *conf)
 	}
 	for (i = 0; i < conf->c.ndevices; i++)
 		device_print(fp, conf, i);
+	mqtt_print(fp, conf);
+}
+
+/*
+ * [mqtt]: the broker, its credentials, the topics and the spool.  The
+ * password and CA files are read here, by pvgated; the exporter only
+ * gets their contents.
+ */
+
+/* "16M": bytes, with an optional K, M or G (powers of 1024) */
+static int
+setsize(struct parse *p, const char *name, const char *value,
+    long long min, long long max, uint64_t *out)
+{
+	char		 num[32];
+	const char	*errstr;
+	long long	 n, mult = 1;
+	size_t		 len;
+
+	len = strlen(value);
+	if (len == 0 || len >= sizeof(num))
+		return fail(p, "%s %s: not a size", name, value);
+	memcpy(num, value, len + 1);
+	switch (num[len - 1]) {
+	case 'k':
+	case 'K':
+		mult = 1024;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1024 * 1024;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1024 * 1024 * 1024;
+		break;
+	}
+	if (mult != 1)
+		num[len - 1] = '\0';
+	n = strtonum(num, 1, max / mult, &errstr);
+	if (errstr != NULL || n * mult < min)
+		return fail(p, "%s %s: %s (%lldK..%lldM)", name, value,
+		    errstr != NULL ? errstr : "too small", min / 1024,
+		    max / (1024 * 1024));
+	*out = (uint64_t)(n * mult);
+	return 1;
+}
+
+/* a string of printable characters (any byte from 0x80 up, too) */
+static int
+settext(struct parse *p, const char *name, const char *value, char *out,
+    size_t len, int spaces)
+{
+	const unsigned char	*c;
+
+	if (*value == '\0')
+		return fail(p, "%s is empty", name);
+	for (c = (const unsigned char *)value; *c != '\0'; c++)
+		if (*c < 0x20 || *c == 0x7f || (*c == ' ' && !spaces))
+			return fail(p, "%s: control character or space in "
+			    "\"%s\"", name, value);
+	if (strlcpy(out, value, len) >= len)
+		return fail(p, "%s too long (at most %zu bytes)", name,
+		    len - 1);
+	return 1;
+}
+
+/* an MQTT topic prefix: levels of printable ASCII without wildcards */
+static int
+settopic(struct parse *p, const char *name, const char *value, char *out,
+    size_t len)
+{
+	const char	*c;
+
+	if (!settext(p, name, value, out, len, 0))
+		return 0;
+	for (c = value; *c != '\0'; c++)
+		if ((unsigned char)*c >= 0x7f || *c == '+' || *c == '#' ||
+		    (*c == '/' && (c == value || c[1] == '/' || c[1] == '\0')))
+			return fail(p, "%s \"%s\": a topic without wildcards "
+			    "or empty levels", name, value);
+	return 1;
+}
+
+/*
+ * Read a whole file of at most max bytes into a new buffer.  A secret
+ * file must not be readable by others nor writable by its group.
+ */
+static int
+readfile(struct parse *p, const char *name, const char *path, size_t max,
+    int secret, uint8_t **out, size_t *outlen)
+{
+	struct stat	 st;
+	uint8_t		*buf;
+	size_t		 n = 0;
+	ssize_t		 r;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return fail(p, "%s %s: %s", name, path, strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(p, "%s %s: not a regular file", name, path);
+	}
+	if (secret && (st.st_mode & (S_IRWXO | S_IWGRP)) != 0) {
+		close(fd);
+		return fail(p, "%s %s: readable by others or writable by its "
+		    "group (mode %04o)", name, path,
+		    (unsigned int)(st.st_mode & 07777));
+	}
+	if (st.st_size > (off_t)max) {
+		close(fd);
+		return fail(p, "%s %s: longer than %zu bytes", name, path,
+		    max);
+	}
+	if ((buf = calloc(1, max + 1)) == NULL)
+		fatal(NULL);
+	while (n <= max && (r = read(fd, buf + n, max + 1 - n)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			freezero(buf, max + 1);
+			close(fd);
+			return fail(p, "%s %s: %s", name, path,
+			    strerror(errno));
+		}
+		n += r;
+	}
+	close(fd);
+	if (n > max) {
+		freezero(buf, max + 1);
+		return fail(p, "%s %s: longer than %zu bytes", name, path,
+		    max);
+	}
+	*out = buf;
+	*outlen = n;
+	return 1;
+}
+
+/* the password is the file's first line */
+static int
+mqtt_password_file(struct parse *p, const char *value)
+{
+	struct parentconf	*conf = p->conf;
+	struct pv_mqttconf	*m = &conf->c.mqtt;
+	uint8_t			*buf;
+	size_t			 n, len, max = sizeof(m->password) + 1;
+	int			 ok;
+
+	if (!setpath(p, "password_file", value, conf->mqtt_password_file,
+	    sizeof(conf->mqtt_password_file)))
+		return 0;
+	if (!readfile(p, "password_file", value, max, 1, &buf, &n))
+		return 0;
+	for (len = 0; len < n && buf[len] != '\n' && buf[len] != '\r' &&
+	    buf[len] != '\0'; len++)
+		;
+	if (len < n && buf[len] == '\0')
+		ok = fail(p, "password_file %s: NUL in the password", value);
+	else {
+		buf[len] = '\0';
+		ok = settext(p, "password_file", (char *)buf, m->password,
+		    sizeof(m->password), 1);
+	}
+	freezero(buf, max + 1);
+	m->haspassword = ok;
+	return ok;
+}
+
+static int
+mqtt_ca_file(struct parse *p, const char *value)
+{
+	struct parentconf	*conf = p->conf;
+	uint8_t			*buf;
+	size_t			 n;
+
+	if (!setpath(p, "ca_file", value, conf->mqtt_ca_file,
+	    sizeof(conf->mqtt_ca_file)))
+		return 0;
+	if (!readfile(p, "ca_file", value, PV_MQTT_CAMAX, 0, &buf, &n))
+		return 0;
+	if (strstr((char *)buf, "-----BEGIN CERTIFICATE-----") == NULL) {
+		free(buf);
+		return fail(p, "ca_file %s: no PEM certificate", value);
+	}
+	free(conf->c.mqtt_ca);
+	conf->c.mqtt_ca = buf;
+	conf->c.mqtt.calen = n;
+	return 1;
+}
+
+static int
+mqtt_key(struct parse *p, const char *name, const char *value)
+{
+	struct parentconf	*conf = p->conf;
+	struct pv_mqttconf	*m = &conf->c.mqtt;
+	uint32_t		 n = 0;
+
+	m->enabled = 1;
+	if (strcmp(name, "host") == 0)
+		return settext(p, name, value, m->host, sizeof(m->host), 0);
+	if (strcmp(name, "port") == 0) {
+		if (!setnum(p, name, value, 1, 65535, &n))
+			return 0;
+		conf->mqtt_port = n;
+		return 1;
+	}
+	if (strcmp(name, "user") == 0)
+		return settext(p, name, value, m->user, sizeof(m->user), 1);
+	if (strcmp(name, "password") == 0 || strcmp(name, "password_file") ==
+	    0) {
+		if (m->haspassword)
+			return fail(p, "password given twice");
+		if (strcmp(name, "password_file") == 0)
+			return mqtt_password_file(p, value);
+		m->haspassword = 1;
+		return settext(p, name, value, m->password,
+		    sizeof(m->password), 1);
+	}
+	if (strcmp(name, "client_id") == 0)
+		return settext(p, name, value, m->client_id,
+		    sizeof(m->client_id), 0);
+	if (strcmp(name, "tls") == 0)
+		return setbool(p, name, value, "on", "off", &m->tls);
+	if (strcmp(name, "ca_file") == 0)
+		return mqtt_ca_file(p, value);
+	if (strcmp(name, "topic_prefix") == 0)
+		return settopic(p, name, value, m->topic_prefix,
+		    sizeof(m->topic_prefix));
+	if (strcmp(name, "discovery_prefix") == 0)
+		return settopic(p, name, value, m->discovery_prefix,
+		    sizeof(m->discovery_prefix));
+	if (strcmp(name, "discovery") == 0)
+		return setbool(p, name, value, "on", "off", &m->discovery);
+	if (strcmp(name, "retain") == 0)
+		return setbool(p, name, value, "on", "off", &m->retain);
+	if (strcmp(name, "keepalive") == 0)
+		return setnum(p, name, value, 5, 3600, &m->keepalive);
+	if (strcmp(name, "spool_size") == 0)
+		return setsize(p, name, value, 64 * 1024,
+		    1024LL * 1024 * 1024, &m->spool_size);
+	return fail(p, "unknown key %s in [mqtt]", name);
+}
+
+/* what needs the whole section */
+static int
+mqtt_check(struct parentconf *conf, const char *file, char *err,
+    size_t errlen)
+{
+	struct pv_mqttconf	*m = &conf->c.mqtt;
+
+	if (!m->enabled)
+		return 0;
+	if (m->host[0] == '\0') {
+		snprintf(err, errlen, "%s: [mqtt] has no host", file);
+		return -1;
+	}
+	if (m->tls && conf->mqtt_ca_file[0] == '\0') {
+		snprintf(err, errlen, "%s: [mqtt] tls = on needs ca_file",
+		    file);
+		return -1;
+	}
+	if (!m->tls && conf->mqtt_ca_file[0] != '\0') {
+		snprintf(err, errlen, "%s: [mqtt] ca_file needs tls = on",
+		    file);
+		return -1;
+	}
+	if (conf->mqtt_port == 0)
+		conf->mqtt_port = m->tls ? 8883 : 1883;
+	return 0;
+}
+
+/*
+ * The broker's address, looked up once at startup: the exporter
+ * connects by address, and after startup pvgated may not look up names.
+ */
+int
+config_resolve(struct parentconf *conf, const char *file, char *err,
+    size_t errlen)
+{
+	struct pv_mqttconf	*m = &conf->c.mqtt;
+	struct addrinfo		 hints, *res;
+	char			 port[8];
+	int			 error;
+
+	if (!m->enabled)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", conf->mqtt_port);
+	if ((error = getaddrinfo(m->host, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: [mqtt] host %s: %s", file, m->host,
+		    gai_strerror(error));
+		return -1;
+	}
+	pv_addr_set(&m->broker, res->ai_addr);
+	freeaddrinfo(res);
+	return 0;
+}
+
+/*
+ * On SIGHUP pvgated cannot look up names, and the exporter's sandbox
+ * was made with or without the network: keep what only a restart can
+ * change.
+ */
+void
+config_reload_mqtt(const struct parentconf *old, struct parentconf *new)
+{
+	struct pv_mqttconf	*m = &new->c.mqtt;
+	const struct pv_mqttconf *o = &old->c.mqtt;
+
+	if (m->enabled != o->enabled) {
+		log_warnx("[mqtt] added or removed: takes effect when "
+		    "pvgated is restarted");
+		free(new->c.mqtt_ca);
+		new->c.mqtt_ca = NULL;
+		memset(m, 0, sizeof(*m));
+		if (!o->enabled)
+			return;
+		*m = *o;
+		if (o->calen > 0) {
+			if ((new->c.mqtt_ca = malloc(o->calen)) == NULL)
+				fatal(NULL);
+			memcpy(new->c.mqtt_ca, old->c.mqtt_ca, o->calen);
+		}
+		return;
+	}
+	if (!m->enabled)
+		return;
+	if (strcmp(m->host, o->host) != 0) {
+		log_warnx("[mqtt] host %s: a new broker name takes effect "
+		    "when pvgated is restarted", m->host);
+		strlcpy(m->host, o->host, sizeof(m->host));
+	}
+	m->broker = o->broker;
+	m->broker.port = new->mqtt_port;
+}
+
+void
+config_free(struct parentconf *conf)
+{
+	config_clear(&conf->c);
+	free(conf);
+}
+
+/* the password itself is never printed */
+static void
+mqtt_print(FILE *fp, const struct parentconf *conf)
+{
+	const struct pv_mqttconf	*m = &conf->c.mqtt;
+	uint64_t			 size = m->spool_size;
+	const char			*unit = "";
+
+	if (!m->enabled)
+		return;
+	fprintf(fp, "\n[mqtt]\nhost = %s\nport = %u\n", m->host,
+	    conf->mqtt_port);
+	if (m->user[0] != '\0')
+		fprintf(fp, "user = %s\n", m->user);
+	if (conf->mqtt_password_file[0] != '\0')
+		fprintf(fp, "password_file = %s\n", conf->mqtt_password_file);
+	else if (m->haspassword)
+		fprintf(fp, "; password = (set, not shown)\n");
+	fprintf(fp, "client_id = %s\ntls = %s\n", m->client_id,
+	    m->tls ? "on" : "off");
+	if (conf->mqtt_ca_file[0] != '\0')
+		fprintf(fp, "ca_file = %s\n", conf->mqtt_ca_file);
+	if (size % (1024 * 1024 * 1024) == 0) {
+		size /= 1024 * 1024 * 1024;
+		unit = "G";
+	} else if (size % (1024 * 1024) == 0) {
+		size /= 1024 * 1024;
+		unit = "M";
+	} else if (size % 1024 == 0) {
+		size /= 1024;
+		unit = "K";
+	}
+	fprintf(fp, "topic_prefix = %s\ndiscovery_prefix = %s\n"
+	    "discovery = %s\nretain = %s\nkeepalive = %u\n"
+	    "spool_size = %llu%s\n", m->topic_prefix, m->discovery_prefix,
+	    m->discovery ? "on" : "off", m->retain ? "on" : "off",
+	    m->keepalive, (unsigned long long)size, unit);
 }

@@ -74,7 +74,7 @@ main(int argc, char *argv[])
 {
 	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_sigchld;
 	struct passwd	*pw;
-	const char	*argv0 = argv[0];
+	const char	*argv0 = argv[0], *rfiles[4];
 	char		 errbuf[1024];
 	int		 ch, debug = 0, noaction = 0, verbose = 0, i;
 
@@ -107,7 +107,8 @@ main(int argc, char *argv[])
 
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
 		err(1, NULL);
-	if (config_parse(conffile, conf, 1, errbuf, sizeof(errbuf)) == -1)
+	if (config_parse(conffile, conf, 1, errbuf, sizeof(errbuf)) == -1 ||
+	    config_resolve(conf, conffile, errbuf, sizeof(errbuf)) == -1)
 		errx(1, "%s", errbuf);
 	if (noaction) {
 		config_print(stdout, conf);
@@ -157,8 +158,13 @@ main(int argc, char *argv[])
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
 		fatal("can't drop privileges");
 	setproctitle("parent");
-	sandbox_parent(conffile,
-	    conf->dump_pubkey[0] != '\0' ? conf->dump_pubkey : NULL);
+	/* what SIGHUP reads again */
+	rfiles[0] = conffile;
+	rfiles[1] = conf->dump_pubkey[0] != '\0' ? conf->dump_pubkey : NULL;
+	rfiles[2] = conf->mqtt_password_file[0] != '\0' ?
+	    conf->mqtt_password_file : NULL;
+	rfiles[3] = conf->mqtt_ca_file[0] != '\0' ? conf->mqtt_ca_file : NULL;
+	sandbox_parent(rfiles, nitems(rfiles));
 
 	log_info("started: %d listener%s%s", conf->nports,
 	    conf->nports == 1 ? "" : "s",
@@ -240,6 +246,8 @@ spawn_all(const char *argv0, int debug, int verbose)
 	av[ac++] = g->user;
 	if (g->out_syslog)
 		av[ac++] = "-s";
+	if (conf->c.mqtt.enabled)
+		av[ac++] = "-m";
 	av[ac] = NULL;
 	fds[0] = pc[1];
 	fds[1] = de[1];
@@ -546,9 +554,10 @@ parent_reload(void)
 	if (config_parse(conffile, nconf, 0, err, sizeof(err)) == -1) {
 		log_warnx("configuration reload failed, keeping the old "
 		    "one: %s", err);
-		free(nconf);
+		config_free(nconf);
 		return;
 	}
+	config_reload_mqtt(conf, nconf);
 	if (!ports_equal(conf, nconf) ||
 	    strcmp(conf->c.gate.user, nconf->c.gate.user) != 0 ||
 	    strcmp(conf->c.gate.chroot, nconf->c.gate.chroot) != 0 ||
@@ -587,7 +596,7 @@ parent_reload(void)
 	memcpy(nconf->client_text, conf->client_text,
 	    sizeof(nconf->client_text));
 	strlcpy(nconf->timezone, conf->timezone, sizeof(nconf->timezone));
-	free(conf);
+	config_free(conf);
 	conf = nconf;
 	for (i = 0; i < nchildren; i++)
 		if (children[i].pid != 0)

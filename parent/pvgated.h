@@ -31,12 +31,18 @@ struct parentconf {
 	char			 listen_text[PROTO_MAX][512];
 	struct listen_port	 ports[PVGATE_MAX_LISTENERS];
 	int			 nports;
+	uint16_t		 mqtt_port;		/* 0: default */
+	char			 mqtt_password_file[PATH_MAX];
+	char			 mqtt_ca_file[PATH_MAX];
 };
 
 /* config.c */
 int	 config_parse(const char *, struct parentconf *, int, char *, size_t);
 int	 config_dialled(const struct parentconf *);
 void	 config_print(FILE *, const struct parentconf *);
+int	 config_resolve(struct parentconf *, const char *, char *, size_t);
+void	 config_reload_mqtt(const struct parentconf *, struct parentconf *);
+void	 config_free(struct parentconf *);
 
 /* secrets.c */
 int	 secrets_read(const char *, struct pv_secret *, char *, size_t);

@@ -104,7 +104,8 @@ mkdir_owned(const char *path, mode_t mode, uid_t uid, gid_t gid)
 
 /*
  * The state directory is the exporter's root; it is owned by root so
- * the exporter cannot replace it, and dump/ inside belongs to the user.
+ * the exporter cannot replace it, and dump/ (and spool/ with MQTT)
+ * inside belong to the user.
  */
 void
 parent_statedir(const struct parentconf *conf, uid_t uid, gid_t gid)
@@ -118,6 +119,14 @@ parent_statedir(const struct parentconf *conf, uid_t uid, gid_t gid)
 	if (n < 0 || (size_t)n >= sizeof(path))
 		fatalx("state_dir too long");
 	mkdir_owned(path, 0750, uid, gid);
+	if (conf->c.mqtt.enabled) {
+		/* the MQTT spool: records the broker has not taken yet */
+		n = snprintf(path, sizeof(path), "%s/spool",
+		    conf->c.gate.state_dir);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			fatalx("state_dir too long");
+		mkdir_owned(path, 0750, uid, gid);
+	}
 	if (stat(conf->c.gate.chroot, &st) == -1)
 		fatal("chroot directory %s", conf->c.gate.chroot);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))

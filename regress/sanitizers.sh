@@ -69,4 +69,6 @@ build export_test regress/exporter/export_test.c exporter/out_json.c \
     exporter/out_syslog.c exporter/dump.c exporter/outbuf.c lib/keyfile.c \
     lib/util.c \
     $PROTO && run export_test
+build mqtt_test regress/exporter/mqtt_test.c exporter/out_mqtt.c \
+    exporter/spool.c exporter/outbuf.c $PROTO && run mqtt_test
 exit 0

@@ -38,6 +38,15 @@ killed decoder open
 killed decoder openw
 killed exporter open
 killed parent openw
+# with MQTT the exporter may reach the broker, and nothing more
+check "exporter-mqtt filter: ordinary stdio work is allowed" \
+    "$SB" exporter-mqtt allowed
+check "exporter-mqtt filter: an inet socket is allowed" \
+    sh -c "'$SB' exporter-mqtt socket | grep -q 'socket returned [0-9]'"
+killed exporter-mqtt socketunix
+killed exporter-mqtt execve
+killed exporter-mqtt fork
+killed exporter-mqtt open
 
 # Landlock, where the kernel has it: no file system beyond what a role
 # needs, even where seccomp lets the call through

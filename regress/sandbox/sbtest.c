@@ -31,12 +31,13 @@ main(int argc, char *argv[])
 	struct sockaddr_in sin;
 	struct timespec	 ts;
 	char		*nargv[] = { "/bin/true", NULL };
+	const char	*files[] = { "/etc/hostname", NULL };
 	void		*p;
 	int		 fd;
 
 	if (argc != 3)
-		errx(2, "usage: sbtest parent|listener|connector|decoder|exporter "
-		    "call");
+		errx(2, "usage: sbtest parent|listener|connector|decoder|"
+		    "exporter|exporter-mqtt call");
 	log_init(1, LOG_DAEMON);
 	if (strcmp(argv[1], "landlock") == 0) {
 #ifdef HAVE_LANDLOCK
@@ -48,7 +49,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (strcmp(argv[1], "parent") == 0)
-		sandbox_parent("/etc/hostname", NULL);
+		sandbox_parent(files, nitems(files));
 	else if (strcmp(argv[1], "listener") == 0)
 		sandbox_listener();
 	else if (strcmp(argv[1], "connector") == 0)
@@ -57,6 +58,8 @@ main(int argc, char *argv[])
 		sandbox_decoder();
 	else if (strcmp(argv[1], "exporter") == 0)
 		sandbox_exporter(0);
+	else if (strcmp(argv[1], "exporter-mqtt") == 0)
+		sandbox_exporter(1);
 	else
 		errx(2, "unknown role %s", argv[1]);
 

@@ -1,0 +1,21 @@
+/*
+ * The exporter's MQTT client (mqtt.c).
+ */
+
+#ifndef MQTT_H
+#define MQTT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pvconf;
+
+#define MQTT_SPOOL	"/spool/queue"	/* in the exporter's chroot */
+
+void	 mqtt_init(void);
+void	 mqtt_spool_open(const char *);
+void	 mqtt_configure(const struct pvconf *);
+void	 mqtt_record(const uint8_t *, size_t);
+void	 mqtt_shutdown(void);
+
+#endif /* MQTT_H */
