@@ -40,7 +40,11 @@ REGRESS_PROGS += regress/decoder/tsun_gen3_test regress/integration/gen3sim \
 	regress/decoder/modbus_test regress/integration/loggersim
 REGRESS_PROGS += regress/exporter/mqtt_test
 
-all: $(PROGS) $(REGRESS_PROGS)
+# make bench: the load generator everywhere, the epoll floor on Linux
+FLOOR_linux = bench/floor
+BENCH_PROGS = bench/loadgen $(FLOOR_$(SANDBOX))
+
+all: $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS)
 
 .c.o:
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -231,6 +235,21 @@ regress/lib/imsgev_test: regress/lib/imsgev_test.o lib/libpvgate.a
 regress/integration/logrecv: regress/integration/logrecv.o
 	$(LINK) regress/integration/logrecv.o $(LIBS)
 
+bench/loadgen.o bench/floor.o bench/protos.o: bench/bench.h config.h \
+    proto/proto.h proto/record.h lib/compat.h
+
+bench/loadgen: bench/loadgen.o bench/protos.o proto/libproto.a \
+    lib/libpvgate.a
+	$(LINK) bench/loadgen.o bench/protos.o proto/libproto.a \
+	    lib/libpvgate.a $(EVENT_LIBS) $(LIBS)
+
+bench/floor: bench/floor.o bench/protos.o proto/libproto.a lib/libpvgate.a
+	$(LINK) bench/floor.o bench/protos.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
+
+bench: all
+	@sh bench/bench.sh
+
 regress: all
 	@sh regress/run
 
@@ -251,6 +270,6 @@ install: all
 	install -m 644 parent/pvgated.conf.5 $(DESTDIR)$(MANDIR)/man5
 
 clean:
-	rm -f $(PROGS) $(REGRESS_PROGS) lib/libpvgate.a proto/libproto.a \
-	    */*.o regress/*/*.o proto/*.pb-c.[ch]
+	rm -f $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS) lib/libpvgate.a \
+	    proto/libproto.a */*.o regress/*/*.o proto/*.pb-c.[ch]
 	rm -rf regress/fuzz/bin regress/asan

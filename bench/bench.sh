@@ -1,0 +1,312 @@
+#!/bin/sh
+#
+# make bench: how many devices one gateway carries, and what privilege
+# separation costs.  For each protocol in the bench table (or those
+# named), bench/loadgen drives first the floor (bench/floor: one epoll
+# process, same replies, no privilege separation, no decoding), then a
+# real pvgated over loopback, and one table compares the two.
+#
+#	sh bench/bench.sh [-quick] [protocol ...]
+#
+# -quick is the smoke test regress/run uses: 1 and 10 connections for a
+# second, and "ok - ..." lines for what must hold.  Needs root (pvgated
+# drops to _pvgated in a chroot), like the end-to-end tests.  A benchmark,
+# never a test of speed: only -quick's correctness checks can fail.
+
+cd "$(dirname "$0")/.." || exit 1
+TOP=$(pwd)
+LOADGEN=$TOP/bench/loadgen
+FLOOR=$TOP/bench/floor
+PVGATED=$TOP/parent/pvgated
+VEC=$TOP/regress/vectors
+
+QUICK=0
+if [ "${1:-}" = -quick ]; then
+	QUICK=1
+	shift
+fi
+if [ $QUICK = 1 ]; then
+	CLOSED=1,10 SECS=1 OCONNS=10 OSECS=1 IDLE=10 ISECS=1
+else
+	CLOSED=1,100,1000,10000 SECS=3 OCONNS=1000 OSECS=5 IDLE=10000,max
+	ISECS=10
+fi
+
+for p in "$LOADGEN" "$FLOOR" "$PVGATED"; do
+	[ -x "$p" ] || { echo "not ok - $p is not built: run make" >&2; exit 1; }
+done
+[ -r /proc/self/stat ] || { echo "not ok - make bench needs /proc" >&2; exit 1; }
+if [ "$(id -u)" != 0 ]; then
+	echo "not ok - make bench starts pvgated and needs root" >&2
+	exit 1
+fi
+getent passwd _pvgated > /dev/null ||
+    useradd -r -M -d /var/empty -s /usr/sbin/nologin _pvgated
+[ -d /var/empty ] || { mkdir -p /var/empty; chmod 755 /var/empty; }
+
+T=$(mktemp -d /tmp/pvgated-bench.XXXXXX) || exit 1
+chmod 755 "$T"
+FPID=
+GPID=
+failed=0
+
+cleanup()
+{
+	[ -n "$FPID" ] && kill -KILL "$FPID" 2>/dev/null
+	if [ -n "$GPID" ]; then
+		for p in $(pgrep -P "$GPID") "$GPID"; do
+			kill -KILL "$p" 2>/dev/null
+		done
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+check()
+{
+	# check NAME COMMAND...: only -quick says it
+	_n=$1
+	shift
+	if "$@" > /dev/null 2>&1; then
+		[ $QUICK = 1 ] && echo "ok - $_n"
+	else
+		echo "not ok - $_n"
+		failed=$((failed + 1))
+	fi
+	return 0
+}
+
+free_port()
+{
+	p=$((20000 + ($$ + $1) % 20000))
+	while ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN; do
+		p=$((p + 1))
+	done
+	echo "$p"
+}
+
+wait_listen()
+{
+	i=0
+	while [ $i -lt 100 ]; do
+		ss -ltn "sport = :$1" 2>/dev/null | grep -q LISTEN && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# val FILE KEY: the value loadgen printed, or empty
+val()
+{
+	awk -v k="$2" '$1 == k { print $2; exit }' "$1"
+}
+
+gw_conf()
+{
+	# gw_conf FILE PROTOCOL PORT
+	cat > "$1" <<EOC
+[gateway]
+user = _pvgated
+chroot = /var/empty
+state_dir = $T/state
+idle_timeout = 600
+max_connections = $(ulimit -Hn)
+max_frame = 4096
+
+[export]
+stdout = json
+dump = on
+
+EOC
+	"$LOADGEN" -P "$2" -p "$3" -w >> "$1"
+}
+
+gw_stop()
+{
+	kill -TERM "$GPID" 2>/dev/null
+	i=0
+	while kill -0 "$GPID" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$GPID" 2>/dev/null
+	wait "$GPID" 2>/dev/null
+	GPID=
+}
+
+run_proto()
+{
+	proto=$1
+	FP=$(free_port 0)
+	"$FLOOR" -P "$proto" -p "$FP" &
+	FPID=$!
+	wait_listen "$FP" || { echo "not ok - floor did not start"; exit 1; }
+	"$LOADGEN" -P "$proto" -V "$VEC" -p "$FP" -G "$FPID" -c "$CLOSED" \
+	    -t "$SECS" -O "$OCONNS" -o "$OSECS" -i "$IDLE" -I "$ISECS" \
+	    > "$T/floor.out" 2> "$T/floor.err"
+	check "$proto: load generator against the floor" test $? -eq 0
+
+	GP=$(free_port 1)
+	[ "$GP" = "$FP" ] && GP=$((FP + 1))
+	gw_conf "$T/pvgated.conf" "$proto" "$GP"
+	rm -rf "$T/state" "$T/records"
+	mkdir -p "$T/state"
+	mkfifo "$T/records"
+	# pvgated starts once loadgen opens the FIFO
+	"$PVGATED" -d -f "$T/pvgated.conf" > "$T/records" 2> "$T/stderr" &
+	GPID=$!
+	"$LOADGEN" -P "$proto" -V "$VEC" -p "$GP" -G "$GPID" -x "$T/records" \
+	    -C "$FP" -c "$CLOSED" -t "$SECS" -O "$OCONNS" -o "$OSECS" \
+	    -i "$IDLE" -I "$ISECS" > "$T/gw.out" 2> "$T/gw.err"
+	check "$proto: load generator against pvgated" test $? -eq 0
+	gw_stop
+	kill -TERM "$FPID" 2>/dev/null
+	wait "$FPID" 2>/dev/null
+	FPID=
+
+	cat "$T/floor.err" "$T/gw.err" >&2
+	table "$proto" "$T/floor.out" "$T/gw.out"
+
+	F=$T/floor.out
+	G=$T/gw.out
+	n=$(val "$G" compare)
+	check "$proto: pvgated and the floor send the same reply bytes ($n)" \
+	    test -n "$n" -a "${n%/*}" = "${n#*/}" -a "${n%/*}" -gt 0
+	check "$proto: every reply as captured, floor and pvgated" \
+	    test "$(val "$F" bad)" = 0 -a "$(val "$G" bad)" = 0
+	check "$proto: every frame answered" \
+	    test "$(val "$F" unanswered)" = 0 -a "$(val "$G" unanswered)" = 0
+	check "$proto: records lost: $(val "$G" lost)" test "$(val "$G" lost)" = 0
+	check "$proto: no connection dropped" \
+	    test "$(val "$F" dropped)" = 0 -a "$(val "$G" dropped)" = 0
+	if [ $QUICK = 1 ] && grep -q . "$T/stderr"; then
+		sed 's/^/# /' "$T/stderr"
+	fi
+}
+
+# the table, from the two "key value" files
+table()
+{
+	awk -v proto="$1" -v ncpu="$(nproc)" -v fdmax="$(ulimit -Hn)" '
+	FILENAME == ARGV[1] { f[$1] = $2; next }
+	{ g[$1] = $2 }
+	function num(x) { return x != "" && x != "-" }
+	function has(k) { return (k in f) || (k in g) }
+	function big(x,    s, r) {
+		if (!num(x)) return "-"
+		s = sprintf("%.0f", x); r = ""
+		while (length(s) > 3) {
+			r = "," substr(s, length(s) - 2) r
+			s = substr(s, 1, length(s) - 3)
+		}
+		return s r
+	}
+	function fix(x, d) { return num(x) ? sprintf("%." d "f", x) : "-" }
+	function ratio(a, b) {
+		return num(a) && num(b) && a > 0 ? sprintf("%.2fx", b / a) : ""
+	}
+	function row(label, a, b, r, t) {
+		printf "%-46s %10s %10s %8s  %s\n", label, a, b, r, t
+	}
+	function verdict(ok, s) { return s (ok ? "  ok" : "  MISSED") }
+	BEGIN { }
+	END {
+		printf "make bench: %s over loopback, %d CPUs; floor = one epoll " \
+		    "process,\nsame reply bytes, no privilege separation, no " \
+		    "decoding; ratio = pvgated/floor\n\n", proto, ncpu
+		row("", "floor", "pvgated", "ratio", "target")
+		n = split("1 10 100 1000 10000", cs, " ")
+		for (i = 1; i <= n; i++) {
+			c = cs[i]; k = "closed." c ".fps"
+			if (!has(k)) continue
+			t = ""
+			if (c == 1000)
+				t = verdict(g[k] >= f[k] / 2, ">= 0.50x")
+			row(sprintf("frames/s end to end, %s connection%s",
+			    big(c), c == 1 ? "" : "s"), big(f[k]), big(g[k]),
+			    ratio(f[k], g[k]), t)
+		}
+		row(sprintf("open loop at half peak, %s conns: frames/s",
+		    big(has("open.conns") ? f["open.conns"] : "")), big(f["open.fps"]),
+		    big(g["open.fps"]), "", "")
+		row("  reply latency p50 ms", fix(f["open.p50"], 3),
+		    fix(g["open.p50"], 3), ratio(f["open.p50"], g["open.p50"]), "")
+		row("  reply latency p99 ms", fix(f["open.p99"], 3),
+		    fix(g["open.p99"], 3), ratio(f["open.p99"], g["open.p99"]),
+		    verdict(g["open.p99"] < 2, "< 2 ms"))
+		row("  reply latency p99.9 ms", fix(f["open.p999"], 3),
+		    fix(g["open.p999"], 3), ratio(f["open.p999"], g["open.p999"]),
+		    "")
+		# CPU at 1,000 connections, else at the most there were
+		c = 1
+		for (i = 1; i <= n; i++)
+			if (has("closed." cs[i] ".cpu.total") && c != 1000)
+				c = cs[i]
+		k = "closed." c ".cpu."
+		row(sprintf("CPU ms per 1,000 frames (%s conns), all", big(c)),
+		    fix(f[k "total"] * 1000, 1), fix(g[k "total"] * 1000, 1),
+		    ratio(f[k "total"], g[k "total"]), "")
+		split("listener decoder exporter parent", ps, " ")
+		for (i = 1; i <= 4; i++)
+			row("  " ps[i], "", fix(g[k ps[i]] * 1000, 1), "", "")
+		row("peak RSS KiB (VmHWM), floor / listener", big(f["hwm.floor"]),
+		    big(g["hwm.listener"]), "", "")
+		for (i = 2; i <= 4; i++)
+			row("  " ps[i], "", big(g["hwm." ps[i]]), "", "")
+		for (k in g)
+			if (k ~ /^idle\.[0-9]+\.held$/) {
+				split(k, a, "."); ic[a[2]] = 1
+			}
+		m = 0
+		for (c in ic) ics[++m] = c + 0
+		for (i = 1; i <= m; i++)
+			for (j = i + 1; j <= m; j++)
+				if (ics[j] < ics[i]) {
+					x = ics[i]; ics[i] = ics[j]; ics[j] = x
+				}
+		for (i = 1; i <= m; i++) {
+			c = ics[i]
+			row(sprintf("bytes per idle conn, listener, %s held",
+			    big(g["idle." c ".held"])),
+			    big(f["idle." c ".perconn.floor"]),
+			    big(g["idle." c ".perconn.listener"]),
+			    ratio(f["idle." c ".perconn.floor"],
+			    g["idle." c ".perconn.listener"]),
+			    verdict(g["idle." c ".perconn.listener"] < 4096,
+			    "< 4 KiB"))
+			row("  decoder, same connections", "",
+			    big(g["idle." c ".perconn.decoder"]), "", "")
+		}
+		cpu = 0; wk = 0
+		for (i = 1; i <= 4; i++) {
+			cpu += g["idle.cpu_ms." ps[i]]
+			wk += g["idle.wakeups." ps[i]]
+		}
+		row(sprintf("idle %s s, %s conns held: CPU ms, all",
+		    f["idle.secs"], big(f["idle.conns"])),
+		    fix(f["idle.cpu_ms.floor"], 3), fix(cpu, 3), "",
+		    verdict(cpu < 1 * g["idle.secs"], "~0"))
+		row("  wakeups, all processes", big(f["idle.wakeups.floor"]),
+		    big(wk), "", verdict(wk <= 2 * g["idle.secs"], "~0"))
+		row("records exported / lost", "", big(g["records"]) " / " \
+		    g["lost"], "", verdict(g["lost"] == 0, "0 lost"))
+		row("replies checked, bad", big(f["replies"]) " / " f["bad"],
+		    big(g["replies"]) " / " g["bad"], "", "")
+		row("sample replies byte-identical to the floor", "",
+		    g["compare"], "", "")
+		if (fdmax != "unlimited" && fdmax < 51000 && g["idle.conns"] >= 10000)
+			printf "\nA process may hold %s descriptors here, so one " \
+			    "listener holds at most\nabout %s connections, " \
+			    "not 50,000.\n", big(fdmax), big(g["idle.conns"])
+		printf "\n"
+	}' "$2" "$3"
+}
+
+protos=$*
+[ -n "$protos" ] || protos=$("$LOADGEN" -l)
+for p in $protos; do
+	run_proto "$p"
+done
+[ $failed -eq 0 ]

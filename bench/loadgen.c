@@ -1,0 +1,1098 @@
+/*
+ * loadgen: plays many devices over loopback against pvgated or the
+ * floor server, with real frames from the bench table (bench.h), and
+ * prints what it measured as "key value" lines for bench.sh.
+ *
+ * In order, each step optional:
+ *
+ *	compare	 send every sample frame to the target and to the floor;
+ *		 their replies must be byte for byte the same
+ *	idle	 hold N connections that each said hello once (one frame,
+ *		 one reply); the target's memory per connection, then its
+ *		 CPU time and wakeups over a quiet window
+ *	closed	 N connections, each sending a frame as soon as the reply
+ *		 to the previous one is in; frames/s end to end
+ *	open	 a fixed rate, half the best closed-loop rate, spread over
+ *		 the connections; reply latency percentiles
+ *
+ * End to end means the reply arrived and, with -x, the record was
+ * exported: -x names the exporter's stdout (a FIFO), whose JSON lines
+ * are counted here.  The target's processes (-G, its children found in
+ * /proc) are measured from /proc/PID/stat, status and schedstat.
+ */
+
+#include "compat.h"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define RING		8	/* requests in flight per connection */
+#define RBUF		2048	/* reply bytes buffered per connection */
+#define CONNECTING_MAX	256	/* connects in flight */
+#define HIST_US		100000	/* latency histogram: 1 us steps to 100 ms */
+#define MAXPROCS	16
+#define DRAIN_SECS	15
+#define NSEC		1000000000LL
+
+enum mode { M_HELLO, M_CLOSED, M_OPEN, M_QUIET };
+enum cstate { C_FREE, C_CONNECTING, C_UP, C_DEAD };
+
+struct lconn {
+	struct event	 ev;
+	int		 fd;
+	int		 state;
+	unsigned int	 out;		/* requests without reply */
+	unsigned int	 head;		/* oldest of sent[] */
+	int64_t		 sent[RING];	/* send times, ns */
+	size_t		 rlen;
+	uint8_t		 rbuf[RBUF];
+};
+
+struct proc {
+	char		 name[16];
+	pid_t		 pid;
+	long long	 ticks;		/* utime + stime */
+	long long	 ns;		/* schedstat: on CPU */
+	long long	 slices;	/* schedstat: times run */
+};
+
+static const struct bench_proto	*bp;
+static struct sockaddr_in	 target;
+static uint8_t			 req[BENCH_MAXFRAME], want[BENCH_MAXFRAME];
+static size_t			 reqlen, wantlen;
+static const char		*vecdir = "regress/vectors";
+
+static struct lconn		*conns;
+static int			 maxconns, nconns, nconnecting, nwant;
+static int			 hello;
+static int			 mode;
+static int64_t			 deadline;
+
+static struct {
+	uint64_t	 sent;
+	uint64_t	 replies;
+	uint64_t	 bad;
+	uint64_t	 dead;
+	uint64_t	 refused;
+	uint64_t	 awaiting;
+	int64_t		 last_reply;
+} st;
+
+static int			 recfd = -1;
+static uint64_t			 records;
+static int64_t			 last_record;
+static char			 recline[65536];
+static size_t			 reclen;
+static char			 recmatch[128];
+
+static struct proc		 procs[MAXPROCS];
+static int			 nprocs;
+
+static uint32_t			*hist;
+static uint64_t			 hist_over, hist_n;
+static int64_t			 hist_max;
+
+static struct event		 ev_tick, ev_pace, ev_rec;
+static int64_t			 pace_start;
+static double			 pace_rate;
+static uint64_t			 pace_sent, pace_skipped;
+static int			 pace_next;
+
+static __dead void	usage(void);
+static int64_t		now_ns(void);
+static void		out(const char *, ...)
+			    __attribute__((__format__ (printf, 1, 2)));
+static void		conn_start(struct lconn *, int);
+static void		conn_connected(int, short, void *);
+static void		conn_read(int, short, void *);
+static void		conn_send(struct lconn *, int64_t);
+static void		conn_reply(struct lconn *, const uint8_t *, size_t,
+			    int64_t);
+static void		conn_dead(struct lconn *);
+static void		pool_fill(void);
+static int		pool_resize(int, int);
+static int		pool_up(void);
+static void		rec_read(int, short, void *);
+static void		tick(int, short, void *);
+static void		pace(int, short, void *);
+static int		run_until(int (*)(void), double);
+static void		procs_find(pid_t);
+static void		procs_sample(void);
+static long long	proc_kib(pid_t, const char *);
+static void		hist_add(int64_t);
+static double		hist_pct(double);
+static void		compare(int);
+static void		phase_idle(const char *, double);
+static double		phase_closed(int, double);
+static void		phase_open(int, double, double);
+
+static __dead void
+usage(void)
+{
+	extern char	*__progname;
+
+	fprintf(stderr, "usage: %s -l\n"
+	    "       %s [-w] [-C port] [-c counts] [-G pid] "
+	    "[-I seconds] [-i counts]\n\t[-O connections] [-o seconds] "
+	    "[-P protocol] [-r rate] [-t seconds]\n\t[-V dir] [-x file] "
+	    "-p port\n", __progname, __progname);
+	exit(1);
+}
+
+static int64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * NSEC + ts.tv_nsec);
+}
+
+static void
+out(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct rlimit	 rl;
+	const char	*errstr, *proto = "solarman-v5", *closed = NULL;
+	const char	*idle = NULL, *recpath = NULL;
+	char		 path[PATH_MAX], list[256], *s, *item;
+	double		 tsecs = 3, osecs = 5, isecs = 10, rate = 0, peak = 0;
+	double		 fps;
+	int		 ch, port = 0, cport = 0, oconns = 1000, wconf = 0;
+	pid_t		 gpid = 0;
+	uint64_t	 extra = 0;
+
+	while ((ch = getopt(argc, argv, "C:c:G:I:i:lO:o:P:p:r:t:V:wx:"))
+	    != -1) {
+		switch (ch) {
+		case 'C':
+			cport = strtonum(optarg, 1, 65535, &errstr);
+			if (errstr != NULL)
+				errx(1, "port %s: %s", optarg, errstr);
+			break;
+		case 'c':
+			closed = optarg;
+			break;
+		case 'G':
+			gpid = strtonum(optarg, 1, INT_MAX, &errstr);
+			if (errstr != NULL)
+				errx(1, "pid %s: %s", optarg, errstr);
+			break;
+		case 'I':
+			isecs = strtod(optarg, NULL);
+			break;
+		case 'i':
+			idle = optarg;
+			break;
+		case 'l':
+			/* the protocols the benchmark knows */
+			for (bp = bench_protos; bp->name != NULL; bp++)
+				printf("%s\n", bp->name);
+			return (0);
+		case 'O':
+			oconns = strtonum(optarg, 0, 1000000, &errstr);
+			if (errstr != NULL)
+				errx(1, "connections %s: %s", optarg, errstr);
+			break;
+		case 'o':
+			osecs = strtod(optarg, NULL);
+			break;
+		case 'P':
+			proto = optarg;
+			break;
+		case 'p':
+			port = strtonum(optarg, 1, 65535, &errstr);
+			if (errstr != NULL)
+				errx(1, "port %s: %s", optarg, errstr);
+			break;
+		case 'r':
+			rate = strtod(optarg, NULL);
+			break;
+		case 't':
+			tsecs = strtod(optarg, NULL);
+			break;
+		case 'V':
+			vecdir = optarg;
+			break;
+		case 'w':
+			wconf = 1;
+			break;
+		case 'x':
+			recpath = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (port == 0 || argc != optind)
+		usage();
+	if ((bp = bench_proto(proto)) == NULL)
+		errx(1, "no bench entry for protocol %s", proto);
+	if (wconf) {
+		/* the protocol's section of the gateway's configuration */
+		printf("[%s]\nlisten = 127.0.0.1:%d\n%s", bp->name, port,
+		    bp->conf);
+		return (0);
+	}
+
+	snprintf(path, sizeof(path), "%s/%s", vecdir, bp->request);
+	reqlen = bench_loadhex(path, req, sizeof(req));
+	snprintf(path, sizeof(path), "%s/%s", vecdir, bp->reply);
+	wantlen = bench_loadhex(path, want, sizeof(want));
+	snprintf(recmatch, sizeof(recmatch), "\"protocol\":\"%s\"", bp->name);
+
+	/* every device is a descriptor */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "getrlimit");
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "setrlimit RLIMIT_NOFILE");
+	maxconns = rl.rlim_cur > 64 ? (int)rl.rlim_cur - 64 : 0;
+	if ((conns = calloc(maxconns, sizeof(*conns))) == NULL ||
+	    (hist = calloc(HIST_US, sizeof(*hist))) == NULL)
+		err(1, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&target, 0, sizeof(target));
+	target.sin_family = AF_INET;
+	target.sin_port = htons(port);
+	target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+	event_init();
+	evtimer_set(&ev_tick, tick, NULL);
+	if (recpath != NULL) {
+		/* opening the FIFO lets the gateway start */
+		if ((recfd = open(recpath, O_RDONLY)) == -1)
+			err(1, "%s", recpath);
+		event_set(&ev_rec, recfd, EV_READ | EV_PERSIST, rec_read,
+		    NULL);
+		event_add(&ev_rec, NULL);
+	}
+
+	/* the target is up when it accepts and answers */
+	for (ch = 0; ch < 100; ch++) {
+		if (pool_resize(1, 1) == 0 && pool_up() == 1 &&
+		    st.replies == 1)
+			break;
+		pool_resize(0, 0);
+		run_until(NULL, 0.1);
+	}
+	if (ch == 100)
+		errx(1, "127.0.0.1:%d does not answer", port);
+	pool_resize(0, 0);
+	st.refused = 0;
+	if (gpid != 0)
+		procs_find(gpid);
+	out("protocol %s", bp->name);
+	out("request %s %zu", bp->request, reqlen);
+
+	if (cport != 0) {
+		compare(cport);
+		/* the samples' records are not the load's */
+		run_until(NULL, 1);
+		extra = records - st.sent * bp->records;
+	}
+	if (idle != NULL)
+		phase_idle(idle, isecs);
+	if (closed != NULL) {
+		if (strlcpy(list, closed, sizeof(list)) >= sizeof(list))
+			errx(1, "list too long");
+		for (s = list; (item = strsep(&s, ",")) != NULL; ) {
+			ch = strtonum(item, 1, maxconns, &errstr);
+			if (errstr != NULL)
+				errx(1, "connections %s: %s", item, errstr);
+			if ((fps = phase_closed(ch, tsecs)) > peak)
+				peak = fps;
+		}
+	}
+	if (oconns > 0 && osecs > 0) {
+		if (rate == 0)
+			rate = peak / 2;
+		if (rate > 0)
+			phase_open(oconns, rate, osecs);
+	}
+	pool_resize(0, 0);
+
+	/* last: after-effects of closing, then the high-water marks */
+	run_until(NULL, 0.5);
+	for (ch = 0; ch < nprocs; ch++)
+		out("hwm.%s %lld", procs[ch].name,
+		    proc_kib(procs[ch].pid, "VmHWM:"));
+	out("sent %llu", (unsigned long long)st.sent);
+	out("replies %llu", (unsigned long long)st.replies);
+	out("unanswered %llu", (unsigned long long)(st.sent - st.replies));
+	out("bad %llu", (unsigned long long)st.bad);
+	out("dropped %llu", (unsigned long long)st.dead);
+	if (recfd != -1) {
+		out("records %llu", (unsigned long long)records);
+		out("lost %lld", (long long)(st.sent * bp->records) -
+		    (long long)(records - extra));
+	}
+	return (0);
+}
+
+/*
+ * Connections.  Each comes from its own address, 127.1.x.y, as devices
+ * do; that also keeps the local ports from running out.
+ */
+static void
+conn_start(struct lconn *c, int i)
+{
+	struct sockaddr_in	src;
+	int			on = 1;
+
+	memset(c, 0, sizeof(*c));
+	if ((c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1)
+		err(1, "socket");
+#ifdef IP_BIND_ADDRESS_NO_PORT
+	(void)setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on,
+	    sizeof(on));
+#endif
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	src.sin_addr.s_addr = htonl(0x7f010000 | (i / 250) << 8 |
+	    (i % 250 + 1));
+	if (bind(c->fd, (struct sockaddr *)&src, sizeof(src)) == -1)
+		err(1, "bind 127.1.%d.%d", i / 250, i % 250 + 1);
+	if (connect(c->fd, (struct sockaddr *)&target, sizeof(target)) ==
+	    -1 && errno != EINPROGRESS)
+		err(1, "connect");
+	c->state = C_CONNECTING;
+	nconnecting++;
+	event_set(&c->ev, c->fd, EV_WRITE, conn_connected, c);
+	event_add(&c->ev, NULL);
+}
+
+static void
+conn_connected(int fd, short event, void *arg)
+{
+	struct lconn	*c = arg;
+	socklen_t	 len = sizeof(int);
+	int		 e = 0;
+
+	(void)event;
+	nconnecting--;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1 || e != 0) {
+		st.refused++;
+		close(c->fd);
+		c->state = C_DEAD;
+		pool_fill();
+		return;
+	}
+	c->state = C_UP;
+	event_set(&c->ev, c->fd, EV_READ | EV_PERSIST, conn_read, c);
+	event_add(&c->ev, NULL);
+	if (hello)
+		conn_send(c, now_ns());
+	pool_fill();
+}
+
+static void
+conn_send(struct lconn *c, int64_t now)
+{
+	ssize_t	n;
+
+	if (c->out >= RING)
+		errx(1, "%u requests in flight on one connection", c->out);
+	/* a few small frames always fit the socket buffer */
+	if ((n = write(c->fd, req, reqlen)) != (ssize_t)reqlen) {
+		if (n == -1 && (errno == ECONNRESET || errno == EPIPE)) {
+			conn_dead(c);
+			return;
+		}
+		errx(1, "short write (%zd of %zu bytes)", n, reqlen);
+	}
+	c->sent[(c->head + c->out) % RING] = now;
+	c->out++;
+	st.sent++;
+	st.awaiting++;
+}
+
+static void
+conn_read(int fd, short event, void *arg)
+{
+	struct lconn	*c = arg;
+	const char	*why;
+	size_t		 off = 0, n;
+	ssize_t		 r;
+	int64_t		 now;
+
+	(void)event;
+	if ((r = read(fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen)) ==
+	    -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r <= 0) {
+		conn_dead(c);
+		return;
+	}
+	now = now_ns();
+	c->rlen += r;
+	while (off < c->rlen) {
+		n = 0;
+		switch (bp->frame(c->rbuf + off, c->rlen - off, RBUF, &n,
+		    &why)) {
+		case FRAME_MORE:
+			goto more;
+		case FRAME_OK:
+			conn_reply(c, c->rbuf + off, n, now);
+			off += n;
+			break;
+		default:
+			st.bad++;
+			off = c->rlen;
+			break;
+		}
+	}
+ more:
+	if (c->state != C_UP)
+		return;
+	if (off > 0 && off < c->rlen)
+		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+	c->rlen -= off;
+	if (c->rlen == sizeof(c->rbuf)) {
+		st.bad++;
+		c->rlen = 0;
+	}
+}
+
+static void
+conn_reply(struct lconn *c, const uint8_t *buf, size_t len, int64_t now)
+{
+	if (!bp->reply_ok(buf, len, want, wantlen, time(NULL)))
+		st.bad++;
+	if (c->out == 0) {
+		st.bad++;
+		return;
+	}
+	if (mode == M_OPEN || mode == M_CLOSED)
+		hist_add(now - c->sent[c->head]);
+	c->head = (c->head + 1) % RING;
+	c->out--;
+	st.replies++;
+	st.awaiting--;
+	st.last_reply = now;
+	if (mode == M_CLOSED && now < deadline)
+		conn_send(c, now);
+}
+
+/* the target closed it, or reset it */
+static void
+conn_dead(struct lconn *c)
+{
+	event_del(&c->ev);
+	close(c->fd);
+	st.awaiting -= c->out;
+	c->out = 0;
+	c->state = C_DEAD;
+	st.dead++;
+}
+
+static void
+pool_fill(void)
+{
+	while (nconns < nwant && nconnecting < CONNECTING_MAX) {
+		conn_start(&conns[nconns], nconns);
+		nconns++;
+	}
+}
+
+static int
+pool_ready(void)
+{
+	return (nconns == nwant && nconnecting == 0 && st.awaiting == 0);
+}
+
+/*
+ * Hold exactly n connections (n < nconns closes the newest); with
+ * greeting, each new one sends one frame and waits for the reply.
+ * Returns -1 if they are not all up within 60 s.
+ */
+static int
+pool_resize(int n, int greeting)
+{
+	struct lconn	*c;
+
+	if (n > maxconns)
+		errx(1, "%d connections: the descriptor limit allows %d",
+		    n, maxconns);
+	while (nconns > n) {
+		c = &conns[--nconns];
+		if (c->state == C_UP) {
+			event_del(&c->ev);
+			close(c->fd);
+			st.awaiting -= c->out;
+		}
+		c->state = C_FREE;
+	}
+	hello = greeting;
+	mode = M_HELLO;
+	nwant = n;
+	pool_fill();
+	return (run_until(pool_ready, 60));
+}
+
+static int
+pool_up(void)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < nconns; i++)
+		if (conns[i].state == C_UP)
+			n++;
+	return (n);
+}
+
+/* the exporter's JSON lines: count the records of our protocol */
+static void
+rec_read(int fd, short event, void *arg)
+{
+	char	*p, *nl;
+	ssize_t	 n;
+
+	(void)event;
+	(void)arg;
+	if ((n = read(fd, recline + reclen, sizeof(recline) - reclen)) ==
+	    -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		event_del(&ev_rec);
+		return;
+	}
+	reclen += n;
+	p = recline;
+	while ((nl = memchr(p, '\n', reclen - (p - recline))) != NULL) {
+		*nl = '\0';
+		if (strstr(p, "\"kind\":\"measurement\"") != NULL &&
+		    strstr(p, recmatch) != NULL) {
+			records++;
+			last_record = now_ns();
+		}
+		p = nl + 1;
+	}
+	reclen -= p - recline;
+	memmove(recline, p, reclen);
+	if (reclen == sizeof(recline))
+		errx(1, "exporter line longer than %zu bytes",
+		    sizeof(recline));
+}
+
+static void
+tick(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+}
+
+/* run the event loop until cond() holds (NULL: never), at most secs */
+static int
+run_until(int (*cond)(void), double secs)
+{
+	struct timeval	tv = { 0, 10000 };
+	int64_t		end = now_ns() + (int64_t)(secs * NSEC);
+
+	while (cond == NULL || !cond()) {
+		if (now_ns() >= end)
+			return (cond == NULL ? 0 : -1);
+		evtimer_add(&ev_tick, &tv);
+		event_loop(EVLOOP_ONCE);
+	}
+	return (0);
+}
+
+/*
+ * The target's processes: pid and its children, named by program.
+ */
+static void
+procs_find(pid_t pid)
+{
+	struct dirent	*de;
+	DIR		*d;
+	FILE		*fp;
+	char		 path[64], buf[512], comm[32], *p;
+	long		 ppid;
+	pid_t		 p2;
+
+	nprocs = 0;
+	if ((d = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && nprocs < MAXPROCS) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		p2 = atoi(de->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/stat", p2);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof(buf), fp) == NULL ||
+		    (p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 2, "%*c %ld", &ppid) != 1) {
+			fclose(fp);
+			continue;
+		}
+		fclose(fp);
+		if (p2 != pid && ppid != pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", p2);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), fp) == NULL)
+			comm[0] = '\0';
+		fclose(fp);
+		comm[strcspn(comm, "\n")] = '\0';
+		if (strncmp(comm, "pvgate-", 7) == 0)
+			memmove(comm, comm + 7, strlen(comm + 7) + 1);
+		if (strcmp(comm, "listene") == 0)
+			strlcpy(comm, "listener", sizeof(comm));
+		else if (strcmp(comm, "exporte") == 0)
+			strlcpy(comm, "exporter", sizeof(comm));
+		else if (strcmp(comm, "pvgated") == 0)
+			strlcpy(comm, "parent", sizeof(comm));
+		strlcpy(procs[nprocs].name, comm, sizeof(procs[nprocs].name));
+		procs[nprocs].pid = p2;
+		nprocs++;
+	}
+	closedir(d);
+}
+
+static void
+procs_sample(void)
+{
+	struct proc	*pr;
+	FILE		*fp;
+	char		 path[64], buf[1024], *p;
+	long long	 ut, stt;
+	int		 i;
+
+	for (i = 0; i < nprocs; i++) {
+		pr = &procs[i];
+		pr->ticks = pr->ns = pr->slices = -1;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pr->pid);
+		if ((fp = fopen(path, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), fp) != NULL &&
+			    (p = strrchr(buf, ')')) != NULL &&
+			    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u "
+			    "%*u %*u %*u %lld %lld", &ut, &stt) == 2)
+				pr->ticks = ut + stt;
+			fclose(fp);
+		}
+		snprintf(path, sizeof(path), "/proc/%d/schedstat", pr->pid);
+		if ((fp = fopen(path, "r")) != NULL) {
+			if (fscanf(fp, "%lld %*s %lld", &pr->ns,
+			    &pr->slices) != 2)
+				pr->ns = pr->slices = -1;
+			fclose(fp);
+		}
+	}
+}
+
+/* a "VmRSS:" style line of /proc/PID/status, in KiB */
+static long long
+proc_kib(pid_t pid, const char *key)
+{
+	FILE		*fp;
+	char		 path[64], buf[256];
+	long long	 v = -1;
+	size_t		 klen = strlen(key);
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	while (fgets(buf, sizeof(buf), fp) != NULL)
+		if (strncmp(buf, key, klen) == 0) {
+			v = strtoll(buf + klen, NULL, 10);
+			break;
+		}
+	fclose(fp);
+	return (v);
+}
+
+static void
+hist_reset(void)
+{
+	memset(hist, 0, HIST_US * sizeof(*hist));
+	hist_over = hist_n = 0;
+	hist_max = 0;
+}
+
+static void
+hist_add(int64_t ns)
+{
+	int64_t	us = ns / 1000;
+
+	if (ns > hist_max)
+		hist_max = ns;
+	hist_n++;
+	if (us < 0)
+		us = 0;
+	if (us >= HIST_US)
+		hist_over++;
+	else
+		hist[us]++;
+}
+
+/* the latency below which a fraction q of the replies came, in ms */
+static double
+hist_pct(double q)
+{
+	uint64_t	need, sum = 0;
+	int		i;
+
+	if (hist_n == 0)
+		return (-1);
+	need = (uint64_t)(q * hist_n);
+	if (need == 0)
+		need = 1;
+	for (i = 0; i < HIST_US; i++) {
+		sum += hist[i];
+		if (sum >= need)
+			return ((i + 1) / 1000.0);
+	}
+	return (hist_max / 1e6);
+}
+
+/*
+ * One blocking connection for compare(); returns the reply to one
+ * request, its length, or 0 if none came within 3 s.
+ */
+static size_t
+ask(int fd, const uint8_t *q, size_t qlen, uint8_t *r, size_t rmax)
+{
+	struct pollfd	 pfd;
+	const char	*why;
+	size_t		 have = 0, n;
+	ssize_t		 k;
+
+	if (write(fd, q, qlen) != (ssize_t)qlen)
+		err(1, "compare: write");
+	for (;;) {
+		n = 0;
+		if (have > 0 && bp->frame(r, have, rmax, &n, &why) ==
+		    FRAME_OK)
+			return (n);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 3000) <= 0 ||
+		    (k = read(fd, r + have, rmax - have)) <= 0)
+			return (0);
+		have += k;
+	}
+}
+
+static int
+dial(int port)
+{
+	struct sockaddr_in	sin = target;
+	int			fd;
+
+	sin.sin_port = htons(port);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		err(1, "socket");
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		err(1, "connect 127.0.0.1:%d", port);
+	return (fd);
+}
+
+/*
+ * Every sample to the target and to the floor, one after the other:
+ * both replies must be the same bytes.  They carry the clock, so a
+ * pair that straddles a second is asked again.
+ */
+static void
+compare(int fport)
+{
+	uint8_t		 q[BENCH_MAXFRAME], a[BENCH_MAXFRAME], b[BENCH_MAXFRAME];
+	char		 path[PATH_MAX];
+	const char	*name;
+	size_t		 qlen, alen, blen, i, k;
+	time_t		 t0;
+	int		 tfd, ffd, try, same = 0, n = 0;
+
+	tfd = dial(ntohs(target.sin_port));
+	ffd = dial(fport);
+	for (i = 0; i < BENCH_MAXSAMPLE && bp->samples[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", vecdir, bp->samples[i]);
+		qlen = bench_loadhex(path, q, sizeof(q));
+		for (try = 0; try < 3; try++) {
+			t0 = time(NULL);
+			alen = ask(tfd, q, qlen, a, sizeof(a));
+			blen = ask(ffd, q, qlen, b, sizeof(b));
+			if (time(NULL) == t0)
+				break;
+		}
+		name = strrchr(bp->samples[i], '/');
+		name = name != NULL ? name + 1 : bp->samples[i];
+		n++;
+		if (alen > 0 && alen == blen && memcmp(a, b, alen) == 0) {
+			same++;
+			out("compare.%s identical %zu", name, alen);
+			continue;
+		}
+		out("compare.%s differ", name);
+		fprintf(stderr, "%s: pvgated", name);
+		for (k = 0; k < alen; k++)
+			fprintf(stderr, " %02x", a[k]);
+		fprintf(stderr, "\n%s: floor  ", name);
+		for (k = 0; k < blen; k++)
+			fprintf(stderr, " %02x", b[k]);
+		fprintf(stderr, "\n");
+	}
+	close(tfd);
+	close(ffd);
+	out("compare %d/%d", same, n);
+}
+
+static uint64_t	rec_want;
+
+static int
+drained(void)
+{
+	return (st.awaiting == 0 && nconnecting == 0 &&
+	    (recfd == -1 || records >= rec_want));
+}
+
+static int
+records_in(void)
+{
+	return (recfd == -1 || records >= rec_want);
+}
+
+/*
+ * Idle connections: memory per connection at each count, then CPU and
+ * wakeups over a quiet window with the largest count held.  "max" is
+ * what the descriptor limits of both sides allow, in thousands.
+ */
+static void
+phase_idle(const char *list, double secs)
+{
+	char		 buf[256], *s, *item;
+	long long	 base[MAXPROCS], slices[MAXPROCS], kib, lim = maxconns;
+	const char	*errstr;
+	FILE		*fp;
+	char		 path[64], line[256];
+	int		 i, n, held = 0;
+
+	procs_sample();
+	for (i = 0; i < nprocs; i++) {
+		base[i] = proc_kib(procs[i].pid, "VmRSS:");
+		/* the target's own descriptor limit */
+		snprintf(path, sizeof(path), "/proc/%d/limits", procs[i].pid);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof(line), fp) != NULL)
+			if (strncmp(line, "Max open files", 14) == 0 &&
+			    sscanf(line + 14, "%lld", &kib) == 1 &&
+			    strcmp(procs[i].name, "decoder") != 0 &&
+			    strcmp(procs[i].name, "exporter") != 0 &&
+			    kib < lim)
+				lim = kib;
+		fclose(fp);
+	}
+	if (strlcpy(buf, list, sizeof(buf)) >= sizeof(buf))
+		errx(1, "list too long");
+	for (s = buf; (item = strsep(&s, ",")) != NULL; ) {
+		if (strcmp(item, "max") == 0)
+			n = (lim - 512) / 1000 * 1000;
+		else if ((n = strtonum(item, 1, maxconns, &errstr)) == 0)
+			errx(1, "connections %s: %s", item, errstr);
+		rec_want = records + (uint64_t)(n - nconns) * bp->records;
+		if (pool_resize(n, 1) == -1)
+			warnx("idle: %d connections not all up", n);
+		run_until(records_in, DRAIN_SECS);
+		/* let the target finish what the last hello started */
+		run_until(NULL, 1);
+		held = pool_up();
+		out("idle.%d.held %d", n, held);
+		for (i = 0; i < nprocs; i++) {
+			kib = proc_kib(procs[i].pid, "VmRSS:");
+			out("idle.%d.kib.%s %lld", n, procs[i].name, kib);
+			if (held > 0)
+				out("idle.%d.perconn.%s %lld", n,
+				    procs[i].name,
+				    (kib - base[i]) * 1024 / held);
+		}
+	}
+
+	/* quiet: nothing is sent; what does the target do? */
+	mode = M_QUIET;
+	procs_sample();
+	for (i = 0; i < nprocs; i++) {
+		base[i] = procs[i].ns;
+		slices[i] = procs[i].slices;
+	}
+	run_until(NULL, secs);
+	procs_sample();
+	out("idle.secs %.1f", secs);
+	out("idle.conns %d", held);
+	for (i = 0; i < nprocs; i++) {
+		out("idle.cpu_ms.%s %.3f", procs[i].name,
+		    (procs[i].ns - base[i]) / 1e6);
+		out("idle.wakeups.%s %lld", procs[i].name,
+		    procs[i].slices - slices[i]);
+	}
+	pool_resize(0, 0);
+	run_until(NULL, 1);
+}
+
+/* closed loop on n connections for secs; returns frames/s */
+static double
+phase_closed(int n, double secs)
+{
+	long long	 t0[MAXPROCS];
+	uint64_t	 sent0, rep0, rec0;
+	int64_t		 start, end;
+	double		 el, fps, cpu, total = 0;
+	int		 i;
+
+	if (pool_resize(n, 0) == -1)
+		warnx("closed: %d connections not all up", n);
+	procs_sample();
+	for (i = 0; i < nprocs; i++)
+		t0[i] = procs[i].ticks;
+	sent0 = st.sent;
+	rep0 = st.replies;
+	rec0 = records;
+	hist_reset();
+	start = now_ns();
+	deadline = start + (int64_t)(secs * NSEC);
+	mode = M_CLOSED;
+	for (i = 0; i < nconns; i++)
+		if (conns[i].state == C_UP)
+			conn_send(&conns[i], start);
+	run_until(NULL, secs);
+	rec_want = rec0 + (st.sent - sent0) * bp->records;
+	if (run_until(drained, DRAIN_SECS) == -1)
+		warnx("closed %d: not drained", n);
+	procs_sample();
+	mode = M_QUIET;
+	end = st.last_reply;
+	if (recfd != -1 && last_record > end)
+		end = last_record;
+	el = (end - start) / 1e9;
+	fps = el > 0 ? (st.replies - rep0) / el : 0;
+	out("closed.%d.conns %d", n, pool_up());
+	out("closed.%d.frames %llu", n, (unsigned long long)(st.replies - rep0));
+	out("closed.%d.secs %.3f", n, el);
+	out("closed.%d.fps %.0f", n, fps);
+	out("closed.%d.p50 %.3f", n, hist_pct(0.5));
+	out("closed.%d.p99 %.3f", n, hist_pct(0.99));
+	if (recfd != -1) {
+		out("closed.%d.records %llu", n,
+		    (unsigned long long)(records - rec0));
+		out("closed.%d.lost %lld", n, (long long)((st.sent - sent0) *
+		    bp->records) - (long long)(records - rec0));
+	}
+	for (i = 0; i < nprocs; i++) {
+		cpu = (double)(procs[i].ticks - t0[i]) / sysconf(_SC_CLK_TCK);
+		total += cpu;
+		out("closed.%d.cpu.%s %.4f", n, procs[i].name,
+		    st.replies > rep0 ? cpu * 1000 / (st.replies - rep0) : 0);
+	}
+	out("closed.%d.cpu.total %.4f", n,
+	    st.replies > rep0 ? total * 1000 / (st.replies - rep0) : 0);
+	return (fps);
+}
+
+/* open loop: rate frames/s over the connections, for secs */
+static void
+pace(int fd, short event, void *arg)
+{
+	struct lconn	*c = NULL;
+	int64_t		 now = now_ns();
+	uint64_t	 due;
+	int		 tries;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	due = (uint64_t)((now - pace_start) / 1e9 * pace_rate);
+	while (pace_sent + pace_skipped < due) {
+		for (tries = 0; tries < nconns; tries++) {
+			c = &conns[pace_next];
+			pace_next = (pace_next + 1) % nconns;
+			if (c->state == C_UP && c->out < RING)
+				break;
+		}
+		if (tries == nconns) {
+			pace_skipped++;
+			continue;
+		}
+		conn_send(c, now);
+		pace_sent++;
+	}
+}
+
+static void
+phase_open(int n, double rate, double secs)
+{
+	struct timeval	 tv = { 0, 1000 };
+	uint64_t	 sent0, rep0, rec0;
+	int64_t		 start, end;
+	double		 el;
+
+	if (pool_resize(n, 0) == -1)
+		warnx("open: %d connections not all up", n);
+	sent0 = st.sent;
+	rep0 = st.replies;
+	rec0 = records;
+	hist_reset();
+	mode = M_OPEN;
+	pace_rate = rate;
+	pace_sent = pace_skipped = 0;
+	pace_next = 0;
+	start = pace_start = now_ns();
+	event_set(&ev_pace, -1, EV_PERSIST, pace, NULL);
+	evtimer_add(&ev_pace, &tv);
+	run_until(NULL, secs);
+	evtimer_del(&ev_pace);
+	rec_want = rec0 + (st.sent - sent0) * bp->records;
+	if (run_until(drained, DRAIN_SECS) == -1)
+		warnx("open: not drained");
+	mode = M_QUIET;
+	end = st.last_reply;
+	if (recfd != -1 && last_record > end)
+		end = last_record;
+	el = (end - start) / 1e9;
+	out("open.conns %d", pool_up());
+	out("open.rate %.0f", rate);
+	out("open.fps %.0f", el > 0 ? (st.replies - rep0) / el : 0);
+	out("open.skipped %llu", (unsigned long long)pace_skipped);
+	out("open.p50 %.3f", hist_pct(0.5));
+	out("open.p99 %.3f", hist_pct(0.99));
+	out("open.p999 %.3f", hist_pct(0.999));
+	out("open.max %.3f", hist_max / 1e6);
+	if (recfd != -1)
+		out("open.lost %lld", (long long)((st.sent - sent0) *
+		    bp->records) - (long long)(records - rec0));
+}
