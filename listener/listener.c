@@ -285,6 +285,15 @@ listener_backpressure(void)
 	uint32_t	q = imsgbuf_queuelen(&env->iev_decoder.ibuf);
 
 	if (!env->paused && q > QUEUE_HIGH) {
+		/* one round of reads queues that much: is it still there
+		 * once written? */
+		if (imsgbuf_write(&env->iev_decoder.ibuf) == -1 &&
+		    errno != EPIPE)
+			fatal("%s: imsgbuf_write", __func__);
+		imsg_event_add(&env->iev_decoder);
+		q = imsgbuf_queuelen(&env->iev_decoder.ibuf);
+	}
+	if (!env->paused && q > QUEUE_HIGH) {
 		env->paused = 1;
 		env->stats.pauses++;
 		conn_pause_all();
