@@ -211,8 +211,7 @@ conn_add(int fd, const struct pv_addr *peer, const struct proto *proto,
 	RB_INSERT(conn_tree, &env->conns, c);
 	env->nconns++;
 	event_set(&c->ev, fd, EV_READ | EV_PERSIST, conn_read, c);
-	if (!env->paused)
-		event_add(&c->ev, &tv);
+	event_add(&c->ev, &tv);
 	return c;
 }
 
@@ -264,6 +263,13 @@ conn_read(int fd, short event, void *arg)
 	if (event & EV_TIMEOUT) {
 		conn_leftover(c, "truncated frame: idle timeout");
 		conn_close(c, "idle timeout");
+		return;
+	}
+	if (env->paused) {
+		/* backpressure: read it once the decoder caught up */
+		event_del(&c->ev);
+		TAILQ_INSERT_TAIL(&env->parked, c, park);
+		c->parked = 1;
 		return;
 	}
 	if (c->in != NULL) {
@@ -516,6 +522,8 @@ conn_close(struct conn *c, const char *why)
 		log_debug("connection %llx closed: %s",
 		    (unsigned long long)c->id, why);
 	event_del(&c->ev);
+	if (c->parked)
+		TAILQ_REMOVE(&env->parked, c, park);
 	if (c->wev != NULL) {
 		event_del(c->wev);
 		free(c->wev);
@@ -541,14 +549,24 @@ conn_pause_all(void)
 		event_del(&c->ev);
 }
 
+/*
+ * The connections parked while paused had bytes waiting: read them,
+ * first parked first, and put them back in the loop.  If that fills
+ * the queue again, the rest stay parked, costing nothing until the
+ * next resume.
+ */
 void
 conn_resume_all(void)
 {
 	struct timeval	 tv = { env->conf->gate.idle_timeout, 0 };
 	struct conn	*c;
 
-	RB_FOREACH(c, conn_tree, &env->conns)
+	while (!env->paused && (c = TAILQ_FIRST(&env->parked)) != NULL) {
+		TAILQ_REMOVE(&env->parked, c, park);
+		c->parked = 0;
 		event_add(&c->ev, &tv);
+		conn_read(c->fd, EV_READ, c);
+	}
 }
 
 /* last chance for queued replies; sockets are non-blocking */

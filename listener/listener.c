@@ -135,6 +135,7 @@ main(int argc, char *argv[])
 	imsgev_init(&env->iev_decoder, PVGATE_FD_PEER,
 	    listener_dispatch_decoder, NULL);
 	RB_INIT(&env->conns);
+	TAILQ_INIT(&env->parked);
 	RB_INIT(&env->peers);
 
 	/* 5: nothing from the network before this */
@@ -277,7 +278,10 @@ listener_configure(struct pvconf *nconf)
 
 /*
  * Stop reading the devices while the decoder is behind; resume when it
- * has caught up.  The queue never grows much beyond QUEUE_HIGH.
+ * has caught up.  The queue never grows much beyond QUEUE_HIGH.  A
+ * pause costs nothing up front: a connection is taken out of the loop
+ * (parked) only when it has something to read while paused, so pausing
+ * among many connections does not touch every one of them.
  */
 void
 listener_backpressure(void)
@@ -296,7 +300,6 @@ listener_backpressure(void)
 	if (!env->paused && q > QUEUE_HIGH) {
 		env->paused = 1;
 		env->stats.pauses++;
-		conn_pause_all();
 		log_debug("decoder behind (%u queued): pausing reads", q);
 	} else if (env->paused && q < QUEUE_LOW && !env->draining) {
 		env->paused = 0;

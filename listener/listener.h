@@ -6,6 +6,7 @@
 #ifndef LISTENER_H
 #define LISTENER_H
 
+#include <sys/queue.h>
 #include <sys/tree.h>
 
 #include <event.h>
@@ -32,6 +33,8 @@ struct conn {
 	uint8_t			*out;		/* unsent reply bytes */
 	size_t			 outlen;
 	int			 closing;	/* close once out is sent */
+	int			 parked;	/* not read: backpressure */
+	TAILQ_ENTRY(conn)	 park;
 };
 
 RB_HEAD(conn_tree, conn);
@@ -65,6 +68,7 @@ struct listener {
 	uint32_t		 next_id;
 	uint32_t		 nconns;
 	struct conn_tree	 conns;
+	TAILQ_HEAD(, conn)	 parked;	/* readable while paused */
 	struct peer_tree	 peers;
 	struct {
 		uint64_t	 frames;
