@@ -16,14 +16,14 @@
 
 #include "proto.h"
 
-#define BENCH_MAXFRAME	4096	/* largest request or reply we handle */
+#define BENCH_MAXFRAME	4096	/* the largest request or reply */
 #define BENCH_MAXSAMPLE	8
 
 struct bench_proto {
-	const char	*name;		/* config section; "protocol" in records */
+	const char	*name;		/* as in pvgated.conf */
 	const char	*request;	/* the frame sent under load */
 	const char	*reply;		/* the cloud's reply to it */
-	int		 records;	/* measurement records per request */
+	int		 records;	/* measurements per request */
 	/* more requests whose replies floor and gateway must agree on */
 	const char	*samples[BENCH_MAXSAMPLE];
 	/* cuts requests (floor) and replies (load generator) */
@@ -32,8 +32,8 @@ struct bench_proto {
 	int		(*reply_ok)(const uint8_t *, size_t, const uint8_t *,
 			    size_t, time_t);
 	/* the floor's reply to a request: its length, 0 for none */
-	size_t		(*answer)(const uint8_t *, size_t, uint8_t *, size_t,
-			    time_t);
+	size_t		(*answer)(const uint8_t *, size_t, uint8_t *,
+			    size_t, time_t);
 	/* extra lines for the protocol's section of pvgated.conf */
 	const char	*conf;
 };

@@ -35,7 +35,10 @@ fi
 for p in "$LOADGEN" "$FLOOR" "$PVGATED"; do
 	[ -x "$p" ] || { echo "not ok - $p is not built: run make" >&2; exit 1; }
 done
-[ -r /proc/self/stat ] || { echo "not ok - make bench needs /proc" >&2; exit 1; }
+if [ ! -r /proc/self/stat ]; then
+	echo "not ok - make bench needs /proc" >&2
+	exit 1
+fi
 if [ "$(id -u)" != 0 ]; then
 	echo "not ok - make bench starts pvgated and needs root" >&2
 	exit 1
@@ -139,6 +142,7 @@ gw_stop()
 run_proto()
 {
 	proto=$1
+	LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 	FP=$(free_port 0)
 	"$FLOOR" -P "$proto" -p "$FP" &
 	FPID=$!
@@ -167,7 +171,7 @@ run_proto()
 	FPID=
 
 	cat "$T/floor.err" "$T/gw.err" >&2
-	table "$proto" "$T/floor.out" "$T/gw.out"
+	table "$proto" "$T/floor.out" "$T/gw.out" "$LOAD"
 
 	F=$T/floor.out
 	G=$T/gw.out
@@ -189,7 +193,8 @@ run_proto()
 # the table, from the two "key value" files
 table()
 {
-	awk -v proto="$1" -v ncpu="$(nproc)" -v fdmax="$(ulimit -Hn)" '
+	awk -v proto="$1" -v ncpu="$(nproc)" -v fdmax="$(ulimit -Hn)" \
+	    -v load="$4" '
 	FILENAME == ARGV[1] { f[$1] = $2; next }
 	{ g[$1] = $2 }
 	function num(x) { return x != "" && x != "-" }
@@ -208,14 +213,15 @@ table()
 		return num(a) && num(b) && a > 0 ? sprintf("%.2fx", b / a) : ""
 	}
 	function row(label, a, b, r, t) {
-		printf "%-46s %10s %10s %8s  %s\n", label, a, b, r, t
+		printf "%-44s %12s %12s %7s  %s\n", label, a, b, r, t
 	}
 	function verdict(ok, s) { return s (ok ? "  ok" : "  MISSED") }
 	BEGIN { }
 	END {
-		printf "make bench: %s over loopback, %d CPUs; floor = one epoll " \
-		    "process,\nsame reply bytes, no privilege separation, no " \
-		    "decoding; ratio = pvgated/floor\n\n", proto, ncpu
+		printf "make bench: %s over loopback, %d CPUs (load average " \
+		    "%s before the run);\nfloor = one epoll process, same " \
+		    "reply bytes, no privilege separation, no decoding;\n" \
+		    "ratio = pvgated/floor\n\n", proto, ncpu, load
 		row("", "floor", "pvgated", "ratio", "target")
 		n = split("1 10 100 1000 10000", cs, " ")
 		for (i = 1; i <= n; i++) {

@@ -46,8 +46,8 @@ static __dead void	usage(void);
 static void		floor_accept(int);
 static void		floor_read(struct fconn *);
 static int		floor_write(struct fconn *);
-static size_t		floor_frames(struct fconn *, const uint8_t *, size_t,
-			    int *);
+static size_t		floor_frames(struct fconn *, const uint8_t *,
+			    size_t, int *);
 static void		floor_send(struct fconn *, const uint8_t *, size_t);
 static void		floor_close(struct fconn *);
 

@@ -5,13 +5,13 @@
  *
  * In order, each step optional:
  *
- *	compare	 send every sample frame to the target and to the floor;
- *		 their replies must be byte for byte the same
+ *	compare	 send every sample frame to the target and to the
+ *		 floor; their replies must be byte for byte the same
  *	idle	 hold N connections that each said hello once (one frame,
  *		 one reply); the target's memory per connection, then its
  *		 CPU time and wakeups over a quiet window
- *	closed	 N connections, each sending a frame as soon as the reply
- *		 to the previous one is in; frames/s end to end
+ *	closed	 N connections, each sending a frame as soon as the
+ *		 reply to the previous one is in; frames/s end to end
  *	open	 a fixed rate, half the best closed-loop rate, spread over
  *		 the connections; reply latency percentiles
  *
@@ -47,9 +47,9 @@
 #include "bench.h"
 
 #define RING		8	/* requests in flight per connection */
-#define RBUF		2048	/* reply bytes buffered per connection */
+#define RBUF		2048	/* reply bytes held per connection */
 #define CONNECTING_MAX	256	/* connects in flight */
-#define HIST_US		100000	/* latency histogram: 1 us steps to 100 ms */
+#define HIST_N		(1024 + 30 * 512)	/* latency buckets */
 #define MAXPROCS	16
 #define DRAIN_SECS	15
 #define NSEC		1000000000LL
@@ -78,7 +78,8 @@ struct proc {
 
 static const struct bench_proto	*bp;
 static struct sockaddr_in	 target;
-static uint8_t			 req[BENCH_MAXFRAME], want[BENCH_MAXFRAME];
+static uint8_t			 req[BENCH_MAXFRAME];
+static uint8_t			 want[BENCH_MAXFRAME];
 static size_t			 reqlen, wantlen;
 static const char		*vecdir = "regress/vectors";
 
@@ -109,7 +110,7 @@ static struct proc		 procs[MAXPROCS];
 static int			 nprocs;
 
 static uint32_t			*hist;
-static uint64_t			 hist_over, hist_n;
+static uint64_t			 hist_n;
 static int64_t			 hist_max;
 
 static struct event		 ev_tick, ev_pace, ev_rec;
@@ -142,6 +143,7 @@ static long long	proc_kib(pid_t, const char *);
 static void		hist_add(int64_t);
 static double		hist_pct(double);
 static void		compare(int);
+static long long	target_nofile(void);
 static void		phase_idle(const char *, double);
 static double		phase_closed(int, double);
 static void		phase_open(int, double, double);
@@ -187,8 +189,8 @@ main(int argc, char *argv[])
 	const char	*errstr, *proto = "solarman-v5", *closed = NULL;
 	const char	*idle = NULL, *recpath = NULL;
 	char		 path[PATH_MAX], list[256], *s, *item;
-	double		 tsecs = 3, osecs = 5, isecs = 10, rate = 0, peak = 0;
-	double		 fps;
+	double		 tsecs = 3, osecs = 5, isecs = 10, rate = 0;
+	double		 fps, peak = 0;
 	int		 ch, port = 0, cport = 0, oconns = 1000, wconf = 0;
 	pid_t		 gpid = 0;
 	uint64_t	 extra = 0;
@@ -280,7 +282,7 @@ main(int argc, char *argv[])
 		err(1, "setrlimit RLIMIT_NOFILE");
 	maxconns = rl.rlim_cur > 64 ? (int)rl.rlim_cur - 64 : 0;
 	if ((conns = calloc(maxconns, sizeof(*conns))) == NULL ||
-	    (hist = calloc(HIST_US, sizeof(*hist))) == NULL)
+	    (hist = calloc(HIST_N, sizeof(*hist))) == NULL)
 		err(1, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -295,6 +297,10 @@ main(int argc, char *argv[])
 		/* opening the FIFO lets the gateway start */
 		if ((recfd = open(recpath, O_RDONLY)) == -1)
 			err(1, "%s", recpath);
+#ifdef F_SETPIPE_SZ
+		/* room for a burst of records while we are busy elsewhere */
+		(void)fcntl(recfd, F_SETPIPE_SZ, 1024 * 1024);
+#endif
 		event_set(&ev_rec, recfd, EV_READ | EV_PERSIST, rec_read,
 		    NULL);
 		event_add(&ev_rec, NULL);
@@ -549,11 +555,13 @@ pool_resize(int n, int greeting)
 		    n, maxconns);
 	while (nconns > n) {
 		c = &conns[--nconns];
-		if (c->state == C_UP) {
+		if (c->state == C_UP || c->state == C_CONNECTING) {
 			event_del(&c->ev);
 			close(c->fd);
 			st.awaiting -= c->out;
 		}
+		if (c->state == C_CONNECTING)
+			nconnecting--;
 		c->state = C_FREE;
 	}
 	hello = greeting;
@@ -738,28 +746,55 @@ proc_kib(pid_t pid, const char *key)
 	return (v);
 }
 
+/*
+ * Latency histogram in microseconds: exact below 1024, then 512
+ * buckets per power of two (0.2 %), up to hours.
+ */
+static int
+hist_bucket(uint64_t us)
+{
+	int	e = 0;
+
+	while ((us >> e) >= 1024)
+		e++;
+	if (e == 0)
+		return ((int)us);
+	return (1024 + (e - 1) * 512 + (int)((us >> e) - 512));
+}
+
+/* the largest value in bucket i, us */
+static uint64_t
+hist_value(int i)
+{
+	int	e;
+
+	if (i < 1024)
+		return (i);
+	e = (i - 1024) / 512 + 1;
+	return (((uint64_t)((i - 1024) % 512 + 512 + 1) << e) - 1);
+}
+
 static void
 hist_reset(void)
 {
-	memset(hist, 0, HIST_US * sizeof(*hist));
-	hist_over = hist_n = 0;
+	memset(hist, 0, HIST_N * sizeof(*hist));
+	hist_n = 0;
 	hist_max = 0;
 }
 
 static void
 hist_add(int64_t ns)
 {
-	int64_t	us = ns / 1000;
+	int	i;
 
+	if (ns < 0)
+		ns = 0;
 	if (ns > hist_max)
 		hist_max = ns;
 	hist_n++;
-	if (us < 0)
-		us = 0;
-	if (us >= HIST_US)
-		hist_over++;
-	else
-		hist[us]++;
+	if ((i = hist_bucket(ns / 1000)) >= HIST_N)
+		i = HIST_N - 1;
+	hist[i]++;
 }
 
 /* the latency below which a fraction q of the replies came, in ms */
@@ -771,14 +806,17 @@ hist_pct(double q)
 
 	if (hist_n == 0)
 		return (-1);
-	need = (uint64_t)(q * hist_n);
+	need = (uint64_t)(q * hist_n + 0.5);
 	if (need == 0)
 		need = 1;
-	for (i = 0; i < HIST_US; i++) {
+	for (i = 0; i < HIST_N; i++) {
 		sum += hist[i];
 		if (sum >= need)
-			return ((i + 1) / 1000.0);
+			break;
 	}
+	/* the bucket's top, or the largest value seen if that is less */
+	if (i < HIST_N && (int64_t)(hist_value(i) + 1) * 1000 < hist_max)
+		return ((hist_value(i) + 1) / 1000.0);
 	return (hist_max / 1e6);
 }
 
@@ -832,7 +870,8 @@ dial(int port)
 static void
 compare(int fport)
 {
-	uint8_t		 q[BENCH_MAXFRAME], a[BENCH_MAXFRAME], b[BENCH_MAXFRAME];
+	uint8_t		 q[BENCH_MAXFRAME], a[BENCH_MAXFRAME];
+	uint8_t		 b[BENCH_MAXFRAME];
 	char		 path[PATH_MAX];
 	const char	*name;
 	size_t		 qlen, alen, blen, i, k;
@@ -888,6 +927,32 @@ records_in(void)
 	return (recfd == -1 || records >= rec_want);
 }
 
+/* the descriptors the target's listening process may hold */
+static long long
+target_nofile(void)
+{
+	FILE		*fp;
+	char		 path[64], line[256];
+	long long	 n, lim = maxconns;
+	int		 i;
+
+	for (i = 0; i < nprocs; i++) {
+		/* the decoder and exporter hold no device's socket */
+		if (strcmp(procs[i].name, "decoder") == 0 ||
+		    strcmp(procs[i].name, "exporter") == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/limits", procs[i].pid);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof(line), fp) != NULL)
+			if (strncmp(line, "Max open files", 14) == 0 &&
+			    sscanf(line + 14, "%lld", &n) == 1 && n < lim)
+				lim = n;
+		fclose(fp);
+	}
+	return (lim);
+}
+
 /*
  * Idle connections: memory per connection at each count, then CPU and
  * wakeups over a quiet window with the largest count held.  "max" is
@@ -896,34 +961,18 @@ records_in(void)
 static void
 phase_idle(const char *list, double secs)
 {
-	char		 buf[256], *s, *item;
-	long long	 base[MAXPROCS], slices[MAXPROCS], kib, lim = maxconns;
 	const char	*errstr;
-	FILE		*fp;
-	char		 path[64], line[256];
+	char		 buf[256], *s, *item;
+	long long	 base[MAXPROCS], slices[MAXPROCS], kib;
 	int		 i, n, held = 0;
 
-	procs_sample();
-	for (i = 0; i < nprocs; i++) {
+	for (i = 0; i < nprocs; i++)
 		base[i] = proc_kib(procs[i].pid, "VmRSS:");
-		/* the target's own descriptor limit */
-		snprintf(path, sizeof(path), "/proc/%d/limits", procs[i].pid);
-		if ((fp = fopen(path, "r")) == NULL)
-			continue;
-		while (fgets(line, sizeof(line), fp) != NULL)
-			if (strncmp(line, "Max open files", 14) == 0 &&
-			    sscanf(line + 14, "%lld", &kib) == 1 &&
-			    strcmp(procs[i].name, "decoder") != 0 &&
-			    strcmp(procs[i].name, "exporter") != 0 &&
-			    kib < lim)
-				lim = kib;
-		fclose(fp);
-	}
 	if (strlcpy(buf, list, sizeof(buf)) >= sizeof(buf))
 		errx(1, "list too long");
 	for (s = buf; (item = strsep(&s, ",")) != NULL; ) {
 		if (strcmp(item, "max") == 0)
-			n = (lim - 512) / 1000 * 1000;
+			n = (target_nofile() - 512) / 1000 * 1000;
 		else if ((n = strtonum(item, 1, maxconns, &errstr)) == 0)
 			errx(1, "connections %s: %s", item, errstr);
 		rec_want = records + (uint64_t)(n - nconns) * bp->records;
@@ -1002,7 +1051,8 @@ phase_closed(int n, double secs)
 	el = (end - start) / 1e9;
 	fps = el > 0 ? (st.replies - rep0) / el : 0;
 	out("closed.%d.conns %d", n, pool_up());
-	out("closed.%d.frames %llu", n, (unsigned long long)(st.replies - rep0));
+	out("closed.%d.frames %llu", n,
+	    (unsigned long long)(st.replies - rep0));
 	out("closed.%d.secs %.3f", n, el);
 	out("closed.%d.fps %.0f", n, fps);
 	out("closed.%d.p50 %.3f", n, hist_pct(0.5));
@@ -1036,6 +1086,8 @@ pace(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	(void)arg;
+	if (nconns == 0)
+		return;
 	due = (uint64_t)((now - pace_start) / 1e9 * pace_rate);
 	while (pace_sent + pace_skipped < due) {
 		for (tries = 0; tries < nconns; tries++) {
