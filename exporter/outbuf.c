@@ -18,6 +18,7 @@
 #include "exporter.h"
 
 static size_t	 json_escbyte(unsigned char, char *, int);
+static int	 json_plain(char);
 
 /*
  * The escaped form of one byte into e (at least 7 bytes); its length.
@@ -52,6 +53,13 @@ json_escbyte(unsigned char c, char *e, int flags)
 	}
 	e[0] = c;
 	return (1);
+}
+
+/* printable ASCII that needs no escape; NUL is not */
+static int
+json_plain(char c)
+{
+	return (c >= 0x20 && c < 0x7f && c != '"' && c != '\\');
 }
 
 /*
@@ -112,12 +120,22 @@ void
 outbuf_json(struct outbuf *o, const char *s, size_t max, int flags)
 {
 	char	 e[8];
-	size_t	 i, k;
+	size_t	 i, k, run;
 
 	outbuf_mem(o, "\"", 1);
-	for (i = 0; i < max && s[i] != '\0'; i++) {
-		k = json_escbyte((unsigned char)s[i], e, flags);
-		outbuf_mem(o, e, k);
+	i = 0;
+	while (i < max && s[i] != '\0') {
+		/* bytes that stand for themselves go in one copy */
+		for (run = i; run < max && json_plain(s[run]); run++)
+			;
+		if (run > i) {
+			outbuf_mem(o, s + i, run - i);
+			i = run;
+		} else {
+			k = json_escbyte((unsigned char)s[i], e, flags);
+			outbuf_mem(o, e, k);
+			i++;
+		}
 	}
 	outbuf_mem(o, "\"", 1);
 }
