@@ -142,6 +142,8 @@ static void		procs_sample(void);
 static long long	proc_kib(pid_t, const char *);
 static void		hist_add(int64_t);
 static double		hist_pct(double);
+static void		target_wait(void);
+static void		summary(uint64_t);
 static void		compare(int);
 static long long	target_nofile(void);
 static void		phase_idle(const char *, double);
@@ -306,18 +308,7 @@ main(int argc, char *argv[])
 		event_add(&ev_rec, NULL);
 	}
 
-	/* the target is up when it accepts and answers */
-	for (ch = 0; ch < 100; ch++) {
-		if (pool_resize(1, 1) == 0 && pool_up() == 1 &&
-		    st.replies == 1)
-			break;
-		pool_resize(0, 0);
-		run_until(NULL, 0.1);
-	}
-	if (ch == 100)
-		errx(1, "127.0.0.1:%d does not answer", port);
-	pool_resize(0, 0);
-	st.refused = 0;
+	target_wait();
 	if (gpid != 0)
 		procs_find(gpid);
 	out("protocol %s", bp->name);
@@ -349,23 +340,52 @@ main(int argc, char *argv[])
 			phase_open(oconns, rate, osecs);
 	}
 	pool_resize(0, 0);
+	summary(extra);
+	return (0);
+}
 
-	/* last: after-effects of closing, then the high-water marks */
+/* the target is up when it accepts and answers, within 10 s */
+static void
+target_wait(void)
+{
+	int	i;
+
+	for (i = 0; i < 100; i++) {
+		if (pool_resize(1, 1) == 0 && pool_up() == 1 &&
+		    st.replies == 1)
+			break;
+		pool_resize(0, 0);
+		run_until(NULL, 0.1);
+	}
+	if (i == 100)
+		errx(1, "127.0.0.1:%d does not answer",
+		    ntohs(target.sin_port));
+	pool_resize(0, 0);
+	st.refused = 0;
+}
+
+/* totals; extra records are the compare samples' */
+static void
+summary(uint64_t extra)
+{
+	int	i;
+
+	/* after-effects of closing, then the high-water marks */
 	run_until(NULL, 0.5);
-	for (ch = 0; ch < nprocs; ch++)
-		out("hwm.%s %lld", procs[ch].name,
-		    proc_kib(procs[ch].pid, "VmHWM:"));
+	for (i = 0; i < nprocs; i++)
+		out("hwm.%s %lld", procs[i].name,
+		    proc_kib(procs[i].pid, "VmHWM:"));
 	out("sent %llu", (unsigned long long)st.sent);
 	out("replies %llu", (unsigned long long)st.replies);
 	out("unanswered %llu", (unsigned long long)(st.sent - st.replies));
 	out("bad %llu", (unsigned long long)st.bad);
 	out("dropped %llu", (unsigned long long)st.dead);
+	out("refused %llu", (unsigned long long)st.refused);
 	if (recfd != -1) {
 		out("records %llu", (unsigned long long)records);
 		out("lost %lld", (long long)(st.sent * bp->records) -
 		    (long long)(records - extra));
 	}
-	return (0);
 }
 
 /*
