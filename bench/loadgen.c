@@ -148,7 +148,7 @@ static void		compare(int);
 static long long	target_nofile(void);
 static void		phase_idle(const char *, double);
 static double		phase_closed(int, double);
-static void		phase_open(int, double, double);
+static void		phase_open(const char *, int, double, double);
 
 static __dead void
 usage(void)
@@ -158,8 +158,8 @@ usage(void)
 	fprintf(stderr, "usage: %s -l\n"
 	    "       %s [-w] [-C port] [-c counts] [-G pid] "
 	    "[-I seconds] [-i counts]\n\t[-O connections] [-o seconds] "
-	    "[-P protocol] [-r rate] [-t seconds]\n\t[-V dir] [-x file] "
-	    "-p port\n", __progname, __progname);
+	    "[-P protocol] [-R rate] [-r rate]\n\t[-t seconds] [-V dir] "
+	    "[-x file] -p port\n", __progname, __progname);
 	exit(1);
 }
 
@@ -191,13 +191,13 @@ main(int argc, char *argv[])
 	const char	*errstr, *proto = "solarman-v5", *closed = NULL;
 	const char	*idle = NULL, *recpath = NULL;
 	char		 path[PATH_MAX], list[256], *s, *item;
-	double		 tsecs = 3, osecs = 5, isecs = 10, rate = 0;
+	double		 tsecs = 3, osecs = 5, isecs = 10, rate = 0, frate = 0;
 	double		 fps, peak = 0;
 	int		 ch, port = 0, cport = 0, oconns = 1000, wconf = 0;
 	pid_t		 gpid = 0;
 	uint64_t	 extra = 0;
 
-	while ((ch = getopt(argc, argv, "C:c:G:I:i:lO:o:P:p:r:t:V:wx:"))
+	while ((ch = getopt(argc, argv, "C:c:G:I:i:lO:o:P:p:R:r:t:V:wx:"))
 	    != -1) {
 		switch (ch) {
 		case 'C':
@@ -239,6 +239,9 @@ main(int argc, char *argv[])
 			port = strtonum(optarg, 1, 65535, &errstr);
 			if (errstr != NULL)
 				errx(1, "port %s: %s", optarg, errstr);
+			break;
+		case 'R':
+			frate = strtod(optarg, NULL);
 			break;
 		case 'r':
 			rate = strtod(optarg, NULL);
@@ -337,7 +340,9 @@ main(int argc, char *argv[])
 		if (rate == 0)
 			rate = peak / 2;
 		if (rate > 0)
-			phase_open(oconns, rate, osecs);
+			phase_open("open", oconns, rate, osecs);
+		if (frate > 0)
+			phase_open("fixed", oconns, frate, osecs);
 	}
 	pool_resize(0, 0);
 	summary(extra);
@@ -1126,7 +1131,7 @@ pace(int fd, short event, void *arg)
 }
 
 static void
-phase_open(int n, double rate, double secs)
+phase_open(const char *key, int n, double rate, double secs)
 {
 	struct timeval	 tv = { 0, 1000 };
 	uint64_t	 sent0, rep0, rec0;
@@ -1134,7 +1139,7 @@ phase_open(int n, double rate, double secs)
 	double		 el;
 
 	if (pool_resize(n, 0) == -1)
-		warnx("open: %d connections not all up", n);
+		warnx("%s: %d connections not all up", key, n);
 	sent0 = st.sent;
 	rep0 = st.replies;
 	rec0 = records;
@@ -1150,21 +1155,21 @@ phase_open(int n, double rate, double secs)
 	evtimer_del(&ev_pace);
 	rec_want = rec0 + (st.sent - sent0) * bp->records;
 	if (run_until(drained, DRAIN_SECS) == -1)
-		warnx("open: not drained");
+		warnx("%s: not drained", key);
 	mode = M_QUIET;
 	end = st.last_reply;
 	if (recfd != -1 && last_record > end)
 		end = last_record;
 	el = (end - start) / 1e9;
-	out("open.conns %d", pool_up());
-	out("open.rate %.0f", rate);
-	out("open.fps %.0f", el > 0 ? (st.replies - rep0) / el : 0);
-	out("open.skipped %llu", (unsigned long long)pace_skipped);
-	out("open.p50 %.3f", hist_pct(0.5));
-	out("open.p99 %.3f", hist_pct(0.99));
-	out("open.p999 %.3f", hist_pct(0.999));
-	out("open.max %.3f", hist_max / 1e6);
+	out("%s.conns %d", key, pool_up());
+	out("%s.rate %.0f", key, rate);
+	out("%s.fps %.0f", key, el > 0 ? (st.replies - rep0) / el : 0);
+	out("%s.skipped %llu", key, (unsigned long long)pace_skipped);
+	out("%s.p50 %.3f", key, hist_pct(0.5));
+	out("%s.p99 %.3f", key, hist_pct(0.99));
+	out("%s.p999 %.3f", key, hist_pct(0.999));
+	out("%s.max %.3f", key, hist_max / 1e6);
 	if (recfd != -1)
-		out("open.lost %lld", (long long)((st.sent - sent0) *
+		out("%s.lost %lld", key, (long long)((st.sent - sent0) *
 		    bp->records) - (long long)(records - rec0));
 }
