@@ -191,8 +191,8 @@ main(int argc, char *argv[])
 	const char	*errstr, *proto = "solarman-v5", *closed = NULL;
 	const char	*idle = NULL, *recpath = NULL;
 	char		 path[PATH_MAX], list[256], *s, *item;
-	double		 tsecs = 3, osecs = 5, isecs = 10, rate = 0, frate = 0;
-	double		 fps, peak = 0;
+	double		 tsecs = 3, osecs = 5, isecs = 10, rate = 0;
+	double		 fps, frate = 0, peak = 0;
 	int		 ch, port = 0, cport = 0, oconns = 1000, wconf = 0;
 	pid_t		 gpid = 0;
 	uint64_t	 extra = 0;
