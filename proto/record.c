@@ -264,11 +264,16 @@ metric_value(const struct metric *m, char *buf, size_t len)
 	return ((int)n);
 }
 
-/* Everything about a record except its strings. */
+/*
+ * Everything about a record except its strings.  Metrics of one id are
+ * chained (first[id], next[i]: position + 1, 0 ends), so a duplicate is
+ * looked for among the few of the same id, not among all of them.
+ */
 static int
 record_check(const struct record *rec)
 {
 	const struct metric	*m;
+	uint16_t		 first[M_MAX], next[RECORD_MAX_METRICS];
 	size_t			 i, j;
 
 	if (rec->kind != REC_MEASUREMENT && rec->kind != REC_DEVICE)
@@ -280,14 +285,16 @@ record_check(const struct record *rec)
 	if (rec->nmetrics > RECORD_MAX_METRICS ||
 	    rec->nattrs > RECORD_MAX_ATTRS)
 		return (-1);
+	memset(first, 0, sizeof(first));
 	for (i = 0; i < rec->nmetrics; i++) {
 		m = &rec->metrics[i];
 		if (!metric_valid(m->id, m->index, m->decimals))
 			return (-1);
-		for (j = 0; j < i; j++)
-			if (rec->metrics[j].id == m->id &&
-			    rec->metrics[j].index == m->index)
+		for (j = first[m->id]; j != 0; j = next[j - 1])
+			if (rec->metrics[j - 1].index == m->index)
 				return (-1);
+		next[i] = first[m->id];
+		first[m->id] = i + 1;
 	}
 	for (i = 0; i < rec->nattrs; i++) {
 		if (!attr_valid(rec->attrs[i].id))
