@@ -147,6 +147,7 @@ static void		summary(uint64_t);
 static void		compare(int);
 static long long	target_nofile(void);
 static void		phase_idle(const char *, double);
+static double		self_cpu(void);
 static double		phase_closed(int, double);
 static void		phase_open(const char *, int, double, double);
 
@@ -277,7 +278,8 @@ main(int argc, char *argv[])
 	reqlen = bench_loadhex(path, req, sizeof(req));
 	snprintf(path, sizeof(path), "%s/%s", vecdir, bp->reply);
 	wantlen = bench_loadhex(path, want, sizeof(want));
-	snprintf(recmatch, sizeof(recmatch), "\"protocol\":\"%s\"", bp->name);
+	snprintf(recmatch, sizeof(recmatch),
+	    "\"kind\":\"measurement\",\"protocol\":\"%s\"", bp->name);
 
 	/* every device is a descriptor */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
@@ -612,7 +614,9 @@ static void
 rec_read(int fd, short event, void *arg)
 {
 	char	*p, *nl;
+	size_t	 len;
 	ssize_t	 n;
+	int	 got = 0;
 
 	(void)event;
 	(void)arg;
@@ -625,15 +629,17 @@ rec_read(int fd, short event, void *arg)
 	}
 	reclen += n;
 	p = recline;
+	/* time, kind, protocol lead every line: look near the start */
 	while ((nl = memchr(p, '\n', reclen - (p - recline))) != NULL) {
-		*nl = '\0';
-		if (strstr(p, "\"kind\":\"measurement\"") != NULL &&
-		    strstr(p, recmatch) != NULL) {
+		len = nl - p < 128 ? nl - p : 128;
+		if (memmem(p, len, recmatch, strlen(recmatch)) != NULL) {
 			records++;
-			last_record = now_ns();
+			got = 1;
 		}
 		p = nl + 1;
 	}
+	if (got)
+		last_record = now_ns();
 	reclen -= p - recline;
 	memmove(recline, p, reclen);
 	if (reclen == sizeof(recline))
@@ -1039,11 +1045,24 @@ phase_idle(const char *list, double secs)
 	run_until(NULL, 1);
 }
 
+/* our own CPU time, s */
+static double
+self_cpu(void)
+{
+	struct rusage	ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return (0);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+}
+
 /* closed loop on n connections for secs; returns frames/s */
 static double
 phase_closed(int n, double secs)
 {
 	long long	 t0[MAXPROCS];
+	double		 self;
 	uint64_t	 sent0, rep0, rec0;
 	int64_t		 start, end;
 	double		 el, fps, cpu, total = 0;
@@ -1058,6 +1077,7 @@ phase_closed(int n, double secs)
 	rep0 = st.replies;
 	rec0 = records;
 	hist_reset();
+	self = self_cpu();
 	start = now_ns();
 	deadline = start + (int64_t)(secs * NSEC);
 	mode = M_CLOSED;
@@ -1096,6 +1116,9 @@ phase_closed(int n, double secs)
 	}
 	out("closed.%d.cpu.total %.4f", n,
 	    st.replies > rep0 ? total * 1000 / (st.replies - rep0) : 0);
+	self = self_cpu() - self;
+	out("closed.%d.cpu.loadgen %.4f", n,
+	    st.replies > rep0 ? self * 1000 / (st.replies - rep0) : 0);
 	return (fps);
 }
 
