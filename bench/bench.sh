@@ -33,7 +33,10 @@ else
 fi
 
 for p in "$LOADGEN" "$FLOOR" "$PVGATED"; do
-	[ -x "$p" ] || { echo "not ok - $p is not built: run make" >&2; exit 1; }
+	if [ ! -x "$p" ]; then
+		echo "not ok - $p is not built: run make" >&2
+		exit 1
+	fi
 done
 if [ ! -r /proc/self/stat ]; then
 	echo "not ok - make bench needs /proc" >&2
@@ -182,7 +185,8 @@ run_proto()
 	    test "$(val "$F" bad)" = 0 -a "$(val "$G" bad)" = 0
 	check "$proto: every frame answered" \
 	    test "$(val "$F" unanswered)" = 0 -a "$(val "$G" unanswered)" = 0
-	check "$proto: records lost: $(val "$G" lost)" test "$(val "$G" lost)" = 0
+	check "$proto: records lost: $(val "$G" lost)" \
+	    test "$(val "$G" lost)" = 0
 	check "$proto: no connection dropped" \
 	    test "$(val "$F" dropped)" = 0 -a "$(val "$G" dropped)" = 0
 	if [ $QUICK = 1 ] && grep -q . "$T/stderr"; then
@@ -212,8 +216,10 @@ table()
 	function ratio(a, b) {
 		return num(a) && num(b) && a > 0 ? sprintf("%.2fx", b / a) : ""
 	}
-	function row(label, a, b, r, t) {
-		printf "%-44s %12s %12s %7s  %s\n", label, a, b, r, t
+	function row(label, a, b, r, t,    l) {
+		l = sprintf("%-44s %12s %12s %7s  %s", label, a, b, r, t)
+		sub(/ +$/, "", l)
+		print l
 	}
 	function verdict(ok, s) { return s (ok ? "  ok" : "  MISSED") }
 	function lat(k, label, target) {
@@ -244,11 +250,11 @@ table()
 			    big(c), c == 1 ? "" : "s"), big(f[k]), big(g[k]),
 			    ratio(f[k], g[k]), t)
 		}
-		lat("open", sprintf("open loop at half peak, %s conns: frames/s",
-		    big(has("open.conns") ? f["open.conns"] : "")), 1)
+		c = big(has("open.conns") ? f["open.conns"] : "")
+		lat("open", "open loop at half peak, " c " conns: frames/s", 1)
 		if (has("fixed.fps"))
-			lat("fixed", sprintf("open loop at %s frames/s, %s conns",
-			    big(f["fixed.rate"]), big(f["fixed.conns"])), 0)
+			lat("fixed", "open loop at " big(f["fixed.rate"]) \
+			    " frames/s, " big(f["fixed.conns"]) " conns", 0)
 		# CPU at 1,000 connections, else at the most there were
 		c = 1
 		for (i = 1; i <= n; i++)
@@ -261,8 +267,8 @@ table()
 		split("listener decoder exporter parent", ps, " ")
 		for (i = 1; i <= 4; i++)
 			row("  " ps[i], "", fix(g[k ps[i]] * 1000, 1), "", "")
-		row("peak RSS KiB (VmHWM), floor / listener", big(f["hwm.floor"]),
-		    big(g["hwm.listener"]), "", "")
+		row("peak RSS KiB (VmHWM), floor / listener",
+		    big(f["hwm.floor"]), big(g["hwm.listener"]), "", "")
 		for (i = 2; i <= 4; i++)
 			row("  " ps[i], "", big(g["hwm." ps[i]]), "", "")
 		for (k in g)
@@ -306,10 +312,12 @@ table()
 		    big(g["replies"]) " / " g["bad"], "", "")
 		row("sample replies byte-identical to the floor", "",
 		    g["compare"], "", "")
-		if (fdmax != "unlimited" && fdmax < 51000 && g["idle.conns"] >= 10000)
-			printf "\nA process may hold %s descriptors here, so one " \
-			    "listener holds at most\nabout %s connections, " \
-			    "not 50,000.\n", big(fdmax), big(g["idle.conns"])
+		if (fdmax != "unlimited" && fdmax < 51000 &&
+		    g["idle.conns"] >= 10000)
+			printf "\nA process may hold %s descriptors here, " \
+			    "so one listener holds at most\nabout %s " \
+			    "connections, not 50,000.\n", big(fdmax),
+			    big(g["idle.conns"])
 		printf "\n"
 	}' "$2" "$3"
 }
