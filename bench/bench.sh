@@ -150,10 +150,6 @@ run_proto()
 	"$FLOOR" -P "$proto" -p "$FP" &
 	FPID=$!
 	wait_listen "$FP" || { echo "not ok - floor did not start"; exit 1; }
-	"$LOADGEN" -P "$proto" -V "$VEC" -p "$FP" -G "$FPID" -c "$CLOSED" \
-	    -t "$SECS" -O "$OCONNS" -o "$OSECS" -R "$FIXED" -i "$IDLE" \
-	    -I "$ISECS" > "$T/floor.out" 2> "$T/floor.err"
-	check "$proto: load generator against the floor" test $? -eq 0
 
 	GP=$(free_port 1)
 	[ "$GP" = "$FP" ] && GP=$((FP + 1))
@@ -164,31 +160,33 @@ run_proto()
 	# pvgated starts once loadgen opens the FIFO
 	"$PVGATED" -d -f "$T/pvgated.conf" > "$T/records" 2> "$T/stderr" &
 	GPID=$!
-	"$LOADGEN" -P "$proto" -V "$VEC" -p "$GP" -G "$GPID" -x "$T/records" \
-	    -C "$FP" -c "$CLOSED" -t "$SECS" -O "$OCONNS" -o "$OSECS" \
-	    -R "$FIXED" -i "$IDLE" -I "$ISECS" > "$T/gw.out" 2> "$T/gw.err"
-	check "$proto: load generator against pvgated" test $? -eq 0
+	"$LOADGEN" -P "$proto" -V "$VEC" -N pvgated -p "$GP" -G "$GPID" \
+	    -x "$T/records" -F "$FP" -H "$FPID" -c "$CLOSED" -t "$SECS" \
+	    -O "$OCONNS" -o "$OSECS" -R "$FIXED" -i "$IDLE" -I "$ISECS" \
+	    > "$T/out" 2> "$T/err"
+	check "$proto: the load generator ran" test $? -eq 0
 	gw_stop
 	kill -TERM "$FPID" 2>/dev/null
 	wait "$FPID" 2>/dev/null
 	FPID=
 
-	cat "$T/floor.err" "$T/gw.err" >&2
-	table "$proto" "$T/floor.out" "$T/gw.out" "$LOAD"
+	cat "$T/err" >&2
+	table "$proto" "$T/out" "$LOAD"
 
-	F=$T/floor.out
-	G=$T/gw.out
-	n=$(val "$G" compare)
+	O=$T/out
+	n=$(val "$O" compare)
 	check "$proto: pvgated and the floor send the same reply bytes ($n)" \
 	    test -n "$n" -a "${n%/*}" = "${n#*/}" -a "${n%/*}" -gt 0
 	check "$proto: every reply as captured, floor and pvgated" \
-	    test "$(val "$F" bad)" = 0 -a "$(val "$G" bad)" = 0
+	    test "$(val "$O" floor.bad)" = 0 -a "$(val "$O" pvgated.bad)" = 0
 	check "$proto: every frame answered" \
-	    test "$(val "$F" unanswered)" = 0 -a "$(val "$G" unanswered)" = 0
-	check "$proto: records lost: $(val "$G" lost)" \
-	    test "$(val "$G" lost)" = 0
+	    test "$(val "$O" floor.unanswered)" = 0 \
+	    -a "$(val "$O" pvgated.unanswered)" = 0
+	check "$proto: records lost: $(val "$O" pvgated.lost)" \
+	    test "$(val "$O" pvgated.lost)" = 0
 	check "$proto: no connection dropped" \
-	    test "$(val "$F" dropped)" = 0 -a "$(val "$G" dropped)" = 0
+	    test "$(val "$O" floor.dropped)" = 0 \
+	    -a "$(val "$O" pvgated.dropped)" = 0
 	if [ $QUICK = 1 ] && grep -q . "$T/stderr"; then
 		sed 's/^/# /' "$T/stderr"
 	fi
@@ -198,8 +196,9 @@ run_proto()
 table()
 {
 	awk -v proto="$1" -v ncpu="$(nproc)" -v fdmax="$(ulimit -Hn)" \
-	    -v load="$4" '
-	FILENAME == ARGV[1] { f[$1] = $2; next }
+	    -v load="$3" '
+	$1 ~ /^floor\./ { f[substr($1, 7)] = $2; next }
+	$1 ~ /^pvgated\./ { g[substr($1, 9)] = $2; next }
 	{ g[$1] = $2 }
 	function num(x) { return x != "" && x != "-" }
 	function has(k) { return (k in f) || (k in g) }
@@ -319,7 +318,7 @@ table()
 			    "connections, not 50,000.\n", big(fdmax),
 			    big(g["idle.conns"])
 		printf "\n"
-	}' "$2" "$3"
+	}' "$2"
 }
 
 protos=$*

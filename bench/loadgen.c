@@ -1,24 +1,28 @@
 /*
- * loadgen: plays many devices over loopback against pvgated or the
- * floor server, with real frames from the bench table (bench.h), and
- * prints what it measured as "key value" lines for bench.sh.
+ * loadgen: plays many devices over loopback against pvgated (-p, named
+ * by -N) and the floor server (-F), with real frames from the bench
+ * table (bench.h), and prints what it measured as "key value" lines for
+ * bench.sh, each key starting with the server's name.
  *
  * In order, each step optional:
  *
- *	compare	 send every sample frame to the target and to the
- *		 floor; their replies must be byte for byte the same
+ *	compare	 send every sample frame to both servers; their replies
+ *		 must be byte for byte the same
  *	idle	 hold N connections that each said hello once (one frame,
- *		 one reply); the target's memory per connection, then its
- *		 CPU time and wakeups over a quiet window
+ *		 one reply); memory per connection, then CPU time and
+ *		 wakeups over a quiet window
  *	closed	 N connections, each sending a frame as soon as the
  *		 reply to the previous one is in; frames/s end to end
- *	open	 a fixed rate, half the best closed-loop rate, spread over
- *		 the connections; reply latency percentiles
+ *	open	 a fixed rate, half the best closed-loop rate (and a rate
+ *		 given with -R), spread over the connections; reply
+ *		 latency percentiles
  *
- * End to end means the reply arrived and, with -x, the record was
- * exported: -x names the exporter's stdout (a FIFO), whose JSON lines
- * are counted here.  The target's processes (-G, its children found in
- * /proc) are measured from /proc/PID/stat, status and schedstat.
+ * Every step runs on one server right after the other, so that a ratio
+ * compares the two on the same machine at nearly the same time.  End
+ * to end means the reply arrived and, with -x, the record was exported:
+ * -x names the exporter's stdout (a FIFO), whose JSON lines are counted
+ * here.  A server's processes (-G, -H: the pid and its children) are
+ * measured from /proc/PID/stat, status and schedstat.
  */
 
 #include "compat.h"
@@ -77,7 +81,6 @@ struct proc {
 };
 
 static const struct bench_proto	*bp;
-static struct sockaddr_in	 target;
 static uint8_t			 req[BENCH_MAXFRAME];
 static uint8_t			 want[BENCH_MAXFRAME];
 static size_t			 reqlen, wantlen;
@@ -89,25 +92,42 @@ static int			 hello;
 static int			 mode;
 static int64_t			 deadline;
 
-static struct {
-	uint64_t	 sent;
-	uint64_t	 replies;
-	uint64_t	 bad;
-	uint64_t	 dead;
-	uint64_t	 refused;
-	uint64_t	 awaiting;
-	int64_t		 last_reply;
-} st;
 
 static int			 recfd = -1;
+static uint64_t			 extra;		/* records of the samples */
 static uint64_t			 records;
 static int64_t			 last_record;
 static char			 recline[65536];
 static size_t			 reclen;
 static char			 recmatch[128];
 
-static struct proc		 procs[MAXPROCS];
-static int			 nprocs;
+/*
+ * A server under test: pvgated or the floor.  Each phase runs on one
+ * and then on the other, alternating which goes first, so that both
+ * see the same machine.
+ */
+struct side {
+	const char		*name;		/* prefix of its keys */
+	struct sockaddr_in	 addr;
+	pid_t			 pid;
+	int			 hasrec;	/* its records come in on -x */
+	struct proc		 procs[MAXPROCS];
+	int			 nprocs;
+	double			 peak;		/* best closed-loop frames/s */
+	struct {
+		uint64_t	 sent;
+		uint64_t	 replies;
+		uint64_t	 bad;
+		uint64_t	 dead;
+		uint64_t	 refused;
+		uint64_t	 awaiting;
+		int64_t		 last_reply;
+	}			 st;
+};
+
+static struct side		 sides[2];
+static int			 nsides;
+static struct side		*cur;		/* the one being measured */
 
 static uint32_t			*hist;
 static uint64_t			 hist_n;
@@ -142,9 +162,14 @@ static void		procs_sample(void);
 static long long	proc_kib(pid_t, const char *);
 static void		hist_add(int64_t);
 static double		hist_pct(double);
+static int		number(const char *, long long, long long);
+static void		setup(const char *);
+static struct side	*side_add(const char *, int, pid_t, int);
+static void		closed_all(const char *, double);
 static void		target_wait(void);
-static void		summary(uint64_t);
-static void		compare(int);
+static void		summary(void);
+static int		dial(const struct side *);
+static void		compare(const struct side *, const struct side *);
 static long long	target_nofile(void);
 static void		phase_idle(const char *, double);
 static double		self_cpu(void);
@@ -157,10 +182,11 @@ usage(void)
 	extern char	*__progname;
 
 	fprintf(stderr, "usage: %s -l\n"
-	    "       %s [-w] [-C port] [-c counts] [-G pid] "
-	    "[-I seconds] [-i counts]\n\t[-O connections] [-o seconds] "
-	    "[-P protocol] [-R rate] [-r rate]\n\t[-t seconds] [-V dir] "
-	    "[-x file] -p port\n", __progname, __progname);
+	    "       %s [-w] [-c counts] [-F port] [-G pid] [-H pid] "
+	    "[-I seconds]\n\t[-i counts] [-N name] [-O connections] "
+	    "[-o seconds] [-P protocol]\n\t[-R rate] [-r rate] "
+	    "[-t seconds] [-V dir] [-x file] -p port\n",
+	    __progname, __progname);
 	exit(1);
 }
 
@@ -178,6 +204,8 @@ out(const char *fmt, ...)
 {
 	va_list	ap;
 
+	if (cur != NULL)
+		printf("%s.", cur->name);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -188,31 +216,28 @@ out(const char *fmt, ...)
 int
 main(int argc, char *argv[])
 {
-	struct rlimit	 rl;
-	const char	*errstr, *proto = "solarman-v5", *closed = NULL;
-	const char	*idle = NULL, *recpath = NULL;
-	char		 path[PATH_MAX], list[256], *s, *item;
+	struct side	*floor = NULL, *gw;
+	const char	*proto = "solarman-v5", *closed = NULL;
+	const char	*idle = NULL, *recpath = NULL, *name = "target";
 	double		 tsecs = 3, osecs = 5, isecs = 10, rate = 0;
-	double		 fps, frate = 0, peak = 0;
-	int		 ch, port = 0, cport = 0, oconns = 1000, wconf = 0;
-	pid_t		 gpid = 0;
-	uint64_t	 extra = 0;
+	double		 frate = 0;
+	int		 ch, i, port = 0, fport = 0, oconns = 1000, wconf = 0;
+	pid_t		 gpid = 0, fpid = 0;
 
-	while ((ch = getopt(argc, argv, "C:c:G:I:i:lO:o:P:p:R:r:t:V:wx:"))
-	    != -1) {
+	while ((ch = getopt(argc, argv,
+	    "c:F:G:H:I:i:lN:O:o:P:p:R:r:t:V:wx:")) != -1) {
 		switch (ch) {
-		case 'C':
-			cport = strtonum(optarg, 1, 65535, &errstr);
-			if (errstr != NULL)
-				errx(1, "port %s: %s", optarg, errstr);
-			break;
 		case 'c':
 			closed = optarg;
 			break;
+		case 'F':
+			fport = number(optarg, 1, 65535);
+			break;
 		case 'G':
-			gpid = strtonum(optarg, 1, INT_MAX, &errstr);
-			if (errstr != NULL)
-				errx(1, "pid %s: %s", optarg, errstr);
+			gpid = number(optarg, 1, INT_MAX);
+			break;
+		case 'H':
+			fpid = number(optarg, 1, INT_MAX);
 			break;
 		case 'I':
 			isecs = strtod(optarg, NULL);
@@ -225,10 +250,11 @@ main(int argc, char *argv[])
 			for (bp = bench_protos; bp->name != NULL; bp++)
 				printf("%s\n", bp->name);
 			return (0);
+		case 'N':
+			name = optarg;
+			break;
 		case 'O':
-			oconns = strtonum(optarg, 0, 1000000, &errstr);
-			if (errstr != NULL)
-				errx(1, "connections %s: %s", optarg, errstr);
+			oconns = number(optarg, 0, 1000000);
 			break;
 		case 'o':
 			osecs = strtod(optarg, NULL);
@@ -237,9 +263,7 @@ main(int argc, char *argv[])
 			proto = optarg;
 			break;
 		case 'p':
-			port = strtonum(optarg, 1, 65535, &errstr);
-			if (errstr != NULL)
-				errx(1, "port %s: %s", optarg, errstr);
+			port = number(optarg, 1, 65535);
 			break;
 		case 'R':
 			frate = strtod(optarg, NULL);
@@ -273,6 +297,66 @@ main(int argc, char *argv[])
 		    bp->conf);
 		return (0);
 	}
+	setup(recpath);
+
+	/* the floor first, if there is one */
+	if (fport != 0)
+		floor = side_add("floor", fport, fpid, 0);
+	gw = side_add(name, port, gpid, recpath != NULL);
+	cur = NULL;
+	out("protocol %s", bp->name);
+	out("request %s %zu", bp->request, reqlen);
+	if (floor != NULL) {
+		compare(gw, floor);
+		/* the samples' records are not the load's */
+		run_until(NULL, 1);
+		extra = records - gw->st.sent * bp->records;
+	}
+
+	for (i = 0; idle != NULL && i < nsides; i++) {
+		cur = &sides[i];
+		phase_idle(idle, isecs);
+	}
+	if (closed != NULL)
+		closed_all(closed, tsecs);
+	for (i = 0; oconns > 0 && osecs > 0 && i < nsides; i++) {
+		cur = &sides[i];
+		if (rate > 0 || cur->peak > 0)
+			phase_open("open", oconns, rate > 0 ? rate :
+			    cur->peak / 2, osecs);
+	}
+	for (i = 0; oconns > 0 && osecs > 0 && frate > 0 && i < nsides;
+	    i++) {
+		/* the other one first, this time */
+		cur = &sides[(i + 1) % nsides];
+		phase_open("fixed", oconns, frate, osecs);
+	}
+	for (i = 0; i < nsides; i++) {
+		cur = &sides[i];
+		pool_resize(0, 0);
+		summary();
+	}
+	return (0);
+}
+
+static int
+number(const char *s, long long min, long long max)
+{
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(s, min, max, &errstr);
+	if (errstr != NULL)
+		errx(1, "%s: %s", s, errstr);
+	return ((int)n);
+}
+
+/* vectors, descriptor limit, buffers, events, the records' FIFO */
+static void
+setup(const char *recpath)
+{
+	struct rlimit	 rl;
+	char		 path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", vecdir, bp->request);
 	reqlen = bench_loadhex(path, req, sizeof(req));
@@ -293,62 +377,61 @@ main(int argc, char *argv[])
 		err(1, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	memset(&target, 0, sizeof(target));
-	target.sin_family = AF_INET;
-	target.sin_port = htons(port);
-	target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-
 	event_init();
 	evtimer_set(&ev_tick, tick, NULL);
-	if (recpath != NULL) {
-		/* opening the FIFO lets the gateway start */
-		if ((recfd = open(recpath, O_RDONLY)) == -1)
-			err(1, "%s", recpath);
+	if (recpath == NULL)
+		return;
+	/* opening the FIFO lets the gateway start */
+	if ((recfd = open(recpath, O_RDONLY)) == -1)
+		err(1, "%s", recpath);
 #ifdef F_SETPIPE_SZ
-		/* room for a burst of records while we are busy elsewhere */
-		(void)fcntl(recfd, F_SETPIPE_SZ, 1024 * 1024);
+	/* room for a burst of records while we are busy elsewhere */
+	(void)fcntl(recfd, F_SETPIPE_SZ, 1024 * 1024);
 #endif
-		event_set(&ev_rec, recfd, EV_READ | EV_PERSIST, rec_read,
-		    NULL);
-		event_add(&ev_rec, NULL);
-	}
+	event_set(&ev_rec, recfd, EV_READ | EV_PERSIST, rec_read, NULL);
+	event_add(&ev_rec, NULL);
+}
 
+/* a server to measure: up, answering, its processes found */
+static struct side *
+side_add(const char *name, int port, pid_t pid, int hasrec)
+{
+	struct side	*sd = &sides[nsides++];
+
+	sd->name = name;
+	sd->addr.sin_family = AF_INET;
+	sd->addr.sin_port = htons(port);
+	sd->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sd->pid = pid;
+	sd->hasrec = hasrec;
+	cur = sd;
 	target_wait();
-	if (gpid != 0)
-		procs_find(gpid);
-	out("protocol %s", bp->name);
-	out("request %s %zu", bp->request, reqlen);
+	if (pid != 0)
+		procs_find(pid);
+	return (sd);
+}
 
-	if (cport != 0) {
-		compare(cport);
-		/* the samples' records are not the load's */
-		run_until(NULL, 1);
-		extra = records - st.sent * bp->records;
-	}
-	if (idle != NULL)
-		phase_idle(idle, isecs);
-	if (closed != NULL) {
-		if (strlcpy(list, closed, sizeof(list)) >= sizeof(list))
-			errx(1, "list too long");
-		for (s = list; (item = strsep(&s, ",")) != NULL; ) {
-			ch = strtonum(item, 1, maxconns, &errstr);
-			if (errstr != NULL)
-				errx(1, "connections %s: %s", item, errstr);
-			if ((fps = phase_closed(ch, tsecs)) > peak)
-				peak = fps;
+/*
+ * The closed loop at every count on every side, one side right after
+ * the other, taking turns at going first.
+ */
+static void
+closed_all(const char *list, double secs)
+{
+	char	 buf[256], *s, *item;
+	double	 fps;
+	int	 i, k = 0, n;
+
+	if (strlcpy(buf, list, sizeof(buf)) >= sizeof(buf))
+		errx(1, "list too long");
+	for (s = buf; (item = strsep(&s, ",")) != NULL; k++) {
+		n = number(item, 1, maxconns);
+		for (i = 0; i < nsides; i++) {
+			cur = &sides[(i + k) % nsides];
+			if ((fps = phase_closed(n, secs)) > cur->peak)
+				cur->peak = fps;
 		}
 	}
-	if (oconns > 0 && osecs > 0) {
-		if (rate == 0)
-			rate = peak / 2;
-		if (rate > 0)
-			phase_open("open", oconns, rate, osecs);
-		if (frate > 0)
-			phase_open("fixed", oconns, frate, osecs);
-	}
-	pool_resize(0, 0);
-	summary(extra);
-	return (0);
 }
 
 /* the target is up when it accepts and answers, within 10 s */
@@ -359,38 +442,39 @@ target_wait(void)
 
 	for (i = 0; i < 100; i++) {
 		if (pool_resize(1, 1) == 0 && pool_up() == 1 &&
-		    st.replies == 1)
+		    cur->st.replies == 1)
 			break;
 		pool_resize(0, 0);
 		run_until(NULL, 0.1);
 	}
 	if (i == 100)
-		errx(1, "127.0.0.1:%d does not answer",
-		    ntohs(target.sin_port));
+		errx(1, "%s on 127.0.0.1:%d does not answer", cur->name,
+		    ntohs(cur->addr.sin_port));
 	pool_resize(0, 0);
-	st.refused = 0;
+	cur->st.refused = 0;
 }
 
 /* totals; extra records are the compare samples' */
 static void
-summary(uint64_t extra)
+summary(void)
 {
 	int	i;
 
 	/* after-effects of closing, then the high-water marks */
 	run_until(NULL, 0.5);
-	for (i = 0; i < nprocs; i++)
-		out("hwm.%s %lld", procs[i].name,
-		    proc_kib(procs[i].pid, "VmHWM:"));
-	out("sent %llu", (unsigned long long)st.sent);
-	out("replies %llu", (unsigned long long)st.replies);
-	out("unanswered %llu", (unsigned long long)(st.sent - st.replies));
-	out("bad %llu", (unsigned long long)st.bad);
-	out("dropped %llu", (unsigned long long)st.dead);
-	out("refused %llu", (unsigned long long)st.refused);
-	if (recfd != -1) {
+	for (i = 0; i < cur->nprocs; i++)
+		out("hwm.%s %lld", cur->procs[i].name,
+		    proc_kib(cur->procs[i].pid, "VmHWM:"));
+	out("sent %llu", (unsigned long long)cur->st.sent);
+	out("replies %llu", (unsigned long long)cur->st.replies);
+	out("unanswered %llu",
+	    (unsigned long long)(cur->st.sent - cur->st.replies));
+	out("bad %llu", (unsigned long long)cur->st.bad);
+	out("dropped %llu", (unsigned long long)cur->st.dead);
+	out("refused %llu", (unsigned long long)cur->st.refused);
+	if (cur->hasrec) {
 		out("records %llu", (unsigned long long)records);
-		out("lost %lld", (long long)(st.sent * bp->records) -
+		out("lost %lld", (long long)(cur->st.sent * bp->records) -
 		    (long long)(records - extra));
 	}
 }
@@ -419,7 +503,8 @@ conn_start(struct lconn *c, int i)
 	    (i % 250 + 1));
 	if (bind(c->fd, (struct sockaddr *)&src, sizeof(src)) == -1)
 		err(1, "bind 127.1.%d.%d", i / 250, i % 250 + 1);
-	if (connect(c->fd, (struct sockaddr *)&target, sizeof(target)) ==
+	if (connect(c->fd, (struct sockaddr *)&cur->addr,
+	    sizeof(cur->addr)) ==
 	    -1 && errno != EINPROGRESS)
 		err(1, "connect");
 	c->state = C_CONNECTING;
@@ -438,7 +523,7 @@ conn_connected(int fd, short event, void *arg)
 	(void)event;
 	nconnecting--;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1 || e != 0) {
-		st.refused++;
+		cur->st.refused++;
 		close(c->fd);
 		c->state = C_DEAD;
 		pool_fill();
@@ -469,8 +554,8 @@ conn_send(struct lconn *c, int64_t now)
 	}
 	c->sent[(c->head + c->out) % RING] = now;
 	c->out++;
-	st.sent++;
-	st.awaiting++;
+	cur->st.sent++;
+	cur->st.awaiting++;
 }
 
 static void
@@ -503,7 +588,7 @@ conn_read(int fd, short event, void *arg)
 			off += n;
 			break;
 		default:
-			st.bad++;
+			cur->st.bad++;
 			off = c->rlen;
 			break;
 		}
@@ -515,7 +600,7 @@ conn_read(int fd, short event, void *arg)
 		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
 	c->rlen -= off;
 	if (c->rlen == sizeof(c->rbuf)) {
-		st.bad++;
+		cur->st.bad++;
 		c->rlen = 0;
 	}
 }
@@ -524,18 +609,18 @@ static void
 conn_reply(struct lconn *c, const uint8_t *buf, size_t len, int64_t now)
 {
 	if (!bp->reply_ok(buf, len, want, wantlen, time(NULL)))
-		st.bad++;
+		cur->st.bad++;
 	if (c->out == 0) {
-		st.bad++;
+		cur->st.bad++;
 		return;
 	}
 	if (mode == M_OPEN || mode == M_CLOSED)
 		hist_add(now - c->sent[c->head]);
 	c->head = (c->head + 1) % RING;
 	c->out--;
-	st.replies++;
-	st.awaiting--;
-	st.last_reply = now;
+	cur->st.replies++;
+	cur->st.awaiting--;
+	cur->st.last_reply = now;
 	if (mode == M_CLOSED && now < deadline)
 		conn_send(c, now);
 }
@@ -546,10 +631,10 @@ conn_dead(struct lconn *c)
 {
 	event_del(&c->ev);
 	close(c->fd);
-	st.awaiting -= c->out;
+	cur->st.awaiting -= c->out;
 	c->out = 0;
 	c->state = C_DEAD;
-	st.dead++;
+	cur->st.dead++;
 }
 
 static void
@@ -564,7 +649,7 @@ pool_fill(void)
 static int
 pool_ready(void)
 {
-	return (nconns == nwant && nconnecting == 0 && st.awaiting == 0);
+	return (nconns == nwant && nconnecting == 0 && cur->st.awaiting == 0);
 }
 
 /*
@@ -575,22 +660,28 @@ pool_ready(void)
 static int
 pool_resize(int n, int greeting)
 {
-	struct lconn	*c;
+	static struct side	*owner;
+	struct lconn		*c;
+	int			 keep = n;
 
 	if (n > maxconns)
 		errx(1, "%d connections: the descriptor limit allows %d",
 		    n, maxconns);
-	while (nconns > n) {
+	/* connections are to one server: another one starts afresh */
+	if (owner != cur)
+		keep = 0;
+	while (nconns > keep) {
 		c = &conns[--nconns];
 		if (c->state == C_UP || c->state == C_CONNECTING) {
 			event_del(&c->ev);
 			close(c->fd);
-			st.awaiting -= c->out;
+			owner->st.awaiting -= c->out;
 		}
 		if (c->state == C_CONNECTING)
 			nconnecting--;
 		c->state = C_FREE;
 	}
+	owner = cur;
 	hello = greeting;
 	mode = M_HELLO;
 	nwant = n;
@@ -684,10 +775,10 @@ procs_find(pid_t pid)
 	long		 ppid;
 	pid_t		 p2;
 
-	nprocs = 0;
+	cur->nprocs = 0;
 	if ((d = opendir("/proc")) == NULL)
 		return;
-	while ((de = readdir(d)) != NULL && nprocs < MAXPROCS) {
+	while ((de = readdir(d)) != NULL && cur->nprocs < MAXPROCS) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
 		p2 = atoi(de->d_name);
@@ -718,9 +809,9 @@ procs_find(pid_t pid)
 			strlcpy(comm, "exporter", sizeof(comm));
 		else if (strcmp(comm, "pvgated") == 0)
 			strlcpy(comm, "parent", sizeof(comm));
-		strlcpy(procs[nprocs].name, comm, sizeof(procs[nprocs].name));
-		procs[nprocs].pid = p2;
-		nprocs++;
+		strlcpy(cur->procs[cur->nprocs].name, comm, sizeof(cur->procs[cur->nprocs].name));
+		cur->procs[cur->nprocs].pid = p2;
+		cur->nprocs++;
 	}
 	closedir(d);
 }
@@ -734,8 +825,8 @@ procs_sample(void)
 	long long	 ut, stt;
 	int		 i;
 
-	for (i = 0; i < nprocs; i++) {
-		pr = &procs[i];
+	for (i = 0; i < cur->nprocs; i++) {
+		pr = &cur->procs[i];
 		pr->ticks = pr->ns = pr->slices = -1;
 		snprintf(path, sizeof(path), "/proc/%d/stat", pr->pid);
 		if ((fp = fopen(path, "r")) != NULL) {
@@ -880,16 +971,15 @@ ask(int fd, const uint8_t *q, size_t qlen, uint8_t *r, size_t rmax)
 }
 
 static int
-dial(int port)
+dial(const struct side *sd)
 {
-	struct sockaddr_in	sin = target;
-	int			fd;
+	int	fd;
 
-	sin.sin_port = htons(port);
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		err(1, "socket");
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		err(1, "connect 127.0.0.1:%d", port);
+	if (connect(fd, (const struct sockaddr *)&sd->addr,
+	    sizeof(sd->addr)) == -1)
+		err(1, "connect %s", sd->name);
 	return (fd);
 }
 
@@ -899,7 +989,7 @@ dial(int port)
  * pair that straddles a second is asked again.
  */
 static void
-compare(int fport)
+compare(const struct side *gw, const struct side *floor)
 {
 	uint8_t		 q[BENCH_MAXFRAME], a[BENCH_MAXFRAME];
 	uint8_t		 b[BENCH_MAXFRAME];
@@ -909,8 +999,8 @@ compare(int fport)
 	time_t		 t0;
 	int		 tfd, ffd, try, same = 0, n = 0;
 
-	tfd = dial(ntohs(target.sin_port));
-	ffd = dial(fport);
+	tfd = dial(gw);
+	ffd = dial(floor);
 	for (i = 0; i < BENCH_MAXSAMPLE && bp->samples[i] != NULL; i++) {
 		snprintf(path, sizeof(path), "%s/%s", vecdir, bp->samples[i]);
 		qlen = bench_loadhex(path, q, sizeof(q));
@@ -930,10 +1020,10 @@ compare(int fport)
 			continue;
 		}
 		out("compare.%s differ", name);
-		fprintf(stderr, "%s: pvgated", name);
+		fprintf(stderr, "%s: %s", name, gw->name);
 		for (k = 0; k < alen; k++)
 			fprintf(stderr, " %02x", a[k]);
-		fprintf(stderr, "\n%s: floor  ", name);
+		fprintf(stderr, "\n%s: %s", name, floor->name);
 		for (k = 0; k < blen; k++)
 			fprintf(stderr, " %02x", b[k]);
 		fprintf(stderr, "\n");
@@ -948,14 +1038,14 @@ static uint64_t	rec_want;
 static int
 drained(void)
 {
-	return (st.awaiting == 0 && nconnecting == 0 &&
-	    (recfd == -1 || records >= rec_want));
+	return (cur->st.awaiting == 0 && nconnecting == 0 &&
+	    (!cur->hasrec || records >= rec_want));
 }
 
 static int
 records_in(void)
 {
-	return (recfd == -1 || records >= rec_want);
+	return (!cur->hasrec || records >= rec_want);
 }
 
 /* the descriptors the target's listening process may hold */
@@ -967,12 +1057,12 @@ target_nofile(void)
 	long long	 n, lim = maxconns;
 	int		 i;
 
-	for (i = 0; i < nprocs; i++) {
+	for (i = 0; i < cur->nprocs; i++) {
 		/* the decoder and exporter hold no device's socket */
-		if (strcmp(procs[i].name, "decoder") == 0 ||
-		    strcmp(procs[i].name, "exporter") == 0)
+		if (strcmp(cur->procs[i].name, "decoder") == 0 ||
+		    strcmp(cur->procs[i].name, "exporter") == 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/limits", procs[i].pid);
+		snprintf(path, sizeof(path), "/proc/%d/limits", cur->procs[i].pid);
 		if ((fp = fopen(path, "r")) == NULL)
 			continue;
 		while (fgets(line, sizeof(line), fp) != NULL)
@@ -997,8 +1087,8 @@ phase_idle(const char *list, double secs)
 	long long	 base[MAXPROCS], slices[MAXPROCS], kib;
 	int		 i, n, held = 0;
 
-	for (i = 0; i < nprocs; i++)
-		base[i] = proc_kib(procs[i].pid, "VmRSS:");
+	for (i = 0; i < cur->nprocs; i++)
+		base[i] = proc_kib(cur->procs[i].pid, "VmRSS:");
 	if (strlcpy(buf, list, sizeof(buf)) >= sizeof(buf))
 		errx(1, "list too long");
 	for (s = buf; (item = strsep(&s, ",")) != NULL; ) {
@@ -1014,12 +1104,12 @@ phase_idle(const char *list, double secs)
 		run_until(NULL, 1);
 		held = pool_up();
 		out("idle.%d.held %d", n, held);
-		for (i = 0; i < nprocs; i++) {
-			kib = proc_kib(procs[i].pid, "VmRSS:");
-			out("idle.%d.kib.%s %lld", n, procs[i].name, kib);
+		for (i = 0; i < cur->nprocs; i++) {
+			kib = proc_kib(cur->procs[i].pid, "VmRSS:");
+			out("idle.%d.kib.%s %lld", n, cur->procs[i].name, kib);
 			if (held > 0)
 				out("idle.%d.perconn.%s %lld", n,
-				    procs[i].name,
+				    cur->procs[i].name,
 				    (kib - base[i]) * 1024 / held);
 		}
 	}
@@ -1027,19 +1117,19 @@ phase_idle(const char *list, double secs)
 	/* quiet: nothing is sent; what does the target do? */
 	mode = M_QUIET;
 	procs_sample();
-	for (i = 0; i < nprocs; i++) {
-		base[i] = procs[i].ns;
-		slices[i] = procs[i].slices;
+	for (i = 0; i < cur->nprocs; i++) {
+		base[i] = cur->procs[i].ns;
+		slices[i] = cur->procs[i].slices;
 	}
 	run_until(NULL, secs);
 	procs_sample();
 	out("idle.secs %.1f", secs);
 	out("idle.conns %d", held);
-	for (i = 0; i < nprocs; i++) {
-		out("idle.cpu_ms.%s %.3f", procs[i].name,
-		    (procs[i].ns - base[i]) / 1e6);
-		out("idle.wakeups.%s %lld", procs[i].name,
-		    procs[i].slices - slices[i]);
+	for (i = 0; i < cur->nprocs; i++) {
+		out("idle.cpu_ms.%s %.3f", cur->procs[i].name,
+		    (cur->procs[i].ns - base[i]) / 1e6);
+		out("idle.wakeups.%s %lld", cur->procs[i].name,
+		    cur->procs[i].slices - slices[i]);
 	}
 	pool_resize(0, 0);
 	run_until(NULL, 1);
@@ -1071,10 +1161,10 @@ phase_closed(int n, double secs)
 	if (pool_resize(n, 0) == -1)
 		warnx("closed: %d connections not all up", n);
 	procs_sample();
-	for (i = 0; i < nprocs; i++)
-		t0[i] = procs[i].ticks;
-	sent0 = st.sent;
-	rep0 = st.replies;
+	for (i = 0; i < cur->nprocs; i++)
+		t0[i] = cur->procs[i].ticks;
+	sent0 = cur->st.sent;
+	rep0 = cur->st.replies;
 	rec0 = records;
 	hist_reset();
 	self = self_cpu();
@@ -1085,40 +1175,40 @@ phase_closed(int n, double secs)
 		if (conns[i].state == C_UP)
 			conn_send(&conns[i], start);
 	run_until(NULL, secs);
-	rec_want = rec0 + (st.sent - sent0) * bp->records;
+	rec_want = rec0 + (cur->st.sent - sent0) * bp->records;
 	if (run_until(drained, DRAIN_SECS) == -1)
 		warnx("closed %d: not drained", n);
 	procs_sample();
 	mode = M_QUIET;
-	end = st.last_reply;
-	if (recfd != -1 && last_record > end)
+	end = cur->st.last_reply;
+	if (cur->hasrec && last_record > end)
 		end = last_record;
 	el = (end - start) / 1e9;
-	fps = el > 0 ? (st.replies - rep0) / el : 0;
+	fps = el > 0 ? (cur->st.replies - rep0) / el : 0;
 	out("closed.%d.conns %d", n, pool_up());
 	out("closed.%d.frames %llu", n,
-	    (unsigned long long)(st.replies - rep0));
+	    (unsigned long long)(cur->st.replies - rep0));
 	out("closed.%d.secs %.3f", n, el);
 	out("closed.%d.fps %.0f", n, fps);
 	out("closed.%d.p50 %.3f", n, hist_pct(0.5));
 	out("closed.%d.p99 %.3f", n, hist_pct(0.99));
-	if (recfd != -1) {
+	if (cur->hasrec) {
 		out("closed.%d.records %llu", n,
 		    (unsigned long long)(records - rec0));
-		out("closed.%d.lost %lld", n, (long long)((st.sent - sent0) *
+		out("closed.%d.lost %lld", n, (long long)((cur->st.sent - sent0) *
 		    bp->records) - (long long)(records - rec0));
 	}
-	for (i = 0; i < nprocs; i++) {
-		cpu = (double)(procs[i].ticks - t0[i]) / sysconf(_SC_CLK_TCK);
+	for (i = 0; i < cur->nprocs; i++) {
+		cpu = (double)(cur->procs[i].ticks - t0[i]) / sysconf(_SC_CLK_TCK);
 		total += cpu;
-		out("closed.%d.cpu.%s %.4f", n, procs[i].name,
-		    st.replies > rep0 ? cpu * 1000 / (st.replies - rep0) : 0);
+		out("closed.%d.cpu.%s %.4f", n, cur->procs[i].name,
+		    cur->st.replies > rep0 ? cpu * 1000 / (cur->st.replies - rep0) : 0);
 	}
 	out("closed.%d.cpu.total %.4f", n,
-	    st.replies > rep0 ? total * 1000 / (st.replies - rep0) : 0);
+	    cur->st.replies > rep0 ? total * 1000 / (cur->st.replies - rep0) : 0);
 	self = self_cpu() - self;
 	out("closed.%d.cpu.loadgen %.4f", n,
-	    st.replies > rep0 ? self * 1000 / (st.replies - rep0) : 0);
+	    cur->st.replies > rep0 ? self * 1000 / (cur->st.replies - rep0) : 0);
 	return (fps);
 }
 
@@ -1163,8 +1253,8 @@ phase_open(const char *key, int n, double rate, double secs)
 
 	if (pool_resize(n, 0) == -1)
 		warnx("%s: %d connections not all up", key, n);
-	sent0 = st.sent;
-	rep0 = st.replies;
+	sent0 = cur->st.sent;
+	rep0 = cur->st.replies;
 	rec0 = records;
 	hist_reset();
 	mode = M_OPEN;
@@ -1176,23 +1266,23 @@ phase_open(const char *key, int n, double rate, double secs)
 	evtimer_add(&ev_pace, &tv);
 	run_until(NULL, secs);
 	evtimer_del(&ev_pace);
-	rec_want = rec0 + (st.sent - sent0) * bp->records;
+	rec_want = rec0 + (cur->st.sent - sent0) * bp->records;
 	if (run_until(drained, DRAIN_SECS) == -1)
 		warnx("%s: not drained", key);
 	mode = M_QUIET;
-	end = st.last_reply;
-	if (recfd != -1 && last_record > end)
+	end = cur->st.last_reply;
+	if (cur->hasrec && last_record > end)
 		end = last_record;
 	el = (end - start) / 1e9;
 	out("%s.conns %d", key, pool_up());
 	out("%s.rate %.0f", key, rate);
-	out("%s.fps %.0f", key, el > 0 ? (st.replies - rep0) / el : 0);
+	out("%s.fps %.0f", key, el > 0 ? (cur->st.replies - rep0) / el : 0);
 	out("%s.skipped %llu", key, (unsigned long long)pace_skipped);
 	out("%s.p50 %.3f", key, hist_pct(0.5));
 	out("%s.p99 %.3f", key, hist_pct(0.99));
 	out("%s.p999 %.3f", key, hist_pct(0.999));
 	out("%s.max %.3f", key, hist_max / 1e6);
-	if (recfd != -1)
-		out("%s.lost %lld", key, (long long)((st.sent - sent0) *
+	if (cur->hasrec)
+		out("%s.lost %lld", key, (long long)((cur->st.sent - sent0) *
 		    bp->records) - (long long)(records - rec0));
 }
