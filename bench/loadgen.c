@@ -72,6 +72,15 @@ struct lconn {
 	uint8_t		 rbuf[RBUF];
 };
 
+/* a phase's starting point */
+struct sample {
+	long long	 ticks[MAXPROCS];
+	uint64_t	 sent;
+	uint64_t	 replies;
+	uint64_t	 records;
+	double		 self;
+};
+
 struct proc {
 	char		 name[16];
 	pid_t		 pid;
@@ -92,9 +101,9 @@ static int			 hello;
 static int			 mode;
 static int64_t			 deadline;
 
-
+/* the records on -x; extra are the compare samples', not the load's */
 static int			 recfd = -1;
-static uint64_t			 extra;		/* records of the samples */
+static uint64_t			 extra;
 static uint64_t			 records;
 static int64_t			 last_record;
 static char			 recline[65536];
@@ -110,10 +119,10 @@ struct side {
 	const char		*name;		/* prefix of its keys */
 	struct sockaddr_in	 addr;
 	pid_t			 pid;
-	int			 hasrec;	/* its records come in on -x */
+	int			 hasrec;	/* records come on -x */
 	struct proc		 procs[MAXPROCS];
 	int			 nprocs;
-	double			 peak;		/* best closed-loop frames/s */
+	double			 peak;		/* best frames/s */
 	struct {
 		uint64_t	 sent;
 		uint64_t	 replies;
@@ -127,7 +136,7 @@ struct side {
 
 static struct side		 sides[2];
 static int			 nsides;
-static struct side		*cur;		/* the one being measured */
+static struct side		*cur;		/* being measured */
 
 static uint32_t			*hist;
 static uint64_t			 hist_n;
@@ -174,6 +183,8 @@ static long long	target_nofile(void);
 static void		phase_idle(const char *, double);
 static double		self_cpu(void);
 static double		phase_closed(int, double);
+static void		sample_take(struct sample *);
+static double		closed_report(int, int64_t, const struct sample *);
 static void		phase_open(const char *, int, double, double);
 
 static __dead void
@@ -221,7 +232,8 @@ main(int argc, char *argv[])
 	const char	*idle = NULL, *recpath = NULL, *name = "target";
 	double		 tsecs = 3, osecs = 5, isecs = 10, rate = 0;
 	double		 frate = 0;
-	int		 ch, i, port = 0, fport = 0, oconns = 1000, wconf = 0;
+	int		 ch, i, port = 0, fport = 0, oconns = 1000;
+	int		 wconf = 0;
 	pid_t		 gpid = 0, fpid = 0;
 
 	while ((ch = getopt(argc, argv,
@@ -769,6 +781,7 @@ static void
 procs_find(pid_t pid)
 {
 	struct dirent	*de;
+	struct proc	*pr;
 	DIR		*d;
 	FILE		*fp;
 	char		 path[64], buf[512], comm[32], *p;
@@ -809,9 +822,9 @@ procs_find(pid_t pid)
 			strlcpy(comm, "exporter", sizeof(comm));
 		else if (strcmp(comm, "pvgated") == 0)
 			strlcpy(comm, "parent", sizeof(comm));
-		strlcpy(cur->procs[cur->nprocs].name, comm, sizeof(cur->procs[cur->nprocs].name));
-		cur->procs[cur->nprocs].pid = p2;
-		cur->nprocs++;
+		pr = &cur->procs[cur->nprocs++];
+		strlcpy(pr->name, comm, sizeof(pr->name));
+		pr->pid = p2;
 	}
 	closedir(d);
 }
@@ -1062,7 +1075,8 @@ target_nofile(void)
 		if (strcmp(cur->procs[i].name, "decoder") == 0 ||
 		    strcmp(cur->procs[i].name, "exporter") == 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/limits", cur->procs[i].pid);
+		snprintf(path, sizeof(path), "/proc/%d/limits",
+		    cur->procs[i].pid);
 		if ((fp = fopen(path, "r")) == NULL)
 			continue;
 		while (fgets(line, sizeof(line), fp) != NULL)
@@ -1151,23 +1165,15 @@ self_cpu(void)
 static double
 phase_closed(int n, double secs)
 {
-	long long	 t0[MAXPROCS];
-	double		 self;
-	uint64_t	 sent0, rep0, rec0;
-	int64_t		 start, end;
-	double		 el, fps, cpu, total = 0;
+	struct sample	 t0;
+	int64_t		 start;
 	int		 i;
 
 	if (pool_resize(n, 0) == -1)
 		warnx("closed: %d connections not all up", n);
 	procs_sample();
-	for (i = 0; i < cur->nprocs; i++)
-		t0[i] = cur->procs[i].ticks;
-	sent0 = cur->st.sent;
-	rep0 = cur->st.replies;
-	rec0 = records;
+	sample_take(&t0);
 	hist_reset();
-	self = self_cpu();
 	start = now_ns();
 	deadline = start + (int64_t)(secs * NSEC);
 	mode = M_CLOSED;
@@ -1175,40 +1181,65 @@ phase_closed(int n, double secs)
 		if (conns[i].state == C_UP)
 			conn_send(&conns[i], start);
 	run_until(NULL, secs);
-	rec_want = rec0 + (cur->st.sent - sent0) * bp->records;
+	rec_want = t0.records + (cur->st.sent - t0.sent) * bp->records;
 	if (run_until(drained, DRAIN_SECS) == -1)
 		warnx("closed %d: not drained", n);
 	procs_sample();
 	mode = M_QUIET;
-	end = cur->st.last_reply;
+	return (closed_report(n, start, &t0));
+}
+
+/* where a phase started from */
+static void
+sample_take(struct sample *t)
+{
+	int	i;
+
+	for (i = 0; i < cur->nprocs; i++)
+		t->ticks[i] = cur->procs[i].ticks;
+	t->sent = cur->st.sent;
+	t->replies = cur->st.replies;
+	t->records = records;
+	t->self = self_cpu();
+}
+
+/* frames/s end to end, and CPU per 1,000 frames of every process */
+static double
+closed_report(int n, int64_t start, const struct sample *t0)
+{
+	struct proc	*pr;
+	uint64_t	 frames = cur->st.replies - t0->replies;
+	int64_t		 end = cur->st.last_reply;
+	double		 el, fps, k, cpu, total = 0;
+	int		 i;
+
 	if (cur->hasrec && last_record > end)
 		end = last_record;
 	el = (end - start) / 1e9;
-	fps = el > 0 ? (cur->st.replies - rep0) / el : 0;
+	fps = el > 0 ? frames / el : 0;
+	k = frames > 0 ? 1000.0 / frames : 0;
 	out("closed.%d.conns %d", n, pool_up());
-	out("closed.%d.frames %llu", n,
-	    (unsigned long long)(cur->st.replies - rep0));
+	out("closed.%d.frames %llu", n, (unsigned long long)frames);
 	out("closed.%d.secs %.3f", n, el);
 	out("closed.%d.fps %.0f", n, fps);
 	out("closed.%d.p50 %.3f", n, hist_pct(0.5));
 	out("closed.%d.p99 %.3f", n, hist_pct(0.99));
 	if (cur->hasrec) {
 		out("closed.%d.records %llu", n,
-		    (unsigned long long)(records - rec0));
-		out("closed.%d.lost %lld", n, (long long)((cur->st.sent - sent0) *
-		    bp->records) - (long long)(records - rec0));
+		    (unsigned long long)(records - t0->records));
+		out("closed.%d.lost %lld", n,
+		    (long long)((cur->st.sent - t0->sent) * bp->records) -
+		    (long long)(records - t0->records));
 	}
 	for (i = 0; i < cur->nprocs; i++) {
-		cpu = (double)(cur->procs[i].ticks - t0[i]) / sysconf(_SC_CLK_TCK);
+		pr = &cur->procs[i];
+		cpu = (double)(pr->ticks - t0->ticks[i]) /
+		    sysconf(_SC_CLK_TCK);
 		total += cpu;
-		out("closed.%d.cpu.%s %.4f", n, cur->procs[i].name,
-		    cur->st.replies > rep0 ? cpu * 1000 / (cur->st.replies - rep0) : 0);
+		out("closed.%d.cpu.%s %.4f", n, pr->name, cpu * k);
 	}
-	out("closed.%d.cpu.total %.4f", n,
-	    cur->st.replies > rep0 ? total * 1000 / (cur->st.replies - rep0) : 0);
-	self = self_cpu() - self;
-	out("closed.%d.cpu.loadgen %.4f", n,
-	    cur->st.replies > rep0 ? self * 1000 / (cur->st.replies - rep0) : 0);
+	out("closed.%d.cpu.total %.4f", n, total * k);
+	out("closed.%d.cpu.loadgen %.4f", n, (self_cpu() - t0->self) * k);
 	return (fps);
 }
 
