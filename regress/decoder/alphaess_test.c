@@ -195,19 +195,19 @@ test_crc(void)
 	char			 id[3];
 	int			 i;
 
-	check(alphaess_crc((const uint8_t *)"123456789", 9) == 0x4b37,
-	    "check value 0x%04x", alphaess_crc((const uint8_t *)"123456789",
+	check(pv_crc16_modbus((const uint8_t *)"123456789", 9) == 0x4b37,
+	    "check value 0x%04x", pv_crc16_modbus((const uint8_t *)"123456789",
 	    9));
 	check(crc16((const uint8_t *)"123456789", 9) == 0x4b37,
 	    "the test's own CRC is wrong");
-	check(alphaess_crc(empty, sizeof(empty)) == 0x110a,
-	    "empty frame 0x%04x", alphaess_crc(empty, sizeof(empty)));
+	check(pv_crc16_modbus(empty, sizeof(empty)) == 0x110a,
+	    "empty frame 0x%04x", pv_crc16_modbus(empty, sizeof(empty)));
 	result("CRC-16/MODBUS check values");
 
 	for (i = 1; i <= 15; i++) {
 		(void)snprintf(id, sizeof(id), "%02d", i);
 		if (vec_load(&v, id) == 0)
-			check(v.len >= 9 && alphaess_crc(v.b, v.len - 2) ==
+			check(v.len >= 9 && pv_crc16_modbus(v.b, v.len - 2) ==
 			    (v.b[v.len - 2] << 8 | v.b[v.len - 1]),
 			    "vector %s: CRC differs", id);
 	}

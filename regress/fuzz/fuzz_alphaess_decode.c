@@ -82,12 +82,12 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		abort();
 	if (fuzz_cur[0] != 0x01 || fuzz_cur[1] != 0x01 || fuzz_cur[2] == 8)
 		abort();
-	crc = alphaess_crc(fuzz_cur, fuzz_curlen - 2);
+	crc = pv_crc16_modbus(fuzz_cur, fuzz_curlen - 2);
 	if (pv_be16(fuzz_cur + fuzz_curlen - 2) != crc)
 		abort();
 	if (buf[0] != 0x01 || buf[1] != 0x02 || buf[2] != fuzz_cur[2] ||
 	    pv_be32(buf + 3) != 20 || memcmp(buf + 7, SUCCESS, 20) != 0 ||
-	    pv_be16(buf + 27) != alphaess_crc(buf, 27))
+	    pv_be16(buf + 27) != pv_crc16_modbus(buf, 27))
 		abort();
 }
 
@@ -122,7 +122,7 @@ fixcrc(uint8_t *frame, size_t n)
 {
 	uint16_t	crc;
 
-	crc = alphaess_crc(frame, n - 2);
+	crc = pv_crc16_modbus(frame, n - 2);
 	if (pv_be16(frame + n - 2) == crc)
 		return (0);
 	frame[n - 2] = crc >> 8;

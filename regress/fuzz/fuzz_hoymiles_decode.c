@@ -63,7 +63,7 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	(void)ctx;
 	if (++fuzz_nreplies > 1 || len < 10 || buf[0] != 'H' || buf[1] != 'M' ||
 	    pv_be16(buf + 8) != len ||
-	    pv_be16(buf + 6) != hoymiles_crc16(buf + 10, len - 10))
+	    pv_be16(buf + 6) != pv_crc16_modbus(buf + 10, len - 10))
 		abort();
 	cmd = pv_be16(buf + 2);
 	if (dialled) {
@@ -127,7 +127,7 @@ fixcrc(uint8_t *frame, size_t n)
 
 	if (n < 10 || pv_be16(frame + 8) != n)
 		return (0);
-	crc = hoymiles_crc16(frame + 10, n - 10);
+	crc = pv_crc16_modbus(frame + 10, n - 10);
 	if (pv_be16(frame + 6) == crc)
 		return (0);
 	frame[6] = crc >> 8;

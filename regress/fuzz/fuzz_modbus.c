@@ -72,7 +72,7 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 			abort();
 		if (buf[21] == 0x70) {
 			if (!sending || buf[22] != 0x77 || len != 36 ||
-			    modbus_crc(buf + 28, 6) != pv_le16(buf + 34))
+			    pv_crc16_modbus(buf + 28, 6) != pv_le16(buf + 34))
 				abort();
 		} else if (buf[21] != 0x91 && buf[21] != 0x99)
 			abort();
@@ -82,7 +82,7 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		abort();
 	if (pv_le16(buf + 3) == 0x4510) {
 		if (!sending || len != 36 || buf[11] != 0x02 ||
-		    modbus_crc(buf + 26, 6) != pv_le16(buf + 32))
+		    pv_crc16_modbus(buf + 26, 6) != pv_le16(buf + 32))
 			abort();
 	} else if (len != 23)
 		abort();

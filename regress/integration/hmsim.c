@@ -75,7 +75,7 @@ send_msg(uint16_t cmd, uint16_t seq, const ProtobufCMessage *m)
 	buf[1] = 'M';
 	put16(buf + 2, cmd);
 	put16(buf + 4, seq);
-	put16(buf + 6, hoymiles_crc16(buf + 10, n));
+	put16(buf + 6, pv_crc16_modbus(buf + 10, n));
 	put16(buf + 8, (uint16_t)(n + 10));
 	sim_send_all(c.fd, buf, n + 10);
 }
@@ -105,7 +105,7 @@ next_frame(const char *step, uint8_t *f, size_t fmax, size_t *flen,
 		}
 	}
 	if (n > fmax || n != pv_be16(c.buf + 8) ||
-	    pv_be16(c.buf + 6) != hoymiles_crc16(c.buf + 10, n - 10)) {
+	    pv_be16(c.buf + 6) != pv_crc16_modbus(c.buf + 10, n - 10)) {
 		sim_result(0, step, "bad frame of %zu bytes", n);
 		c.len = 0;
 		return (-1);

@@ -117,7 +117,7 @@ respond(const uint8_t *f, size_t n)
 		sum += f[i];
 	if (n != 36 || pv_le16(f + 3) != 0x4510 || f[n - 2] != sum ||
 	    pv_le32(f + 7) != serial || f[11] != 0x02 ||
-	    modbus_crc(rtu, 6) != pv_le16(rtu + 6) || rtu[0] != MB_ADDR ||
+	    pv_crc16_modbus(rtu, 6) != pv_le16(rtu + 6) || rtu[0] != MB_ADDR ||
 	    rtu[1] != MB_READ) {
 		sim_result(0, NULL, "not a read request I understand "
 		    "(%zu bytes)", n);
@@ -161,7 +161,7 @@ respond(const uint8_t *f, size_t n)
 			out[o++] = v & 0xff;
 		}
 	}
-	crc = modbus_crc(out + rl, o - rl);
+	crc = pv_crc16_modbus(out + rl, o - rl);
 	out[o++] = crc & 0xff;
 	out[o++] = crc >> 8;
 	pv_put_le16(out + 1, o - 11);
@@ -171,8 +171,8 @@ respond(const uint8_t *f, size_t n)
 	out[o++] = 0x15;
 	sim_send_all(c.fd, out, o);
 	sim_result(1, NULL, "read %u from 0x%04x (sensor 0x%04x, seq %02x "
-	    "%02x): %s%s", cnt, reg, pv_le16(f + 12), f[5], f[6], ok ? "answered" :
-	    "exception 2", prefix ? ", 0xff first" : "");
+	    "%02x): %s%s", cnt, reg, pv_le16(f + 12), f[5], f[6],
+	    ok ? "answered" : "exception 2", prefix ? ", 0xff first" : "");
 }
 
 /* one connection: answer, then stall until the gateway hangs up */
