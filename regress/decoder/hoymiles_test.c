@@ -18,7 +18,6 @@
 #include "hoymiles.pb-c.h"
 
 #define DEFAULT_DIR	"regress/vectors/hoymiles"
-#define TZ_CET		"CET-1CEST,M3.5.0,M10.5.0/3"
 
 #define DTU		"4143A0123456"
 #define INV		0x141212345678LL
@@ -1501,8 +1500,7 @@ int
 main(int argc, char *argv[])
 {
 	vecdir = argc > 1 ? argv[1] : DEFAULT_DIR;
-	setenv("TZ", TZ_CET, 1);
-	tzset();
+	set_tz(TEST_TZ);
 
 	test_registry();
 	test_crc();

@@ -842,8 +842,7 @@ main(int argc, char *argv[])
 
 	(void)snprintf(g3dir, sizeof(g3dir), "%s/tsun-gen3", dir);
 	(void)snprintf(smdir, sizeof(smdir), "%s/solarman-v5", dir);
-	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
-	tzset();
+	set_tz(TEST_TZ);
 
 	test_crc();
 	test_request();
