@@ -37,14 +37,12 @@ int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	 out_reply(struct pvctx *, const uint8_t *, size_t);
 static void	 out_record(struct pvctx *, const struct record *);
-static void	 out_dump(struct pvctx *, const uint8_t *, size_t,
-		    const char *);
 static void	 run(const uint8_t *, size_t, size_t);
 static void	 whole(const uint8_t *, size_t);
 static void	 data_record(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
-	out_reply, out_record, out_dump, fuzz_no_close, NULL, NULL, NULL
+	out_reply, out_record, fuzz_out_dump, fuzz_no_close, NULL, NULL, NULL
 };
 static const struct fuzz_conn	aps = {
 	apsystems_frame, apsystems_decode, NULL, 0
@@ -98,14 +96,6 @@ out_record(struct pvctx *ctx, const struct record *rec)
 	if (rec->via[0] == '\0' && (strlen(rec->device) != 12 ||
 	    memcmp(rec->device, fuzz_cur + 18, 12) != 0))
 		abort();
-}
-
-static void
-out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
-    const char *reason)
-{
-	(void)ctx;
-	fuzz_check_dump(buf, len, reason);
 }
 
 /* one connection: the input in reads of chunk bytes (0: all at once) */

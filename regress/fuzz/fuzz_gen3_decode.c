@@ -31,15 +31,13 @@
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	 out_reply(struct pvctx *, const uint8_t *, size_t);
-static void	 out_record(struct pvctx *, const struct record *);
-static void	 out_dump(struct pvctx *, const uint8_t *, size_t,
-		    const char *);
 static void	 run(const uint8_t *, size_t, size_t);
 static void	 whole(const uint8_t *, size_t);
 static void	 block(const uint8_t *, size_t, uint8_t, uint32_t);
 
 static const struct pvout	fuzzout = {
-	out_reply, out_record, out_dump, fuzz_no_close, NULL, NULL, NULL
+	out_reply, fuzz_out_record, fuzz_out_dump, fuzz_no_close, NULL, NULL,
+	NULL
 };
 static const struct fuzz_conn	gen3 = {
 	gen3_frame, gen3_decode, NULL, 0
@@ -60,21 +58,6 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		abort();
 	if (buf[6 + idlen] != fuzz_cur[6 + idlen] || buf[6 + idlen] == 0x13)
 		abort();
-}
-
-static void
-out_record(struct pvctx *ctx, const struct record *rec)
-{
-	(void)ctx;
-	fuzz_check_record(rec, PROTO_TSUN_GEN3);
-}
-
-static void
-out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
-    const char *reason)
-{
-	(void)ctx;
-	fuzz_check_dump(buf, len, reason);
 }
 
 /* one connection: the input in reads of chunk bytes (0: all at once) */

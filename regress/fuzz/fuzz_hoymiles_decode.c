@@ -34,9 +34,6 @@
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	 out_reply(struct pvctx *, const uint8_t *, size_t);
-static void	 out_record(struct pvctx *, const struct record *);
-static void	 out_dump(struct pvctx *, const uint8_t *, size_t,
-		    const char *);
 static void	 out_close(struct pvctx *);
 static void	 out_timer(struct pvctx *, unsigned int);
 static void	 out_claim(struct pvctx *, const char *);
@@ -45,7 +42,7 @@ static void	 run(const uint8_t *, size_t, size_t, int);
 static void	 whole(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
-	out_reply, out_record, out_dump, out_close, out_timer, NULL,
+	out_reply, fuzz_out_record, fuzz_out_dump, out_close, out_timer, NULL,
 	out_claim
 };
 static const struct fuzz_conn	hoymiles = {
@@ -77,21 +74,6 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		abort();
 	if (cmd == 0x2305 || cmd == 0x2307 || cmd == 0x2308)
 		abort();
-}
-
-static void
-out_record(struct pvctx *ctx, const struct record *rec)
-{
-	(void)ctx;
-	fuzz_check_record(rec, PROTO_HOYMILES);
-}
-
-static void
-out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
-    const char *reason)
-{
-	(void)ctx;
-	fuzz_check_dump(buf, len, reason);
 }
 
 static void

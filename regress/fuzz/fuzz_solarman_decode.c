@@ -33,15 +33,13 @@
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	 out_reply(struct pvctx *, const uint8_t *, size_t);
-static void	 out_record(struct pvctx *, const struct record *);
-static void	 out_dump(struct pvctx *, const uint8_t *, size_t,
-		    const char *);
 static int	 fixsum(uint8_t *, size_t);
 static void	 run(const uint8_t *, size_t, size_t);
 static void	 whole(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
-	out_reply, out_record, out_dump, fuzz_no_close, NULL, NULL, NULL
+	out_reply, fuzz_out_record, fuzz_out_dump, fuzz_no_close, NULL, NULL,
+	NULL
 };
 static const struct fuzz_conn	solarman = {
 	solarman_frame, solarman_decode, fixsum, 0
@@ -69,21 +67,6 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	    buf[12] != 1 || pv_le32(buf + 13) != (uint32_t)ctx->now ||
 	    pv_le32(buf + 17) != FUZZ_HB || buf[21] != sum || buf[22] != 0x15)
 		abort();
-}
-
-static void
-out_record(struct pvctx *ctx, const struct record *rec)
-{
-	(void)ctx;
-	fuzz_check_record(rec, PROTO_SOLARMAN_V5);
-}
-
-static void
-out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
-    const char *reason)
-{
-	(void)ctx;
-	fuzz_check_dump(buf, len, reason);
 }
 
 /* set the checksum of a frame; 1 if it was wrong */

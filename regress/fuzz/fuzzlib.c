@@ -82,6 +82,20 @@ fuzz_check_dump(const uint8_t *buf, size_t len, const char *reason)
 	fuzz_check_reason(reason);
 }
 
+void
+fuzz_out_record(struct pvctx *ctx, const struct record *rec)
+{
+	fuzz_check_record(rec, ctx->conf->proto);
+}
+
+void
+fuzz_out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
+    const char *reason)
+{
+	(void)ctx;
+	fuzz_check_dump(buf, len, reason);
+}
+
 /* the pvout close of a protocol that never closes */
 void
 fuzz_no_close(struct pvctx *ctx)

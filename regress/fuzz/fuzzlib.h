@@ -28,6 +28,10 @@ void	 fuzz_check_text(const char *, size_t, int);
 void	 fuzz_check_reason(const char *);
 void	 fuzz_check_record(const struct record *, int);
 void	 fuzz_check_dump(const uint8_t *, size_t, const char *);
+/* pvout functions: the checks above, the protocol the connection's */
+void	 fuzz_out_record(struct pvctx *, const struct record *);
+void	 fuzz_out_dump(struct pvctx *, const uint8_t *, size_t,
+	    const char *);
 void	 fuzz_no_close(struct pvctx *);
 
 void	 fuzz_ctx(struct pvctx *, struct pv_protoconf *, int, void *,

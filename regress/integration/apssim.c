@@ -317,9 +317,7 @@ main(int argc, char *argv[])
 			sim_label = optarg;
 			break;
 		case 'p':
-			port = strtonum(optarg, 1, 65535, &errstr);
-			if (errstr != NULL)
-				errx(100, "port %s: %s", optarg, errstr);
+			port = sim_port(optarg);
 			break;
 		default:
 			fprintf(stderr, "usage: apssim [-h host] [-l label] "

@@ -491,9 +491,7 @@ main(int argc, char *argv[])
 				errx(100, "-n %s: %s", optarg, errstr);
 			break;
 		case 'p':
-			port = strtonum(optarg, 1, 65535, &errstr);
-			if (errstr != NULL)
-				errx(100, "port %s: %s", optarg, errstr);
+			port = sim_port(optarg);
 			break;
 		case 's':
 			serve = 1;

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,6 +92,19 @@ sim_base(const char *path)
 	const char	*p = strrchr(path, '/');
 
 	return (p != NULL ? p + 1 : path);
+}
+
+/* a port number argument */
+int
+sim_port(const char *s)
+{
+	const char	*errstr;
+	int		 port;
+
+	port = strtonum(s, 1, 65535, &errstr);
+	if (errstr != NULL)
+		errx(100, "port %s: %s", s, errstr);
+	return (port);
 }
 
 static void

@@ -28,6 +28,7 @@ int		 sim_status(void);
 size_t		 sim_load_hex(const char *, uint8_t *, size_t);
 const char	*sim_base(const char *);
 
+int		 sim_port(const char *);
 int		 sim_connect(const char *, const char *, int);
 int		 sim_listen(const char *, int);
 int		 sim_accept(int, int);
