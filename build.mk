@@ -61,6 +61,11 @@ REGRESS_OBJS += regress/decoder/hoymiles_test.o regress/integration/hmsim.o
 REGRESS_OBJS += regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o \
 	regress/decoder/modbus_test.o regress/integration/loggersim.o
 REGRESS_OBJS += regress/exporter/mqtt_test.o
+REGRESS_OBJS += regress/integration/simlib.o
+SIM_OBJS = regress/integration/aesim.o regress/integration/apssim.o \
+	regress/integration/gen3sim.o regress/integration/hmsim.o \
+	regress/integration/loggersim.o regress/integration/pvsim.o \
+	regress/integration/rscpd.o regress/integration/simlib.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
@@ -72,6 +77,7 @@ proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o: proto/rscp.h \
 $(PROTO_OBJS): proto/modbus.h
 
 $(LISTENER_OBJS): listener/listener.h
+$(SIM_OBJS): regress/integration/simlib.h
 
 # Hoymiles: C from our .proto, generated at build time; the generated
 # code casts const away, so that warning is off for it alone
@@ -143,8 +149,10 @@ regress/decoder/alphaess_test: regress/decoder/alphaess_test.o \
 
 regress/decoder/alphaess_test.o: regress/decoder/harness.h
 
-regress/integration/aesim: regress/integration/aesim.o lib/libpvgate.a
-	$(LINK) regress/integration/aesim.o lib/libpvgate.a $(LIBS)
+regress/integration/aesim: regress/integration/aesim.o \
+    regress/integration/simlib.o lib/libpvgate.a
+	$(LINK) regress/integration/aesim.o regress/integration/simlib.o \
+	    lib/libpvgate.a $(LIBS)
 
 regress/decoder/apsystems_ecu_test: regress/decoder/apsystems_ecu_test.o \
     regress/decoder/apsystems_ecu_gen.o regress/decoder/harness.o \
@@ -158,8 +166,9 @@ regress/decoder/apsystems_ecu_test.o regress/decoder/apsystems_ecu_gen.o \
 regress/decoder/apsystems_ecu_test.o: regress/decoder/harness.h
 
 regress/integration/apssim: regress/integration/apssim.o \
-    regress/decoder/apsystems_ecu_gen.o lib/libpvgate.a
-	$(LINK) regress/integration/apssim.o \
+    regress/integration/simlib.o regress/decoder/apsystems_ecu_gen.o \
+    lib/libpvgate.a
+	$(LINK) regress/integration/apssim.o regress/integration/simlib.o \
 	    regress/decoder/apsystems_ecu_gen.o lib/libpvgate.a $(LIBS)
 
 regress/decoder/e3dc_test: regress/decoder/e3dc_test.o \
@@ -170,10 +179,10 @@ regress/decoder/e3dc_test: regress/decoder/e3dc_test.o \
 regress/decoder/e3dc_test.o: regress/decoder/harness.h proto/rscp.h \
     proto/rijndael.h
 
-regress/integration/rscpd: regress/integration/rscpd.o proto/libproto.a \
-    lib/libpvgate.a
-	$(LINK) regress/integration/rscpd.o proto/libproto.a \
-	    lib/libpvgate.a $(LIBS)
+regress/integration/rscpd: regress/integration/rscpd.o \
+    regress/integration/simlib.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/integration/rscpd.o regress/integration/simlib.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
 
 regress/integration/rscpd.o: proto/rscp.h proto/rijndael.h
 regress/decoder/tsun_gen3_test: regress/decoder/tsun_gen3_test.o \
@@ -190,14 +199,14 @@ regress/decoder/tsun_gen3_test.o regress/decoder/modbus_test.o: \
     regress/decoder/harness.h proto/modbus.h
 
 regress/integration/gen3sim: regress/integration/gen3sim.o \
-    proto/libproto.a lib/libpvgate.a
-	$(LINK) regress/integration/gen3sim.o proto/libproto.a \
-	    lib/libpvgate.a $(LIBS)
+    regress/integration/simlib.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/integration/gen3sim.o regress/integration/simlib.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
 
 regress/integration/loggersim: regress/integration/loggersim.o \
-    proto/libproto.a lib/libpvgate.a
-	$(LINK) regress/integration/loggersim.o proto/libproto.a \
-	    lib/libpvgate.a $(LIBS)
+    regress/integration/simlib.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/integration/loggersim.o regress/integration/simlib.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
 
 regress/integration/loggersim.o: proto/modbus.h
 
@@ -219,15 +228,15 @@ regress/sandbox/sbtest: regress/sandbox/sbtest.o lib/libpvgate.a
 	$(LINK) regress/sandbox/sbtest.o lib/libpvgate.a \
 	    $(EVENT_LIBS) $(SECCOMP_LIBS) $(LIBS)
 
-regress/integration/pvsim: regress/integration/pvsim.o proto/libproto.a \
-    lib/libpvgate.a
-	$(LINK) regress/integration/pvsim.o proto/libproto.a \
-	    lib/libpvgate.a $(LIBS)
+regress/integration/pvsim: regress/integration/pvsim.o \
+    regress/integration/simlib.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/integration/pvsim.o regress/integration/simlib.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
 
-regress/integration/hmsim: regress/integration/hmsim.o proto/libproto.a \
-    lib/libpvgate.a
-	$(LINK) regress/integration/hmsim.o proto/libproto.a \
-	    lib/libpvgate.a $(LIBS)
+regress/integration/hmsim: regress/integration/hmsim.o \
+    regress/integration/simlib.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/integration/hmsim.o regress/integration/simlib.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
 
 regress/lib/imsgev_test: regress/lib/imsgev_test.o lib/libpvgate.a
 	$(LINK) regress/lib/imsgev_test.o lib/libpvgate.a $(EVENT_LIBS) $(LIBS)

@@ -252,22 +252,6 @@ alphaess_statesize(void)
 	return (sizeof(struct alphaess_state));
 }
 
-/* CRC-16/MODBUS: reflected polynomial 0xa001, start 0xffff */
-uint16_t
-alphaess_crc(const uint8_t *p, size_t len)
-{
-	uint16_t	crc = 0xffff;
-	size_t		i;
-	int		b;
-
-	for (i = 0; i < len; i++) {
-		crc ^= p[i];
-		for (b = 0; b < 8; b++)
-			crc = (crc & 1) ? (crc >> 1) ^ 0xa001 : crc >> 1;
-	}
-	return (crc);
-}
-
 /*
  * Length field and bounds only; the decoder checks the CRC.  Bytes
  * that cannot start a frame (0x01, then 0x01 or 0x02) are skipped up
@@ -332,7 +316,7 @@ alphaess_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		ae_dump(ctx, buf, len, "malformed frame of %zu bytes", len);
 		return;
 	}
-	crc = alphaess_crc(buf, len - AE_CRCLEN);
+	crc = pv_crc16_modbus(buf, len - AE_CRCLEN);
 	if (pv_be16(buf + len - AE_CRCLEN) != crc) {
 		ae_dump(ctx, buf, len, "bad CRC 0x%04x, computed 0x%04x",
 		    pv_be16(buf + len - AE_CRCLEN), crc);
@@ -400,7 +384,7 @@ ae_reply(struct pvctx *ctx, uint8_t cmd)
 	r[3] = r[4] = r[5] = 0;
 	r[6] = AE_SUCCESSLEN;
 	memcpy(r + AE_BODY, AE_SUCCESS, AE_SUCCESSLEN);
-	crc = alphaess_crc(r, AE_REPLYLEN - AE_CRCLEN);
+	crc = pv_crc16_modbus(r, AE_REPLYLEN - AE_CRCLEN);
 	r[AE_REPLYLEN - 2] = crc >> 8;
 	r[AE_REPLYLEN - 1] = crc & 0xff;
 	pv_reply(ctx, r, sizeof(r));

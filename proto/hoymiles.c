@@ -278,22 +278,6 @@ hoymiles_statesize(void)
 	return (sizeof(struct hm_state));
 }
 
-/* CRC-16/MODBUS: 0x8005 reflected, initial 0xffff, no final xor */
-uint16_t
-hoymiles_crc16(const uint8_t *p, size_t len)
-{
-	uint16_t	crc = 0xffff;
-	size_t		i;
-	int		b;
-
-	for (i = 0; i < len; i++) {
-		crc ^= p[i];
-		for (b = 0; b < 8; b++)
-			crc = (crc & 1) ? (crc >> 1) ^ 0xa001 : crc >> 1;
-	}
-	return (crc);
-}
-
 static size_t
 hm_hdrlen(uint16_t cmd)
 {
@@ -396,7 +380,7 @@ hm_parse(struct pvctx *ctx, const uint8_t *buf, size_t len,
 	}
 	f->payload = buf + hdr;
 	f->plen = flen - hdr;
-	if ((crc = hoymiles_crc16(f->payload, f->plen)) != pv_be16(buf + 6)) {
+	if ((crc = pv_crc16_modbus(f->payload, f->plen)) != pv_be16(buf + 6)) {
 		pv_dump(ctx, buf, len, "0x%04x: bad CRC 0x%04x, computed "
 		    "0x%04x", f->cmd, pv_be16(buf + 6), crc);
 		return (-1);
@@ -543,7 +527,7 @@ hm_send(struct pvctx *ctx, uint16_t cmd, uint16_t seq,
 	out[1] = 'M';
 	hm_put16(out + 2, cmd);
 	hm_put16(out + 4, seq);
-	hm_put16(out + 6, hoymiles_crc16(out + HM_HDRLEN, n));
+	hm_put16(out + 6, pv_crc16_modbus(out + HM_HDRLEN, n));
 	hm_put16(out + 8, (uint16_t)(HM_HDRLEN + n));
 	pv_reply(ctx, out, HM_HDRLEN + n);
 	return (0);

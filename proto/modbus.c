@@ -169,7 +169,6 @@ enum {
 };
 
 static int64_t	mb_value(const uint8_t *, const struct mb_reg *);
-static void	mb_text(char *, size_t, const uint8_t *, size_t);
 static int	mb_one(struct record *, const struct mb_reg *, int,
 		    const uint8_t *);
 static int	mb_dcu(struct record *, uint16_t, const uint8_t *, uint16_t,
@@ -183,22 +182,6 @@ static void	mb_continue(struct pvctx *, struct mb_poll *);
 static void	mb_advance(struct pvctx *, struct mb_poll *);
 static void	mb_end_round(struct pvctx *, struct mb_poll *);
 
-/* CRC-16/MODBUS: reflected polynomial 0xa001, initial value 0xffff */
-uint16_t
-modbus_crc(const uint8_t *p, size_t len)
-{
-	uint16_t	crc = 0xffff;
-	size_t		i;
-	int		bit;
-
-	for (i = 0; i < len; i++) {
-		crc ^= p[i];
-		for (bit = 0; bit < 8; bit++)
-			crc = (crc & 1) ? (crc >> 1) ^ 0xa001 : crc >> 1;
-	}
-	return (crc);
-}
-
 /* "read n holding registers from reg" for server addr: MB_REQLEN bytes */
 void
 modbus_request(uint8_t *out, uint8_t addr, uint16_t reg, uint16_t n)
@@ -211,7 +194,7 @@ modbus_request(uint8_t *out, uint8_t addr, uint16_t reg, uint16_t n)
 	out[3] = reg & 0xff;
 	out[4] = n >> 8;
 	out[5] = n & 0xff;
-	crc = modbus_crc(out, 6);
+	crc = pv_crc16_modbus(out, 6);
 	out[6] = crc & 0xff;
 	out[7] = crc >> 8;
 }
@@ -255,7 +238,7 @@ modbus_check(const uint8_t *rtu, size_t len, uint8_t addr, uint16_t n,
 		    len - flen);
 		return (-1);
 	}
-	crc = modbus_crc(rtu, flen - 2);
+	crc = pv_crc16_modbus(rtu, flen - 2);
 	if (rtu[flen - 2] != (crc & 0xff) || rtu[flen - 1] != crc >> 8) {
 		(void)snprintf(why, whylen, "RTU CRC %02x%02x, want %02x%02x",
 		    rtu[flen - 2], rtu[flen - 1], crc & 0xff, crc >> 8);
@@ -297,21 +280,6 @@ mb_value(const uint8_t *p, const struct mb_reg *r)
 	}
 }
 
-/* ASCII registers as text: printable only, NULs and blanks trimmed */
-static void
-mb_text(char *dst, size_t dstlen, const uint8_t *src, size_t srclen)
-{
-	size_t	i;
-
-	if (dstlen == 0)
-		return;
-	for (i = 0; i < srclen && i < dstlen - 1 && src[i] != '\0'; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
-	while (i > 0 && dst[i - 1] == ' ')
-		i--;
-	dst[i] = '\0';
-}
-
 /* one value of the map, at p; 1 if something was added */
 static int
 mb_one(struct record *rec, const struct mb_reg *r, int index,
@@ -322,7 +290,7 @@ mb_one(struct record *rec, const struct mb_reg *r, int index,
 
 	switch (r->how) {
 	case MB_TEXT:
-		mb_text(text, sizeof(text), p, 2 * (size_t)r->words);
+		pv_text(text, sizeof(text), p, 2 * (size_t)r->words);
 		if (text[0] == '\0')
 			return (0);
 		return (record_attr(rec, r->id, text) == 0);

@@ -69,7 +69,6 @@ enum mb_answer {
 	MB_ANSWER_UNEXPECTED	/* nothing was asked */
 };
 
-uint16_t modbus_crc(const uint8_t *, size_t);
 void	 modbus_request(uint8_t *, uint8_t, uint16_t, uint16_t);
 int	 modbus_check(const uint8_t *, size_t, uint8_t, uint16_t,
 	    const uint8_t **, char *, size_t);

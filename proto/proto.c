@@ -234,3 +234,38 @@ pv_put_le32(uint8_t *p, uint32_t v)
 	p[2] = (v >> 16) & 0xff;
 	p[3] = v >> 24;
 }
+
+/* CRC-16/MODBUS: reflected polynomial 0xa001, initial 0xffff, no final xor */
+uint16_t
+pv_crc16_modbus(const uint8_t *p, size_t len)
+{
+	uint16_t	crc = 0xffff;
+	size_t		i;
+	int		b;
+
+	for (i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (b = 0; b < 8; b++)
+			crc = (crc & 1) ? (crc >> 1) ^ 0xa001 : crc >> 1;
+	}
+	return (crc);
+}
+
+/*
+ * A string field (NUL-padded or not) as text: up to the first NUL,
+ * anything that is not printable ASCII replaced, trailing blanks
+ * removed.
+ */
+void
+pv_text(char *dst, size_t dstlen, const uint8_t *src, size_t srclen)
+{
+	size_t	i;
+
+	if (dstlen == 0)
+		return;
+	for (i = 0; i < srclen && i < dstlen - 1 && src[i] != '\0'; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
+	while (i > 0 && dst[i - 1] == ' ')
+		i--;
+	dst[i] = '\0';
+}

@@ -127,6 +127,10 @@ uint16_t	 pv_be16(const uint8_t *);
 uint32_t	 pv_be32(const uint8_t *);
 void		 pv_put_le16(uint8_t *, uint16_t);
 void		 pv_put_le32(uint8_t *, uint32_t);
+/* CRC-16/MODBUS; the byte order it goes on the wire is the protocol's */
+uint16_t	 pv_crc16_modbus(const uint8_t *, size_t);
+/* a string field as record text */
+void		 pv_text(char *, size_t, const uint8_t *, size_t);
 
 /* solarman_v5.c */
 int	 solarman_frame(const uint8_t *, size_t, size_t, size_t *,
@@ -147,7 +151,6 @@ int	 alphaess_frame(const uint8_t *, size_t, size_t, size_t *,
 	    const char **);
 void	 alphaess_decode(struct pvctx *, const uint8_t *, size_t);
 size_t	 alphaess_statesize(void);
-uint16_t alphaess_crc(const uint8_t *, size_t);
 
 /* apsystems_ecu.c */
 int	 apsystems_frame(const uint8_t *, size_t, size_t, size_t *,
@@ -172,7 +175,6 @@ void	 hoymiles_open(struct pvctx *);
 void	 hoymiles_tick(struct pvctx *);
 void	 hoymiles_gone(struct pvctx *);
 size_t	 hoymiles_statesize(void);
-uint16_t hoymiles_crc16(const uint8_t *, size_t);
 
 /* tsun_gen3.c */
 int	 gen3_frame(const uint8_t *, size_t, size_t, size_t *,

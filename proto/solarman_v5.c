@@ -154,7 +154,6 @@ struct solarman_state {
 
 static uint8_t	sm_checksum(const uint8_t *, size_t);
 static void	sm_ack(struct pvctx *, const uint8_t *);
-static void	sm_string(char *, size_t, const uint8_t *, size_t);
 static void	sm_ids(struct record *, const uint8_t *, int);
 static void	sm_device(struct pvctx *, struct solarman_state *,
 		    const uint8_t *, size_t);
@@ -336,24 +335,6 @@ sm_ack(struct pvctx *ctx, const uint8_t *ind)
 }
 
 /*
- * A NUL-padded string field as text: up to the first NUL, anything
- * that is not printable ASCII replaced, trailing blanks removed.
- */
-static void
-sm_string(char *dst, size_t dstlen, const uint8_t *src, size_t srclen)
-{
-	size_t	i;
-
-	if (dstlen == 0)
-		return;
-	for (i = 0; i < srclen && i < dstlen - 1 && src[i] != '\0'; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
-	while (i > 0 && dst[i - 1] == ' ')
-		i--;
-	dst[i] = '\0';
-}
-
-/*
  * device and via of a record: the logger itself, or the inverter
  * (serial in the 0x4210 header) seen through the logger.
  */
@@ -366,7 +347,7 @@ sm_ids(struct record *rec, const uint8_t *buf, int inverter)
 	    (unsigned int)pv_le32(buf + 7));
 	rec->device[0] = rec->via[0] = '\0';
 	if (inverter)
-		sm_string(rec->device, sizeof(rec->device),
+		pv_text(rec->device, sizeof(rec->device),
 		    buf + SM_DATA_SERIAL, SM_DATA_SERIALLEN);
 	if (rec->device[0] == '\0')
 		(void)snprintf(rec->device, sizeof(rec->device), "%s", logger);
@@ -398,17 +379,17 @@ sm_device(struct pvctx *ctx, struct solarman_state *st, const uint8_t *buf,
 	record_metric(&rec, M_COLLECT_INTERVAL, 0, buf[SM_DEV_COLLECTIVL], 0);
 	record_metric(&rec, M_HEARTBEAT_INTERVAL, 0, buf[SM_DEV_HBIVL], 0);
 
-	sm_string(text, sizeof(text), buf + SM_DEV_MODEL, SM_DEV_STRLEN);
+	pv_text(text, sizeof(text), buf + SM_DEV_MODEL, SM_DEV_STRLEN);
 	record_attr(&rec, A_MODEL, text);
-	sm_string(text, sizeof(text), buf + SM_DEV_FIRMWARE, SM_DEV_STRLEN);
+	pv_text(text, sizeof(text), buf + SM_DEV_FIRMWARE, SM_DEV_STRLEN);
 	record_attr(&rec, A_FIRMWARE, text);
 	mac = buf + SM_DEV_MAC;
 	(void)snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x",
 	    mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	record_attr(&rec, A_MAC, text);
-	sm_string(text, sizeof(text), buf + SM_DEV_IP, SM_DEV_IPLEN);
+	pv_text(text, sizeof(text), buf + SM_DEV_IP, SM_DEV_IPLEN);
 	record_attr(&rec, A_IP, text);
-	sm_string(text, sizeof(text), buf + SM_DEV_SSID, SM_DEV_STRLEN);
+	pv_text(text, sizeof(text), buf + SM_DEV_SSID, SM_DEV_STRLEN);
 	record_attr(&rec, A_SSID, text);
 	(void)snprintf(text, sizeof(text), "%04x", st->sensor_list);
 	record_attr(&rec, A_SENSOR_LIST, text);
@@ -580,7 +561,7 @@ sm_ms(struct record *rec, const uint8_t *buf)
 
 	/* the emulated frames of the reference proxy carry 0: no model */
 	if (maxpower != 0) {
-		sm_string(serial, sizeof(serial), buf + SM_DATA_SERIAL,
+		pv_text(serial, sizeof(serial), buf + SM_DATA_SERIAL,
 		    SM_DATA_SERIALLEN);
 		sm_model(text, sizeof(text), serial, maxpower, rated);
 		record_attr(rec, A_MODEL, text);

@@ -236,7 +236,6 @@ struct g3_block {
 };
 
 static int	g3_cut(const uint8_t *, size_t, struct g3_frame *);
-static void	g3_text(char *, size_t, const uint8_t *, size_t);
 static void	g3_send(struct pvctx *, const uint8_t *, size_t, uint8_t,
 		    uint8_t, const uint8_t *, size_t);
 static void	g3_ack(struct pvctx *, const struct g3_frame *, uint8_t,
@@ -404,30 +403,12 @@ g3_cut(const uint8_t *buf, size_t len, struct g3_frame *f)
 	if (f->idlen > G3_MAXID || rest < f->idlen + G3_FIXED)
 		return (-1);
 	f->id = buf + G3_MINHDR;
-	g3_text(f->name, sizeof(f->name), f->id, f->idlen);
+	pv_text(f->name, sizeof(f->name), f->id, f->idlen);
 	f->ctrl = f->id[f->idlen];
 	f->msg = f->id[f->idlen + 1];
 	f->p = f->id + f->idlen + 2;
 	f->plen = len - (size_t)(f->p - buf);
 	return (0);
-}
-
-/*
- * A string field as text: up to the first NUL, anything that is not
- * printable ASCII replaced, trailing blanks removed.
- */
-static void
-g3_text(char *dst, size_t dstlen, const uint8_t *src, size_t srclen)
-{
-	size_t	i;
-
-	if (dstlen == 0)
-		return;
-	for (i = 0; i < srclen && i < dstlen - 1 && src[i] != '\0'; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
-	while (i > 0 && dst[i - 1] == ' ')
-		i--;
-	dst[i] = '\0';
 }
 
 /* a frame of ours, to the collector with this id */
@@ -702,9 +683,9 @@ g3_value(struct g3_block *b, const struct g3_map *m, int isfloat,
 		if (s == NULL)
 			return;
 		if (m->what == G3_SERIAL)
-			g3_text(b->serial, sizeof(b->serial), s, slen);
+			pv_text(b->serial, sizeof(b->serial), s, slen);
 		else {
-			g3_text(text, sizeof(text), s, slen);
+			pv_text(text, sizeof(text), s, slen);
 			record_attr(&b->rec, m->id, text);
 		}
 		return;

@@ -15,7 +15,6 @@
 #include "apsystems_ecu_gen.h"
 
 #define DEFAULT_DIR	"regress/vectors/apsystems-ecu"
-#define TEST_TZ		"CET-1CEST,M3.5.0,M10.5.0/3"
 
 #define ECU		"216000064136"
 #define INV1		"408000111178"
@@ -1057,9 +1056,7 @@ int
 main(int argc, char *argv[])
 {
 	vecdir = argc > 1 ? argv[1] : DEFAULT_DIR;
-	if (setenv("TZ", TEST_TZ, 1) == -1)
-		return (2);
-	tzset();
+	set_tz(TEST_TZ);
 
 	test_registry();
 	test_vectors();

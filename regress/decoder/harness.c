@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 
@@ -73,6 +74,14 @@ int
 failing(void)
 {
 	return (detail[0] != '\0');
+}
+
+void
+set_tz(const char *tz)
+{
+	if (setenv("TZ", tz, 1) == -1)
+		exit(2);
+	tzset();
 }
 
 int
@@ -445,4 +454,13 @@ want_dump(struct conn *c, int n, const char *reason)
 	check(found, "no dump \"%s\"%s%s", reason,
 	    c->ndumps > 0 ? ", first: " : "",
 	    c->ndumps > 0 ? c->reason[0] : "");
+}
+
+void
+want_dump_of(struct conn *c, const uint8_t *buf, size_t len)
+{
+	if (c->ndumps > 0)
+		check(c->dumplen[0] == len && memcmp(c->dump[0], buf,
+		    len < DUMP_KEEP ? len : DUMP_KEEP) == 0,
+		    "dump is not the frame");
 }

@@ -20,6 +20,7 @@
 #define TEST_NOW	1712861197	/* 2024-04-11T18:46:37Z */
 #define TEST_HB		60
 #define TEST_PEER	"192.0.2.10:51512"
+#define TEST_TZ		"CET-1CEST,M3.5.0,M10.5.0/3"	/* local time */
 #define TEST_MAXFRAME	16384
 
 #define VEC_MAX		16384		/* largest vector, bytes */
@@ -82,6 +83,8 @@ void	 result(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 /* has the current case failed a check already? */
 int	 failing(void);
+/* set the time zone (TZ) the decoder sees; exits 2 if it cannot */
+void	 set_tz(const char *);
 /* print the summary line; the exit status for main() */
 int	 finish(void);
 
@@ -109,5 +112,7 @@ void	 want_attr(const struct record *, int, const char *);
 void	 want_reply(struct conn *, int, const uint8_t *, size_t);
 /* exactly n dumps; if reason, one of them says it */
 void	 want_dump(struct conn *, int, const char *);
+/* the first dump, if there is one, is the frame (as far as kept) */
+void	 want_dump_of(struct conn *, const uint8_t *, size_t);
 
 #endif /* HARNESS_H */

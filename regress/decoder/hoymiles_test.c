@@ -18,7 +18,6 @@
 #include "hoymiles.pb-c.h"
 
 #define DEFAULT_DIR	"regress/vectors/hoymiles"
-#define TZ_CET		"CET-1CEST,M3.5.0,M10.5.0/3"
 
 #define DTU		"4143A0123456"
 #define INV		0x141212345678LL
@@ -65,7 +64,7 @@ frame(struct vec *out, uint16_t cmd, uint16_t seq, const ProtobufCMessage *m)
 	out->b[1] = 'M';
 	put16(out->b + 2, cmd);
 	put16(out->b + 4, seq);
-	put16(out->b + 6, hoymiles_crc16(out->b + 10, n));
+	put16(out->b + 6, pv_crc16_modbus(out->b + 10, n));
 	put16(out->b + 8, (uint16_t)(n + 10));
 	out->len = n + 10;
 }
@@ -80,7 +79,7 @@ frame_raw(struct vec *out, uint16_t cmd, uint16_t seq, const uint8_t *p,
 	out->b[1] = 'M';
 	put16(out->b + 2, cmd);
 	put16(out->b + 4, seq);
-	put16(out->b + 6, hoymiles_crc16(out->b + 10, n));
+	put16(out->b + 6, pv_crc16_modbus(out->b + 10, n));
 	put16(out->b + 8, (uint16_t)(n + 10));
 	out->len = n + 10;
 }
@@ -107,7 +106,7 @@ reply_get(struct conn *c, int i, struct reply *r)
 	r->seq = pv_be16(b + 4);
 	r->payload = b + 10;
 	r->plen = len - 10;
-	check(pv_be16(b + 6) == hoymiles_crc16(b + 10, len - 10),
+	check(pv_be16(b + 6) == pv_crc16_modbus(b + 10, len - 10),
 	    "reply %d: bad CRC", i);
 	return (0);
 }
@@ -286,10 +285,10 @@ test_crc(void)
 	};
 	size_t	i;
 
-	check(hoymiles_crc16((const uint8_t *)"123456789", 9) == 0x4b37,
-	    "check value 0x%04x", hoymiles_crc16((const uint8_t *)
+	check(pv_crc16_modbus((const uint8_t *)"123456789", 9) == 0x4b37,
+	    "check value 0x%04x", pv_crc16_modbus((const uint8_t *)
 	    "123456789", 9));
-	check(hoymiles_crc16(NULL, 0) == 0xffff, "empty");
+	check(pv_crc16_modbus(NULL, 0) == 0xffff, "empty");
 	result("CRC-16/MODBUS check value");
 
 	for (i = 0; i < sizeof(vc) / sizeof(vc[0]); i++) {
@@ -299,9 +298,9 @@ test_crc(void)
 			    v.len);
 			check(pv_be16(v.b + 6) == vc[i].crc, "CRC field 0x%04x",
 			    pv_be16(v.b + 6));
-			check(hoymiles_crc16(v.b + vc[i].hdr, v.len -
+			check(pv_crc16_modbus(v.b + vc[i].hdr, v.len -
 			    vc[i].hdr) == vc[i].crc, "computed 0x%04x",
-			    hoymiles_crc16(v.b + vc[i].hdr, v.len -
+			    pv_crc16_modbus(v.b + vc[i].hdr, v.len -
 			    vc[i].hdr));
 		}
 		result("vector %s CRC 0x%04x", vc[i].id, vc[i].crc);
@@ -475,7 +474,7 @@ test_gwinfo(void)
 	/* in an extended 0xDA01 frame */
 	memcpy(f.b + 24, v.b, v.len);
 	memcpy(f.b, "HM\xda\x01\x00\x01", 6);
-	put16(f.b + 6, hoymiles_crc16(v.b, v.len));
+	put16(f.b + 6, pv_crc16_modbus(v.b, v.len));
 	put16(f.b + 8, (uint16_t)(v.len + 24));
 	memcpy(f.b + 10, "\x00\x0e\x00\x00\x43\x01\x22\x48\x08\x61\x00\x00"
 	    "\x00\x01", 14);
@@ -1501,8 +1500,7 @@ int
 main(int argc, char *argv[])
 {
 	vecdir = argc > 1 ? argv[1] : DEFAULT_DIR;
-	setenv("TZ", TZ_CET, 1);
-	tzset();
+	set_tz(TEST_TZ);
 
 	test_registry();
 	test_crc();

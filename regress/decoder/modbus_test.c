@@ -127,7 +127,7 @@ test_crc(void)
 			result("CRC of %s", t[i].id);
 			continue;
 		}
-		crc = modbus_crc(v.b + t[i].off, 6);
+		crc = pv_crc16_modbus(v.b + t[i].off, 6);
 		good = v.b[t[i].off + 6] == (crc & 0xff) &&
 		    v.b[t[i].off + 7] == crc >> 8;
 		check(good == t[i].good, "CRC %04x, frame says %02x%02x", crc,
@@ -135,8 +135,9 @@ test_crc(void)
 		result("CRC of %s %s vector %s", t[i].good ? "good" : "bad",
 		    t[i].g3 ? "GEN3" : "V5", t[i].id);
 	}
-	check(modbus_crc((const uint8_t *)"123456789", 9) == 0x4b37,
-	    "check value %04x", modbus_crc((const uint8_t *)"123456789", 9));
+	check(pv_crc16_modbus((const uint8_t *)"123456789", 9) == 0x4b37,
+	    "check value %04x",
+	    pv_crc16_modbus((const uint8_t *)"123456789", 9));
 	result("CRC-16/MODBUS check value 0x4b37");
 }
 
@@ -234,7 +235,7 @@ test_check(void)
 
 	/* exception, trailing bytes, a flipped bit */
 	memcpy(b, "\x01\x83\x02", 3);
-	r = modbus_crc(b, 3);
+	r = pv_crc16_modbus(b, 3);
 	b[3] = r & 0xff;
 	b[4] = r >> 8;
 	r = modbus_check(b, 5, 1, 48, &data, why, sizeof(why));
@@ -841,8 +842,7 @@ main(int argc, char *argv[])
 
 	(void)snprintf(g3dir, sizeof(g3dir), "%s/tsun-gen3", dir);
 	(void)snprintf(smdir, sizeof(smdir), "%s/solarman-v5", dir);
-	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
-	tzset();
+	set_tz(TEST_TZ);
 
 	test_crc();
 	test_request();

@@ -3,11 +3,12 @@
 # regress/fuzz/build.sh: build every regress/fuzz/fuzz_*.c as a
 # libFuzzer target into regress/fuzz/bin/.
 #
-# Each target is linked with every proto/*.c, plus any other source
-# file of the tree that the target's leading comment names (e.g.
-# "exporter/out_json.c"), and with libbsd and zlib.  Flags for the
-# system libraries come from config.mk (DEP_CFLAGS, BSD_LIBS,
-# ZLIB_LIBS); the compiler is FUZZ_CC from config.mk, else clang.
+# Each target is linked with every proto/*.c and regress/fuzz/fuzzlib.c
+# (what the targets share), plus any other source file of the tree that
+# the target's leading comment names (e.g. "exporter/out_json.c"), and
+# with libbsd and zlib.  Flags for the system libraries come from
+# config.mk (DEP_CFLAGS, BSD_LIBS, ZLIB_LIBS); the compiler is FUZZ_CC
+# from config.mk, else clang.
 
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -52,7 +53,8 @@ for src in regress/fuzz/fuzz_*.c; do
 	if $CC -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined \
 	    -I. -Ilib -Iproto $DEP_CFLAGS \
-	    -o "$BIN/$name" "$src" proto/*.c $(extra_sources "$src") \
+	    -o "$BIN/$name" "$src" regress/fuzz/fuzzlib.c proto/*.c \
+	    $(extra_sources "$src") \
 	    $BSD_LIBS $ZLIB_LIBS $PROTOBUF_LIBS > "$log" 2>&1; then
 		echo "ok - fuzz build ${name#fuzz_}"
 	else

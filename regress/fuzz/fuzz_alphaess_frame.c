@@ -17,14 +17,21 @@
 
 #include "pvgate.h"
 #include "proto.h"
+#include "fuzzlib.h"
 
-#define FRAME_LIMIT	16368	/* the largest imsg payload for a frame */
 #define SMALL_LIMIT	64
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static int	 dirbyte(uint8_t);
-static void	 one(const uint8_t *, size_t, size_t);
+static void	 more(const uint8_t *, size_t, size_t);
+static void	 toolong(const uint8_t *, size_t, size_t);
+static void	 skip(const uint8_t *, size_t, size_t);
+static void	 ok(const uint8_t *, size_t, size_t);
+
+static const struct fuzz_verdicts	verdicts = {
+	alphaess_frame, more, toolong, skip, ok
+};
 
 static int
 dirbyte(uint8_t b)
@@ -33,65 +40,55 @@ dirbyte(uint8_t b)
 }
 
 static void
-one(const uint8_t *data, size_t size, size_t max)
+more(const uint8_t *data, size_t size, size_t max)
 {
-	const char	*why;
-	size_t		 n, flen, i;
-	int		 v;
+	size_t	flen;
 
-	while (size > 0) {
-		n = 0;
-		why = NULL;
-		v = alphaess_frame(data, size, max, &n, &why);
-		switch (v) {
-		case FRAME_MORE:
-			if (data[0] != 0x01 || (size > 1 && !dirbyte(data[1])))
-				abort();
-			if (size >= 7) {
-				flen = (size_t)pv_be32(data + 3) + 9;
-				if (flen <= size || flen > max)
-					abort();
-			}
-			return;
-		case FRAME_CLOSE:
-			if (why == NULL || strlen(why) >= PV_REASONLEN)
-				abort();
-			if (size < 7 || (size_t)pv_be32(data + 3) + 9 <= max)
-				abort();
-			return;
-		case FRAME_SKIP:
-			if (why == NULL || strlen(why) >= PV_REASONLEN)
-				abort();
-			if (n < 1 || n > size)
-				abort();
-			if (data[0] == 0x01 && size > 1 && dirbyte(data[1]))
-				abort();
-			/* nothing skipped could have started a frame */
-			for (i = 1; i < n; i++)
-				if (data[i] == 0x01 && (i + 1 == size ||
-				    dirbyte(data[i + 1])))
-					abort();
-			break;
-		case FRAME_OK:
-			if (n < 9 || n > size || n > max)
-				abort();
-			if (data[0] != 0x01 || !dirbyte(data[1]))
-				abort();
-			if ((size_t)pv_be32(data + 3) + 9 != n)
-				abort();
-			break;
-		default:
+	if (data[0] != 0x01 || (size > 1 && !dirbyte(data[1])))
+		abort();
+	if (size >= 7) {
+		flen = (size_t)pv_be32(data + 3) + 9;
+		if (flen <= size || flen > max)
 			abort();
-		}
-		data += n;
-		size -= n;
 	}
+}
+
+/* a close only for a frame longer than the maximum */
+static void
+toolong(const uint8_t *data, size_t size, size_t max)
+{
+	if (size < 7 || (size_t)pv_be32(data + 3) + 9 <= max)
+		abort();
+}
+
+/* nothing skipped could have started a frame */
+static void
+skip(const uint8_t *data, size_t size, size_t n)
+{
+	size_t	i;
+
+	if (data[0] == 0x01 && size > 1 && dirbyte(data[1]))
+		abort();
+	for (i = 1; i < n; i++)
+		if (data[i] == 0x01 && (i + 1 == size ||
+		    dirbyte(data[i + 1])))
+			abort();
+}
+
+static void
+ok(const uint8_t *data, size_t n, size_t max)
+{
+	(void)max;
+	if (n < 9 || data[0] != 0x01 || !dirbyte(data[1]))
+		abort();
+	if ((size_t)pv_be32(data + 3) + 9 != n)
+		abort();
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	one(data, size, FRAME_LIMIT);
-	one(data, size, SMALL_LIMIT);
+	fuzz_verdicts(&verdicts, data, size, FUZZ_FRAME_LIMIT);
+	fuzz_verdicts(&verdicts, data, size, SMALL_LIMIT);
 	return (0);
 }

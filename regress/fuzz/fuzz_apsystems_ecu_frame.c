@@ -17,14 +17,19 @@
 
 #include "pvgate.h"
 #include "proto.h"
+#include "fuzzlib.h"
 
-#define FRAME_LIMIT	16368	/* the largest imsg payload for a frame */
 #define SMALL_LIMIT	64
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static int	 length(const uint8_t *, size_t *);
-static void	 one(const uint8_t *, size_t, size_t);
+static void	 more(const uint8_t *, size_t, size_t);
+static void	 ok(const uint8_t *, size_t, size_t);
+
+static const struct fuzz_verdicts	verdicts = {
+	apsystems_frame, more, NULL, NULL, ok
+};
 
 /* the length field, written here from the spec: 'A's, then digits */
 static int
@@ -43,59 +48,37 @@ length(const uint8_t *p, size_t *v)
 	return (0);
 }
 
+/* only the start of "APS", or a frame in progress */
 static void
-one(const uint8_t *data, size_t size, size_t max)
+more(const uint8_t *data, size_t size, size_t max)
 {
-	const char	*why;
-	size_t		 n, flen;
-	int		 v;
+	size_t	flen;
 
-	while (size > 0) {
-		n = 0;
-		why = NULL;
-		v = apsystems_frame(data, size, max, &n, &why);
-		switch (v) {
-		case FRAME_MORE:
-			/* only the start of "APS", or a frame in progress */
-			if (memcmp(data, "APS", size < 3 ? size : 3) != 0)
-				abort();
-			if (size >= 10) {
-				if (length(data + 5, &flen) == -1 ||
-				    flen < 10 || flen + 1 <= size ||
-				    flen + 1 > max)
-					abort();
-			}
-			return;
-		case FRAME_CLOSE:
-			if (why == NULL || strlen(why) >= PV_REASONLEN)
-				abort();
-			return;
-		case FRAME_SKIP:
-			if (why == NULL || strlen(why) >= PV_REASONLEN)
-				abort();
-			if (n < 1 || n > size)
-				abort();
-			break;
-		case FRAME_OK:
-			if (n < 11 || n > size || n > max)
-				abort();
-			if (memcmp(data, "APS", 3) != 0 || data[n - 1] != '\n')
-				abort();
-			if (length(data + 5, &flen) == -1 || flen + 1 != n)
-				abort();
-			break;
-		default:
+	if (memcmp(data, "APS", size < 3 ? size : 3) != 0)
+		abort();
+	if (size >= 10) {
+		if (length(data + 5, &flen) == -1 || flen < 10 ||
+		    flen + 1 <= size || flen + 1 > max)
 			abort();
-		}
-		data += n;
-		size -= n;
 	}
+}
+
+static void
+ok(const uint8_t *data, size_t n, size_t max)
+{
+	size_t	flen;
+
+	(void)max;
+	if (n < 11 || memcmp(data, "APS", 3) != 0 || data[n - 1] != '\n')
+		abort();
+	if (length(data + 5, &flen) == -1 || flen + 1 != n)
+		abort();
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	one(data, size, FRAME_LIMIT);
-	one(data, size, SMALL_LIMIT);
+	fuzz_verdicts(&verdicts, data, size, FUZZ_FRAME_LIMIT);
+	fuzz_verdicts(&verdicts, data, size, SMALL_LIMIT);
 	return (0);
 }

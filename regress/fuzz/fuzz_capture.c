@@ -17,6 +17,7 @@
 #include "pvgate.h"
 #include "proto.h"
 #include "record.h"
+#include "fuzzlib.h"
 
 #define FRAME_LIMIT	16368
 
@@ -62,9 +63,7 @@ out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
 
 	if (closed || buf != cur || len > curlen)
 		abort();
-	if (reason == NULL || reason[0] == '\0' ||
-	    strlen(reason) >= PV_REASONLEN)
-		abort();
+	fuzz_check_reason(reason);
 	dumped += len;
 	if (limit != 0 && dumped > limit)
 		abort();

@@ -26,6 +26,7 @@
 #include "pvgate.h"
 #include "proto.h"
 #include "record.h"
+#include "fuzzlib.h"
 #include "rijndael.h"
 #include "rscp.h"
 
@@ -108,9 +109,7 @@ out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
     const char *reason)
 {
 	(void)ctx;
-	if (reason == NULL || reason[0] == '\0' ||
-	    strlen(reason) >= PV_REASONLEN)
-		abort();
+	fuzz_check_reason(reason);
 	/* what the E3/DC sent, as it sent it: no plaintext, no request */
 	if (len > 0 && !within(stream, BLOCK + streamlen, buf, len))
 		abort();

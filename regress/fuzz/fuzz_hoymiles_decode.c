@@ -27,48 +27,30 @@
 #include "pvgate.h"
 #include "proto.h"
 #include "record.h"
+#include "fuzzlib.h"
 
-#define FRAME_LIMIT	16368
-#define FUZZ_NOW	1712861197
+#define FRAME_LIMIT	FUZZ_FRAME_LIMIT
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	 out_reply(struct pvctx *, const uint8_t *, size_t);
-static void	 out_record(struct pvctx *, const struct record *);
-static void	 out_dump(struct pvctx *, const uint8_t *, size_t,
-		    const char *);
 static void	 out_close(struct pvctx *);
 static void	 out_timer(struct pvctx *, unsigned int);
 static void	 out_claim(struct pvctx *, const char *);
-static void	 check_text(const char *, size_t, int);
-static void	 decode(struct pvctx *, const uint8_t *, size_t);
 static int	 fixcrc(uint8_t *, size_t);
 static void	 run(const uint8_t *, size_t, size_t, int);
 static void	 whole(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
-	out_reply, out_record, out_dump, out_close, out_timer, NULL,
+	out_reply, fuzz_out_record, fuzz_out_dump, out_close, out_timer, NULL,
 	out_claim
 };
+static const struct fuzz_conn	hoymiles = {
+	hoymiles_frame, hoymiles_decode, fixcrc, 0
+};
 
-/* the frame being decoded (NULL: a connection event) */
-static const uint8_t	*cur;
-static size_t		 curlen;
-static int		 nreplies;
 static int		 dialled;
 static int		 ticking;
-
-static void
-check_text(const char *s, size_t size, int nonempty)
-{
-	size_t	i;
-
-	for (i = 0; i < size && s[i] != '\0'; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e)
-			abort();
-	if (i == size || (nonempty && i == 0))
-		abort();
-}
 
 static void
 out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
@@ -76,9 +58,9 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	uint16_t	cmd;
 
 	(void)ctx;
-	if (++nreplies > 1 || len < 10 || buf[0] != 'H' || buf[1] != 'M' ||
+	if (++fuzz_nreplies > 1 || len < 10 || buf[0] != 'H' || buf[1] != 'M' ||
 	    pv_be16(buf + 8) != len ||
-	    pv_be16(buf + 6) != hoymiles_crc16(buf + 10, len - 10))
+	    pv_be16(buf + 6) != pv_crc16_modbus(buf + 10, len - 10))
 		abort();
 	cmd = pv_be16(buf + 2);
 	if (dialled) {
@@ -86,53 +68,12 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 			abort();
 		return;
 	}
-	if (cur == NULL || curlen < 10 || (cmd >> 8) != 0x23 ||
-	    cmd != pv_be16(cur + 2) + 0x100 ||
-	    pv_be16(buf + 4) != pv_be16(cur + 4))
+	if (fuzz_cur == NULL || fuzz_curlen < 10 || (cmd >> 8) != 0x23 ||
+	    cmd != pv_be16(fuzz_cur + 2) + 0x100 ||
+	    pv_be16(buf + 4) != pv_be16(fuzz_cur + 4))
 		abort();
 	if (cmd == 0x2305 || cmd == 0x2307 || cmd == 0x2308)
 		abort();
-}
-
-static void
-out_record(struct pvctx *ctx, const struct record *rec)
-{
-	static uint8_t		wire[PVGATE_IMSG_PAYLOAD];
-	static struct record	back;
-	size_t			i, n;
-
-	(void)ctx;
-	if (rec->proto != PROTO_HOYMILES)
-		abort();
-	check_text(rec->device, sizeof(rec->device), 1);
-	check_text(rec->via, sizeof(rec->via), 0);
-	check_text(rec->peer, sizeof(rec->peer), 0);
-	for (i = 0; i < rec->nattrs && i < RECORD_MAX_ATTRS; i++)
-		check_text(rec->attrs[i].value, sizeof(rec->attrs[i].value),
-		    0);
-	if ((n = record_pack(rec, wire, sizeof(wire))) == 0)
-		abort();
-	if (record_unpack(&back, wire, n) == -1)
-		abort();
-	if (back.nmetrics != rec->nmetrics || back.nattrs != rec->nattrs ||
-	    back.time != rec->time || strcmp(back.device, rec->device) != 0)
-		abort();
-	for (i = 0; i < rec->nmetrics; i++)
-		if (back.metrics[i].raw != rec->metrics[i].raw)
-			abort();
-}
-
-static void
-out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
-    const char *reason)
-{
-	(void)ctx;
-	if (cur == NULL || buf != cur || len != curlen)
-		abort();
-	if (reason == NULL || reason[0] == '\0' ||
-	    strlen(reason) >= PV_REASONLEN)
-		abort();
-	check_text(reason, PV_REASONLEN, 1);
 }
 
 static void
@@ -157,17 +98,7 @@ out_claim(struct pvctx *ctx, const char *name)
 	(void)ctx;
 	if (dialled)
 		abort();
-	check_text(name, PV_NAMELEN, 1);
-}
-
-static void
-decode(struct pvctx *ctx, const uint8_t *frame, size_t n)
-{
-	cur = frame;
-	curlen = n;
-	nreplies = 0;
-	hoymiles_decode(ctx, frame, n);
-	cur = NULL;
+	fuzz_check_text(name, PV_NAMELEN, 1);
 }
 
 /* set the CRC of a plain frame; 1 if it was wrong */
@@ -178,7 +109,7 @@ fixcrc(uint8_t *frame, size_t n)
 
 	if (n < 10 || pv_be16(frame + 8) != n)
 		return (0);
-	crc = hoymiles_crc16(frame + 10, n - 10);
+	crc = pv_crc16_modbus(frame + 10, n - 10);
 	if (pv_be16(frame + 6) == crc)
 		return (0);
 	frame[6] = crc >> 8;
@@ -193,74 +124,27 @@ fixcrc(uint8_t *frame, size_t n)
 static void
 run(const uint8_t *data, size_t size, size_t chunk, int poll)
 {
-	static uint8_t			 buf[FRAME_LIMIT];
 	static uint64_t			 state[65536 / sizeof(uint64_t)];
 	static struct pv_deviceconf	 dev;
 	struct pv_protoconf		 conf;
 	struct pvctx			 ctx;
-	const char			*why;
-	uint8_t				*frame;
-	size_t				 len = 0, take, n;
-	int				 v, i;
+	int				 i;
 
-	if (hoymiles_statesize() > sizeof(state))
-		abort();
-	memset(state, 0, sizeof(state));
-	memset(&conf, 0, sizeof(conf));
-	conf.proto = PROTO_HOYMILES;
+	fuzz_ctx(&ctx, &conf, PROTO_HOYMILES, state, sizeof(state),
+	    hoymiles_statesize(), &fuzzout);
 	memset(&dev, 0, sizeof(dev));
 	strlcpy(dev.name, "4143A0123456", sizeof(dev.name));
 	dev.proto = PROTO_HOYMILES;
 	dev.interval = 60;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.conf = &conf;
-	ctx.state = state;
-	ctx.now = FUZZ_NOW;
-	ctx.peer = "192.0.2.10:51512";
-	ctx.out = &fuzzout;
 	ctx.dev = poll ? &dev : NULL;
 	dialled = poll;
 
-	nreplies = 0;
+	fuzz_nreplies = 0;
 	hoymiles_open(&ctx);
-	while (size > 0) {
-		take = chunk == 0 || chunk > size ? size : chunk;
-		if (take > sizeof(buf) - len)
-			take = sizeof(buf) - len;
-		memcpy(buf + len, data, take);
-		len += take;
-		data += take;
-		size -= take;
-		for (;;) {
-			n = 0;
-			v = hoymiles_frame(buf, len, sizeof(buf), &n, &why);
-			if (v == FRAME_MORE || v == FRAME_CLOSE)
-				break;
-			if (n < 1 || n > len)
-				abort();
-			if (v == FRAME_OK) {
-				/* exactly n bytes, so ASan sees any overread */
-				if ((frame = malloc(n)) == NULL)
-					abort();
-				memcpy(frame, buf, n);
-				decode(&ctx, frame, n);
-				if (fixcrc(frame, n))
-					decode(&ctx, frame, n);
-				free(frame);
-			}
-			memmove(buf + 0, buf + n, len - n);
-			len -= n;
-			if (len == 0)
-				break;
-		}
-		if (v == FRAME_CLOSE)
-			break;
-		if (len == sizeof(buf))
-			abort();
-	}
+	(void)fuzz_feed(&hoymiles, &ctx, data, size, chunk);
 	ticking = 1;
 	for (i = 0; i < 2; i++) {
-		nreplies = 0;
+		fuzz_nreplies = 0;
 		hoymiles_tick(&ctx);
 	}
 	ticking = 0;

@@ -16,68 +16,59 @@
 
 #include "pvgate.h"
 #include "proto.h"
+#include "fuzzlib.h"
 
-#define FRAME_LIMIT	16368	/* the largest imsg payload for a frame */
 #define SMALL_LIMIT	64
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static void	 one(const uint8_t *, size_t, size_t);
+static void	 more(const uint8_t *, size_t, size_t);
+static void	 toolong(const uint8_t *, size_t, size_t);
+static void	 ok(const uint8_t *, size_t, size_t);
+
+static const struct fuzz_verdicts	verdicts = {
+	hoymiles_frame, more, toolong, NULL, ok
+};
 
 static void
-one(const uint8_t *data, size_t size, size_t max)
+more(const uint8_t *data, size_t size, size_t max)
 {
-	const char	*why;
-	size_t		 n, flen;
-	int		 v;
+	size_t	flen;
 
-	while (size > 0) {
-		n = 0;
-		why = NULL;
-		v = hoymiles_frame(data, size, max, &n, &why);
-		switch (v) {
-		case FRAME_MORE:
-			if (data[0] != 'H' || (size > 1 && data[1] != 'M'))
-				abort();
-			if (size >= 10) {
-				flen = pv_be16(data + 8);
-				if (flen < 10 || flen <= size || flen > max)
-					abort();
-			}
-			return;
-		case FRAME_CLOSE:
-			if (why == NULL || strlen(why) >= PV_REASONLEN)
-				abort();
-			if (size < 10 || pv_be16(data + 8) <= max)
-				abort();
-			return;
-		case FRAME_SKIP:
-			if (why == NULL || strlen(why) >= PV_REASONLEN)
-				abort();
-			if (n < 1 || n > size)
-				abort();
-			break;
-		case FRAME_OK:
-			if (n < 10 || n > size || n > max)
-				abort();
-			if (data[0] != 'H' || data[1] != 'M')
-				abort();
-			flen = pv_be16(data + 8);
-			if (n != flen && n != flen + 16)
-				abort();
-			break;
-		default:
+	if (data[0] != 'H' || (size > 1 && data[1] != 'M'))
+		abort();
+	if (size >= 10) {
+		flen = pv_be16(data + 8);
+		if (flen < 10 || flen <= size || flen > max)
 			abort();
-		}
-		data += n;
-		size -= n;
 	}
+}
+
+/* a close only for a frame longer than the maximum */
+static void
+toolong(const uint8_t *data, size_t size, size_t max)
+{
+	if (size < 10 || pv_be16(data + 8) <= max)
+		abort();
+}
+
+static void
+ok(const uint8_t *data, size_t n, size_t max)
+{
+	size_t	flen;
+
+	(void)max;
+	if (n < 10 || data[0] != 'H' || data[1] != 'M')
+		abort();
+	flen = pv_be16(data + 8);
+	if (n != flen && n != flen + 16)
+		abort();
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	one(data, size, FRAME_LIMIT);
-	one(data, size, SMALL_LIMIT);
+	fuzz_verdicts(&verdicts, data, size, FUZZ_FRAME_LIMIT);
+	fuzz_verdicts(&verdicts, data, size, SMALL_LIMIT);
 	return (0);
 }

@@ -28,8 +28,8 @@
 #include "proto.h"
 #include "modbus.h"
 #include "record.h"
+#include "fuzzlib.h"
 
-#define FUZZ_NOW	1712861197
 #define ID		"R170000000000001"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -60,8 +60,6 @@ static int			 linkup;
 static int			 sending;	/* a send is allowed now */
 static int			 closed;
 static unsigned int		 timer;
-static const uint8_t		*cur;
-static size_t			 curlen;
 static uint8_t			 fbuf[4096];
 
 static void
@@ -74,7 +72,7 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 			abort();
 		if (buf[21] == 0x70) {
 			if (!sending || buf[22] != 0x77 || len != 36 ||
-			    modbus_crc(buf + 28, 6) != pv_le16(buf + 34))
+			    pv_crc16_modbus(buf + 28, 6) != pv_le16(buf + 34))
 				abort();
 		} else if (buf[21] != 0x91 && buf[21] != 0x99)
 			abort();
@@ -84,7 +82,7 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		abort();
 	if (pv_le16(buf + 3) == 0x4510) {
 		if (!sending || len != 36 || buf[11] != 0x02 ||
-		    modbus_crc(buf + 26, 6) != pv_le16(buf + 32))
+		    pv_crc16_modbus(buf + 26, 6) != pv_le16(buf + 32))
 			abort();
 	} else if (len != 23)
 		abort();
@@ -106,9 +104,7 @@ out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
     const char *reason)
 {
 	(void)ctx;
-	if (buf != cur || len != curlen || reason == NULL ||
-	    reason[0] == '\0')
-		abort();
+	fuzz_check_dump(buf, len, reason);
 }
 
 static void
@@ -220,8 +216,8 @@ frame(int what, const uint8_t *p, size_t plen, uint8_t seq)
 		fbuf[n - 2] = sum;
 		fbuf[n - 1] = 0x15;
 	}
-	cur = fbuf;
-	curlen = n;
+	fuzz_cur = fbuf;
+	fuzz_curlen = n;
 	if (kind == K_GEN3)
 		gen3_decode(&fctx, fbuf, n);
 	else

@@ -28,73 +28,36 @@
 
 #include "compat.h"
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <err.h>
-#include <errno.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "simlib.h"
+
 #define TIMEOUT_MS	3000
 #define MAXFRAME	65536
 #define SUCCESS		"{\"Status\":\"Success\"}"
 
-static int		 sock = -1;
-static int		 port;
-static const char	*label = "aesim";
-static int		 failed;
+static struct sim_conn	 c = SIM_CONN_INIT;
 static int		 breakcrc;
 static int		 holding;
 static size_t		 splitn;
-static uint8_t		 rbuf[MAXFRAME];
-static size_t		 rlen;
 static uint8_t		 hbuf[MAXFRAME];
 static size_t		 hlen;
 static uint8_t		 last[MAXFRAME];
 static size_t		 lastlen;
 
-static void	 result(int, const char *, const char *, ...)
-		    __attribute__((__format__ (printf, 3, 4)));
 static uint16_t	 crc16(const uint8_t *, size_t);
 static size_t	 frame(uint8_t *, int, int, const char *, size_t);
-static size_t	 load_hex(const char *, uint8_t *, size_t);
-static void	 do_connect(void);
-static void	 send_all(const uint8_t *, size_t);
 static void	 send_frame(uint8_t *, size_t);
-static int	 fill(int);
 static int	 read_frame(size_t *);
-static void	 consume(size_t);
 static void	 expect_ok(int);
 static void	 expect_file(const char *);
-static void	 silence(int);
-static void	 closed(int);
 static void	 push(long);
 static void	 login(char *);
-
-static void
-result(int ok, const char *step, const char *fmt, ...)
-{
-	va_list	ap;
-
-	printf("%s - %s: %s", ok ? "ok" : "not ok", label, step);
-	if (fmt != NULL) {
-		printf(": ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed++;
-}
 
 /* CRC-16/MODBUS */
 static uint16_t
@@ -133,61 +96,6 @@ frame(uint8_t *out, int f2, int cmd, const char *body, size_t blen)
 	return (blen + 9);
 }
 
-static size_t
-load_hex(const char *path, uint8_t *buf, size_t max)
-{
-	FILE		*fp;
-	unsigned int	 b;
-	size_t		 n = 0;
-	int		 c;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		err(100, "%s", path);
-	for (;;) {
-		while ((c = fgetc(fp)) == ' ' || c == '\n' || c == '\r' ||
-		    c == '\t')
-			;
-		if (c == EOF)
-			break;
-		ungetc(c, fp);
-		if (fscanf(fp, "%2x", &b) != 1)
-			errx(100, "%s: not hex", path);
-		if (n == max)
-			errx(100, "%s: too long", path);
-		buf[n++] = b;
-	}
-	fclose(fp);
-	return (n);
-}
-
-static void
-do_connect(void)
-{
-	struct sockaddr_in	sin;
-
-	if ((sock = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		err(100, "socket");
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(sock, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		err(100, "connect 127.0.0.1:%d", port);
-}
-
-static void
-send_all(const uint8_t *buf, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(sock, buf, len)) == -1)
-			err(100, "write");
-		buf += n;
-		len -= n;
-	}
-}
-
 /* a frame out, as the modifiers say: broken CRC, held, split */
 static void
 send_frame(uint8_t *buf, size_t len)
@@ -210,12 +118,12 @@ send_frame(uint8_t *buf, size_t len)
 		return;
 	}
 	if (splitn == 0) {
-		send_all(buf, len);
+		sim_send_all(c.fd, buf, len);
 		return;
 	}
 	while (len > 0) {
 		n = len < splitn ? len : splitn;
-		send_all(buf, n);
+		sim_send_all(c.fd, buf, n);
 		buf += n;
 		len -= n;
 		usleep(20000);
@@ -223,25 +131,7 @@ send_frame(uint8_t *buf, size_t len)
 	splitn = 0;
 }
 
-/* wait up to ms for bytes; 1 data, 0 timeout, -1 closed */
-static int
-fill(int ms)
-{
-	struct pollfd	pfd;
-	ssize_t		n;
-
-	pfd.fd = sock;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, ms) <= 0)
-		return (0);
-	n = read(sock, rbuf + rlen, sizeof(rbuf) - rlen);
-	if (n <= 0)
-		return (-1);
-	rlen += n;
-	return (1);
-}
-
-/* one whole frame at the start of rbuf: 1 and its length, or 0 / -1 */
+/* one whole frame at the start of c.buf: 1 and its length, or 0 / -1 */
 static int
 read_frame(size_t *n)
 {
@@ -249,26 +139,19 @@ read_frame(size_t *n)
 	int		r;
 
 	for (;;) {
-		if (rlen >= 7) {
-			blen = (uint32_t)rbuf[3] << 24 | rbuf[4] << 16 |
-			    rbuf[5] << 8 | rbuf[6];
-			if (blen > sizeof(rbuf) - 9)
+		if (c.len >= 7) {
+			blen = (uint32_t)c.buf[3] << 24 | c.buf[4] << 16 |
+			    c.buf[5] << 8 | c.buf[6];
+			if (blen > sizeof(c.buf) - 9)
 				return (-1);
-			if (rlen >= blen + 9) {
+			if (c.len >= blen + 9) {
 				*n = blen + 9;
 				return (1);
 			}
 		}
-		if ((r = fill(TIMEOUT_MS)) <= 0)
+		if ((r = sim_fill(&c, TIMEOUT_MS)) <= 0)
 			return (r);
 	}
-}
-
-static void
-consume(size_t n)
-{
-	memmove(rbuf, rbuf + n, rlen - n);
-	rlen -= n;
 }
 
 static void
@@ -282,70 +165,35 @@ expect_ok(int cmd)
 	(void)snprintf(step, sizeof(step), "answer to command %d", cmd);
 	wlen = frame(want, 2, cmd, SUCCESS, strlen(SUCCESS));
 	if ((r = read_frame(&n)) <= 0) {
-		result(0, step, r == 0 ? "no reply" : "connection closed");
+		sim_result(0, step, r == 0 ? "no reply" : "connection closed");
 		return;
 	}
-	if (n != wlen || memcmp(rbuf, want, wlen) != 0)
-		result(0, step, "%zu bytes, not the Success frame", n);
+	if (n != wlen || memcmp(c.buf, want, wlen) != 0)
+		sim_result(0, step, "%zu bytes, not the Success frame", n);
 	else
-		result(1, step, "byte-exact, CRC %02x%02x", want[wlen - 2],
+		sim_result(1, step, "byte-exact, CRC %02x%02x", want[wlen - 2],
 		    want[wlen - 1]);
-	consume(n);
+	sim_consume(&c, n);
 }
 
 static void
 expect_file(const char *path)
 {
 	static uint8_t	 want[MAXFRAME];
-	const char	*b = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const char	*b = sim_base(path);
 	size_t		 n, wlen;
 	int		 r;
 
-	wlen = load_hex(path, want, sizeof(want));
+	wlen = sim_load_hex(path, want, sizeof(want));
 	if ((r = read_frame(&n)) <= 0) {
-		result(0, b, r == 0 ? "no reply" : "connection closed");
+		sim_result(0, b, r == 0 ? "no reply" : "connection closed");
 		return;
 	}
-	if (n != wlen || memcmp(rbuf, want, wlen) != 0)
-		result(0, b, "%zu bytes, differs", n);
+	if (n != wlen || memcmp(c.buf, want, wlen) != 0)
+		sim_result(0, b, "%zu bytes, differs", n);
 	else
-		result(1, b, "byte-exact");
-	consume(n);
-}
-
-static void
-silence(int ms)
-{
-	int	r = fill(ms);
-
-	if (r == 0 && rlen == 0)
-		result(1, "silence", NULL);
-	else
-		result(0, "silence", r == -1 ? "connection closed" :
-		    "%zu unexpected bytes", rlen);
-	rlen = 0;
-}
-
-static void
-closed(int ms)
-{
-	struct timespec	t0, t1;
-	int		r, left = ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (left > 0) {
-		if ((r = fill(left)) == -1) {
-			result(1, "closed", NULL);
-			return;
-		}
-		if (r == 0)
-			break;
-		rlen = 0;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left = ms - ((t1.tv_sec - t0.tv_sec) * 1000 +
-		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
-	}
-	result(0, "closed", "still open after %d ms", ms);
+		sim_result(1, b, "byte-exact");
+	sim_consume(&c, n);
 }
 
 /* the captured push's values, our clock minus skew on its face */
@@ -397,17 +245,16 @@ main(int argc, char *argv[])
 	char		*arg, *val;
 	size_t		 n;
 	long long	 v;
-	int		 ch, i;
+	int		 ch, i, port = 0;
 
+	sim_label = "aesim";
 	while ((ch = getopt(argc, argv, "l:p:")) != -1) {
 		switch (ch) {
 		case 'l':
-			label = optarg;
+			sim_label = optarg;
 			break;
 		case 'p':
-			port = strtonum(optarg, 1, 65535, &errstr);
-			if (errstr != NULL)
-				errx(100, "port %s: %s", optarg, errstr);
+			port = sim_port(optarg);
 			break;
 		default:
 			fprintf(stderr, "usage: aesim [-l label] -p port "
@@ -417,7 +264,7 @@ main(int argc, char *argv[])
 	}
 	if (port == 0)
 		errx(100, "no port");
-	do_connect();
+	sim_open(&c, sim_connect("127.0.0.1", NULL, port));
 	for (i = optind; i < argc; i++) {
 		arg = argv[i];
 		if ((val = strchr(arg, ':')) != NULL)
@@ -441,9 +288,9 @@ main(int argc, char *argv[])
 			if (errstr != NULL)
 				errx(100, "garbage %s: %s", val, errstr);
 			memset(buf, 'x', n);
-			send_all(buf, n);
+			sim_send_all(c.fd, buf, n);
 		} else if (strcmp(arg, "send") == 0 && val != NULL) {
-			n = load_hex(val, buf, sizeof(buf));
+			n = sim_load_hex(val, buf, sizeof(buf));
 			send_frame(buf, n);
 		} else if (strcmp(arg, "ok") == 0 && val != NULL)
 			expect_ok(atoi(val));
@@ -463,26 +310,26 @@ main(int argc, char *argv[])
 			buf[5] = v >> 8;
 			buf[6] = v;
 			memset(buf + 7, '{', 64);
-			send_all(buf, 7 + 64);
+			sim_send_all(c.fd, buf, 7 + 64);
 		} else if (strcmp(arg, "hold") == 0)
 			holding = 1;
 		else if (strcmp(arg, "flush") == 0) {
 			holding = 0;
-			send_all(hbuf, hlen);
+			sim_send_all(c.fd, hbuf, hlen);
 			hlen = 0;
 		} else if (strcmp(arg, "split") == 0 && val != NULL) {
 			splitn = strtonum(val, 1, 1000, &errstr);
 			if (errstr != NULL)
 				errx(100, "split %s: %s", val, errstr);
 		} else if (strcmp(arg, "silence") == 0 && val != NULL)
-			silence(atoi(val));
+			sim_silence(&c, atoi(val));
 		else if (strcmp(arg, "closed") == 0 && val != NULL)
-			closed(atoi(val));
+			sim_closed(&c, atoi(val));
 		else if (strcmp(arg, "sleep") == 0 && val != NULL)
 			usleep(atoi(val) * 1000);
 		else
 			errx(100, "unknown step %s", arg);
 	}
-	close(sock);
-	return (failed > 100 ? 100 : failed);
+	sim_hangup(&c);
+	return (sim_status());
 }

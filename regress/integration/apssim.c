@@ -31,7 +31,6 @@
 
 #include <err.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,16 +38,15 @@
 #include <unistd.h>
 
 #include "../decoder/apsystems_ecu_gen.h"
+#include "simlib.h"
 
 #define REPLY_MS	10000	/* the ECU-R waits this long */
 #define MSGMAX		65536
 #define FLEETMAX	200
 
-static int		 sock = -1;
+static struct sim_conn	 conn = SIM_CONN_INIT;
 static const char	*host = "127.0.0.1";
 static int		 port;
-static const char	*label = "apssim";
-static int		 failed;
 static char		 peer[64];
 static uint8_t		 msg[MSGMAX];
 static size_t		 msglen;
@@ -57,65 +55,14 @@ static struct gen_inv	 fleet[FLEETMAX];
 static struct gen_ecu	 fleet_ecu;
 static int		 nfleet;
 
-static void	 result(int, const char *, const char *, ...)
-		    __attribute__((__format__ (printf, 3, 4)));
-static size_t	 load_hex(const char *, uint8_t *, size_t);
 static void	 do_connect(void);
 static void	 send_msg(size_t, size_t, int);
-static long	 since_sent(void);
 static int	 read_exact(uint8_t *, size_t, int);
 static void	 expect(const char *, const uint8_t *, size_t);
-static void	 silence(int);
-static void	 closed(int);
 static void	 dec(char *, size_t, long, int);
 static void	 metric(FILE *, int *, const char *, long, int);
 static void	 lines(const char *);
 static long	 msecs(const char *);
-
-static void
-result(int ok, const char *step, const char *fmt, ...)
-{
-	va_list	ap;
-
-	printf("%s - %s: %s", ok ? "ok" : "not ok", label, step);
-	if (fmt != NULL) {
-		printf(": ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed++;
-}
-
-static size_t
-load_hex(const char *path, uint8_t *buf, size_t max)
-{
-	FILE		*fp;
-	unsigned int	 b;
-	size_t		 n = 0;
-	int		 c;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		err(100, "%s", path);
-	for (;;) {
-		while ((c = fgetc(fp)) == ' ' || c == '\n' || c == '\r' ||
-		    c == '\t')
-			;
-		if (c == EOF)
-			break;
-		ungetc(c, fp);
-		if (fscanf(fp, "%2x", &b) != 1)
-			errx(100, "%s: not hex", path);
-		if (n == max)
-			errx(100, "%s: too long", path);
-		buf[n++] = b;
-	}
-	fclose(fp);
-	return (n);
-}
 
 static void
 do_connect(void)
@@ -123,18 +70,8 @@ do_connect(void)
 	struct sockaddr_in	sin;
 	socklen_t		len = sizeof(sin);
 
-	if (sock != -1)
-		close(sock);
-	if ((sock = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		err(100, "socket");
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-		errx(100, "bad address %s", host);
-	if (connect(sock, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		err(100, "connect %s:%d", host, port);
-	if (getsockname(sock, (struct sockaddr *)&sin, &len) == -1)
+	sim_open(&conn, sim_connect(host, NULL, port));
+	if (getsockname(conn.fd, (struct sockaddr *)&sin, &len) == -1)
 		err(100, "getsockname");
 	(void)snprintf(peer, sizeof(peer), "127.0.0.1:%u",
 	    ntohs(sin.sin_port));
@@ -145,34 +82,19 @@ static void
 send_msg(size_t n, size_t size, int ms)
 {
 	const uint8_t	*p = msg;
-	ssize_t		 w;
 	size_t		 chunk;
 
 	if (size == 0)
 		size = n;
 	while (n > 0) {
 		chunk = n < size ? n : size;
+		sim_send_all(conn.fd, p, chunk);
+		p += chunk;
 		n -= chunk;
-		while (chunk > 0) {
-			if ((w = write(sock, p, chunk)) == -1)
-				err(100, "write");
-			p += w;
-			chunk -= w;
-		}
 		if (n > 0 && ms > 0)
 			usleep(ms * 1000);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &lastsent);
-}
-
-static long
-since_sent(void)
-{
-	struct timespec	now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ((now.tv_sec - lastsent.tv_sec) * 1000 +
-	    (now.tv_nsec - lastsent.tv_nsec) / 1000000);
 }
 
 /* n bytes by ms after the last send: n, or what came before it ended */
@@ -185,13 +107,13 @@ read_exact(uint8_t *buf, size_t n, int ms)
 	long		left;
 
 	while (got < n) {
-		if ((left = ms - since_sent()) <= 0)
+		if ((left = ms - sim_msec_since(&lastsent)) <= 0)
 			break;
-		pfd.fd = sock;
+		pfd.fd = conn.fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, (int)left) <= 0)
 			break;
-		if ((r = read(sock, buf + got, n - got)) <= 0)
+		if ((r = read(conn.fd, buf + got, n - got)) <= 0)
 			break;
 		got += r;
 	}
@@ -207,56 +129,17 @@ expect(const char *step, const uint8_t *want, size_t n)
 
 	r = read_exact(got, n, REPLY_MS);
 	if ((size_t)r != n) {
-		result(0, step, "%d of %zu bytes in %d ms", r, n, REPLY_MS);
+		sim_result(0, step, "%d of %zu bytes in %d ms", r, n, REPLY_MS);
 		return;
 	}
 	for (i = 0; i < n; i++)
 		if (got[i] != want[i]) {
-			result(0, step, "byte %zu is %02x, want %02x", i,
+			sim_result(0, step, "byte %zu is %02x, want %02x", i,
 			    got[i], want[i]);
 			return;
 		}
-	result(1, step, "byte-exact, %zu bytes %ld ms after the last sent",
-	    n, since_sent());
-}
-
-static void
-silence(int ms)
-{
-	struct pollfd	pfd;
-	uint8_t		buf[256];
-	ssize_t		r;
-
-	pfd.fd = sock;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, ms) == 0) {
-		result(1, "silence", NULL);
-		return;
-	}
-	r = read(sock, buf, sizeof(buf));
-	result(0, "silence", r <= 0 ? "connection closed" :
-	    "%zd unexpected bytes", r);
-}
-
-static void
-closed(int ms)
-{
-	struct pollfd	pfd;
-	uint8_t		buf[256];
-	ssize_t		r;
-
-	pfd.fd = sock;
-	pfd.events = POLLIN;
-	for (;;) {
-		if (poll(&pfd, 1, ms) <= 0) {
-			result(0, "closed", "still open after %d ms", ms);
-			return;
-		}
-		if ((r = read(sock, buf, sizeof(buf))) <= 0) {
-			result(1, "closed", NULL);
-			return;
-		}
-	}
+	sim_result(1, step, "byte-exact, %zu bytes %ld ms after the last sent",
+	    n, sim_msec_since(&lastsent));
 }
 
 /* raw / 10^d as the gateway prints it: exact, no trailing zeros */
@@ -400,7 +283,7 @@ lines(const char *path)
 	}
 	if (fclose(fp) == EOF)
 		err(100, "%s", path);
-	result(1, "lines", "%d devices", nfleet + 1);
+	sim_result(1, "lines", "%d devices", nfleet + 1);
 }
 
 static long
@@ -424,18 +307,17 @@ main(int argc, char *argv[])
 	size_t		 n;
 	int		 ch, i;
 
+	sim_label = "apssim";
 	while ((ch = getopt(argc, argv, "h:l:p:")) != -1) {
 		switch (ch) {
 		case 'h':
 			host = optarg;
 			break;
 		case 'l':
-			label = optarg;
+			sim_label = optarg;
 			break;
 		case 'p':
-			port = strtonum(optarg, 1, 65535, &errstr);
-			if (errstr != NULL)
-				errx(100, "port %s: %s", optarg, errstr);
+			port = sim_port(optarg);
 			break;
 		default:
 			fprintf(stderr, "usage: apssim [-h host] [-l label] "
@@ -457,7 +339,7 @@ main(int argc, char *argv[])
 		if (a3 != NULL)
 			*a3++ = '\0';
 		if (strcmp(arg, "load") == 0 && val != NULL)
-			msglen = load_hex(val, msg, sizeof(msg));
+			msglen = sim_load_hex(val, msg, sizeof(msg));
 		else if (strcmp(arg, "fleet") == 0 && a2 != NULL) {
 			nfleet = (int)strtonum(val, 1, FLEETMAX, &errstr);
 			if (errstr != NULL || strlen(a2) != 14)
@@ -479,15 +361,14 @@ main(int argc, char *argv[])
 			memcpy(want + 3, msg + 60, 14);
 			expect("reply 101", want, 17);
 		} else if (strcmp(arg, "expect") == 0 && val != NULL) {
-			n = load_hex(val, want, sizeof(want));
-			expect(strrchr(val, '/') ? strrchr(val, '/') + 1 : val,
-			    want, n);
+			n = sim_load_hex(val, want, sizeof(want));
+			expect(sim_base(val), want, n);
 		} else if (strcmp(arg, "lines") == 0 && val != NULL)
 			lines(val);
 		else if (strcmp(arg, "silence") == 0 && val != NULL)
-			silence((int)msecs(val));
+			sim_silence(&conn, (int)msecs(val));
 		else if (strcmp(arg, "closed") == 0 && val != NULL)
-			closed((int)msecs(val));
+			sim_closed(&conn, (int)msecs(val));
 		else if (strcmp(arg, "sleep") == 0 && val != NULL)
 			usleep(msecs(val) * 1000);
 		else if (strcmp(arg, "reconnect") == 0)
@@ -495,6 +376,6 @@ main(int argc, char *argv[])
 		else
 			errx(100, "unknown step %s", arg);
 	}
-	close(sock);
-	return (failed > 100 ? 100 : failed);
+	sim_hangup(&conn);
+	return (sim_status());
 }

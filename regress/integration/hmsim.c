@@ -33,14 +33,7 @@
 
 #include "compat.h"
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <err.h>
-#include <errno.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +44,7 @@
 
 #include "proto.h"
 #include "hoymiles.pb-c.h"
+#include "simlib.h"
 
 #define TIMEOUT_MS	3000
 #define DTU_SN		"4143A0987654"
@@ -58,49 +52,14 @@
 #define INV_B		0x116412340002LL
 #define ANSWER_DELAY_MS	300	/* before answering a request */
 
-static int		 sock = -1;
+static struct sim_conn	 c = SIM_CONN_INIT;
 static int		 port;
-static const char	*label = "hmsim";
-static int		 failed;
-static uint8_t		 rbuf[65536];
-static size_t		 rlen;
-
-static void
-result(int ok, const char *step, const char *fmt, ...)
-{
-	va_list	ap;
-
-	printf("%s - %s: %s", ok ? "ok" : "not ok", label, step);
-	if (fmt != NULL) {
-		printf(": ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed++;
-}
 
 static void
 put16(uint8_t *p, uint16_t v)
 {
 	p[0] = v >> 8;
 	p[1] = v & 0xff;
-}
-
-static void
-send_all(const uint8_t *buf, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(sock, buf, len)) == -1)
-			err(100, "write");
-		buf += n;
-		len -= n;
-	}
 }
 
 static void
@@ -116,27 +75,9 @@ send_msg(uint16_t cmd, uint16_t seq, const ProtobufCMessage *m)
 	buf[1] = 'M';
 	put16(buf + 2, cmd);
 	put16(buf + 4, seq);
-	put16(buf + 6, hoymiles_crc16(buf + 10, n));
+	put16(buf + 6, pv_crc16_modbus(buf + 10, n));
 	put16(buf + 8, (uint16_t)(n + 10));
-	send_all(buf, n + 10);
-}
-
-/* wait up to ms for bytes; 1 data, 0 timeout, -1 closed */
-static int
-fill(int ms)
-{
-	struct pollfd	pfd;
-	ssize_t		n;
-
-	pfd.fd = sock;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, ms) <= 0)
-		return (0);
-	n = read(sock, rbuf + rlen, sizeof(rbuf) - rlen);
-	if (n <= 0)
-		return (-1);
-	rlen += n;
-	return (1);
+	sim_send_all(c.fd, buf, n + 10);
 }
 
 /*
@@ -152,27 +93,26 @@ next_frame(const char *step, uint8_t *f, size_t fmax, size_t *flen,
 	int		 r;
 
 	for (;;) {
-		if (rlen > 0 && hoymiles_frame(rbuf, rlen, sizeof(rbuf), &n,
+		if (c.len > 0 && hoymiles_frame(c.buf, c.len, sizeof(c.buf), &n,
 		    &why) == FRAME_OK)
 			break;
-		if ((r = fill(ms)) <= 0) {
+		if ((r = sim_fill(&c, ms)) <= 0) {
 			if (ms > TIMEOUT_MS && r == 0)
 				return (-2);	/* a server waiting: quiet */
-			result(0, step, r == 0 ? "no frame" :
+			sim_result(0, step, r == 0 ? "no frame" :
 			    "connection closed");
 			return (-1);
 		}
 	}
-	if (n > fmax || n != pv_be16(rbuf + 8) ||
-	    pv_be16(rbuf + 6) != hoymiles_crc16(rbuf + 10, n - 10)) {
-		result(0, step, "bad frame of %zu bytes", n);
-		rlen = 0;
+	if (n > fmax || n != pv_be16(c.buf + 8) ||
+	    pv_be16(c.buf + 6) != pv_crc16_modbus(c.buf + 10, n - 10)) {
+		sim_result(0, step, "bad frame of %zu bytes", n);
+		c.len = 0;
 		return (-1);
 	}
-	memcpy(f, rbuf, n);
+	memcpy(f, c.buf, n);
 	*flen = n;
-	memmove(rbuf, rbuf + n, rlen - n);
-	rlen -= n;
+	sim_consume(&c, n);
 	return (0);
 }
 
@@ -210,7 +150,7 @@ answer(const char *step, uint16_t cmd, uint16_t seq, uint8_t *f,
 	if (next_frame(step, f, 4096, flen, TIMEOUT_MS) != 0)
 		return (-1);
 	if (pv_be16(f + 2) != cmd || pv_be16(f + 4) != seq) {
-		result(0, step, "command 0x%04x seq %u, want 0x%04x seq %u",
+		sim_result(0, step, "command 0x%04x seq %u, want 0x%04x seq %u",
 		    pv_be16(f + 2), pv_be16(f + 4), cmd, seq);
 		return (-1);
 	}
@@ -236,14 +176,15 @@ heartbeat(uint16_t seq)
 		return;
 	if ((r = hm__heartbeat_to_dtu__unpack(NULL, n - 10, f + 10)) ==
 	    NULL) {
-		result(0, "heartbeat", "reply does not unpack");
+		sim_result(0, "heartbeat", "reply does not unpack");
 		return;
 	}
 	why = bad_clock(r->time, r->offset, r->ymd_hms);
 	if (why != NULL)
-		result(0, "heartbeat", "%s", why);
+		sim_result(0, "heartbeat", "%s", why);
 	else
-		result(1, "heartbeat", "0x2302 seq %u, %s", seq, r->ymd_hms);
+		sim_result(1, "heartbeat", "0x2302 seq %u, %s", seq,
+		    r->ymd_hms);
 	hm__heartbeat_to_dtu__free_unpacked(r, NULL);
 }
 
@@ -282,13 +223,13 @@ devdata(uint16_t seq)
 		return;
 	if ((r = hm__dev_data_to_dtu__unpack(NULL, n - 10, f + 10)) ==
 	    NULL) {
-		result(0, "devdata", "reply does not unpack");
+		sim_result(0, "devdata", "reply does not unpack");
 		return;
 	}
 	why = bad_clock(r->time, r->offset, r->ymd_hms);
 	if (why == NULL && (r->package_idx != 0 || r->err_code != 0))
 		why = "package or error code";
-	result(why == NULL, "devdata", "%s", why ? why : "0x2301");
+	sim_result(why == NULL, "devdata", "%s", why ? why : "0x2301");
 	hm__dev_data_to_dtu__free_unpacked(r, NULL);
 }
 
@@ -366,46 +307,19 @@ upload(uint16_t seq)
 			return;
 		if ((r = hm__package_to_dtu__unpack(NULL, n - 10, f + 10)) ==
 		    NULL) {
-			result(0, "upload", "ack does not unpack");
+			sim_result(0, "upload", "ack does not unpack");
 			return;
 		}
 		why = bad_clock(r->time, r->offset, r->ymd_hms);
 		if (why == NULL && (r->package_idx != cp || r->err_code != 0))
 			why = "package index or error code";
 		if (why != NULL)
-			result(0, "upload", "%s", why);
+			sim_result(0, "upload", "%s", why);
 		else
-			result(1, "upload", "0x230c package %d, sample time %s",
-			    cp, iso);
+			sim_result(1, "upload", "0x230c package %d, "
+			    "sample time %s", cp, iso);
 		hm__package_to_dtu__free_unpacked(r, NULL);
 	}
-}
-
-static size_t
-load_hex(const char *path, uint8_t *buf, size_t max)
-{
-	FILE		*fp;
-	unsigned int	 b;
-	size_t		 n = 0;
-	int		 c;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		err(100, "%s", path);
-	for (;;) {
-		while ((c = fgetc(fp)) == ' ' || c == '\n' || c == '\r' ||
-		    c == '\t')
-			;
-		if (c == EOF)
-			break;
-		ungetc(c, fp);
-		if (fscanf(fp, "%2x", &b) != 1)
-			errx(100, "%s: not hex", path);
-		if (n == max)
-			errx(100, "%s: too long", path);
-		buf[n++] = b;
-	}
-	fclose(fp);
-	return (n);
 }
 
 static void
@@ -421,39 +335,18 @@ expect(const char *arg)
 		errx(100, "expect:CMD:SEQ");
 	seq = strtoul(end + 1, NULL, 10);
 	if (answer("expect", cmd, seq, f, &n) == 0)
-		result(1, "expect", "0x%04lx seq %lu", cmd, seq);
-}
-
-static void
-silence(int ms)
-{
-	int	r = fill(ms);
-
-	if (r == 0 && rlen == 0)
-		result(1, "silence", NULL);
-	else
-		result(0, "silence", r == -1 ? "connection closed" :
-		    "%zu unexpected bytes", rlen);
-	rlen = 0;
+		sim_result(1, "expect", "0x%04lx seq %lu", cmd, seq);
 }
 
 static void
 dtu(int argc, char *argv[])
 {
-	struct sockaddr_in	 sin;
 	uint8_t			 buf[65536];
 	char			*arg, *val;
 	size_t			 n;
 	int			 i;
 
-	if ((sock = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		err(100, "socket");
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(sock, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		err(100, "connect 127.0.0.1:%d", port);
+	sim_open(&c, sim_connect("127.0.0.1", NULL, port));
 	for (i = 0; i < argc; i++) {
 		arg = argv[i];
 		if ((val = strchr(arg, ':')) == NULL)
@@ -466,18 +359,18 @@ dtu(int argc, char *argv[])
 		else if (strcmp(arg, "upload") == 0)
 			upload((uint16_t)atoi(val));
 		else if (strcmp(arg, "send") == 0) {
-			n = load_hex(val, buf, sizeof(buf));
-			send_all(buf, n);
+			n = sim_load_hex(val, buf, sizeof(buf));
+			sim_send_all(c.fd, buf, n);
 		} else if (strcmp(arg, "expect") == 0)
 			expect(val);
 		else if (strcmp(arg, "silence") == 0)
-			silence(atoi(val));
+			sim_silence(&c, atoi(val));
 		else if (strcmp(arg, "sleep") == 0)
 			usleep(atoi(val) * 1000);
 		else
 			errx(100, "unknown step %s", arg);
 	}
-	close(sock);
+	sim_hangup(&c);
 }
 
 /*
@@ -500,19 +393,19 @@ serve_one(int wait_ms, int *cp, uint16_t *seq)
 	*seq = pv_be16(f + 4);
 	if (pv_be16(f + 2) != 0xa311 || (q = hm__package_to_dtu__unpack(NULL,
 	    n - 10, f + 10)) == NULL) {
-		result(0, "request", "command 0x%04x", pv_be16(f + 2));
+		sim_result(0, "request", "command 0x%04x", pv_be16(f + 2));
 		return (-1);
 	}
 	why = bad_clock(q->time, q->offset, q->ymd_hms);
 	*cp = q->package_idx;
 	hm__package_to_dtu__free_unpacked(q, NULL);
 	if (why != NULL || *cp < 0 || *cp > 1) {
-		result(0, "request", "%s", why ? why : "package index");
+		sim_result(0, "request", "%s", why ? why : "package index");
 		return (-1);
 	}
 	/* a second request while this one is unanswered is a failure */
-	if (fill(ANSWER_DELAY_MS) != 0 || rlen != 0) {
-		result(0, "request", "another request before the answer");
+	if (sim_fill(&c, ANSWER_DELAY_MS) != 0 || c.len != 0) {
+		sim_result(0, "request", "another request before the answer");
 		return (-1);
 	}
 	realdata(&m, *cp, (int32_t)time(NULL) - 5);
@@ -529,34 +422,20 @@ serve_one(int wait_ms, int *cp, uint16_t *seq)
 static void
 server(int want, int wait_s, int hangup, int ivl)
 {
-	struct sockaddr_in	 sin;
-	struct pollfd		 pfd;
 	struct timespec		 last = { 0, 0 }, now;
 	uint16_t		 seq;
-	int			 ls, on = 1, answered = 0, conns = 0, cp, r;
+	int			 ls, s, answered = 0, conns = 0, cp, r;
 	long			 gap;
 
-	if ((ls = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		err(100, "socket");
-	(void)setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(ls, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(ls, 4) == -1)
-		err(100, "listen 127.0.0.1:%d", port);
+	ls = sim_listen("127.0.0.1", port);
 	while (answered < want) {
-		pfd.fd = ls;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, wait_s * 1000) <= 0) {
-			result(0, "accept", "no connection in %d s", wait_s);
+		if ((s = sim_accept(ls, wait_s * 1000)) == -1) {
+			sim_result(0, "accept", "no connection in %d s",
+			    wait_s);
 			break;
 		}
-		if ((sock = accept(ls, NULL, NULL)) == -1)
-			err(100, "accept");
-		rlen = 0;
-		result(1, "accept", "connection %d", ++conns);
+		sim_open(&c, s);
+		sim_result(1, "accept", "connection %d", ++conns);
 		for (r = 0; answered < want; r++) {
 			if (conns == 1 && hangup > 0 && r == hangup)
 				break;
@@ -566,20 +445,20 @@ server(int want, int wait_s, int hangup, int ivl)
 			answered++;
 			if (r > 0 && cp == 0) {
 				gap = now.tv_sec - last.tv_sec;
-				result(gap >= ivl - 1, "request", "0xa311 seq "
-				    "%u package 0, a new poll %ld s after the "
-				    "last", seq, gap);
+				sim_result(gap >= ivl - 1, "request", "0xa311 "
+				    "seq %u package 0, a new poll %ld s after "
+				    "the last", seq, gap);
 			} else
-				result(1, "request", "0xa311 seq %u package "
-				    "%d answered", seq, cp);
+				sim_result(1, "request", "0xa311 seq %u "
+				    "package %d answered", seq, cp);
 			last = now;
 		}
-		close(sock);
+		sim_hangup(&c);
 		if (conns == 1 && hangup > 0 && r == hangup)
-			result(1, "hangup", "after %d requests", r);
+			sim_result(1, "hangup", "after %d requests", r);
 	}
 	close(ls);
-	result(answered == want, "served", "%d of %d requests", answered,
+	sim_result(answered == want, "served", "%d of %d requests", answered,
 	    want);
 }
 
@@ -590,6 +469,7 @@ main(int argc, char *argv[])
 	int		 ch, serve = 0, want = 4, wait_s = 10, hangup = 0;
 	int		 ivl = 0;
 
+	sim_label = "hmsim";
 	while ((ch = getopt(argc, argv, "i:l:n:p:sw:x:")) != -1) {
 		switch (ch) {
 		case 'i':
@@ -603,7 +483,7 @@ main(int argc, char *argv[])
 				errx(100, "-x %s: %s", optarg, errstr);
 			break;
 		case 'l':
-			label = optarg;
+			sim_label = optarg;
 			break;
 		case 'n':
 			want = strtonum(optarg, 1, 1000, &errstr);
@@ -611,9 +491,7 @@ main(int argc, char *argv[])
 				errx(100, "-n %s: %s", optarg, errstr);
 			break;
 		case 'p':
-			port = strtonum(optarg, 1, 65535, &errstr);
-			if (errstr != NULL)
-				errx(100, "port %s: %s", optarg, errstr);
+			port = sim_port(optarg);
 			break;
 		case 's':
 			serve = 1;
@@ -636,5 +514,5 @@ main(int argc, char *argv[])
 		server(want, wait_s, hangup, ivl);
 	else
 		dtu(argc - optind, argv + optind);
-	return (failed > 100 ? 100 : failed);
+	return (sim_status());
 }

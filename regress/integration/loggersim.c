@@ -22,13 +22,7 @@
 
 #include "compat.h"
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <err.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +31,7 @@
 
 #include "proto.h"
 #include "modbus.h"
+#include "simlib.h"
 
 #define MAXFRAME	1024
 
@@ -56,35 +51,15 @@ static const uint8_t	regs3000[96] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
-static const char	*label = "loggersim";
+static struct sim_conn	 c = SIM_CONN_INIT;
 static uint32_t		 serial;
-static int		 failed;
 static int		 nanswers;
 static uint8_t		 lastseq6;
-static uint8_t		 rbuf[65536];
-static size_t		 rlen;
 
-static void	 say(int, const char *, ...)
-		    __attribute__((__format__ (printf, 2, 3)));
 static int	 reg_value(uint16_t, uint16_t *);
-static int	 next_frame(int, int, size_t *);
-static void	 respond(int, const uint8_t *, size_t);
-static void	 serve(int, int, int);
-
-static void
-say(int ok, const char *fmt, ...)
-{
-	va_list	ap;
-
-	printf("%s - %s: ", ok ? "ok" : "not ok", label);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed++;
-}
+static int	 next_frame(int, size_t *);
+static void	 respond(const uint8_t *, size_t);
+static void	 serve(int, int);
 
 /* the register image; 0 if there is no such register */
 static int
@@ -101,41 +76,36 @@ reg_value(uint16_t reg, uint16_t *v)
 	return (0);
 }
 
-/* a whole frame in rbuf within ms: 1, none: 0, closed: -1 */
+/* a whole frame in c.buf within ms: 1, none: 0, closed: -1 */
 static int
-next_frame(int s, int ms, size_t *n)
+next_frame(int ms, size_t *n)
 {
-	struct pollfd	 pfd;
 	const char	*why;
-	ssize_t		 r;
+	int		 r;
 
 	for (;;) {
-		if (rlen > 0) {
-			switch (solarman_frame(rbuf, rlen, MAXFRAME, n,
+		if (c.len > 0) {
+			switch (solarman_frame(c.buf, c.len, MAXFRAME, n,
 			    &why)) {
 			case FRAME_OK:
 				return (1);
 			case FRAME_MORE:
 				break;
 			default:
-				say(0, "garbage from the gateway: %s", why);
-				rlen = 0;
+				sim_result(0, NULL, "garbage from the "
+				    "gateway: %s", why);
+				c.len = 0;
 				return (-1);
 			}
 		}
-		pfd.fd = s;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, ms) <= 0)
-			return (0);
-		if ((r = read(s, rbuf + rlen, sizeof(rbuf) - rlen)) <= 0)
-			return (-1);
-		rlen += r;
+		if ((r = sim_fill(&c, ms)) <= 0)
+			return (r);
 	}
 }
 
 /* check a request, answer it */
 static void
-respond(int s, const uint8_t *f, size_t n)
+respond(const uint8_t *f, size_t n)
 {
 	uint8_t		 out[MAXFRAME], sum = 0;
 	const uint8_t	*rtu = f + 26;
@@ -147,16 +117,18 @@ respond(int s, const uint8_t *f, size_t n)
 		sum += f[i];
 	if (n != 36 || pv_le16(f + 3) != 0x4510 || f[n - 2] != sum ||
 	    pv_le32(f + 7) != serial || f[11] != 0x02 ||
-	    modbus_crc(rtu, 6) != pv_le16(rtu + 6) || rtu[0] != MB_ADDR ||
+	    pv_crc16_modbus(rtu, 6) != pv_le16(rtu + 6) || rtu[0] != MB_ADDR ||
 	    rtu[1] != MB_READ) {
-		say(0, "not a read request I understand (%zu bytes)", n);
+		sim_result(0, NULL, "not a read request I understand "
+		    "(%zu bytes)", n);
 		return;
 	}
 	if (nanswers == 0 && (f[5] != 0x01 || f[6] != 0x00))
-		say(0, "first request with seq %02x %02x, not 01 00", f[5],
-		    f[6]);
+		sim_result(0, NULL, "first request with seq %02x %02x, "
+		    "not 01 00", f[5], f[6]);
 	if (nanswers > 0 && f[6] != lastseq6)
-		say(0, "sequence byte 6 is %02x, I sent %02x", f[6], lastseq6);
+		sim_result(0, NULL, "sequence byte 6 is %02x, I sent %02x",
+		    f[6], lastseq6);
 	reg = pv_be16(rtu + 2);
 	cnt = pv_be16(rtu + 4);
 
@@ -189,7 +161,7 @@ respond(int s, const uint8_t *f, size_t n)
 			out[o++] = v & 0xff;
 		}
 	}
-	crc = modbus_crc(out + rl, o - rl);
+	crc = pv_crc16_modbus(out + rl, o - rl);
 	out[o++] = crc & 0xff;
 	out[o++] = crc >> 8;
 	pv_put_le16(out + 1, o - 11);
@@ -197,65 +169,57 @@ respond(int s, const uint8_t *f, size_t n)
 		sum += out[i];
 	out[o++] = sum;
 	out[o++] = 0x15;
-	if (write(s, out, o) != (ssize_t)o)
-		err(100, "write");
-	say(1, "read %u from 0x%04x (sensor 0x%04x, seq %02x %02x): %s%s",
-	    cnt, reg, pv_le16(f + 12), f[5], f[6], ok ? "answered" :
-	    "exception 2", prefix ? ", 0xff first" : "");
+	sim_send_all(c.fd, out, o);
+	sim_result(1, NULL, "read %u from 0x%04x (sensor 0x%04x, seq %02x "
+	    "%02x): %s%s", cnt, reg, pv_le16(f + 12), f[5], f[6],
+	    ok ? "answered" : "exception 2", prefix ? ", 0xff first" : "");
 }
 
 /* one connection: answer, then stall until the gateway hangs up */
 static void
-serve(int s, int answers, int last)
+serve(int answers, int last)
 {
 	struct timespec	t0, t1;
 	size_t		n;
 	int		r, i;
 
-	rlen = 0;
 	for (i = 0; i < answers; i++) {
-		if ((r = next_frame(s, 30000, &n)) != 1) {
-			say(0, "request %d of %d: %s", i + 1, answers,
-			    r == 0 ? "none" : "connection closed");
+		if ((r = next_frame(30000, &n)) != 1) {
+			sim_result(0, NULL, "request %d of %d: %s", i + 1,
+			    answers, r == 0 ? "none" : "connection closed");
 			return;
 		}
-		respond(s, rbuf, n);
-		memmove(rbuf, rbuf + n, rlen - n);
-		rlen -= n;
+		respond(c.buf, n);
+		sim_consume(&c, n);
 	}
 	if (last) {
-		say(1, "%d answered, hanging up", answers);
+		sim_result(1, NULL, "%d answered, hanging up", answers);
 		return;
 	}
-	say(1, "%d answered; silent from now on", answers);
+	sim_result(1, NULL, "%d answered; silent from now on", answers);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; (r = next_frame(s, 30000, &n)) == 1; i++) {
-		memmove(rbuf, rbuf + n, rlen - n);
-		rlen -= n;
-	}
+	for (i = 0; (r = next_frame(30000, &n)) == 1; i++)
+		sim_consume(&c, n);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	say(r == -1, "the gateway gave up on the silence: %d requests "
-	    "unanswered, closed after %lld s", i,
+	sim_result(r == -1, NULL, "the gateway gave up on the silence: %d "
+	    "requests unanswered, closed after %lld s", i,
 	    (long long)(t1.tv_sec - t0.tv_sec));
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct sockaddr_in	 sin;
-	struct pollfd		 pfd;
 	const char		*errstr;
-	int			 ch, ls, s, port = 0, i, wait = 30, one = 1;
+	int			 ch, ls, s, port = 0, i, wait = 30;
 
+	sim_label = "loggersim";
 	while ((ch = getopt(argc, argv, "l:p:s:w:")) != -1) {
 		switch (ch) {
 		case 'l':
-			label = optarg;
+			sim_label = optarg;
 			break;
 		case 'p':
-			port = strtonum(optarg, 1, 65535, &errstr);
-			if (errstr != NULL)
-				errx(100, "port %s: %s", optarg, errstr);
+			port = sim_port(optarg);
 			break;
 		case 's':
 			serial = strtonum(optarg, 1, UINT32_MAX, &errstr);
@@ -276,34 +240,23 @@ main(int argc, char *argv[])
 	if (port == 0 || serial == 0 || optind == argc)
 		errx(100, "port, serial and connections needed");
 
-	if ((ls = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		err(100, "socket");
-	(void)setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(ls, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(ls, 4) == -1)
-		err(100, "listen 127.0.0.1:%d", port);
+	ls = sim_listen("127.0.0.1", port);
 	printf("listening\n");
 	fflush(stdout);
 
 	for (i = optind; i < argc; i++) {
-		pfd.fd = ls;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, wait * 1000) <= 0) {
-			say(0, "connection %d: not dialled within %d s",
+		if ((s = sim_accept(ls, wait * 1000)) == -1) {
+			sim_result(0, NULL, "connection %d: not dialled "
+			    "within %d s",
 			    i - optind + 1, wait);
 			break;
 		}
-		if ((s = accept(ls, NULL, NULL)) == -1)
-			err(100, "accept");
-		say(1, "connection %d dialled", i - optind + 1);
+		sim_open(&c, s);
+		sim_result(1, NULL, "connection %d dialled", i - optind + 1);
 		nanswers = 0;
-		serve(s, atoi(argv[i]), i == argc - 1);
-		close(s);
+		serve(atoi(argv[i]), i == argc - 1);
+		sim_hangup(&c);
 	}
 	close(ls);
-	return (failed > 100 ? 100 : failed);
+	return (sim_status());
 }

@@ -22,8 +22,6 @@
 
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <err.h>
 #include <signal.h>
@@ -37,6 +35,7 @@
 #include "proto.h"
 #include "rijndael.h"
 #include "rscp.h"
+#include "simlib.h"
 
 #define BLOCK		32
 #define BUFLEN		8192
@@ -92,10 +91,9 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	struct sockaddr_in	 sin;
 	const char		*errstr, *key = NULL;
 	uint8_t			 k[BLOCK];
-	int			 ch, s, fd, port = 0, secs = 120, on = 1;
+	int			 ch, s, fd, port = 0, secs = 120;
 	size_t			 n;
 
 	while ((ch = getopt(argc, argv, "k:p:t:u:w:")) != -1) {
@@ -135,21 +133,10 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	/* never outlive the test */
 	alarm(secs);
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		err(1, "socket");
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		err(1, "bind");
-	if (listen(s, 4) == -1)
-		err(1, "listen");
+	s = sim_listen("127.0.0.1", port);
 	say("listening on %d", port);
 	for (;;) {
-		if ((fd = accept(s, NULL, NULL)) == -1)
-			err(1, "accept");
+		fd = sim_accept(s, -1);
 		say("accept");
 		serve(fd);
 		close(fd);

@@ -1,0 +1,241 @@
+/*
+ * fuzzlib: the pieces the fuzz targets share (see fuzzlib.h).
+ *
+ * Needs every proto/ file.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pvgate.h"
+#include "proto.h"
+#include "record.h"
+#include "fuzzlib.h"
+
+const uint8_t	*fuzz_cur;
+size_t		 fuzz_curlen;
+int		 fuzz_nreplies;
+
+/* printable ASCII, NUL-terminated within size, non-empty if asked */
+void
+fuzz_check_text(const char *s, size_t size, int nonempty)
+{
+	size_t	i;
+
+	for (i = 0; i < size && s[i] != '\0'; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			abort();
+	if (i == size || (nonempty && i == 0))
+		abort();
+}
+
+/* a dump's reason: set, printable, fits */
+void
+fuzz_check_reason(const char *reason)
+{
+	if (reason == NULL || reason[0] == '\0' ||
+	    strlen(reason) >= PV_REASONLEN)
+		abort();
+	fuzz_check_text(reason, PV_REASONLEN, 1);
+}
+
+/*
+ * A record the exporter will accept: of the protocol, device set, all
+ * text printable, and record_pack() / record_unpack() give it back.
+ */
+void
+fuzz_check_record(const struct record *rec, int proto)
+{
+	static uint8_t		wire[PVGATE_IMSG_PAYLOAD];
+	static struct record	back;
+	size_t			i, n;
+
+	if (rec->proto != proto)
+		abort();
+	fuzz_check_text(rec->device, sizeof(rec->device), 1);
+	fuzz_check_text(rec->via, sizeof(rec->via), 0);
+	fuzz_check_text(rec->peer, sizeof(rec->peer), 0);
+	for (i = 0; i < rec->nattrs && i < RECORD_MAX_ATTRS; i++)
+		fuzz_check_text(rec->attrs[i].value,
+		    sizeof(rec->attrs[i].value), 0);
+
+	if ((n = record_pack(rec, wire, sizeof(wire))) == 0)
+		abort();
+	if (record_unpack(&back, wire, n) == -1)
+		abort();
+	if (back.nmetrics != rec->nmetrics || back.nattrs != rec->nattrs ||
+	    back.time != rec->time || strcmp(back.device, rec->device) != 0)
+		abort();
+	for (i = 0; i < rec->nmetrics; i++)
+		if (back.metrics[i].raw != rec->metrics[i].raw)
+			abort();
+}
+
+/* a dump of the frame being decoded, with a reason */
+void
+fuzz_check_dump(const uint8_t *buf, size_t len, const char *reason)
+{
+	if (fuzz_cur == NULL || buf != fuzz_cur || len != fuzz_curlen)
+		abort();
+	fuzz_check_reason(reason);
+}
+
+void
+fuzz_out_record(struct pvctx *ctx, const struct record *rec)
+{
+	fuzz_check_record(rec, ctx->conf->proto);
+}
+
+void
+fuzz_out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
+    const char *reason)
+{
+	(void)ctx;
+	fuzz_check_dump(buf, len, reason);
+}
+
+/* the pvout close of a protocol that never closes */
+void
+fuzz_no_close(struct pvctx *ctx)
+{
+	(void)ctx;
+	abort();
+}
+
+/* a fresh connection of proto: state zeroed (statesize must fit) */
+void
+fuzz_ctx(struct pvctx *ctx, struct pv_protoconf *conf, int proto,
+    void *state, size_t size, size_t statesize, const struct pvout *out)
+{
+	if (statesize > size)
+		abort();
+	memset(state, 0, size);
+	memset(conf, 0, sizeof(*conf));
+	conf->proto = proto;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->conf = conf;
+	ctx->state = state;
+	ctx->now = FUZZ_NOW;
+	ctx->peer = FUZZ_PEER;
+	ctx->out = out;
+}
+
+static void
+fuzz_decode(const struct fuzz_conn *fc, struct pvctx *ctx,
+    const uint8_t *frame, size_t n)
+{
+	fuzz_cur = frame;
+	fuzz_curlen = n;
+	fuzz_nreplies = 0;
+	fc->decode(ctx, frame, n);
+	fuzz_cur = NULL;
+}
+
+/*
+ * The input on one connection in reads of chunk bytes (0: all at
+ * once), framed and decoded as the listener and decoder do.  Each
+ * frame is decoded from a copy of exactly its size, so ASan sees any
+ * overread; one whose check fix() had to put right (a blind fuzzer
+ * rarely gets it right) is decoded a second time.  0, or -1 when the
+ * framer gave up on the connection.
+ */
+int
+fuzz_feed(const struct fuzz_conn *fc, struct pvctx *ctx,
+    const uint8_t *data, size_t size, size_t chunk)
+{
+	static uint8_t	 buf[FUZZ_FRAME_LIMIT];
+	const char	*why;
+	uint8_t		*frame;
+	size_t		 len = 0, take, n;
+	int		 v;
+
+	while (size > 0) {
+		take = chunk == 0 || chunk > size ? size : chunk;
+		if (take > sizeof(buf) - len)
+			take = sizeof(buf) - len;
+		memcpy(buf + len, data, take);
+		len += take;
+		data += take;
+		size -= take;
+		for (;;) {
+			n = 0;
+			v = fc->frame(buf, len, sizeof(buf), &n, &why);
+			if (v == FRAME_MORE)
+				break;
+			if (v == FRAME_CLOSE)
+				return (-1);
+			if (n < 1 || n > len)
+				abort();
+			if (v == FRAME_OK) {
+				if ((frame = malloc(n)) == NULL)
+					abort();
+				memcpy(frame, buf, n);
+				fuzz_decode(fc, ctx, frame, n);
+				if (fc->fix != NULL && fc->fix(frame, n))
+					fuzz_decode(fc, ctx, frame, n);
+				free(frame);
+			}
+			memmove(buf, buf + n, len - n);
+			len -= n;
+			if (len == 0)
+				break;
+			if (fc->clock)
+				ctx->now++;
+		}
+		/* a full buffer the framer still wants more for is a bug */
+		if (len == sizeof(buf))
+			abort();
+	}
+	return (0);
+}
+
+/*
+ * The framer over arbitrary bytes with a limit of max, consumed the
+ * way the listener consumes its buffer.  The contract: a verdict in
+ * range, 1 <= n <= len (and max) on OK and SKIP, a reason that fits on
+ * SKIP and CLOSE.  The callbacks check what the protocol adds.
+ */
+void
+fuzz_verdicts(const struct fuzz_verdicts *fv, const uint8_t *data,
+    size_t size, size_t max)
+{
+	const char	*why;
+	size_t		 n;
+	int		 v;
+
+	while (size > 0) {
+		n = 0;
+		why = NULL;
+		v = fv->frame(data, size, max, &n, &why);
+		switch (v) {
+		case FRAME_MORE:
+			fv->more(data, size, max);
+			return;
+		case FRAME_CLOSE:
+			if (why == NULL || strlen(why) >= PV_REASONLEN)
+				abort();
+			if (fv->close != NULL)
+				fv->close(data, size, max);
+			return;
+		case FRAME_SKIP:
+			if (why == NULL || strlen(why) >= PV_REASONLEN)
+				abort();
+			if (n < 1 || n > size)
+				abort();
+			if (fv->skip != NULL)
+				fv->skip(data, size, n);
+			break;
+		case FRAME_OK:
+			if (n < 1 || n > size || n > max)
+				abort();
+			fv->ok(data, n, max);
+			break;
+		default:
+			abort();
+		}
+		data += n;
+		size -= n;
+	}
+}
