@@ -17,6 +17,8 @@
 #include "harness.h"
 
 #define DEFAULT_DIR	"regress/vectors/alphaess"
+/* the serial the vectors carry: their MANIFEST's stand-in for a
+ * serial the published captures had removed, not a placeholder here */
 #define SN		"ALXXXXXXXXXXXXX"
 #define SECRET		"Sup3r-S3cret!"
 

@@ -831,6 +831,7 @@ main(void)
 	umask(022);
 	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
 		tmp = "/tmp";
+	/* the X's are mkdtemp(3)'s template */
 	n = snprintf(tmpdir, sizeof(tmpdir), "%s/mqtt_test.XXXXXXXX", tmp);
 	if (n < 0 || (size_t)n >= sizeof(tmpdir) || mkdtemp(tmpdir) == NULL ||
 	    chdir(tmpdir) == -1) {

@@ -40,6 +40,8 @@
 #define TIMEOUT_MS	3000
 #define MAXFRAME	65536
 #define SUCCESS		"{\"Status\":\"Success\"}"
+/* the battery's serial as the vectors carry it (see their MANIFEST) */
+#define SN		"ALXXXXXXXXXXXXX"
 
 static struct sim_conn	 c = SIM_CONN_INIT;
 static int		 breakcrc;
@@ -210,7 +212,7 @@ push(long skew)
 		err(100, "localtime_r");
 	strftime(when, sizeof(when), "%Y/%m/%d %H:%M:%S", &tm);
 	n = snprintf(body, sizeof(body), "{\"Time\":\"%s\",\"SN\":"
-	    "\"ALXXXXXXXXXXXXX\",\"Ppv1\":\"1250\",\"Ppv2\":\"1240\","
+	    "\"" SN "\",\"Ppv1\":\"1250\",\"Ppv2\":\"1240\","
 	    "\"PrealL1\":\"1630\",\"PrealL2\":\"0.0\",\"PrealL3\":\"0.0\","
 	    "\"PmeterL1\":\"0\",\"PmeterL2\":\"0\",\"PmeterL3\":\"0\","
 	    "\"PmeterDC\":\"1065\",\"Pbat\":\"-688.8960\",\"Sva\":\"1613\","
