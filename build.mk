@@ -16,11 +16,13 @@ PROTO_OBJS += proto/apsystems_ecu.o
 PROTO_OBJS += proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o
 PROTO_OBJS += proto/hoymiles.o proto/hoymiles.pb-c.o
 PROTO_OBJS += proto/tsun_gen3.o proto/modbus.o
+PROTO_OBJS += proto/cmd.o proto/tsun_cmd.o proto/hoymiles_cmd.o \
+	      proto/e3dc_cmd.o
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
 PARENT_OBJS += parent/secrets.o
 LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o
-DECODER_OBJS = decoder/decoder.o
+DECODER_OBJS = decoder/decoder.o decoder/command.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
 		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o \
 		exporter/out_mqtt.o exporter/mqtt.o exporter/spool.o
@@ -74,7 +76,9 @@ $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
 
 proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o: proto/rscp.h \
     proto/rijndael.h
-$(PROTO_OBJS): proto/modbus.h
+$(PROTO_OBJS): proto/modbus.h proto/cmd.h
+$(DECODER_OBJS): proto/cmd.h decoder/decoder.h
+proto/e3dc_cmd.o: proto/rscp.h
 
 $(LISTENER_OBJS): listener/listener.h
 $(SIM_OBJS): regress/integration/simlib.h
@@ -87,7 +91,7 @@ proto/hoymiles.pb-c.c proto/hoymiles.pb-c.h: proto/hoymiles.proto
 proto/hoymiles.pb-c.o: proto/hoymiles.pb-c.c proto/hoymiles.pb-c.h
 	$(CC) $(CFLAGS) -Wno-cast-qual -c proto/hoymiles.pb-c.c -o $@
 
-proto/hoymiles.o regress/decoder/hoymiles_test.o \
+proto/hoymiles.o proto/hoymiles_cmd.o regress/decoder/hoymiles_test.o \
     regress/integration/hmsim.o: proto/hoymiles.pb-c.h
 
 $(PARENT_OBJS): parent/pvgated.h

@@ -18,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "confmsg.h"
+#include "decoder.h"
 #include "imsgev.h"
 #include "log.h"
 #include "proc.h"
@@ -45,6 +47,7 @@ struct dconn {
 	struct event		*timer;		/* once pv_timer() was called */
 	char			 peer[64];
 	char			 claim[PV_NAMELEN];
+	struct pv_cmd		*cmd;		/* an owner's, in flight */
 	uint64_t		 state[];	/* the protocol's, zeroed */
 };
 
@@ -86,6 +89,7 @@ static void		out_close(struct pvctx *);
 static void		out_timer(struct pvctx *, unsigned int);
 static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
 static void		out_claim(struct pvctx *, const char *);
+static void		out_command(struct pvctx *, int, const char *);
 static void		decoder_conn_open(struct lchan *, struct imsg *);
 static void		dconn_tick(int, short, void *);
 static void		send_dump(const struct pv_frame *, const uint8_t *,
@@ -99,7 +103,7 @@ RB_GENERATE(dconn_tree, dconn, entry, dconn_cmp);
 
 static const struct pvout decoder_out = {
 	out_reply, out_record, out_dump, out_close, out_timer, out_device,
-	out_claim
+	out_claim, out_command
 };
 
 static __dead void
@@ -254,6 +258,12 @@ decoder_dispatch_parent(int fd, short event, void *bula)
 			if ((nconf = config_receive(&imsg, __func__)) != NULL)
 				decoder_configure(nconf);
 			break;
+		case IMSG_COMMAND:
+			if (conf == NULL)
+				fatalx("%s: IMSG_COMMAND before the "
+				    "configuration", __func__);
+			command_receive(&imsg, CMD_SRC_CTL);
+			break;
 		default:
 			fatalx("%s: unexpected message %u", __func__,
 			    imsg_get_type(&imsg));
@@ -350,9 +360,16 @@ decoder_dispatch_exporter(int fd, short event, void *bula)
 	for (;;) {
 		if (imsgev_get(iev, &imsg, ROLE_EXPORTER, __func__) == 0)
 			break;
-		/* the exporter says hello and nothing else */
-		fatalx("%s: unexpected message %u", __func__,
-		    imsg_get_type(&imsg));
+		/* the exporter passes commands from MQTT, nothing else */
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_COMMAND:
+			command_receive(&imsg, CMD_SRC_MQTT);
+			break;
+		default:
+			fatalx("%s: unexpected message %u", __func__,
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
 	}
 	if (shut)
 		fatalx("exporter channel closed");
@@ -428,6 +445,8 @@ dconn_new(struct lchan *l, uint64_t id, const struct proto *pr)
 static void
 dconn_free(struct dconn *dc)
 {
+	if (dc->cmd != NULL)
+		command_conn_gone(dc->cmd);
 	RB_REMOVE(dconn_tree, &conns, dc);
 	if (dc->timer != NULL) {
 		evtimer_del(dc->timer);
@@ -456,6 +475,7 @@ dconn_ctx(struct dconn *dc, struct current *cur, struct pvctx *ctx,
 		ctx->secret = &conf->secret[dc->pr->id];
 	ctx->out = &decoder_out;
 	ctx->arg = cur;
+	ctx->cmd = dc->cmd;
 }
 
 static const struct proto *
@@ -634,9 +654,16 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 static void
 out_record(struct pvctx *ctx, const struct record *rec)
 {
+	(void)ctx;
+	decoder_record(rec);
+}
+
+/* a record to the exporter */
+void
+decoder_record(const struct record *rec)
+{
 	size_t	n;
 
-	(void)ctx;
 	if ((n = record_pack(rec, packbuf, sizeof(packbuf))) == 0)
 		fatalx("%s: record does not pack", __func__);
 	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, packbuf,
@@ -786,4 +813,112 @@ send_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
 	iov[1].iov_len = len;
 	if (imsg_composev_event(&iev_exporter, IMSG_DUMP, 0, iov, 2) == -1)
 		fatal("%s: imsg_composev", __func__);
+}
+
+/* the protocol has the device's answer to the command in flight here */
+static void
+out_command(struct pvctx *ctx, int result, const char *detail)
+{
+	struct current	*cur = ctx->arg;
+
+	if (cur->dc->cmd != NULL)
+		command_answer(cur->dc->cmd, result, detail);
+}
+
+/*
+ * What command.c needs of connections.  Every byte towards a device
+ * leaves through out_reply() on the connection's listener channel:
+ * replies, polls, and the owners' commands that decoder_send_cmd()
+ * has the protocol build.
+ */
+const struct pvconf *
+decoder_conf(void)
+{
+	return (conf);
+}
+
+/* the connection that speaks for the device, its protocol's newest */
+struct dconn *
+decoder_reaching(const struct pv_deviceconf *dev)
+{
+	const struct cmd_proto	*cp = cmd_proto(dev->proto);
+	struct dconn		*dc, *found = NULL;
+	struct current		 cur;
+	struct pvctx		 ctx;
+
+	if (cp == NULL)
+		return (NULL);
+	RB_FOREACH(dc, dconn_tree, &conns) {
+		if (dc->pr->id != dev->proto)
+			continue;
+		dconn_ctx(dc, &cur, &ctx, time(NULL));
+		if (strcmp(dc->claim, dev->name) == 0 ||
+		    cp->speaks(&ctx, dev->name))
+			found = dc;
+	}
+	return (found);
+}
+
+struct dconn *
+decoder_conn_byid(uint64_t id)
+{
+	struct dconn	key;
+
+	key.id = id;
+	return (RB_FIND(dconn_tree, &conns, &key));
+}
+
+uint64_t
+decoder_conn_id(const struct dconn *dc)
+{
+	return (dc->id);
+}
+
+const char *
+decoder_conn_peer(const struct dconn *dc)
+{
+	return (dc->peer);
+}
+
+/*
+ * The protocol builds the command's frame on this connection; once it
+ * is out, the connection carries it until decoder_release_cmd().  One
+ * command at a time on a connection.
+ */
+int
+decoder_send_cmd(struct dconn *dc, struct pv_cmd *cmd, char *why,
+    size_t whylen)
+{
+	const struct cmd_proto	*cp = cmd_proto(dc->pr->id);
+	struct current		 cur;
+	struct pvctx		 ctx;
+	int			 rv;
+
+	if (cp == NULL) {
+		(void)snprintf(why, whylen, "%s has no commands",
+		    dc->pr->name);
+		return (CMD_FAILED);
+	}
+	if (dc->cmd != NULL)
+		return (CMD_LATER);
+	dc->hdr.rx_sec = time(NULL);
+	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
+	if ((rv = cp->send(&ctx, cmd, why, whylen)) == CMD_SENT)
+		dc->cmd = cmd;
+	return (rv);
+}
+
+void
+decoder_release_cmd(struct dconn *dc)
+{
+	dc->cmd = NULL;
+}
+
+/* how a command of pvgatectl's ended, to pvgated */
+void
+decoder_result(const struct pv_command_result *r)
+{
+	if (imsg_compose_event(&iev_parent, IMSG_COMMAND_RESULT, 0, 0, -1, r,
+	    sizeof(*r)) == -1)
+		fatal("%s: imsg_compose", __func__);
 }

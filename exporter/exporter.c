@@ -55,6 +55,7 @@ static void		exporter_done(void);
 static void		stdout_add(const char *, size_t);
 static void		stdout_flush(void);
 static void		log_kick(void);
+static void		exporter_command(const struct pv_command *);
 
 static __dead void
 usage(void)
@@ -115,8 +116,10 @@ main(int argc, char *argv[])
 	if (use_syslog && (syslog_fd = syslog_open("/dev/log")) == -1)
 		log_warn("syslog: /dev/log");
 	dump_init(&dumpf);
-	if (mqtt_on)
+	if (mqtt_on) {
 		mqtt_init();
+		mqtt_command_hook(exporter_command);
+	}
 	proc_privdrop(user, root, 64, 1);
 	/* the sandbox leaves no way to open it later */
 	if (mqtt_on)
@@ -163,6 +166,7 @@ exporter_dispatch_parent(int fd, short event, void *bula)
 		case IMSG_RECONF_PUBKEY:
 		case IMSG_RECONF_MQTT:
 		case IMSG_RECONF_MQTT_CA:
+		case IMSG_RECONF_DEVICE:
 		case IMSG_RECONF_END:
 			if ((nconf = config_receive(&imsg, __func__)) != NULL)
 				exporter_configure(nconf);
@@ -350,4 +354,15 @@ stdout_flush(void)
 		off += n;
 	}
 	outlen = 0;
+}
+
+/* a command from MQTT: to the decoder, which alone judges it */
+static void
+exporter_command(const struct pv_command *c)
+{
+	if (conf == NULL)
+		return;
+	if (imsg_compose_event(&iev_decoder, IMSG_COMMAND, 0, 0, -1, c,
+	    sizeof(*c)) == -1)
+		fatal("%s: imsg_compose", __func__);
 }

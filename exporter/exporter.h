@@ -91,6 +91,18 @@ size_t	 mqtt_discovery(const struct pv_mqttconf *,
 	    const struct mqtt_devinfo *, const struct metric *, char *, size_t,
 	    char *, size_t);
 
+/* out_mqtt.c: owners' commands */
+struct cmd_def;
+int	 mqtt_cmd_filter(const struct pv_mqttconf *, char *, size_t);
+int	 mqtt_cmd_topic(const struct pv_mqttconf *, const char *, char *,
+	    size_t, char *, size_t);
+int	 mqtt_result_topic(const struct pv_mqttconf *, const char *, char *,
+	    size_t);
+size_t	 mqtt_result(const struct record *, char *, size_t);
+size_t	 mqtt_cmd_discovery(const struct pv_mqttconf *,
+	    const struct mqtt_devinfo *, const struct cmd_def *, char *, size_t,
+	    char *, size_t);
+
 /* spool.c: the MQTT spool, a ring in one file */
 struct spool {
 	int		 fd;

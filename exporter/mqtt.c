@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "confmsg.h"
 #include "exporter.h"
 #include "log.h"
@@ -97,6 +98,13 @@ static struct {
 	uint64_t		 sent, dropped, unspooled, dropped_told;
 	char			 status[MQTT_TOPIC_MAX];
 	char			 hastatus[MQTT_TOPIC_MAX];
+	/* owners' commands: the devices that allow some, what is sent on */
+	struct pv_deviceconf	 cmddev[PVGATE_MAX_DEVICES];
+	int			 ncmddev;
+	char			 cmdfilter[MQTT_TOPIC_MAX];
+	void			(*cmdhook)(const struct pv_command *);
+	uint64_t		 cmdid;
+	time_t			 lastretained;
 } mq = { .state = MQ_OFF, .spoolfd = -1 };
 
 static uint8_t		 rbuf[PVGATE_IMSG_PAYLOAD];
@@ -114,6 +122,9 @@ static void	 mqtt_announce(const struct record *);
 static void	 mqtt_announce_all(void);
 static int	 mqtt_announce_one(const struct mdev *, const struct metric *);
 static void	 mqtt_drops(time_t);
+static int	 mqtt_cmd_devices(const struct pvconf *);
+static void	 mqtt_announce_cmds(const struct pv_deviceconf *);
+static void	 mqtt_command(const struct mosquitto_message *);
 static void	 mqtt_read(int, short, void *);
 static void	 mqtt_write(int, short, void *);
 static void	 mqtt_tick(int, short, void *);
@@ -159,12 +170,18 @@ void
 mqtt_configure(const struct pvconf *conf)
 {
 	const struct pv_mqttconf	*m = &conf->mqtt;
+	int				 subscribe;
 
 	if (spool_setsize(&mq.spool, m->spool_size) == -1)
 		fatal("spool");
+	subscribe = mqtt_cmd_devices(conf);
 	if (mq.state != MQ_OFF && memcmp(&mq.cf, m, sizeof(*m)) == 0 &&
-	    (m->calen == 0 || memcmp(mq.ca, conf->mqtt_ca, m->calen) == 0))
+	    (m->calen == 0 || memcmp(mq.ca, conf->mqtt_ca, m->calen) == 0) &&
+	    !subscribe) {
+		if (mq.state == MQ_UP)
+			mqtt_announce_all();
 		return;
+	}
 	if (mq.state != MQ_OFF)
 		mqtt_teardown(NULL);
 	else {
@@ -191,7 +208,8 @@ mqtt_configure(const struct pvconf *conf)
 		    "connecting");
 	if (mqtt_status_topic(&mq.cf, mq.status, sizeof(mq.status)) == -1 ||
 	    (size_t)snprintf(mq.hastatus, sizeof(mq.hastatus), "%s/status",
-	    mq.cf.discovery_prefix) >= sizeof(mq.hastatus))
+	    mq.cf.discovery_prefix) >= sizeof(mq.hastatus) ||
+	    mqtt_cmd_filter(&mq.cf, mq.cmdfilter, sizeof(mq.cmdfilter)) == -1)
 		fatalx("%s: topic too long", __func__);
 	mq.state = MQ_IDLE;
 	mq.retry = 0;
@@ -425,6 +443,9 @@ mqtt_up(void)
 	if ((rc = mosquitto_publish(mq.mosq, NULL, mq.status, 6, "online", 1,
 	    true)) == MOSQ_ERR_SUCCESS && mq.cf.discovery)
 		rc = mosquitto_subscribe(mq.mosq, NULL, mq.hastatus, 1);
+	/* the commands, only where a device allows some */
+	if (rc == MOSQ_ERR_SUCCESS && mq.ncmddev > 0)
+		rc = mosquitto_subscribe(mq.mosq, NULL, mq.cmdfilter, 1);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		mq.lost = 1;
 		mq.lostrc = rc;
@@ -457,15 +478,19 @@ mqtt_pump(void)
 		mq.win[mq.nwin].seq = seq;
 		mq.win[mq.nwin].acked = 1;
 		mq.win[mq.nwin++].mid = -1;
+		/* an event is a command's end: on the result topic */
 		if (record_unpack(&rec, rbuf, n) == -1 ||
-		    mqtt_state_topic(&mq.cf, rec.device, topic,
-		    sizeof(topic)) == -1 ||
-		    (len = mqtt_state(&rec, payload, sizeof(payload))) == 0) {
+		    (rec.kind == REC_EVENT ? mqtt_result_topic(&mq.cf,
+		    rec.device, topic, sizeof(topic)) : mqtt_state_topic(&mq.cf,
+		    rec.device, topic, sizeof(topic))) == -1 ||
+		    (len = rec.kind == REC_EVENT ? mqtt_result(&rec, payload,
+		    sizeof(payload)) : mqtt_state(&rec, payload,
+		    sizeof(payload))) == 0) {
 			log_warnx("mqtt: spooled record %llu unusable, skipped",
 			    (unsigned long long)seq);
 			continue;
 		}
-		if (mq.cf.discovery)
+		if (mq.cf.discovery && rec.kind != REC_EVENT)
 			mqtt_announce(&rec);
 		if ((rc = mosquitto_publish(mq.mosq, &mid, topic, len,
 		    payload, 1, false)) != MOSQ_ERR_SUCCESS) {
@@ -554,6 +579,9 @@ mqtt_announce(const struct record *r)
 	if ((d = mqtt_device(r)) == NULL)
 		return;
 	all = mqtt_devinfo(d, r);
+	for (i = 0; all && i < (size_t)mq.ncmddev; i++)
+		if (strcmp(mq.cmddev[i].name, d->info.id) == 0)
+			mqtt_announce_cmds(&mq.cmddev[i]);
 	memset(&mt, 0, sizeof(mt));
 	for (mt.id = M_NONE + 1; all && mt.id < M_MAX; mt.id++)
 		for (i = 0; i < 256; i++)
@@ -583,6 +611,8 @@ mqtt_announce_all(void)
 
 	if (!mq.cf.discovery)
 		return;
+	for (i = 0; i < (size_t)mq.ncmddev; i++)
+		mqtt_announce_cmds(&mq.cmddev[i]);
 	memset(&mt, 0, sizeof(mt));
 	TAILQ_FOREACH(d, &mq.devs, entry)
 		for (mt.id = M_NONE + 1; mt.id < M_MAX; mt.id++)
@@ -750,6 +780,111 @@ on_message(struct mosquitto *m, void *arg,
 	if (msg->topic != NULL && strcmp(msg->topic, mq.hastatus) == 0 &&
 	    msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0)
 		mq.ha_online = 1;
+	else if (msg->topic != NULL && mq.ncmddev > 0)
+		mqtt_command(msg);
+}
+
+void
+mqtt_command_hook(void (*fn)(const struct pv_command *))
+{
+	mq.cmdhook = fn;
+}
+
+/*
+ * The devices that allow commands; 1 if whether there are any changed,
+ * so that the subscription must change too.
+ */
+static int
+mqtt_cmd_devices(const struct pvconf *conf)
+{
+	int	i, had = mq.ncmddev > 0;
+
+	mq.ncmddev = 0;
+	for (i = 0; i < conf->ndevices && i < PVGATE_MAX_DEVICES; i++)
+		if (conf->devices[i].allow != 0)
+			mq.cmddev[mq.ncmddev++] = conf->devices[i];
+	return (mq.state != MQ_OFF && had != (mq.ncmddev > 0));
+}
+
+/* the discovery configs of a device's commands */
+static void
+mqtt_announce_cmds(const struct pv_deviceconf *dev)
+{
+	static char			 dtopic[MQTT_TOPIC_MAX], dbuf[8192];
+	const struct cmd_proto		*cp = cmd_proto(dev->proto);
+	const struct cmd_def		*def;
+	struct mqtt_devinfo		 info;
+	struct mdev			*d;
+	size_t				 i, len;
+	int				 rc;
+
+	if (cp == NULL || mq.mosq == NULL || mq.state != MQ_UP)
+		return;
+	memset(&info, 0, sizeof(info));
+	(void)strlcpy(info.id, dev->name, sizeof(info.id));
+	info.proto = dev->proto;
+	TAILQ_FOREACH(d, &mq.devs, entry)
+		if (strcmp(d->info.id, dev->name) == 0)
+			info = d->info;
+	for (i = 0; i < cp->ndefs; i++) {
+		def = &cp->defs[i];
+		/* a pair's switch: once, and only if both are allowed */
+		if ((dev->allow & CMD_BIT(def->id)) == 0 || (def->pair !=
+		    NULL && (i + 1 >= cp->ndefs || cp->defs[i + 1].pair ==
+		    NULL || strcmp(cp->defs[i + 1].pair, def->pair) != 0 ||
+		    (dev->allow & CMD_BIT(cp->defs[i + 1].id)) == 0)))
+			continue;
+		if ((len = mqtt_cmd_discovery(&mq.cf, &info, def, dtopic,
+		    sizeof(dtopic), dbuf, sizeof(dbuf))) == 0)
+			continue;
+		if ((rc = mosquitto_publish(mq.mosq, NULL, dtopic, len, dbuf,
+		    1, mq.cf.retain)) != MOSQ_ERR_SUCCESS) {
+			mq.lost = 1;
+			mq.lostrc = rc;
+			return;
+		}
+	}
+}
+
+/*
+ * A message on a command topic: its text to the decoder, which judges
+ * it.  What does not fit the message goes flagged, to be refused
+ * there.  A retained message is not passed on: it would be a command
+ * again at every connect.
+ */
+static void
+mqtt_command(const struct mosquitto_message *msg)
+{
+	struct pv_command	 c;
+	time_t			 now;
+	int			 rv;
+
+	memset(&c, 0, sizeof(c));
+	if ((rv = mqtt_cmd_topic(&mq.cf, msg->topic, c.device,
+	    sizeof(c.device), c.command, sizeof(c.command))) == -1)
+		return;
+	if (msg->retain) {
+		now = time(NULL);
+		if (now - mq.lastretained >= MQTT_WARN_EVERY) {
+			mq.lastretained = now;
+			log_warnx("mqtt: %s: a retained command is not taken",
+			    msg->topic);
+		}
+		return;
+	}
+	if (rv == 1 || msg->payloadlen < 0 ||
+	    (size_t)msg->payloadlen >= sizeof(c.arg) ||
+	    memchr(msg->payload, '\0', msg->payloadlen) != NULL)
+		c.flags |= PV_CMD_TRUNCATED;
+	if (msg->payloadlen > 0)
+		memcpy(c.arg, msg->payload, (size_t)msg->payloadlen <
+		    sizeof(c.arg) ? (size_t)msg->payloadlen :
+		    sizeof(c.arg) - 1);
+	c.arg[sizeof(c.arg) - 1] = '\0';
+	c.id = ++mq.cmdid;
+	c.source = CMD_SRC_MQTT;
+	if (mq.cmdhook != NULL)
+		mq.cmdhook(&c);
 }
 
 static void

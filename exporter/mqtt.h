@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct pvconf;
+struct pv_command;
 
 #define MQTT_SPOOL	"/spool/queue"	/* in the exporter's chroot */
 
@@ -17,5 +18,6 @@ void	 mqtt_spool_open(const char *);
 void	 mqtt_configure(const struct pvconf *);
 void	 mqtt_record(const uint8_t *, size_t);
 void	 mqtt_shutdown(void);
+void	 mqtt_command_hook(void (*)(const struct pv_command *));
 
 #endif /* MQTT_H */

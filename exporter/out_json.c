@@ -81,17 +81,7 @@ json_record(const struct record *rec, char *buf, size_t len)
 
 	if (len == 0 || json_time(rec->time, ts, sizeof(ts)) == -1)
 		return (0);
-	switch (rec->kind) {
-	case REC_MEASUREMENT:
-		kind = "measurement";
-		break;
-	case REC_DEVICE:
-		kind = "device";
-		break;
-	default:
-		kind = "unknown";
-		break;
-	}
+	kind = record_kind_name(rec->kind);
 	p = proto_byid(rec->proto);
 	pname = p != NULL && p->name != NULL ? p->name : "unknown";
 

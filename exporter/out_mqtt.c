@@ -24,6 +24,7 @@
 
 #include "proto.h"
 #include "record.h"
+#include "cmd.h"
 #include "exporter.h"
 
 static const char	*mqtt_vendor(int);
@@ -34,6 +35,11 @@ static void		 dout_const(struct outbuf *, const char *,
 			    const char *);
 static void		 dout_device(struct outbuf *,
 			    const struct mqtt_devinfo *);
+static const char	*mqtt_cmd_level(const struct cmd_def *);
+static const char	*mqtt_cmd_component(int);
+static void		 dout_cmd_kind(struct outbuf *,
+			    const struct pv_mqttconf *,
+			    const struct mqtt_devinfo *, const struct cmd_def *);
 
 /*
  * A device name as a topic level: [A-Za-z0-9_-] kept, every other byte
@@ -256,6 +262,229 @@ mqtt_discovery(const struct pv_mqttconf *m, const struct mqtt_devinfo *d,
 	outbuf_json(&o, status, sizeof(status), JSON_SHORTESC);
 	outbuf_str(&o, ",\"payload_available\":\"online\","
 	    "\"payload_not_available\":\"offline\",\"qos\":1");
+	dout_device(&o, d);
+	outbuf_str(&o, ",\"origin\":{\"name\":\"pvgated\",\"sw_version\":\""
+	    PVGATE_VERSION "\"}}");
+	return (outbuf_end(&o));
+}
+
+/*
+ * Owners' commands.  Home Assistant (or anyone) publishes a command to
+ * <topic_prefix>/<device>/set/<command>; the payload is its argument.
+ * The exporter only carries the text to the decoder, which judges it;
+ * the event of its end comes back as a record and is published on
+ * <topic_prefix>/<device>/result.  Discovery announces the commands a
+ * [device] allows, as Home Assistant's MQTT number, switch and button
+ * document their keys: a number with its range and unit (its value
+ * from the state topic where the device reports it), a switch sending
+ * ON and OFF, a button sending PRESS.
+ */
+
+/* "<topic_prefix>/+/set/+": what the exporter subscribes to */
+int
+mqtt_cmd_filter(const struct pv_mqttconf *m, char *buf, size_t len)
+{
+	int	n;
+
+	n = snprintf(buf, len, "%s/+/set/+", m->topic_prefix);
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+/*
+ * A command topic: its device and command levels, as they are (the
+ * decoder judges them).  0, 1 if a level was cut to fit, -1 if topic
+ * is not <topic_prefix>/D/set/C with D and C single levels.
+ */
+int
+mqtt_cmd_topic(const struct pv_mqttconf *m, const char *topic, char *dev,
+    size_t devlen, char *cmd, size_t cmdlen)
+{
+	size_t		 plen = strlen(m->topic_prefix), dn, cn;
+	const char	*d, *s, *c;
+	int		 cut = 0;
+
+	if (devlen == 0 || cmdlen == 0 ||
+	    strncmp(topic, m->topic_prefix, plen) != 0 || topic[plen] != '/')
+		return (-1);
+	d = topic + plen + 1;
+	if ((s = strchr(d, '/')) == NULL || strncmp(s, "/set/", 5) != 0)
+		return (-1);
+	c = s + 5;
+	dn = (size_t)(s - d);
+	cn = strlen(c);
+	if (dn == 0 || cn == 0 || strchr(c, '/') != NULL)
+		return (-1);
+	if (dn >= devlen) {
+		dn = devlen - 1;
+		cut = 1;
+	}
+	if (cn >= cmdlen) {
+		cn = cmdlen - 1;
+		cut = 1;
+	}
+	memcpy(dev, d, dn);
+	dev[dn] = '\0';
+	memcpy(cmd, c, cn);
+	cmd[cn] = '\0';
+	return (cut);
+}
+
+/* "<topic_prefix>/<device>/result" */
+int
+mqtt_result_topic(const struct pv_mqttconf *m, const char *device, char *buf,
+    size_t len)
+{
+	char	id[RECORD_IDLEN];
+	int	n;
+
+	mqtt_id(device, RECORD_IDLEN, id, sizeof(id));
+	n = snprintf(buf, len, "%s/%s/result", m->topic_prefix, id);
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+/*
+ * An event's message on the result topic: {"time": ..., "source":
+ * "mqtt", "command": ..., "argument": ..., "result": "ok", "detail":
+ * ..., "latency": 312}.  Its length, or 0 if it does not fit.
+ */
+size_t
+mqtt_result(const struct record *rec, char *buf, size_t len)
+{
+	static const int	 keys[] = { A_SOURCE, A_COMMAND, A_ARGUMENT,
+				    A_RESULT, A_DETAIL };
+	const struct metric	*m;
+	struct outbuf		 o;
+	const char		*v;
+	char			 ts[32], value[64];
+	size_t			 i;
+
+	if (len == 0 || json_time(rec->time, ts, sizeof(ts)) == -1)
+		return (0);
+	outbuf_init(&o, buf, len);
+	outbuf_str(&o, "{\"time\":\"");
+	outbuf_str(&o, ts);
+	outbuf_str(&o, "\"");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if ((v = record_findattr(rec, keys[i])) == NULL)
+			continue;
+		dout_pair(&o, attr_names[keys[i]], v, RECORD_ATTRLEN);
+	}
+	if ((m = record_find(rec, M_LATENCY, 0)) != NULL &&
+	    metric_value(m, value, sizeof(value)) != -1) {
+		outbuf_str(&o, ",\"latency\":");
+		outbuf_str(&o, value);
+	}
+	outbuf_str(&o, "}");
+	return (outbuf_end(&o));
+}
+
+/* the topic level a command's entity has: its name, or its pair's */
+static const char *
+mqtt_cmd_level(const struct cmd_def *def)
+{
+	return (def->pair != NULL ? def->pair : cmd_name(def->id));
+}
+
+static const char *
+mqtt_cmd_component(int ha)
+{
+	switch (ha) {
+	case CMD_HA_NUMBER:
+		return ("number");
+	case CMD_HA_SWITCH:
+		return ("switch");
+	case CMD_HA_BUTTON:
+		return ("button");
+	}
+	return (NULL);
+}
+
+/* what a number, switch or button has beyond the common keys */
+static void
+dout_cmd_kind(struct outbuf *o, const struct pv_mqttconf *m,
+    const struct mqtt_devinfo *d, const struct cmd_def *def)
+{
+	struct metric	mt;
+	char		num[32], state[PV_MQTT_TOPICLEN + RECORD_IDLEN + 8];
+	char		name[64];
+
+	switch (def->ha) {
+	case CMD_HA_NUMBER:
+		(void)snprintf(num, sizeof(num), ",\"min\":%d,\"max\":%d",
+		    def->min, def->max);
+		outbuf_str(o, num);
+		outbuf_str(o, ",\"step\":1,\"mode\":\"box\"");
+		dout_const(o, "unit_of_measurement", def->unit);
+		memset(&mt, 0, sizeof(mt));
+		mt.id = def->state;
+		if (def->state == 0 || metric_name(&mt, name, sizeof(name)) ==
+		    -1 || mqtt_state_topic(m, d->id, state, sizeof(state)) ==
+		    -1)
+			break;
+		/* a state without the value leaves the number as it is */
+		outbuf_str(o, ",\"state_topic\":");
+		outbuf_json(o, state, sizeof(state), JSON_SHORTESC);
+		outbuf_str(o, ",\"value_template\":\"{{ value_json.");
+		outbuf_str(o, name);
+		outbuf_str(o, " if value_json.");
+		outbuf_str(o, name);
+		outbuf_str(o, " is defined else this.state }}\"");
+		break;
+	case CMD_HA_SWITCH:
+		outbuf_str(o, ",\"payload_on\":\"ON\",\"payload_off\":\"OFF\"");
+		break;
+	case CMD_HA_BUTTON:
+		outbuf_str(o, ",\"payload_press\":\"PRESS\"");
+		break;
+	}
+}
+
+/*
+ * The discovery config of one command of one device (a switch of an
+ * on/off pair stands for both): topic and JSON object into the
+ * caller's buffers.  Its length, or 0 if it is none or does not fit.
+ */
+size_t
+mqtt_cmd_discovery(const struct pv_mqttconf *m, const struct mqtt_devinfo *d,
+    const struct cmd_def *def, char *topic, size_t topiclen, char *buf,
+    size_t len)
+{
+	struct outbuf	 o;
+	const char	*comp, *level;
+	char		 id[RECORD_IDLEN];
+	char		 status[PV_MQTT_TOPICLEN + 8];
+	char		 cmdtopic[PV_MQTT_TOPICLEN + RECORD_IDLEN + 40];
+	int		 n;
+
+	if ((comp = mqtt_cmd_component(def->ha)) == NULL ||
+	    def->label == NULL ||
+	    mqtt_status_topic(m, status, sizeof(status)) == -1)
+		return (0);
+	level = mqtt_cmd_level(def);
+	mqtt_id(d->id, sizeof(d->id), id, sizeof(id));
+	n = snprintf(topic, topiclen, "%s/%s/%s/%s/config",
+	    m->discovery_prefix, comp, id, level);
+	if (n < 0 || (size_t)n >= topiclen)
+		return (0);
+	n = snprintf(cmdtopic, sizeof(cmdtopic), "%s/%s/set/%s",
+	    m->topic_prefix, id, level);
+	if (n < 0 || (size_t)n >= sizeof(cmdtopic))
+		return (0);
+	outbuf_init(&o, buf, len);
+	outbuf_str(&o, "{\"name\":\"");
+	outbuf_str(&o, def->label);
+	outbuf_str(&o, "\",\"unique_id\":\"pvgated_");
+	outbuf_str(&o, id);
+	outbuf_str(&o, "_");
+	outbuf_str(&o, level);
+	outbuf_str(&o, "\",\"command_topic\":");
+	outbuf_json(&o, cmdtopic, sizeof(cmdtopic), JSON_SHORTESC);
+	dout_cmd_kind(&o, m, d, def);
+	outbuf_str(&o, ",\"availability_topic\":");
+	outbuf_json(&o, status, sizeof(status), JSON_SHORTESC);
+	outbuf_str(&o, ",\"payload_available\":\"online\","
+	    "\"payload_not_available\":\"offline\",\"qos\":1,"
+	    "\"retain\":false");
 	dout_device(&o, d);
 	outbuf_str(&o, ",\"origin\":{\"name\":\"pvgated\",\"sw_version\":\""
 	    PVGATE_VERSION "\"}}");

@@ -93,8 +93,7 @@ syslog_record(const struct record *rec, char *buf, size_t len)
 
 	if (len == 0 || json_time(rec->time, ts, sizeof(ts)) == -1)
 		return (0);
-	kind = rec->kind == REC_MEASUREMENT ? "measurement" :
-	    rec->kind == REC_DEVICE ? "device" : "unknown";
+	kind = record_kind_name(rec->kind);
 	p = proto_byid(rec->proto);
 
 	outbuf_init(&o, buf, len);

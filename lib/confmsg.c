@@ -98,9 +98,11 @@ config_send(struct imsgev *iev, const struct pvconf *conf,
 		if (conf->secret[i].proto != PROTO_NONE)
 			compose(iev, IMSG_RECONF_SECRET, &conf->secret[i],
 			    sizeof(conf->secret[i]));
+	/* the exporter: the devices that take commands, for discovery */
 	for (i = 0; i < conf->ndevices; i++)
 		if (role == ROLE_DECODER || (connector &&
-		    conf->devices[i].client.family != 0))
+		    conf->devices[i].client.family != 0) ||
+		    (role == ROLE_EXPORTER && conf->devices[i].allow != 0))
 			compose(iev, IMSG_RECONF_DEVICE, &conf->devices[i],
 			    sizeof(conf->devices[i]));
 	if (role == ROLE_EXPORTER && conf->mqtt.enabled)
@@ -207,6 +209,8 @@ config_receive(struct imsg *imsg, const char *who)
 			fatalx("%s: IMSG_RECONF_DEVICE wrong length: %zu",
 			    who, imsg_get_len(imsg));
 		dc->name[sizeof(dc->name) - 1] = '\0';
+		dc->at_allow[sizeof(dc->at_allow) - 1] = '\0';
+		dc->at_block[sizeof(dc->at_block) - 1] = '\0';
 		if (dc->proto >= PROTO_MAX)
 			fatalx("%s: IMSG_RECONF_DEVICE bad protocol %u", who,
 			    dc->proto);

@@ -9,7 +9,7 @@
 
 #define PVGATE_VERSION		"0.1"
 /* bumped whenever a message layout below changes */
-#define PVGATE_IMSG_VERSION	4
+#define PVGATE_IMSG_VERSION	5
 
 #define PVGATE_USER		"_pvgated"
 #define _PATH_PVGATE_CONF	"/etc/pvgated/pvgated.conf"
@@ -82,6 +82,11 @@ enum imsg_type {
 	IMSG_RECORD,		/* packed struct record, see record.c */
 	IMSG_DUMP,		/* struct pv_dump, then the bytes */
 	IMSG_EXPORT_DONE,	/* empty: pipeline drained, flush and exit */
+
+	/* exporter -> decoder, pvgated -> decoder: an owner's command */
+	IMSG_COMMAND,		/* struct pv_command */
+	/* decoder -> pvgated: how a command from pvgatectl ended */
+	IMSG_COMMAND_RESULT,	/* struct pv_command_result */
 
 	IMSG_MAX
 };
@@ -178,6 +183,48 @@ struct pv_protoconf {
 };
 
 /*
+ * An owner's command, as text (IMSG_COMMAND): from MQTT, read by the
+ * exporter, or from pvgatectl, read by pvgated.  Neither judges it;
+ * the decoder alone parses it, checks it against the device's allow
+ * list and builds the device's frame.  id is the sender's, echoed in
+ * IMSG_COMMAND_RESULT (pvgatectl's commands only).
+ */
+#define PV_CMD_NAMELEN		32
+#define PV_CMD_TEXTLEN		256
+#define PV_CMD_LISTLEN		128
+
+enum pv_cmd_source {
+	CMD_SRC_NONE,
+	CMD_SRC_MQTT,
+	CMD_SRC_CTL
+};
+
+enum pv_cmd_result {
+	CMD_RES_OK,
+	CMD_RES_REFUSED,
+	CMD_RES_DEVICE_ERROR,
+	CMD_RES_TIMEOUT
+};
+
+struct pv_command {
+	uint64_t	id;
+	uint16_t	source;			/* enum pv_cmd_source */
+	uint16_t	flags;
+#define PV_CMD_TRUNCATED	0x0001		/* the text did not fit */
+	uint32_t	pad;
+	char		device[PV_NAMELEN];
+	char		command[PV_CMD_NAMELEN];
+	char		arg[PV_CMD_TEXTLEN];
+};
+
+struct pv_command_result {
+	uint64_t	id;
+	uint32_t	result;			/* enum pv_cmd_result */
+	uint32_t	latency;		/* ms */
+	char		detail[PV_CMD_TEXTLEN];	/* why, or the answer */
+};
+
+/*
  * One [device NAME] section: settings for one device, by its serial.
  * With client set, the gateway dials it (a connector); interval > 0
  * turns on polling where the protocol has it.
@@ -191,6 +238,11 @@ struct pv_deviceconf {
 	uint32_t	interval;		/* poll interval, s; 0: off */
 	uint32_t	sensor;			/* Solarman sensor list; 0: detect */
 	uint32_t	timeout;		/* response timeout, ms */
+	uint32_t	allow;			/* commands: bits of cmd.h */
+	uint32_t	command_rate;		/* commands a minute, at most */
+	uint32_t	command_wait;		/* s to wait for the device */
+	char		at_allow[PV_CMD_LISTLEN]; /* AT prefixes, ", " */
+	char		at_block[PV_CMD_LISTLEN];
 };
 
 /*

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "keyfile.h"
 #include "log.h"
 #include "pvgated.h"
@@ -29,6 +30,10 @@
 #define E3DC_DEVICE	"e3dc-rscp"	/* the device [e3dc-rscp] dials */
 #define E3DC_PORT	5033
 #define E3DC_INTERVAL	5
+#define CMD_RATE	6		/* commands a minute */
+#define CMD_WAIT	10		/* s for the device */
+#define AT_ALLOW	"AT+"
+#define AT_BLOCK	"AT+UPURL, AT+SUPDATE"	/* firmware updates */
 
 struct parse {
 	struct parentconf	*conf;
@@ -51,10 +56,14 @@ static int	 device_key(struct parse *, const char *, const char *,
 		    const char *);
 static int	 e3dc_key(struct parse *, const char *, const char *);
 static int	 device_interval(struct parse *, const struct pv_deviceconf *);
+static int	 device_command_key(struct parse *, struct pv_deviceconf *,
+		    const char *, const char *);
+static int	 device_allow(struct parse *, struct pv_deviceconf *);
 static int	 handler(void *, const char *, const char *, const char *);
 static int	 mqtt_key(struct parse *, const char *, const char *);
 static int	 mqtt_check(struct parentconf *, const char *, char *, size_t);
 static void	 mqtt_print(FILE *, const struct parentconf *);
+static void	 device_print_commands(FILE *, const struct parentconf *, int);
 
 /* the first error wins; inih reports its line */
 static int
@@ -358,6 +367,10 @@ device_get(struct parse *p, const char *name)
 	dc = &c->devices[c->ndevices++];
 	memset(dc, 0, sizeof(*dc));
 	strlcpy(dc->name, name, sizeof(dc->name));
+	dc->command_rate = CMD_RATE;
+	dc->command_wait = CMD_WAIT;
+	strlcpy(dc->at_allow, AT_ALLOW, sizeof(dc->at_allow));
+	strlcpy(dc->at_block, AT_BLOCK, sizeof(dc->at_block));
 	return dc;
 }
 
@@ -431,7 +444,7 @@ device_key(struct parse *p, const char *dev, const char *name,
 		if ((pr = proto_byname(value)) == NULL)
 			return fail(p, "protocol %s: unknown", value);
 		dc->proto = pr->id;
-		return device_interval(p, dc);
+		return device_interval(p, dc) && device_allow(p, dc);
 	}
 	if (strcmp(name, "client") == 0)
 		return setclient(p, dc, p->conf->client_text[dc -
@@ -453,7 +466,53 @@ device_key(struct parse *p, const char *dev, const char *name,
 		dc->sensor = ul;
 		return 1;
 	}
-	return fail(p, "unknown key %s in [device %s]", name, dev);
+	return device_command_key(p, dc, name, value);
+}
+
+/*
+ * The owner's commands: allow names commands of the device's protocol
+ * (checked once both are known), the others bound them.
+ */
+static int
+device_command_key(struct parse *p, struct pv_deviceconf *dc,
+    const char *name, const char *value)
+{
+	char	*text = p->conf->allow_text[dc - p->conf->c.devices];
+	char	 err[256];
+
+	if (strcmp(name, "allow") == 0) {
+		if (strlcpy(text, value, sizeof(p->conf->allow_text[0])) >=
+		    sizeof(p->conf->allow_text[0]))
+			return fail(p, "allow: list too long");
+		return device_allow(p, dc);
+	}
+	if (strcmp(name, "command_rate") == 0)
+		return setnum(p, name, value, 1, 60, &dc->command_rate);
+	if (strcmp(name, "command_wait") == 0)
+		return setnum(p, name, value, 0, 300, &dc->command_wait);
+	if (strcmp(name, "at_allow") == 0 || strcmp(name, "at_block") == 0) {
+		if (cmd_prefixes(value, strcmp(name, "at_allow") == 0 ?
+		    dc->at_allow : dc->at_block, sizeof(dc->at_allow), err,
+		    sizeof(err)) == -1)
+			return fail(p, "%s: %s", name, err);
+		return 1;
+	}
+	return fail(p, "unknown key %s in [device %s]", name, dc->name);
+}
+
+/* allow, once the protocol is known (whichever key comes last) */
+static int
+device_allow(struct parse *p, struct pv_deviceconf *dc)
+{
+	const char	*text = p->conf->allow_text[dc - p->conf->c.devices];
+	char		 err[256];
+
+	dc->allow = 0;
+	if (text[0] == '\0' || dc->proto == PROTO_NONE)
+		return 1;
+	if (cmd_allow(dc->proto, text, &dc->allow, err, sizeof(err)) == -1)
+		return fail(p, "allow: %s", err);
+	return 1;
 }
 
 /*
@@ -607,6 +666,12 @@ config_check(const char *file, struct parentconf *conf, char *err,
 
 	for (i = 0; i < conf->c.ndevices; i++) {
 		dc = &conf->c.devices[i];
+		if (conf->allow_text[i][0] != '\0' && dc->proto == 0) {
+			snprintf(err, errlen, "%s: [device %s]: allow needs "
+			    "the device's protocol (protocol =)", file,
+			    dc->name);
+			return -1;
+		}
 		if (conf->client_text[i][0] != '\0' && dc->proto == 0) {
 			snprintf(err, errlen, "%s: [device %s]: client needs "
 			    "a protocol", file, dc->name);
@@ -723,6 +788,28 @@ device_print(FILE *fp, const struct parentconf *conf, int i)
 		fprintf(fp, "timeout = %u\n", dc->timeout);
 	if (dc->sensor != 0)
 		fprintf(fp, "sensor = 0x%04x\n", dc->sensor);
+	device_print_commands(fp, conf, i);
+}
+
+/* the owner's commands: only for a device that allows some */
+static void
+device_print_commands(FILE *fp, const struct parentconf *conf, int i)
+{
+	const struct pv_deviceconf	*dc = &conf->c.devices[i];
+	char				 text[256];
+
+	if (conf->allow_text[i][0] == '\0')
+		return;
+	if (cmd_allow_text(dc->allow, text, sizeof(text)) == -1)
+		text[0] = '\0';
+	fprintf(fp, "allow = %s\n", text);
+	fprintf(fp, "command_rate = %u\ncommand_wait = %u\n",
+	    dc->command_rate, dc->command_wait);
+	if ((dc->allow & CMD_BIT(CMD_AT)) != 0 ||
+	    strcmp(dc->at_allow, AT_ALLOW) != 0 ||
+	    strcmp(dc->at_block, AT_BLOCK) != 0)
+		fprintf(fp, "at_allow = %s\nat_block = %s\n", dc->at_allow,
+		    dc->at_block);
 }
 
 /* the effective configuration, in a form that parses again */

@@ -26,6 +26,7 @@ struct parentconf {
 	struct pvconf		 c;
 	char			 timezone[128];		/* "" : the system's */
 	char			 client_text[PVGATE_MAX_DEVICES][256];
+	char			 allow_text[PVGATE_MAX_DEVICES][256];
 	char			 dump_pubkey[PATH_MAX];
 	char			 secrets_file[PATH_MAX];	/* e3dc-rscp */
 	char			 listen_text[PROTO_MAX][512];

@@ -32,6 +32,7 @@
 #include "proto.h"
 #include "rijndael.h"
 #include "rscp.h"
+#include "cmd.h"
 
 #define E3DC_BLOCK		32
 #define E3DC_MAXFRAME		8192	/* largest frame, padded */
@@ -61,6 +62,7 @@ enum e3dc_phase {
 	PH_IDENT,	/* serial number and release asked */
 	PH_POLL,	/* poll sent */
 	PH_WAIT,	/* between polls */
+	PH_CMD,		/* an owner's command sent (e3dc_cmd.c) */
 	PH_DEAD		/* given up: closing, input ignored */
 };
 
@@ -216,6 +218,7 @@ e3dc_tick(struct pvctx *ctx)
 		break;
 	case PH_IDENT:
 	case PH_POLL:
+	case PH_CMD:
 		if (++st->missed >= E3DC_MAXMISSED) {
 			pv_log(ctx, "%u requests not answered within %u ms: "
 			    "reconnecting", st->missed, st->timeout);
@@ -465,6 +468,15 @@ e3dc_answer(struct pvctx *ctx, struct e3dc_state *st, size_t dumplen,
 		else
 			e3dc_poll(ctx, st, dumplen, fr);
 		return;
+	case PH_CMD:
+		/* the command's answer, in time for it or not */
+		st->missed = 0;
+		if (!e3dc_cmd_answer(ctx, fr))
+			pv_dump(ctx, st->rx, dumplen, "answer to a command no "
+			    "longer awaited");
+		st->phase = PH_WAIT;
+		pv_timer(ctx, st->interval);
+		return;
 	default:
 		pv_dump(ctx, st->rx, dumplen, "frame while nothing was asked");
 		return;
@@ -680,4 +692,36 @@ e3dc_poll(struct pvctx *ctx, struct e3dc_state *st, size_t dumplen,
 	st->retry = E3DC_RETRY_MIN;
 	st->phase = PH_WAIT;
 	pv_timer(ctx, st->interval);
+}
+
+/*
+ * An owner's command (e3dc_cmd.c), sent between two polls: 0 sent, 1
+ * not now (a request is out), -1 the session is not up and will not
+ * come up on this connection.
+ */
+int
+e3dc_send_cmd(struct pvctx *ctx, struct rscp_builder *b)
+{
+	struct e3dc_state	*st = ctx->state;
+
+	if (st == NULL || st->phase == PH_NONE || st->phase == PH_DEAD ||
+	    st->phase == PH_REFUSED)
+		return (-1);
+	if (st->phase != PH_WAIT)
+		return (1);
+	st->phase = PH_CMD;
+	e3dc_send(ctx, st, b);
+	return (0);
+}
+
+/* does this connection reach the device: as dialled, or its serial */
+int
+e3dc_speaks(struct pvctx *ctx, const char *name)
+{
+	struct e3dc_state	*st = ctx->state;
+
+	if (st == NULL || st->phase == PH_NONE || st->phase == PH_DEAD)
+		return (0);
+	return ((ctx->dev != NULL && strcmp(ctx->dev->name, name) == 0) ||
+	    strcmp(st->device, name) == 0);
 }

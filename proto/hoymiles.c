@@ -43,6 +43,7 @@
 
 #include "pvgate.h"
 #include "proto.h"
+#include "cmd.h"
 #include "hoymiles.pb-c.h"
 
 #define HM_HDRLEN		10
@@ -79,6 +80,8 @@
 #define HM_POLL_MIN		30	/* s between polls, at least */
 #define HM_TIMEOUT		10000	/* ms for an answer, by default */
 #define HM_MISSES		2	/* timeouts in a row: redial */
+#define HM_KNOWN		32	/* inverters a command may name */
+#define HM_HOLD			1000	/* ms a poll waits for a command */
 
 enum hm_layout {
 	HM_LAYOUT_NONE,
@@ -148,6 +151,8 @@ struct hm_state {
 	uint8_t		misses;		/* timeouts in a row */
 	uint8_t		asked;		/* requests in this poll cycle */
 	uint16_t	seq;		/* of the last request */
+	int		nknown;
+	int64_t		known[HM_KNOWN];	/* inverters last uploaded */
 	struct hm_upload up;
 };
 
@@ -399,6 +404,9 @@ hoymiles_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		return;
 	}
 	if (hm_parse(ctx, buf, len, &f) == -1)
+		return;
+	if (ctx->cmd != NULL && st->dialled && hoymiles_cmd_answer(ctx,
+	    f.cmd, f.seq, f.payload, f.plen))
 		return;
 	if (f.cmd == HM_APP_REALDATANEW && st->dialled)
 		hm_poll_answer(ctx, st, &f);
@@ -1119,8 +1127,12 @@ hm_export(struct pvctx *ctx, struct hm_state *st)
 		return;
 	if (when < HM_TIME_MIN)
 		when = ctx->now;
-	for (i = 0; i < up->ngrid; i++)
+	st->nknown = 0;
+	for (i = 0; i < up->ngrid; i++) {
+		if (st->nknown < HM_KNOWN)
+			st->known[st->nknown++] = up->grid[i].sn;
 		hm_inverter(ctx, up, &up->grid[i], when);
+	}
 	for (i = 0; i < up->nmeter; i++)
 		hm_meter_record(ctx, up, &up->meter[i], when);
 	if (up->totals) {
@@ -1253,6 +1265,11 @@ hoymiles_tick(struct pvctx *ctx)
 	if (st == NULL || !st->dialled || ctx->dev == NULL ||
 	    ctx->dev->interval == 0)
 		return;
+	/* an owner's command is out: the poll waits for its answer */
+	if (!st->pending && ctx->cmd != NULL) {
+		pv_timer(ctx, HM_HOLD);
+		return;
+	}
 	if (!st->pending) {
 		st->asked = 0;		/* the interval is over */
 		hm_poll_send(ctx, st, 0);
@@ -1357,4 +1374,45 @@ hm_poll_answer(struct pvctx *ctx, struct hm_state *st,
 		hm_poll_wait(ctx, st);
 	else
 		hm_poll_next(ctx, st);
+}
+
+/*
+ * An owner's command (hoymiles_cmd.c) on the poller's connection, with
+ * the next sequence number (*seq): 0 sent, 1 not now (a poll is out),
+ * -1 not a connection we dialled, or the message does not fit.
+ */
+int
+hoymiles_send_cmd(struct pvctx *ctx, uint16_t cmd,
+    const ProtobufCMessage *m, uint16_t *seq)
+{
+	struct hm_state	*st = ctx->state;
+
+	if (st == NULL || !st->dialled)
+		return (-1);
+	if (st->pending)
+		return (1);
+	if (hm_send(ctx, cmd, (uint16_t)(st->seq + 1), m) == -1)
+		return (-1);
+	*seq = ++st->seq;
+	return (0);
+}
+
+/* does this connection reach the device: the DTU, or its inverter */
+int
+hoymiles_speaks(struct pvctx *ctx, const char *name)
+{
+	struct hm_state	*st = ctx->state;
+	char		 sn[HM_SNLEN];
+	int		 i;
+
+	if (st == NULL || !st->dialled || ctx->dev == NULL)
+		return (0);
+	if (strcmp(ctx->dev->name, name) == 0)
+		return (1);
+	for (i = 0; i < st->nknown; i++) {
+		hm_serial(sn, sizeof(sn), st->known[i]);
+		if (strcmp(sn, name) == 0)
+			return (1);
+	}
+	return (0);
 }

@@ -46,6 +46,7 @@ struct pv_protoconf;
 struct pv_deviceconf;
 struct pv_secret;
 struct pvctx;
+struct pv_cmd;
 
 /*
  * What a decoder may do.  reply sends bytes on the connection (a reply
@@ -53,7 +54,9 @@ struct pvctx;
  * connection's one timer (msec 0 disarms it), whose expiry calls the
  * protocol's tick; device looks up a [device NAME] section; claim says
  * that this connection speaks for the named device, and closes any
- * other connection of the same protocol that claimed it before.
+ * other connection of the same protocol that claimed it before;
+ * command says how the owner's command in flight on this connection
+ * (ctx->cmd) ended, once the device has answered it (cmd.c).
  */
 struct pvout {
 	void	(*reply)(struct pvctx *, const uint8_t *, size_t);
@@ -64,6 +67,7 @@ struct pvout {
 	void	(*timer)(struct pvctx *, unsigned int);
 	const struct pv_deviceconf *(*device)(struct pvctx *, const char *);
 	void	(*claim)(struct pvctx *, const char *);
+	void	(*command)(struct pvctx *, int, const char *);
 };
 
 /* the world as a decoder sees it while handling one frame */
@@ -77,6 +81,7 @@ struct pvctx {
 	const struct pvout	*out;
 	void			*arg;		/* for the pvout functions */
 	const struct pv_secret	*secret;	/* the protocol's, or NULL */
+	struct pv_cmd		*cmd;		/* in flight here, or NULL */
 };
 
 /* decode one frame that the framer delimited */

@@ -142,6 +142,20 @@ record_attr(struct record *rec, int id, const char *value)
 	return (0);
 }
 
+const char *
+record_kind_name(int kind)
+{
+	switch (kind) {
+	case REC_MEASUREMENT:
+		return ("measurement");
+	case REC_DEVICE:
+		return ("device");
+	case REC_EVENT:
+		return ("event");
+	}
+	return ("unknown");
+}
+
 const struct metric *
 record_find(const struct record *rec, int id, int index)
 {
@@ -276,9 +290,12 @@ record_check(const struct record *rec)
 	uint16_t		 first[M_MAX], next[RECORD_MAX_METRICS];
 	size_t			 i, j;
 
-	if (rec->kind != REC_MEASUREMENT && rec->kind != REC_DEVICE)
+	if (rec->kind != REC_MEASUREMENT && rec->kind != REC_DEVICE &&
+	    rec->kind != REC_EVENT)
 		return (-1);
-	if (rec->proto == PROTO_NONE || rec->proto >= PROTO_MAX)
+	/* an event may be about a device of no known protocol */
+	if ((rec->proto == PROTO_NONE && rec->kind != REC_EVENT) ||
+	    rec->proto >= PROTO_MAX)
 		return (-1);
 	if (rec->time < 0 || rec->time > RECORD_TIME_MAX)
 		return (-1);

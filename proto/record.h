@@ -80,6 +80,8 @@ enum metric_id {
 	M_GRID_L_EXPORT_TOTAL,	/* indexed: grid_l<N>_export_total */
 	/* tsun-gen3 */
 	M_POWER_LIMIT,		/* output limit, % of rated power */
+	/* events: owner commands */
+	M_LATENCY,		/* from the command to its end, ms */
 	M_MAX
 };
 
@@ -93,6 +95,12 @@ enum attr_id {
 	A_SENSOR_LIST,
 	A_SERIAL,
 	A_HARDWARE,
+	/* events: owner commands */
+	A_SOURCE,		/* mqtt, ctl */
+	A_COMMAND,
+	A_ARGUMENT,
+	A_RESULT,		/* ok, refused, device error, timeout */
+	A_DETAIL,		/* why, or what the device answered */
 	A_MAX
 };
 
@@ -122,7 +130,8 @@ struct metric {
 
 enum record_kind {
 	REC_MEASUREMENT,
-	REC_DEVICE
+	REC_DEVICE,
+	REC_EVENT		/* a command and its end */
 };
 
 struct record_attr {
@@ -150,6 +159,9 @@ int	 record_metric(struct record *, int, int, int64_t, int);
 int	 record_attr(struct record *, int, const char *);
 const struct metric	*record_find(const struct record *, int, int);
 const char		*record_findattr(const struct record *, int);
+
+/* "measurement", "device", "event" */
+const char	*record_kind_name(int);
 
 /* metric name with its index, e.g. "pv2_voltage" */
 int	 metric_name(const struct metric *, char *, size_t);

@@ -35,6 +35,7 @@
 #include "pvgate.h"
 #include "proto.h"
 #include "modbus.h"
+#include "cmd.h"
 
 #define SM_START		0xa5
 #define SM_END			0x15
@@ -63,6 +64,7 @@
 /* Modbus in 0x4510 / 0x1510 */
 #define SM_FTYPE_MODBUS		0x02
 #define SM_CMD_HDRLEN		15	/* type, sensor list, 12 zeros */
+#define SM_CMD_BODYMAX		80	/* an RTU frame, an AT line */
 #define SM_RSP_STATUS		12
 #define SM_RSP_RTU		25	/* frame type, status, 12 bytes */
 #define SM_RSP_OK		0x01
@@ -163,6 +165,8 @@ static int	sm_inputs(unsigned int);
 static void	sm_model(char *, size_t, const char *, unsigned int,
 		    unsigned int);
 static void	sm_link(struct pvctx *, struct solarman_state *, int);
+static void	sm_command(struct pvctx *, struct solarman_state *,
+		    uint8_t, uint16_t, const uint8_t *, size_t);
 static void	sm_request(struct pvctx *, const uint8_t *, size_t,
 		    uint16_t);
 static void	sm_response(struct pvctx *, struct solarman_state *,
@@ -257,9 +261,13 @@ solarman_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	case SM_IND_SYNCEND:
 		break;
 	case SM_CMD_RSP:
+		if (ctx->cmd != NULL && solarman_cmd_answer(ctx, buf, len))
+			return;
 		sm_response(ctx, st, buf, len);
 		return;
 	case SM_CMD_INTERIM:
+		if (ctx->cmd != NULL && solarman_cmd_answer(ctx, buf, len))
+			return;
 		pv_dump(ctx, buf, len, "unexpected command response 0x%04x",
 		    ctrl);
 		return;
@@ -715,16 +723,19 @@ sm_link(struct pvctx *ctx, struct solarman_state *st, int up)
 	modbus_link(ctx, &st->poll, up, sm_request);
 }
 
-/* a Modbus request: 0x4510, frame type 2, the sensor list, 12 zeros */
+/*
+ * A command, 0x4510: the frame type, a u16 (the sensor list), 12 zero
+ * bytes, then body (an RTU frame, an AT line); our sequence counter
+ * goes up.
+ */
 static void
-sm_request(struct pvctx *ctx, const uint8_t *rtu, size_t len, uint16_t set)
+sm_command(struct pvctx *ctx, struct solarman_state *st, uint8_t ftype,
+    uint16_t set, const uint8_t *body, size_t len)
 {
-	struct solarman_state	*st = ctx->state;
-	uint8_t			 f[SM_MINLEN + SM_CMD_HDRLEN +
-				    MB_REQLEN];
-	size_t			 n = SM_MINLEN + SM_CMD_HDRLEN + len;
+	uint8_t	f[SM_MINLEN + SM_CMD_HDRLEN + SM_CMD_BODYMAX];
+	size_t	n = SM_MINLEN + SM_CMD_HDRLEN + len;
 
-	if (st == NULL || len != MB_REQLEN)
+	if (len > SM_CMD_BODYMAX)
 		return;
 	memset(f, 0, sizeof(f));
 	f[0] = SM_START;
@@ -733,12 +744,71 @@ sm_request(struct pvctx *ctx, const uint8_t *rtu, size_t len, uint16_t set)
 	f[5] = ++st->seq5;
 	f[6] = st->seq6;
 	pv_put_le32(f + 7, st->logger);
-	f[SM_FTYPE] = SM_FTYPE_MODBUS;
+	f[SM_FTYPE] = ftype;
 	pv_put_le16(f + SM_FTYPE + 1, set);
-	memcpy(f + SM_HDRLEN + SM_CMD_HDRLEN, rtu, len);
+	memcpy(f + SM_HDRLEN + SM_CMD_HDRLEN, body, len);
 	f[n - 2] = sm_checksum(f, n);
 	f[n - 1] = SM_END;
 	pv_reply(ctx, f, n);
+}
+
+/* a Modbus request: frame type 2, the sensor list */
+static void
+sm_request(struct pvctx *ctx, const uint8_t *rtu, size_t len, uint16_t set)
+{
+	struct solarman_state	*st = ctx->state;
+
+	if (st == NULL || len != MB_REQLEN)
+		return;
+	sm_command(ctx, st, SM_FTYPE_MODBUS, set, rtu, len);
+}
+
+/*
+ * An owner's command (tsun_cmd.c): set -1 is the logger's sensor list.
+ * 0 when it went out (*seq: its sequence byte), -1 when the logger is
+ * not known yet.
+ */
+int
+solarman_send_cmd(struct pvctx *ctx, uint8_t ftype, int set,
+    const uint8_t *body, size_t len, uint8_t *seq)
+{
+	struct solarman_state	*st = ctx->state;
+
+	if (st == NULL || st->logger == 0 || len > SM_CMD_BODYMAX)
+		return (-1);
+	sm_command(ctx, st, ftype, set == -1 ? solarman_sensor(ctx) : set,
+	    body, len);
+	*seq = st->seq5;
+	return (0);
+}
+
+/* the sensor list of the logger: announced, polled, else 0x02b0 */
+int
+solarman_sensor(struct pvctx *ctx)
+{
+	struct solarman_state	*st = ctx->state;
+
+	if (st != NULL && st->have_sensor_list)
+		return (st->sensor_list);
+	if (st != NULL && st->poll.set != 0)
+		return (st->poll.set);
+	return (MB_SET_MS);
+}
+
+/* does this connection reach the device: the inverter or the logger */
+int
+solarman_speaks(struct pvctx *ctx, const char *name)
+{
+	struct solarman_state	*st = ctx->state;
+	char			 logger[16];
+
+	if (st == NULL || st->logger == 0)
+		return (0);
+	if (st->client)
+		return (strcmp(st->device, name) == 0);
+	(void)snprintf(logger, sizeof(logger), "%u", st->logger);
+	return (strcmp(logger, name) == 0 || (st->inverter[0] != '\0' &&
+	    strcmp(st->inverter, name) == 0));
 }
 
 /*

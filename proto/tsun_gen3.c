@@ -30,6 +30,7 @@
 #include "pvgate.h"
 #include "proto.h"
 #include "modbus.h"
+#include "cmd.h"
 
 #define G3_LENLEN		4
 #define G3_MINHDR		5	/* length and id length */
@@ -211,6 +212,7 @@ struct gen3_state {
 	struct g3_energy energy[G3_NENERGY];
 	uint32_t	 ota;		/* OTA frames seen */
 	uint8_t		 npv;		/* PV inputs, 0: unknown */
+	uint8_t		 up;		/* Modbus may go out (g3_link) */
 };
 
 /* one frame, cut up */
@@ -949,6 +951,7 @@ g3_link(struct pvctx *ctx, struct gen3_state *st, int up)
 {
 	const struct pv_deviceconf	*dev = NULL;
 
+	st->up = up != 0;
 	if (up && st->poll.interval == 0) {
 		if (st->inverter[0] != '\0')
 			dev = pv_device(ctx, st->inverter);
@@ -979,13 +982,48 @@ g3_request(struct pvctx *ctx, const uint8_t *rtu, size_t len, uint16_t set)
 	    sizeof(p));
 }
 
+/* an owner's command in flight holds the polls: no sequence tells */
 void
 gen3_tick(struct pvctx *ctx)
 {
 	struct gen3_state	*st = ctx->state;
 
+	if (st != NULL && ctx->cmd != NULL) {
+		pv_timer(ctx, MB_PACE_MS);
+		return;
+	}
 	if (st != NULL)
 		modbus_tick(ctx, &st->poll, g3_request);
+}
+
+/*
+ * An owner's command (tsun_cmd.c), one RTU request: 0 sent, 1 not now
+ * (the inverter is reporting, or a poll is out), -1 the stick's id is
+ * not known yet.
+ */
+int
+gen3_send_cmd(struct pvctx *ctx, const uint8_t *rtu, size_t len)
+{
+	struct gen3_state	*st = ctx->state;
+
+	if (st == NULL || st->idlen == 0 || len != MB_REQLEN)
+		return (-1);
+	if (!st->up || modbus_waiting(&st->poll))
+		return (1);
+	g3_request(ctx, rtu, len, 0);
+	return (0);
+}
+
+/* does this connection reach the device: the stick or its inverter */
+int
+gen3_speaks(struct pvctx *ctx, const char *name)
+{
+	struct gen3_state	*st = ctx->state;
+
+	if (st == NULL || st->idlen == 0)
+		return (0);
+	return (strcmp(st->collector, name) == 0 ||
+	    (st->inverter[0] != '\0' && strcmp(st->inverter, name) == 0));
 }
 
 /*
@@ -1000,12 +1038,16 @@ g3_modbus(struct pvctx *ctx, struct gen3_state *st, const struct g3_frame *f)
 	char		 why[PV_REASONLEN];
 	size_t		 off;
 
+	off = f->msg == G3_MSG_MODBUS ? G3_MB_MAGICLEN : G3_MB_MAGICLEN + 1;
+	if (ctx->cmd != NULL && f->plen >= off + 1 &&
+	    f->p[off] == f->plen - off - 1 &&
+	    gen3_cmd_answer(ctx, f->p + off + 1, f->plen - off - 1))
+		return;
 	if (!modbus_waiting(&st->poll)) {
 		pv_dump(ctx, f->raw, f->len,
 		    "Modbus response without a request");
 		return;
 	}
-	off = f->msg == G3_MSG_MODBUS ? G3_MB_MAGICLEN : G3_MB_MAGICLEN + 1;
 	if (f->plen < off + 1 || f->p[off] != f->plen - off - 1) {
 		modbus_reject(ctx, &st->poll);
 		pv_dump(ctx, f->raw, f->len, "Modbus response: length byte "

@@ -59,28 +59,15 @@ next_frame(int ms, size_t *n)
 static void
 expect(const char *step, const char *path, int ms)
 {
-	uint8_t	want[4096];
-	size_t	wlen, n, i;
+	size_t	n;
 	int	r;
 
-	wlen = sim_load_hex(path, want, sizeof(want));
 	if ((r = next_frame(ms, &n)) != 1) {
 		sim_result(0, step, "%s: %s", sim_base(path), r == 0 ?
 		    "nothing" : "connection closed");
 		return;
 	}
-	if (n != wlen)
-		sim_result(0, step, "%s: %zu bytes, expected %zu",
-		    sim_base(path), n, wlen);
-	else {
-		for (i = 0; i < n && c.buf[i] == want[i]; i++)
-			;
-		if (i < n)
-			sim_result(0, step, "%s: byte %zu is %02x, want %02x",
-			    sim_base(path), i, c.buf[i], want[i]);
-		else
-			sim_result(1, step, "%s byte-exact", sim_base(path));
-	}
+	(void)sim_match(step, path, c.buf, n);
 	sim_consume(&c, n);
 }
 

@@ -17,6 +17,11 @@
  *	reconnect	close and connect again
  *	flood:FILE:N	send a hex file N times without reading
  *	replies:N	read N Solarman V5 frames, within 30 s
+ *	command:FILE	read one frame within 30 s, an owner's command:
+ *			it must equal the hex file, byte for byte
+ *	echo		answer that command (a Modbus write) as an
+ *			inverter does: 0x1510, frame type 2, status 1,
+ *			the RTU request echoed
  *
  * Every step prints "ok - ..." or "not ok - ..."; the exit status is
  * the number of failed steps (at most 100).
@@ -35,12 +40,16 @@
 #include "simlib.h"
 
 #define TIMEOUT_MS	3000
+#define COMMAND_MS	30000
+#define RSP_HDR		25	/* 0x1510 up to the RTU frame */
 
 static struct sim_conn	 c = SIM_CONN_INIT;
 static int		 lsock = -1;	/* -L: listening */
 static const char	*host = "127.0.0.1";
 static const char	*source;	/* local address to connect from */
 static int		 port;
+static uint8_t		 last[1024];	/* the last command: command: */
+static size_t		 lastlen;
 
 static void
 do_connect(void)
@@ -121,6 +130,65 @@ expect_frame(const char *path)
 	sim_result(1, sim_base(path), "byte-exact, time %+ld s", skew);
  consume:
 	sim_consume(&c, n);
+}
+
+static void
+command(const char *path)
+{
+	const char	*why;
+	size_t		 n;
+	int		 r;
+
+	for (;;) {
+		if (c.len > 0 && solarman_frame(c.buf, c.len, sizeof(c.buf),
+		    &n, &why) == FRAME_OK)
+			break;
+		if ((r = sim_fill(&c, COMMAND_MS)) <= 0) {
+			sim_result(0, "command", "%s: %s", sim_base(path),
+			    r == 0 ? "nothing came" : "connection closed");
+			return;
+		}
+	}
+	(void)sim_match("command", path, c.buf, n);
+	lastlen = n < sizeof(last) ? n : 0;
+	memcpy(last, c.buf, lastlen);
+	sim_consume(&c, n);
+}
+
+/* the inverter's answer to a Modbus write: its request, echoed */
+static void
+echo(void)
+{
+	uint8_t	f[1024];
+	size_t	rtu, n, i;
+	uint8_t	sum;
+
+	/* 0x4510: header, type, sensor list, 12 zero bytes, RTU, trailer */
+	if (lastlen < 11 + 15 + 8 + 2 || last[3] != 0x10 || last[4] != 0x45) {
+		sim_result(0, "echo", "no command to answer");
+		return;
+	}
+	rtu = lastlen - 11 - 15 - 2;
+	n = RSP_HDR + rtu + 2;
+	memset(f, 0, sizeof(f));
+	f[0] = 0xa5;
+	pv_put_le16(f + 1, n - 13);
+	f[3] = 0x10;
+	f[4] = 0x15;
+	f[5] = last[5];
+	f[6] = (uint8_t)(last[6] + 1);
+	memcpy(f + 7, last + 7, 4);
+	f[11] = last[11];
+	f[12] = 0x01;
+	pv_put_le32(f + 13, (uint32_t)time(NULL));
+	pv_put_le32(f + 17, 60);
+	memcpy(f + RSP_HDR, last + 11 + 15, rtu);
+	for (sum = 0, i = 1; i < n - 2; i++)
+		sum += f[i];
+	f[n - 2] = sum;
+	f[n - 1] = 0x15;
+	sim_send_all(c.fd, f, n);
+	sim_result(1, "echo", "%zu bytes", n);
 }
 
 static void
@@ -206,6 +274,10 @@ main(int argc, char *argv[])
 			sim_send_all(c.fd, buf, n);
 		} else if (strcmp(arg, "expect") == 0 && val != NULL)
 			expect_frame(val);
+		else if (strcmp(arg, "command") == 0 && val != NULL)
+			command(val);
+		else if (strcmp(arg, "echo") == 0)
+			echo();
 		else if (strcmp(arg, "silence") == 0 && val != NULL)
 			sim_silence(&c, atoi(val));
 		else if (strcmp(arg, "closed") == 0 && val != NULL)

@@ -271,3 +271,30 @@ sim_msec_since(const struct timespec *t0)
 	return ((t1.tv_sec - t0->tv_sec) * 1000 +
 	    (t1.tv_nsec - t0->tv_nsec) / 1000000);
 }
+
+/*
+ * Is the frame got[0 .. n) the hex file's, byte for byte?  Says so as
+ * the step's result line; 1 if it is.
+ */
+int
+sim_match(const char *step, const char *path, const uint8_t *got, size_t n)
+{
+	static uint8_t	want[SIM_BUFLEN];
+	size_t		wlen, i;
+
+	wlen = sim_load_hex(path, want, sizeof(want));
+	if (n != wlen) {
+		sim_result(0, step, "%s: %zu bytes, expected %zu",
+		    sim_base(path), n, wlen);
+		return (0);
+	}
+	for (i = 0; i < n && got[i] == want[i]; i++)
+		;
+	if (i < n) {
+		sim_result(0, step, "%s: byte %zu is %02x, want %02x",
+		    sim_base(path), i, got[i], want[i]);
+		return (0);
+	}
+	sim_result(1, step, "%s byte-exact", sim_base(path));
+	return (1);
+}

@@ -42,5 +42,7 @@ void		 sim_silence(struct sim_conn *, int);
 void		 sim_closed(struct sim_conn *, int);
 
 long		 sim_msec_since(const struct timespec *);
+int		 sim_match(const char *, const char *, const uint8_t *,
+		    size_t);
 
 #endif /* SIMLIB_H */
