@@ -346,7 +346,7 @@ devices_text(const struct answers *a)
 {
 	static const char *const h[] = { "PROTOCOL", "SERIAL", "VIA",
 	    "MODEL", "PEER", "FIRST SEEN", "LAST SEEN", ">FRAMES",
-	    ">REPLIES", ">RECORDS", ">DUMPS", ">ERRORS" };
+	    ">REPLIES", ">RECORDS", ">DUMPS", ">ERRORS", ">REFUSED" };
 	const struct ctl_device	*d;
 	struct table		*t;
 	char			 b1[32], b2[32];
@@ -371,6 +371,7 @@ devices_text(const struct answers *a)
 		table_cell(t, "%" PRIu64, d->records);
 		table_cell(t, "%" PRIu64, d->dumps);
 		table_cell(t, "%" PRIu64, d->errors);
+		table_cell(t, "%" PRIu64, d->refused);
 	}
 	table_print(t, stdout);
 }
@@ -403,6 +404,7 @@ show_devices(struct answers *a, int format)
 		json_uint("records", d->records);
 		json_uint("dumps", d->dumps);
 		json_uint("errors", d->errors);
+		json_uint("refused", d->refused);
 		json_close();
 	}
 	json_close();

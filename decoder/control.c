@@ -34,6 +34,7 @@ struct seen {
 	time_t			 first;
 	time_t			 last;
 	uint64_t		 records;
+	uint64_t		 refused;	/* connections, accept = known */
 	struct tally		 done;		/* closed connections */
 	struct tally		 live;		/* while answering */
 };
@@ -134,6 +135,19 @@ seen_claim(struct dcount *dc, uint16_t proto, const char *name,
 	dc->owner = d;
 }
 
+/* accept = known turned the device away */
+void
+seen_refused(uint16_t proto, const char *name, const char *peer, time_t now)
+{
+	struct seen	*d;
+
+	if ((d = seen_get(proto, name, now)) == NULL)
+		return;
+	d->refused++;
+	d->last = now;
+	strlcpy(d->peer, peer, sizeof(d->peer));
+}
+
 /* a connection is gone: what it did stays with its device */
 void
 seen_gone(struct dcount *dc)
@@ -173,6 +187,7 @@ decoder_ctl_devices(struct imsgev *iev, uint32_t id)
 			cd.records = d->records;
 			cd.dumps = d->live.dumps;
 			cd.errors = d->live.errors;
+			cd.refused = d->refused;
 			cd.proto = d->proto;
 			strlcpy(cd.serial, d->serial, sizeof(cd.serial));
 			strlcpy(cd.via, d->via, sizeof(cd.via));
@@ -224,6 +239,7 @@ decoder_ctl_counters(struct imsgev *iev, const struct pvconf *conf,
 			{ CTR_DECODER_GARBAGE, pstats[i].garbage },
 			{ CTR_DECODER_DEVICES, ndev[i] },
 			{ CTR_DECODER_UNTRACKED, pstats[i].untracked },
+			{ CTR_DECODER_REFUSED, pstats[i].refused },
 		};
 
 		if (conf->proto[i].proto != PROTO_NONE)

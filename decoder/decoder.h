@@ -41,6 +41,7 @@ struct pstats {
 	uint64_t	 dumps;
 	uint64_t	 garbage;
 	uint64_t	 untracked;
+	uint64_t	 refused;	/* accept = known */
 };
 
 extern struct pstats	 pstats[PROTO_MAX];
@@ -55,5 +56,6 @@ void	 seen_record(struct dcount *, const struct record *, const char *,
 void	 seen_claim(struct dcount *, uint16_t, const char *, const char *,
 	    time_t);
 void	 seen_gone(struct dcount *);
+void	 seen_refused(uint16_t, const char *, const char *, time_t);
 
 #endif /* DECODER_H */

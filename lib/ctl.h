@@ -117,6 +117,7 @@ struct ctl_device {
 	uint64_t	records;
 	uint64_t	dumps;
 	uint64_t	errors;		/* pieces the framer rejected */
+	uint64_t	refused;	/* connections, accept = known */
 	uint16_t	proto;
 	uint16_t	pad[3];
 	char		serial[PV_NAMELEN];
@@ -179,6 +180,7 @@ enum ctl_counter_id {
 	CTR_DECODER_GARBAGE,
 	CTR_DECODER_DEVICES,		/* gauge */
 	CTR_DECODER_UNTRACKED,
+	CTR_DECODER_REFUSED,
 	CTR_EXPORTER_RECORDS,
 	CTR_EXPORTER_STDOUT,
 	CTR_EXPORTER_SYSLOG,

@@ -18,7 +18,7 @@ static const char *const close_names[CLOSE_MAX] = {
 };
 
 static const char *const refuse_names[REFUSE_MAX] = {
-	"max_connections", "max_per_address"
+	"max_connections", "max_per_address", "allow_from"
 };
 
 static void	listener_ctl_status(uint32_t);

@@ -33,6 +33,7 @@ enum close_reason {
 enum refuse_reason {
 	REFUSE_MAX_CONNECTIONS,
 	REFUSE_MAX_PER_ADDRESS,
+	REFUSE_ALLOW_FROM,		/* not in allow_from */
 	REFUSE_MAX
 };
 
