@@ -1,22 +1,58 @@
 /*
- * pvgate-decoder: what decoder.c (connections, channels) and command.c
- * (owners' commands) lend each other.
+ * pvgate-decoder: what decoder.c, control.c (pvgatectl) and command.c
+ * (owners' commands) share.
  */
 
 #ifndef DECODER_H
 #define DECODER_H
 
 #include <stdint.h>
+#include <time.h>
+
+#include "proto.h"
 
 struct dconn;
 struct imsg;
+struct imsgev;
 struct pv_cmd;
 struct pv_command_result;
 struct pv_deviceconf;
 struct pvconf;
 struct record;
+struct seen;
+
+/* what a connection did, or the connections of a device did */
+struct tally {
+	uint64_t	 frames;
+	uint64_t	 replies;
+	uint64_t	 dumps;
+	uint64_t	 errors;	/* pieces the framer rejected */
+	time_t		 last;
+};
+
+/* per connection: its tally, and the device it speaks for */
+struct dcount {
+	struct tally	 t;
+	struct seen	*owner;
+};
+
+/* per protocol, counted as frames pass */
+struct pstats {
+	uint64_t	 conns;
+	uint64_t	 frames;
+	uint64_t	 bytes;
+	uint64_t	 replies;
+	uint64_t	 records;
+	uint64_t	 dumps;
+	uint64_t	 garbage;
+	uint64_t	 untracked;
+	uint64_t	 refused;	/* accept = known */
+};
+
+extern struct pstats	 pstats[PROTO_MAX];
 
 /* decoder.c */
+void	 decoder_conns(void (*)(uint64_t, struct dcount *, void *), void *);
 const struct pvconf	*decoder_conf(void);
 struct dconn		*decoder_reaching(const struct pv_deviceconf *);
 struct dconn		*decoder_conn_byid(uint64_t);
@@ -27,6 +63,15 @@ int			 decoder_send_cmd(struct dconn *, struct pv_cmd *,
 void			 decoder_release_cmd(struct dconn *);
 void			 decoder_record(const struct record *);
 void			 decoder_result(const struct pv_command_result *);
+
+/* control.c */
+void	 decoder_ctl(struct imsgev *, const struct pvconf *, struct imsg *);
+void	 seen_record(struct dcount *, const struct record *, const char *,
+	    time_t);
+void	 seen_claim(struct dcount *, uint16_t, const char *, const char *,
+	    time_t);
+void	 seen_gone(struct dcount *);
+void	 seen_refused(uint16_t, const char *, const char *, time_t);
 
 /* command.c */
 void	 command_receive(struct imsg *, int);

@@ -14,6 +14,7 @@
 
 struct pv_deviceconf	 devices[MAX_DEVICES];
 int			 ndevices;
+int			 accept_known;
 const char		*vecdir = ".";
 
 static char		 detail[512];
@@ -29,11 +30,13 @@ static void	out_close(struct pvctx *);
 static void	out_timer(struct pvctx *, unsigned int);
 static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
 static void	out_claim(struct pvctx *, const char *);
+static int	out_admit(struct pvctx *, const char *);
+static void	out_command(struct pvctx *, int, const char *);
 static int	hexval(int);
 
 static const struct pvout	testout = {
 	out_reply, out_record, out_dump, out_close, out_timer, out_device,
-	out_claim
+	out_claim, out_admit, out_command
 };
 
 /* record the first failed check of a case */
@@ -265,6 +268,40 @@ out_claim(struct pvctx *ctx, const char *name)
 	c->nclaims++;
 }
 
+/* as the decoder does it: [device NAME] or the logger = of one */
+static int
+out_admit(struct pvctx *ctx, const char *name)
+{
+	struct conn	*c = ctx->arg;
+	char		 logger[16];
+	int		 i;
+
+	(void)snprintf(c->admit, sizeof(c->admit), "%s", name);
+	c->nadmits++;
+	if (!accept_known || c->refused)
+		return (!c->refused);
+	for (i = 0; i < ndevices && i < MAX_DEVICES; i++) {
+		(void)snprintf(logger, sizeof(logger), "%u",
+		    devices[i].logger);
+		if (strcmp(devices[i].name, name) == 0 ||
+		    (devices[i].logger != 0 && strcmp(logger, name) == 0))
+			return (1);
+	}
+	c->refused = 1;
+	c->ncloses++;
+	return (0);
+}
+
+static void
+out_command(struct pvctx *ctx, int result, const char *detail)
+{
+	struct conn	*c = ctx->arg;
+
+	c->ncmds++;
+	c->cmdresult = result;
+	(void)snprintf(c->cmddetail, sizeof(c->cmddetail), "%s", detail);
+}
+
 struct conn *
 conn_open(int id, uint32_t capture_limit)
 {
@@ -369,7 +406,7 @@ conn_clear(struct conn *c)
 {
 	c->nframes = c->nskips = c->badverdict = 0;
 	c->nreplies = c->nrecords = c->ndumps = c->ncloses = 0;
-	c->ntimers = c->nclaims = 0;
+	c->ntimers = c->nclaims = c->ncmds = 0;
 }
 
 const char *
