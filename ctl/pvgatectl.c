@@ -25,6 +25,8 @@
 #include "pvgatectl.h"
 
 #define ANSWER_WAIT	30000	/* ms for pvgated to say something */
+/* send: the decoder ends a command within command_wait and timeout */
+#define SEND_WAIT	960000
 
 static void	 usage(void) __attribute__((__noreturn__));
 static int	 keygen(int, char *[]);
@@ -33,7 +35,9 @@ static int	 dump_file(FILE *, const char *, const uint8_t *,
 		    const uint8_t *);
 static int	 printable(const char *, size_t);
 static int	 ctl_connect(const char *);
-static void	 ctl_ask(const char *, uint32_t, struct answers *);
+static void	 ctl_ask(const char *, uint32_t, const void *, size_t, int,
+		    struct answers *);
+static int	 send_command(const char *, int, int, char *[]);
 static int	 ctl_take(struct answers *, struct imsg *);
 
 static const struct command {
@@ -55,10 +59,11 @@ usage(void)
 
 	fprintf(stderr, "usage: %s [-j] [-s socket] command\n"
 	    "       %s [-j] [-s socket] counters [-o openmetrics]\n"
+	    "       %s [-j] [-s socket] send device command [arg ...]\n"
 	    "       %s keygen pubfile secfile\n"
 	    "       %s dump -k secfile [file ...]\n"
-	    "commands: status devices connections counters reload\n",
-	    __progname, __progname, __progname, __progname);
+	    "commands: status devices connections counters reload send\n",
+	    __progname, __progname, __progname, __progname, __progname);
 	exit(1);
 }
 
@@ -96,6 +101,8 @@ main(int argc, char *argv[])
 		return (argv[0][0] == 'k' ? keygen(argc, argv) :
 		    dump(argc, argv));
 	}
+	if (strcmp(argv[0], "send") == 0)
+		return (send_command(sock, format, argc, argv));
 	for (i = 0; i < nitems(commands); i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
 			break;
@@ -110,7 +117,7 @@ main(int argc, char *argv[])
 		usage();
 
 	memset(&ans, 0, sizeof(ans));
-	ctl_ask(sock, commands[i].type, &ans);
+	ctl_ask(sock, commands[i].type, NULL, 0, ANSWER_WAIT, &ans);
 	if (ans.haveresult && ans.result.status == CTL_FAILED &&
 	    commands[i].type != IMSG_CTL_RELOAD)
 		errx(1, "%s", ans.result.text);
@@ -160,9 +167,44 @@ ctl_connect(const char *path)
 	err(1, "%s", path);
 }
 
+/*
+ * send DEVICE COMMAND [ARG ...]: an owner's command, as text, for the
+ * decoder to judge; its end is the answer.  Exit 0 when the device
+ * did it, 1 otherwise.
+ */
+static int
+send_command(const char *sock, int format, int argc, char *argv[])
+{
+	struct pv_command	 c;
+	struct answers		 ans;
+	int			 i;
+
+	if (argc < 3)
+		usage();
+	memset(&c, 0, sizeof(c));
+	c.source = CMD_SRC_CTL;
+	if (strlcpy(c.device, argv[1], sizeof(c.device)) >= sizeof(c.device))
+		errx(1, "%s: device name too long", argv[1]);
+	if (strlcpy(c.command, argv[2], sizeof(c.command)) >=
+	    sizeof(c.command))
+		errx(1, "%s: command name too long", argv[2]);
+	for (i = 3; i < argc; i++)
+		if ((i > 3 && strlcat(c.arg, " ", sizeof(c.arg)) >=
+		    sizeof(c.arg)) ||
+		    strlcat(c.arg, argv[i], sizeof(c.arg)) >= sizeof(c.arg))
+			errx(1, "argument too long");
+	memset(&ans, 0, sizeof(ans));
+	ctl_ask(sock, IMSG_CTL_SEND, &c, sizeof(c), SEND_WAIT, &ans);
+	show_result(&ans, format);
+	if (fflush(stdout) == EOF)
+		err(1, "stdout");
+	return (ans.result.status == CTL_OK ? 0 : 1);
+}
+
 /* send one request, collect the answer up to pvgated's IMSG_CTL_END */
 static void
-ctl_ask(const char *path, uint32_t type, struct answers *ans)
+ctl_ask(const char *path, uint32_t type, const void *data, size_t len,
+    int wait, struct answers *ans)
 {
 	struct imsgbuf	 ibuf;
 	struct imsg	 imsg;
@@ -180,16 +222,16 @@ ctl_ask(const char *path, uint32_t type, struct answers *ans)
 	hello.role = ROLE_CTL;
 	if (imsg_compose(&ibuf, IMSG_HELLO, 0, 0, -1, &hello,
 	    sizeof(hello)) == -1 ||
-	    imsg_compose(&ibuf, type, 0, 0, -1, NULL, 0) == -1)
+	    imsg_compose(&ibuf, type, 0, 0, -1, data, len) == -1)
 		err(1, "imsg_compose");
 	if (imsgbuf_flush(&ibuf) == -1)
 		err(1, "%s: write", path);
 	while (!done) {
-		if ((n = poll(&pfd, 1, ANSWER_WAIT)) == -1)
+		if ((n = poll(&pfd, 1, wait)) == -1)
 			err(1, "poll");
 		if (n == 0)
 			errx(1, "pvgated did not answer within %d s",
-			    ANSWER_WAIT / 1000);
+			    wait / 1000);
 		if ((n = imsgbuf_read(&ibuf)) == -1)
 			err(1, "%s: read", path);
 		if (n == 0)

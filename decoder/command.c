@@ -13,7 +13,7 @@
  * timeout ends it.  Every command, whatever its end, becomes a record
  * of kind event for every sink and a log line (refusals: at most
  * REFUSAL_BURST lines every REFUSAL_PERIOD seconds), and a command of
- * pvgatectl's an IMSG_COMMAND_RESULT for pvgated.
+ * pvgatectl's the IMSG_CTL_RESULT that answers its request.
  */
 
 #include "compat.h"
@@ -116,7 +116,7 @@ cs_get(const char *device)
 	return (cs);
 }
 
-/* an IMSG_COMMAND from the exporter (CMD_SRC_MQTT) or pvgated */
+/* IMSG_COMMAND from the exporter (MQTT), IMSG_CTL_SEND from pvgated */
 void
 command_receive(struct imsg *imsg, int source)
 {
@@ -129,6 +129,9 @@ command_receive(struct imsg *imsg, int source)
 	if (imsg_get_data(imsg, &c, sizeof(c)) == -1)
 		fatalx("%s: IMSG_COMMAND wrong length: %zu", __func__,
 		    imsg_get_len(imsg));
+	/* pvgatectl's request is answered by its peerid */
+	if (source == CMD_SRC_CTL)
+		c.id = imsg_get_id(imsg);
 	c.device[sizeof(c.device) - 1] = '\0';
 	c.command[sizeof(c.command) - 1] = '\0';
 	c.arg[sizeof(c.arg) - 1] = '\0';
@@ -368,7 +371,6 @@ event_out(int source, const char *device, const char *command,
 	static time_t			 start;
 	static unsigned int		 said, quiet;
 	const struct pv_deviceconf	*dev = cmd_device(device);
-	struct pv_command_result	 r;
 	struct record			 rec;
 	time_t				 now = time(NULL);
 
@@ -407,12 +409,6 @@ event_out(int source, const char *device, const char *command,
 		else
 			quiet++;
 	}
-	if (source != CMD_SRC_CTL)
-		return;
-	memset(&r, 0, sizeof(r));
-	r.id = id;
-	r.result = result;
-	r.latency = latency;
-	(void)strlcpy(r.detail, detail, sizeof(r.detail));
-	decoder_result(&r);
+	if (source == CMD_SRC_CTL)
+		decoder_result((uint32_t)id, result, latency, detail);
 }

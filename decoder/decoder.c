@@ -264,9 +264,9 @@ decoder_dispatch_parent(int fd, short event, void *bula)
 			if ((nconf = config_receive(&imsg, __func__)) != NULL)
 				decoder_configure(nconf);
 			break;
-		case IMSG_COMMAND:
+		case IMSG_CTL_SEND:
 			if (conf == NULL)
-				fatalx("%s: IMSG_COMMAND before the "
+				fatalx("%s: IMSG_CTL_SEND before the "
 				    "configuration", __func__);
 			command_receive(&imsg, CMD_SRC_CTL);
 			break;
@@ -1051,13 +1051,23 @@ decoder_release_cmd(struct dconn *dc)
 	dc->cmd = NULL;
 }
 
-/* how a command of pvgatectl's ended, to pvgated */
+/*
+ * How a command of pvgatectl's ended: the answer to its request (id),
+ * "ok: +ok (312 ms)", "refused: ...", relayed by pvgated.
+ */
 void
-decoder_result(const struct pv_command_result *r)
+decoder_result(uint32_t id, int result, uint32_t latency,
+    const char *detail)
 {
-	if (imsg_compose_event(&iev_parent, IMSG_COMMAND_RESULT, 0, 0, -1, r,
-	    sizeof(*r)) == -1)
-		fatal("%s: imsg_compose", __func__);
+	struct ctl_result	r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = result == CMD_RES_OK ? CTL_OK : CTL_FAILED;
+	(void)snprintf(r.text, sizeof(r.text), "%s%s%s (%u ms)",
+	    cmd_result_name(result), detail[0] != '\0' ? ": " : "", detail,
+	    latency);
+	ctl_answer(&iev_parent, id, IMSG_CTL_RESULT, &r, sizeof(r));
+	ctl_end(&iev_parent, id);
 }
 
 /* pvgatectl: every live connection's counts */

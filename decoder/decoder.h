@@ -15,7 +15,6 @@ struct dconn;
 struct imsg;
 struct imsgev;
 struct pv_cmd;
-struct pv_command_result;
 struct pv_deviceconf;
 struct pvconf;
 struct record;
@@ -62,7 +61,8 @@ int			 decoder_send_cmd(struct dconn *, struct pv_cmd *,
 			    char *, size_t);
 void			 decoder_release_cmd(struct dconn *);
 void			 decoder_record(const struct record *);
-void			 decoder_result(const struct pv_command_result *);
+void			 decoder_result(uint32_t, int, uint32_t,
+			    const char *);
 
 /* control.c */
 void	 decoder_ctl(struct imsgev *, const struct pvconf *, struct imsg *);

@@ -106,10 +106,14 @@ enum imsg_type {
 	IMSG_CTL_COUNTER,	/* struct ctl_counter */
 	IMSG_CTL_RESULT,	/* pvgated -> pvgatectl: struct ctl_result */
 	IMSG_CTL_END,		/* empty: this process's answer is complete */
-	/* exporter -> decoder, pvgated -> decoder: an owner's command */
+	/* exporter -> decoder: an owner's command from MQTT */
 	IMSG_COMMAND,		/* struct pv_command */
-	/* decoder -> pvgated: how a command from pvgatectl ended */
-	IMSG_COMMAND_RESULT,	/* struct pv_command_result */
+	/*
+	 * pvgatectl -> pvgated -> decoder, peerid the request's: an
+	 * owner's command, answered with IMSG_CTL_RESULT and IMSG_CTL_END
+	 * once it has ended
+	 */
+	IMSG_CTL_SEND,		/* struct pv_command */
 
 	IMSG_MAX
 };
@@ -209,11 +213,12 @@ struct pv_protoconf {
 };
 
 /*
- * An owner's command, as text (IMSG_COMMAND): from MQTT, read by the
- * exporter, or from pvgatectl, read by pvgated.  Neither judges it;
- * the decoder alone parses it, checks it against the device's allow
- * list and builds the device's frame.  id is the sender's, echoed in
- * IMSG_COMMAND_RESULT (pvgatectl's commands only).
+ * An owner's command, as text: from MQTT, read by the exporter
+ * (IMSG_COMMAND), or from pvgatectl, read by pvgated (IMSG_CTL_SEND).
+ * Neither judges it; the decoder alone parses it, checks it against
+ * the device's allow list and builds the device's frame.  The channel
+ * it comes on says where it is from, and for pvgatectl the peerid
+ * which request it answers; id and source are the sender's notes.
  */
 #define PV_CMD_NAMELEN		32
 #define PV_CMD_TEXTLEN		256
@@ -241,13 +246,6 @@ struct pv_command {
 	char		device[PV_NAMELEN];
 	char		command[PV_CMD_NAMELEN];
 	char		arg[PV_CMD_TEXTLEN];
-};
-
-struct pv_command_result {
-	uint64_t	id;
-	uint32_t	result;			/* enum pv_cmd_result */
-	uint32_t	latency;		/* ms */
-	char		detail[PV_CMD_TEXTLEN];	/* why, or the answer */
 };
 
 /*

@@ -59,6 +59,9 @@ static const struct ctl_request {
 	    ROLEBIT(ROLE_DECODER), 0, NULL },
 	{ IMSG_CTL_COUNTERS, ALLROLES, 0, control_self },
 	{ IMSG_CTL_RELOAD, 0, 0, control_reload },
+	/* an owner's command: as text, for the decoder to judge */
+	{ IMSG_CTL_SEND, ROLEBIT(ROLE_DECODER), sizeof(struct pv_command),
+	    NULL },
 };
 
 static TAILQ_HEAD(, ctl_client)	 clients = TAILQ_HEAD_INITIALIZER(clients);

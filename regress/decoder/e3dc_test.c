@@ -15,6 +15,7 @@
 #include "harness.h"
 #include "rijndael.h"
 #include "rscp.h"
+#include "cmd.h"
 
 #define DEFAULT_DIR	"regress/vectors/e3dc-rscp"
 
@@ -55,6 +56,9 @@ static size_t	 auth_answer(uint8_t *, size_t, int);
 static size_t	 ident_answer(uint8_t *, size_t);
 static size_t	 poll_request(uint8_t *, size_t, int64_t);
 static void	 up_to_poll(struct conn *);
+static void	 test_commands(void);
+static void	 e3dc_command(const char *, const char *, const char *,
+		    const char *, int, const char *);
 
 static void
 logline(const char *line)
@@ -1388,6 +1392,107 @@ main(int argc, char *argv[])
 	test_values();
 	test_bad_answers();
 	test_no_session();
+	test_commands();
 
 	return (finish());
+}
+
+/* the E3/DC's answer to an owner's command, from a hex of values */
+static void
+fill_hex(struct rscp_builder *b, void *arg)
+{
+	struct vec	v;
+
+	if (vec_hex(&v, arg) == 0 && b->len + v.len <= b->size) {
+		memcpy(b->buf + b->len, v.b, v.len);
+		b->len += v.len;
+	}
+}
+
+/*
+ * Between two polls: command name with arg goes out as exactly the
+ * values of want (python-e3dc's tags, types and order); the E3/DC's
+ * answer (values in hex) ends it with result and detail.
+ */
+static void
+e3dc_command(const char *name, const char *arg, const char *want,
+    const char *ans, int res, const char *detail)
+{
+	struct pv_deviceconf	 d;
+	struct pv_cmd		 cmd;
+	struct conn		*c;
+	struct vec		 v13, w;
+	uint8_t			 pt[REPLY_KEEP], fr[512];
+	char			 why[PV_CMD_TEXTLEN];
+	size_t			 len;
+
+	c = session(KEY, 5);
+	up_to_poll(c);
+	if (vec_load(&v13, "13") == -1 || vec_hex(&w, want) == -1)
+		return;
+	answer(c, v13.b, v13.len, 0);
+	memset(&d, 0, sizeof(d));
+	(void)snprintf(d.name, sizeof(d.name), "%s", SERIAL);
+	d.proto = PROTO_E3DC_RSCP;
+	check(e3dc_speaks(&c->ctx, SERIAL) && e3dc_speaks(&c->ctx, DEVNAME),
+	    "speaks");
+	if (cmd_parse(&d, name, arg, 0, &cmd, why, sizeof(why)) == -1) {
+		check(0, "refused: %s", why);
+		return;
+	}
+	if (e3dc_cmdproto.send(&c->ctx, &cmd, why, sizeof(why)) != CMD_SENT) {
+		check(0, "not sent: %s", why);
+		return;
+	}
+	c->ctx.cmd = &cmd;
+	if (request(c, 3, pt, &len) == -1)
+		return;
+	check(pv_le16(pt + 16) == w.len && memcmp(pt + RSCP_HDRLEN, w.b,
+	    w.len) == 0, "values differ (%u bytes, want %zu)",
+	    pv_le16(pt + 16), w.len);
+	answer(c, fr, build(fr, sizeof(fr), T0, 0, fill_hex,
+	    (void *)(uintptr_t)ans), 0);
+	check(c->ncmds == 1 && c->cmdresult == res &&
+	    strstr(c->cmddetail, detail) != NULL, "%d answers, %s: %s",
+	    c->ncmds, cmd_result_name(c->cmdresult), c->cmddetail);
+	want_dump(c, 0, NULL);
+	conn_tick(c);
+	(void)request(c, 4, pt, &len);
+	check(poll_request(fr, sizeof(fr), T0) == len &&
+	    memcmp(pt, fr, len) == 0, "no poll after the command");
+}
+
+static void
+test_commands(void)
+{
+	e3dc_command("power_limits", "on 3000 4000 65",
+	    "8c 00 00 01 0e 29 00  00 01 00 01 01 01 00 01"
+	    "  02 01 00 01 07 04 00 a0 0f 00 00"
+	    "  01 01 00 01 07 04 00 b8 0b 00 00"
+	    "  03 01 00 01 07 04 00 41 00 00 00",
+	    "8c 00 80 01 0e 20 00  00 01 80 01 02 01 00 00"
+	    "  02 01 80 01 02 01 00 00  01 01 80 01 02 01 00 01"
+	    "  03 01 80 01 02 01 00 00", CMD_RES_OK, "1 value adjusted");
+	result("e3dc power_limits on 3000 4000 65: EMS_REQ_SET_POWER_SETTINGS");
+	e3dc_command("power_limits", "off",
+	    "8c 00 00 01 0e 08 00  00 01 00 01 01 01 00 00",
+	    "8c 00 80 01 0e 08 00  00 01 80 01 02 01 00 ff",
+	    CMD_RES_DEVICE_ERROR, "refused");
+	result("e3dc power_limits off; -1 is a device error");
+	e3dc_command("weather_regulated_charge", "on",
+	    "8c 00 00 01 0e 08 00  05 01 00 01 03 01 00 01",
+	    "8c 00 80 01 0e 08 00  05 01 80 01 02 01 00 00",
+	    CMD_RES_OK, "done");
+	result("e3dc weather_regulated_charge on");
+	e3dc_command("smart_switch", "3 on",
+	    "40 00 00 09 0e 12 00  03 00 80 09 05 02 00 03 00"
+	    "  41 00 00 09 0d 02 00 6f 6e",
+	    "40 00 80 09 01 01 00 01", CMD_RES_OK, "switched");
+	result("e3dc smart_switch 3 on: HA_REQ_COMMAND_ACTUATOR");
+	e3dc_command("smart_switch", "3 off",
+	    "40 00 00 09 0e 13 00  03 00 80 09 05 02 00 03 00"
+	    "  41 00 00 09 0d 03 00 6f 66 66",
+	    "40 00 80 09 ff 04 00 02 00 00 00", CMD_RES_DEVICE_ERROR,
+	    "ACCESS_DENIED");
+	result("e3dc smart_switch 3 off; an RSCP error is a device error");
 }

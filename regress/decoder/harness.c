@@ -293,13 +293,13 @@ out_admit(struct pvctx *ctx, const char *name)
 }
 
 static void
-out_command(struct pvctx *ctx, int result, const char *detail)
+out_command(struct pvctx *ctx, int result, const char *text)
 {
 	struct conn	*c = ctx->arg;
 
 	c->ncmds++;
 	c->cmdresult = result;
-	(void)snprintf(c->cmddetail, sizeof(c->cmddetail), "%s", detail);
+	(void)snprintf(c->cmddetail, sizeof(c->cmddetail), "%s", text);
 }
 
 struct conn *

@@ -21,6 +21,7 @@
 #include "pvgate.h"
 #include "proto.h"
 #include "record.h"
+#include "cmd.h"
 #include "exporter/exporter.h"
 
 #ifndef nitems
@@ -67,6 +68,9 @@ static const char *t_discovery(void);
 static const char *t_discovery_plain(void);
 static const char *t_discovery_hostile(void);
 static const char *t_discovery_small(void);
+static const char *t_cmd_topics(void);
+static const char *t_cmd_result(void);
+static const char *t_cmd_discovery(void);
 
 static const struct {
 	const char	*name;
@@ -93,7 +97,11 @@ static const struct {
 	    t_discovery },
 	{ "mqtt_discovery: no classes, no collector, °C", t_discovery_plain },
 	{ "mqtt_discovery: hostile device strings", t_discovery_hostile },
-	{ "mqtt_discovery: small buffers", t_discovery_small }
+	{ "mqtt_discovery: small buffers", t_discovery_small },
+	{ "commands: the set and result topics", t_cmd_topics },
+	{ "commands: an event on the result topic", t_cmd_result },
+	{ "commands: number, switch and button discovery",
+	    t_cmd_discovery }
 };
 
 /* the detail of a failure, cut to fit one line */
@@ -850,4 +858,97 @@ main(void)
 	}
 	rmtree(tmpdir);
 	return (failed != 0);
+}
+
+static const char *
+t_cmd_topics(void)
+{
+	struct pv_mqttconf	 m;
+	char			 dev[8], cmd[8], buf[64];
+
+	mqttconf(&m);
+	EXPECT(mqtt_cmd_filter(&m, buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "pvgated/+/set/+") == 0, "filter %s", buf);
+	EXPECT(mqtt_cmd_topic(&m, "pvgated/Y17/set/at", dev, sizeof(dev),
+	    cmd, sizeof(cmd)) == 0 && strcmp(dev, "Y17") == 0 &&
+	    strcmp(cmd, "at") == 0, "levels %s %s", dev, cmd);
+	EXPECT(mqtt_cmd_topic(&m, "pvgated/Y1700000/set/power_limit", dev,
+	    sizeof(dev), cmd, sizeof(cmd)) == 1 && strcmp(dev, "Y170000") ==
+	    0 && strcmp(cmd, "power_l") == 0, "cut %s %s", dev, cmd);
+	EXPECT(mqtt_cmd_topic(&m, "pvgated/Y17/state", dev, sizeof(dev),
+	    cmd, sizeof(cmd)) == -1, "state taken");
+	EXPECT(mqtt_cmd_topic(&m, "pvgated/Y17/set/a/b", dev, sizeof(dev),
+	    cmd, sizeof(cmd)) == -1, "two levels taken");
+	EXPECT(mqtt_cmd_topic(&m, "pvgated//set/at", dev, sizeof(dev), cmd,
+	    sizeof(cmd)) == -1, "empty device taken");
+	EXPECT(mqtt_cmd_topic(&m, "pvgatedx/Y17/set/at", dev, sizeof(dev),
+	    cmd, sizeof(cmd)) == -1, "other prefix taken");
+	EXPECT(mqtt_result_topic(&m, "S10.1", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "pvgated/S10_1/result") == 0, "result %s", buf);
+	return (NULL);
+}
+
+static const char *
+t_cmd_result(void)
+{
+	struct record	rec;
+	char		buf[512];
+
+	record_init(&rec, REC_EVENT, PROTO_SOLARMAN_V5, 1712861197);
+	(void)record_attr(&rec, A_SOURCE, "mqtt");
+	(void)record_attr(&rec, A_COMMAND, "at");
+	(void)record_attr(&rec, A_ARGUMENT, "AT+\"x\"");
+	(void)record_attr(&rec, A_RESULT, "ok");
+	(void)record_attr(&rec, A_DETAIL, "+ok");
+	(void)record_metric(&rec, M_LATENCY, 0, 312, 0);
+	EXPECT(mqtt_result(&rec, buf, sizeof(buf)) > 0 && strcmp(buf,
+	    "{\"time\":\"2024-04-11T18:46:37Z\",\"source\":\"mqtt\","
+	    "\"command\":\"at\",\"argument\":\"AT+\\\"x\\\"\","
+	    "\"result\":\"ok\",\"detail\":\"+ok\",\"latency\":312}") ==
+	    0, "result %s", buf);
+	EXPECT(mqtt_result(&rec, buf, 40) == 0, "small buffer");
+	return (NULL);
+}
+
+static const char *
+t_cmd_discovery(void)
+{
+	struct pv_mqttconf	 m;
+	struct mqtt_devinfo	 d;
+	char			 topic[256], buf[4096];
+
+	mqttconf(&m);
+	devinfo(&d);
+	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_SOLARMAN_V5,
+	    CMD_POWER_LIMIT), topic, sizeof(topic), buf, sizeof(buf)) > 0,
+	    "number");
+	EXPECT(strcmp(topic, "homeassistant/number/Y17E7A0F010B013E/"
+	    "power_limit/config") == 0, "topic %s", topic);
+	EXPECT(strstr(buf, "\"command_topic\":\"pvgated/Y17E7A0F010B013E/"
+	    "set/power_limit\",\"min\":0,\"max\":100,\"step\":1,") !=
+	    NULL && strstr(buf, "\"state_topic\":\"pvgated/"
+	    "Y17E7A0F010B013E/state\",\"value_template\":\"{{ value_json."
+	    "power_limit if value_json.power_limit is defined else "
+	    "this.state }}\"") != NULL, "number %s", buf);
+	d.proto = PROTO_HOYMILES;
+	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_HOYMILES,
+	    CMD_INVERTER_ON), topic, sizeof(topic), buf, sizeof(buf)) > 0 &&
+	    strcmp(topic, "homeassistant/switch/Y17E7A0F010B013E/inverter/"
+	    "config") == 0 && strstr(buf, "/set/inverter\",\"payload_on\":"
+	    "\"ON\",\"payload_off\":\"OFF\",") != NULL, "switch %s %s",
+	    topic, buf);
+	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_HOYMILES,
+	    CMD_POWER_LIMIT), topic, sizeof(topic), buf, sizeof(buf)) > 0 &&
+	    strstr(buf, "state_topic") == NULL, "number without state %s",
+	    buf);
+	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_HOYMILES,
+	    CMD_REBOOT), topic, sizeof(topic), buf, sizeof(buf)) > 0 &&
+	    strstr(buf, "\"payload_press\":\"PRESS\"") != NULL &&
+	    strstr(topic, "/button/") != NULL, "button %s", buf);
+	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_SOLARMAN_V5,
+	    CMD_AT), topic, sizeof(topic), buf, sizeof(buf)) == 0,
+	    "at announced");
+	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_HOYMILES,
+	    CMD_REBOOT), topic, sizeof(topic), buf, 100) == 0, "small buffer");
+	return (NULL);
 }
