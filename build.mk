@@ -44,7 +44,7 @@ REGRESS_PROGS += regress/decoder/hoymiles_test regress/integration/hmsim
 REGRESS_PROGS += regress/decoder/tsun_gen3_test regress/integration/gen3sim \
 	regress/decoder/modbus_test regress/integration/loggersim
 REGRESS_PROGS += regress/exporter/mqtt_test
-REGRESS_PROGS += regress/decoder/cmd_test
+REGRESS_PROGS += regress/decoder/cmd_test regress/integration/decsim
 
 # make bench: the load generator everywhere, the epoll floor on Linux
 FLOOR_linux = bench/floor
@@ -68,7 +68,7 @@ REGRESS_OBJS += regress/decoder/hoymiles_test.o regress/integration/hmsim.o
 REGRESS_OBJS += regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o \
 	regress/decoder/modbus_test.o regress/integration/loggersim.o
 REGRESS_OBJS += regress/exporter/mqtt_test.o
-REGRESS_OBJS += regress/decoder/cmd_test.o
+REGRESS_OBJS += regress/decoder/cmd_test.o regress/integration/decsim.o
 REGRESS_OBJS += regress/integration/simlib.o
 SIM_OBJS = regress/integration/aesim.o regress/integration/apssim.o \
 	regress/integration/gen3sim.o regress/integration/hmsim.o \
@@ -167,6 +167,14 @@ regress/decoder/cmd_test: regress/decoder/cmd_test.o \
 	    proto/libproto.a lib/libpvgate.a $(LIBS)
 
 regress/decoder/cmd_test.o: regress/decoder/harness.h proto/cmd.h
+
+regress/integration/decsim: regress/integration/decsim.o \
+    regress/integration/simlib.o proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/integration/decsim.o regress/integration/simlib.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/integration/decsim.o: regress/integration/simlib.h proto/cmd.h \
+    lib/ctl.h
 
 regress/integration/aesim: regress/integration/aesim.o \
     regress/integration/simlib.o lib/libpvgate.a

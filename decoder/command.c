@@ -36,7 +36,6 @@
 #define RATE_WINDOW	60	/* s: command_rate is per minute */
 #define RATE_MAX	60
 #define RATE_DEFAULT	6
-#define WAIT_DEFAULT	10	/* s */
 #define REFUSAL_BURST	10
 #define REFUSAL_PERIOD	10	/* s */
 
@@ -57,7 +56,7 @@ struct cmdstate {
 	char			 peer[64];
 	struct pv_cmd		 cmd;
 	struct timespec		 start;
-	time_t			 deadline;	/* CS_WAIT: until */
+	uint32_t		 wait;		/* CS_WAIT: ms from start */
 	struct event		 ev;
 	time_t			 sent[RATE_MAX];	/* ring of send times */
 	unsigned int		 next;
@@ -171,8 +170,7 @@ command_receive(struct imsg *imsg, int source)
 	cs->id = c.id;
 	cs->peer[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &cs->start);
-	cs->deadline = time(NULL) + (dev->command_wait > 0 ?
-	    dev->command_wait : WAIT_DEFAULT);
+	cs->wait = dev->command_wait * 1000;
 	cs->phase = CS_WAIT;
 	cs_try(cs);
 }
@@ -208,10 +206,9 @@ cs_try(struct cmdstate *cs)
 		return;
 	}
 	if ((dc = decoder_reaching(dev)) == NULL) {
-		if (now >= cs->deadline)
+		if (since(&cs->start) >= cs->wait)
 			cs_finish(cs, CMD_RES_REFUSED, "not connected (waited "
-			    "%u s)", dev->command_wait > 0 ?
-			    dev->command_wait : WAIT_DEFAULT);
+			    "%u s)", cs->wait / 1000);
 		else
 			cs_arm(cs, RETRY_MS);
 		return;
@@ -225,7 +222,7 @@ cs_try(struct cmdstate *cs)
 		cs_arm(cs, dev->timeout > 0 ? dev->timeout : cp->timeout);
 		break;
 	case CMD_LATER:
-		if (now >= cs->deadline)
+		if (since(&cs->start) >= cs->wait)
 			cs_finish(cs, CMD_RES_REFUSED, "the device stayed busy");
 		else
 			cs_arm(cs, RETRY_MS);

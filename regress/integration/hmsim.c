@@ -25,7 +25,13 @@
  * at will), and stops after -n requests or when it has waited -w
  * seconds for one.  It fails when a request arrives while an answer is
  * still owed, or when a new poll on a connection comes sooner than -i
- * seconds after the last answer.
+ * seconds after the last answer.  With -k it also takes that many
+ * owners' commands (0xA305, 0x2305) and answers each at once, 0xA205
+ * or 0x2205 with the same sequence and error code 0; every command is
+ * one line, "command 0xa305 seq N action A dev_kind K package_nub P
+ * tid=time|TID mi_to_sn S... data DATA", its time checked like the
+ * polls' (a command that came first wins when -e names an error code
+ * for it: the first command is answered with that code).
  *
  * Every step prints "ok - ..." or "not ok - ..."; the exit status is
  * the number of failed steps (at most 100).
@@ -54,6 +60,8 @@
 
 static struct sim_conn	 c = SIM_CONN_INIT;
 static int		 port;
+static int		 commands;	/* taken */
+static int		 firsterr;	/* -e: the first command's answer */
 
 static void
 put16(uint8_t *p, uint16_t v)
@@ -373,11 +381,54 @@ dtu(int argc, char *argv[])
 	sim_hangup(&c);
 }
 
+/* an owner's command: said as one line, answered at once; 1 */
+static int
+command(const uint8_t *f, size_t n)
+{
+	Hm__CommandToDtu	*m;
+	Hm__CommandFromDtu	 a;
+	char			 sns[128], w[20], data[64];
+	size_t			 i;
+	long			 skew;
+
+	if ((m = hm__command_to_dtu__unpack(NULL, n - 10, f + 10)) == NULL) {
+		sim_result(0, "command", "0x%04x does not unpack",
+		    pv_be16(f + 2));
+		return (-1);
+	}
+	sns[0] = '\0';
+	for (i = 0; i < m->n_mi_to_sn; i++) {
+		(void)snprintf(w, sizeof(w), " %012llX",
+		    (unsigned long long)m->mi_to_sn[i]);
+		(void)strlcat(sns, w, sizeof(sns));
+	}
+	pv_text(data, sizeof(data), (const uint8_t *)(m->data ? m->data : ""),
+	    m->data ? strlen(m->data) : 0);
+	skew = (long)m->tid - (long)time(NULL);
+	sim_result(skew >= -2 && skew <= 2 && (m->time == 0 ||
+	    m->time == m->tid), "command", "0x%04x seq %u action %d dev_kind "
+	    "%d package_nub %d tid=%s mi_to_sn%s data %s", pv_be16(f + 2),
+	    pv_be16(f + 4), m->action, m->dev_kind, m->package_nub,
+	    skew >= -2 && skew <= 2 ? "time" : "wrong", sns[0] ? sns : " -",
+	    data[0] ? data : "-");
+	hm__command_from_dtu__init(&a);
+	a.dtu_sn = DTU_SN;
+	a.time = (int32_t)time(NULL);
+	a.action = m->action;
+	a.tid = m->tid;
+	a.err_code = commands++ == 0 ? firsterr : 0;
+	hm__command_to_dtu__free_unpacked(m, NULL);
+	send_msg(pv_be16(f + 2) - 0x0100, pv_be16(f + 4), &a.base);
+	return (1);
+}
+
 /*
  * One request of a poller: check it, and answer after a while, during
  * which no other request may come.  0 answered, -1 failed, -2 nothing
  * came within wait_ms.
  */
+static int	 command(const uint8_t *, size_t);
+
 static int
 serve_one(int wait_ms, int *cp, uint16_t *seq)
 {
@@ -391,6 +442,8 @@ serve_one(int wait_ms, int *cp, uint16_t *seq)
 	if ((r = next_frame("request", f, sizeof(f), &n, wait_ms)) != 0)
 		return (r);
 	*seq = pv_be16(f + 4);
+	if (pv_be16(f + 2) == 0xa305 || pv_be16(f + 2) == 0x2305)
+		return (command(f, n));
 	if (pv_be16(f + 2) != 0xa311 || (q = hm__package_to_dtu__unpack(NULL,
 	    n - 10, f + 10)) == NULL) {
 		sim_result(0, "request", "command 0x%04x", pv_be16(f + 2));
@@ -420,15 +473,15 @@ serve_one(int wait_ms, int *cp, uint16_t *seq)
  * answer.
  */
 static void
-server(int want, int wait_s, int hangup, int ivl)
+server(int want, int wantcmd, int wait_s, int hangup, int ivl)
 {
 	struct timespec		 last = { 0, 0 }, now;
 	uint16_t		 seq;
-	int			 ls, s, answered = 0, conns = 0, cp, r;
+	int			 ls, s, answered = 0, conns = 0, cp, r, rv;
 	long			 gap;
 
 	ls = sim_listen("127.0.0.1", port);
-	while (answered < want) {
+	while (answered < want || commands < wantcmd) {
 		if ((s = sim_accept(ls, wait_s * 1000)) == -1) {
 			sim_result(0, "accept", "no connection in %d s",
 			    wait_s);
@@ -436,10 +489,14 @@ server(int want, int wait_s, int hangup, int ivl)
 		}
 		sim_open(&c, s);
 		sim_result(1, "accept", "connection %d", ++conns);
-		for (r = 0; answered < want; r++) {
+		for (r = 0; answered < want || commands < wantcmd; r++) {
 			if (conns == 1 && hangup > 0 && r == hangup)
 				break;
-			if (serve_one(wait_s * 1000, &cp, &seq) != 0)
+			if ((rv = serve_one(wait_s * 1000, &cp, &seq)) == 1) {
+				r--;
+				continue;
+			}
+			if (rv != 0)
 				break;
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			answered++;
@@ -458,8 +515,11 @@ server(int want, int wait_s, int hangup, int ivl)
 			sim_result(1, "hangup", "after %d requests", r);
 	}
 	close(ls);
-	sim_result(answered == want, "served", "%d of %d requests", answered,
+	sim_result(answered >= want, "served", "%d of %d requests", answered,
 	    want);
+	if (wantcmd > 0)
+		sim_result(commands == wantcmd, "commands", "%d of %d",
+		    commands, wantcmd);
 }
 
 int
@@ -467,11 +527,21 @@ main(int argc, char *argv[])
 {
 	const char	*errstr;
 	int		 ch, serve = 0, want = 4, wait_s = 10, hangup = 0;
-	int		 ivl = 0;
+	int		 ivl = 0, wantcmd = 0;
 
 	sim_label = "hmsim";
-	while ((ch = getopt(argc, argv, "i:l:n:p:sw:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "e:i:k:l:n:p:sw:x:")) != -1) {
 		switch (ch) {
+		case 'e':
+			firsterr = strtonum(optarg, 0, 255, &errstr);
+			if (errstr != NULL)
+				errx(100, "-e %s: %s", optarg, errstr);
+			break;
+		case 'k':
+			wantcmd = strtonum(optarg, 0, 100, &errstr);
+			if (errstr != NULL)
+				errx(100, "-k %s: %s", optarg, errstr);
+			break;
 		case 'i':
 			ivl = strtonum(optarg, 0, 86400, &errstr);
 			if (errstr != NULL)
@@ -503,15 +573,16 @@ main(int argc, char *argv[])
 			break;
 		default:
 			fprintf(stderr, "usage: hmsim [-l label] -p port "
-			    "step ...\n       hmsim -s [-i interval] [-l label] "
-			    "[-n requests] [-w seconds] [-x hangup] -p port\n");
+			    "step ...\n       hmsim -s [-e error] [-i interval] "
+			    "[-k commands] [-l label] [-n requests] [-w seconds] "
+			    "[-x hangup] -p port\n");
 			return (100);
 		}
 	}
 	if (port == 0)
 		errx(100, "no port");
 	if (serve)
-		server(want, wait_s, hangup, ivl);
+		server(want, wantcmd, wait_s, hangup, ivl);
 	else
 		dtu(argc - optind, argv + optind);
 	return (sim_status());

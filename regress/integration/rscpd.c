@@ -10,6 +10,9 @@
  *	- anything else before a good authentication: ACCESS_DENIED;
  *	- INFO serial number, release and UTC time, and the ten EMS
  *	  values of python-e3dc's poll() (those of vector 13);
+ *	- owners' commands, EMS_REQ_SET_POWER_SETTINGS (each setting
+ *	  answered 0, done) and HA_REQ_COMMAND_ACTUATOR (true): said as
+ *	  "command TAG TYPE LENGTH VALUE" in hex, as they came;
  *	- other tags: UNKNOWN_TAG.
  *
  * Every event is a line on stdout, "<unix time with ms> <event>", for
@@ -61,6 +64,7 @@ static int	 request(struct client *, const uint8_t *, size_t);
 static void	 answer(struct rscp_builder *, struct client *,
 		    const struct rscp_value *, int *);
 static void	 put_error(struct rscp_builder *, uint32_t, uint32_t);
+static void	 command(struct rscp_builder *, const struct rscp_value *);
 static void	 put_int32(struct rscp_builder *, uint32_t, int32_t);
 static void	 put_float(struct rscp_builder *, uint32_t, float);
 static __dead void usage(void);
@@ -305,10 +309,40 @@ answer(struct rscp_builder *b, struct client *c, const struct rscp_value *v,
 	case 0x01000006:
 		put_float(b, resp, 99.85156f);
 		break;
+	case 0x0100008c:
+	case 0x09000040:
+		command(b, v);
+		break;
 	default:
 		put_error(b, resp, RSCP_ERR_UNKNOWN_TAG);
 		break;
 	}
+}
+
+/* an owner's command: said, and answered as done */
+static void
+command(struct rscp_builder *b, const struct rscp_value *v)
+{
+	struct rscp_iter	it;
+	struct rscp_value	w;
+	char			hex[2 * BUFLEN + 1];
+	size_t			i;
+	uint8_t			x = 0;
+
+	for (i = 0; i < v->len && i < BUFLEN; i++)
+		(void)snprintf(hex + 2 * i, 3, "%02x", v->data[i]);
+	hex[2 * i] = '\0';
+	say("command %08x %02x %04zx %s", v->tag, v->type, v->len, hex);
+	if (v->tag == 0x09000040) {
+		x = 1;
+		rscp_put(b, 0x09800040, RSCP_BOOL, &x, 1);
+		return;
+	}
+	rscp_open(b, v->tag | RSCP_TAG_RESPONSE);
+	if (rscp_enter(v, &it) == 0)
+		while (rscp_next(&it, &w) == 1)
+			rscp_put(b, w.tag | RSCP_TAG_RESPONSE, RSCP_CHAR8, &x, 1);
+	rscp_close(b);
 }
 
 /* one decrypted request: answer every value in one frame */
