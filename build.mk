@@ -16,9 +16,12 @@ PROTO_OBJS += proto/apsystems_ecu.o
 PROTO_OBJS += proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o
 PROTO_OBJS += proto/hoymiles.o proto/hoymiles.pb-c.o
 PROTO_OBJS += proto/tsun_gen3.o proto/modbus.o
+PROTO_OBJS += proto/cloud.o proto/solarman_v5_cloud.o proto/tsun_gen3_cloud.o \
+	      proto/alphaess_cloud.o proto/apsystems_ecu_cloud.o \
+	      proto/hoymiles_cloud.o
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
-PARENT_OBJS += parent/secrets.o
+PARENT_OBJS += parent/secrets.o parent/cloudconf.o parent/dns.o
 LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o
 DECODER_OBJS = decoder/decoder.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
@@ -74,7 +77,7 @@ $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
 
 proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o: proto/rscp.h \
     proto/rijndael.h
-$(PROTO_OBJS): proto/modbus.h
+$(PROTO_OBJS): proto/modbus.h proto/cloud.h proto/alphaess.h
 
 $(LISTENER_OBJS): listener/listener.h
 $(SIM_OBJS): regress/integration/simlib.h

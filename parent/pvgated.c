@@ -168,7 +168,8 @@ main(int argc, char *argv[])
 
 	log_info("started: %d listener%s%s", conf->nports,
 	    conf->nports == 1 ? "" : "s",
-	    config_dialled(conf) ? " and a connector" : "");
+	    config_dialled(conf) || config_relayed(conf) ?
+	    " and a connector" : "");
 	event_dispatch();
 	/* NOTREACHED: the parent leaves through parent_reap() */
 	return 1;
@@ -224,8 +225,12 @@ spawn_all(const char *argv0, int debug, int verbose)
 	int			 ld[PVGATE_MAX_LISTENERS + 1][2], de[2], pc[2];
 	int			 i, j, ac, nports = conf->nports, nchan;
 
-	/* the connector, if any, is the decoder's last listener channel */
-	nchan = nports + (config_dialled(conf) ? 1 : 0);
+	/*
+	 * The connector, if any, is the decoder's last listener channel:
+	 * it dials the devices of [device] sections and the clouds.
+	 */
+	nchan = nports + (config_dialled(conf) || config_relayed(conf) ?
+	    1 : 0);
 	if (socketpair_nb(de) == -1)
 		fatal("socketpair");
 	for (i = 0; i < nchan; i++)
@@ -275,6 +280,8 @@ spawn_all(const char *argv0, int debug, int verbose)
 		av[ac++] = "-z";
 		av[ac++] = conf->timezone;
 	}
+	if (config_relayed(conf))
+		av[ac++] = "-R";
 	av[ac] = NULL;
 	fds[0] = pc[1];
 	fds[1] = de[0];
@@ -558,6 +565,7 @@ parent_reload(void)
 		return;
 	}
 	config_reload_mqtt(conf, nconf);
+	config_reload_cloud(conf, nconf);
 	if (!ports_equal(conf, nconf) ||
 	    strcmp(conf->c.gate.user, nconf->c.gate.user) != 0 ||
 	    strcmp(conf->c.gate.chroot, nconf->c.gate.chroot) != 0 ||

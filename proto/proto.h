@@ -175,6 +175,7 @@ void	 hoymiles_open(struct pvctx *);
 void	 hoymiles_tick(struct pvctx *);
 void	 hoymiles_gone(struct pvctx *);
 size_t	 hoymiles_statesize(void);
+int	 hm_varint(const uint8_t *, size_t, size_t *, uint64_t *);
 
 /* tsun_gen3.c */
 int	 gen3_frame(const uint8_t *, size_t, size_t, size_t *,
