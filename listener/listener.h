@@ -91,7 +91,7 @@ void	 conn_resume_all(void);
 void	 conn_close_all(const char *);
 void	 conn_flush_all(void);
 
-/* a device the connector dials */
+/* a device the connector dials, or a cloud it relays one to */
 struct target {
 	struct pv_deviceconf	 dev;
 	const struct proto	*proto;
@@ -99,12 +99,24 @@ struct target {
 	struct conn		*c;		/* while connected */
 	struct event		 ev;		/* connecting, or waiting */
 	unsigned int		 backoff;	/* seconds */
+	int			 relay;		/* a cloud, for tag */
+	int			 queued;	/* on the dialling list */
+	uint64_t		 tag;		/* the device connection */
+	TAILQ_ENTRY(target)	 entry;
 };
 
 /* connect.c */
 void	 connector_start(const struct pvconf *);
 void	 connector_closed(struct target *, const char *);
 void	 connector_stop(void);
+int	 target_connect(struct target *, void (*)(int, short, void *),
+	    const struct timeval *);
+const char *target_connected(int, short);
+
+/* relay.c */
+void	 relay_dial(const struct pv_relay *);
+void	 relay_closed(struct target *);
+void	 relay_stop(void);
 
 /* listener.c */
 void	 listener_backpressure(void);

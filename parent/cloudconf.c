@@ -127,6 +127,27 @@ addr_self(const struct parentconf *conf, const struct pv_addr *a, int proto)
 	return 0;
 }
 
+/* what needs the whole file: a cloud is for devices that come to us */
+int
+cloud_check(const struct parentconf *conf, int i, const char *file,
+    char *err, size_t errlen)
+{
+	if (conf->cloud_text[i][0] == '\0' &&
+	    conf->c.proto[i].cloud_allow != 0) {
+		snprintf(err, errlen, "%s: [%s] cloud_allow without cloud",
+		    file, proto_byid(i)->name);
+		return -1;
+	}
+	if (conf->cloud_text[i][0] != '\0' &&
+	    conf->listen_text[i][0] == '\0') {
+		snprintf(err, errlen, "%s: [%s] cloud needs a listen address: "
+		    "the relay is for devices that connect to the gateway",
+		    file, proto_byid(i)->name);
+		return -1;
+	}
+	return 0;
+}
+
 /* at start (and with -n): every cloud's address, once */
 int
 cloud_resolve(struct parentconf *conf, const char *file, char *err,
@@ -149,8 +170,9 @@ cloud_resolve(struct parentconf *conf, const char *file, char *err,
 		}
 		if (addr_self(conf, &a, i)) {
 			pv_addr_str(&a, text, sizeof(text));
+			/* without a port: no ":0" */
 			if (a.port == 0)
-				text[strlen(text) - 2] = '\0';	/* ":0" */
+				text[strlen(text) - 2] = '\0';
 			snprintf(err, errlen, "%s: [%s] cloud %s is %s, where "
 			    "the gateway listens itself: the DNS that sends the "
 			    "devices here answered for the gateway too; set "

@@ -761,19 +761,8 @@ config_check(const char *file, struct parentconf *conf, char *err,
 	for (i = 1; i < PROTO_MAX; i++) {
 		if (conf->c.proto[i].proto == PROTO_NONE)
 			continue;
-		if (conf->cloud_text[i][0] == '\0' &&
-		    conf->c.proto[i].cloud_allow != 0) {
-			snprintf(err, errlen, "%s: [%s] cloud_allow without "
-			    "cloud", file, proto_byid(i)->name);
+		if (cloud_check(conf, i, file, err, errlen) == -1)
 			return -1;
-		}
-		if (conf->cloud_text[i][0] != '\0' &&
-		    conf->listen_text[i][0] == '\0') {
-			snprintf(err, errlen, "%s: [%s] cloud needs a listen "
-			    "address: the relay is for devices that connect to "
-			    "the gateway", file, proto_byid(i)->name);
-			return -1;
-		}
 		if (conf->listen_text[i][0] == '\0' && !dialled(conf, i)) {
 			snprintf(err, errlen, "%s: [%s] has no listen "
 			    "address and no device is dialled with it", file,

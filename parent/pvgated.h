@@ -50,6 +50,8 @@ int	 config_relayed(const struct parentconf *);
 void	 config_free(struct parentconf *);
 
 /* cloudconf.c */
+int	 cloud_check(const struct parentconf *, int, const char *, char *,
+	    size_t);
 int	 cloud_resolve(struct parentconf *, const char *, char *, size_t);
 void	 cloud_print(FILE *, const struct parentconf *, int);
 void	 cloud_names(uint32_t, char *, size_t);

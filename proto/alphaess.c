@@ -183,7 +183,6 @@ struct alphaess_state {
 static void	ae_reply(struct pvctx *, uint8_t);
 static void	ae_dump(struct pvctx *, const uint8_t *, size_t, const char *,
 		    ...) __attribute__((__format__ (printf, 4, 5)));
-static size_t	ae_mask_keys(uint8_t *, size_t);
 static size_t	ae_mask_login(uint8_t *, size_t);
 static void	ae_mask_value(uint8_t *, size_t, size_t);
 static int	aj_fail(struct ae_json *, const char *);
@@ -406,7 +405,7 @@ ae_dump(struct pvctx *ctx, const uint8_t *buf, size_t len, const char *fmt,
  * ae_secrets, wherever it is in the bytes, JSON or not.  Returns the
  * number of values masked.
  */
-static size_t
+size_t
 ae_mask_keys(uint8_t *p, size_t n)
 {
 	size_t	i, j, k, s, klen, masked = 0;

@@ -29,5 +29,7 @@ struct ae_json {
 void	 aj_init(struct ae_json *, const uint8_t *, size_t);
 int	 aj_next(struct ae_json *, struct ae_str *, struct ae_str *, int *);
 int	 ae_is(const struct ae_str *, const char *);
+/* a password's and the owner's data's values masked: how many */
+size_t	 ae_mask_keys(uint8_t *, size_t);
 
 #endif /* ALPHAESS_H */

@@ -74,40 +74,11 @@ static const struct apc_command	apc_commands[] = {
 
 #define APC_NCOMMANDS	(sizeof(apc_commands) / sizeof(apc_commands[0]))
 
-static int	apc_digits(const uint8_t *, size_t);
-static int	apc_length(const uint8_t *, size_t *);
 static int	apc_command(const uint8_t *);
 static void	apc_stored(const uint8_t *, size_t, struct cloud_verdict *);
 static void	apc_message(const uint8_t *, size_t, struct cloud_verdict *);
 static void	apc_poll(const uint8_t *, size_t, struct cloud_verdict *);
 static void	apc_status(const uint8_t *, size_t, struct cloud_verdict *);
-
-static int
-apc_digits(const uint8_t *p, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return (0);
-	return (1);
-}
-
-/* the 5-character length: 'A's, then digits */
-static int
-apc_length(const uint8_t *p, size_t *len)
-{
-	size_t	i = 0, v = 0;
-
-	while (i < APC_LENLEN && p[i] == 'A')
-		i++;
-	if (!apc_digits(p + i, APC_LENLEN - i))
-		return (-1);
-	for (; i < APC_LENLEN; i++)
-		v = v * 10 + (p[i] - '0');
-	*len = v;
-	return (0);
-}
 
 /*
  * Bounds only: a line end alone; F NN and NN timestamps; an APS
@@ -128,7 +99,7 @@ apsystems_cloud_frame(const uint8_t *buf, size_t len, size_t max, size_t *n,
 	if (buf[0] >= '0' && buf[0] <= '9') {
 		if (len < 3)
 			return (FRAME_MORE);
-		if (!apc_digits(buf + 1, 2)) {
+		if (!aps_digits(buf + 1, 2)) {
 			*n = len;
 			*why = "no count in the answer";
 			return (FRAME_SKIP);
@@ -137,7 +108,7 @@ apsystems_cloud_frame(const uint8_t *buf, size_t len, size_t max, size_t *n,
 	} else if (buf[0] == 'A') {
 		if (memcmp(buf, APC_MAGIC, len < 3 ? len : 3) != 0 ||
 		    (len >= APC_HDRLEN &&
-		    (apc_length(buf + APC_LENOFF, &flen) == -1 ||
+		    (aps_length(buf + APC_LENOFF, &flen) == -1 ||
 		    flen < APC_HDRLEN))) {
 			*n = len;
 			*why = "no APS header";
@@ -196,7 +167,7 @@ apc_stored(const uint8_t *buf, size_t len, struct cloud_verdict *v)
 {
 	size_t	count;
 
-	if (!apc_digits(buf, len)) {
+	if (!aps_digits(buf, len)) {
 		cloud_set(v, CK_UNPARSED, "answer with a byte not a digit");
 		return;
 	}
@@ -214,7 +185,7 @@ apc_stored(const uint8_t *buf, size_t len, struct cloud_verdict *v)
 static int
 apc_command(const uint8_t *p)
 {
-	if (p[0] != 'A' || !apc_digits(p + 1, 3))
+	if (p[0] != 'A' || !aps_digits(p + 1, 3))
 		return (-1);
 	return ((p[1] - '0') * 100 + (p[2] - '0') * 10 + p[3] - '0');
 }
@@ -225,8 +196,8 @@ apc_message(const uint8_t *buf, size_t len, struct cloud_verdict *v)
 	size_t	flen;
 
 	if (len < APC_CMD + APC_CMDLEN || memcmp(buf, APC_MAGIC, 3) != 0 ||
-	    !apc_digits(buf + 3, 2) ||
-	    apc_length(buf + APC_LENOFF, &flen) == -1) {
+	    !aps_digits(buf + 3, 2) ||
+	    aps_length(buf + APC_LENOFF, &flen) == -1) {
 		cloud_set(v, CK_UNPARSED, "malformed message of %zu bytes",
 		    len);
 		return;
@@ -253,8 +224,8 @@ apc_poll(const uint8_t *buf, size_t flen, struct cloud_verdict *v)
 
 	if (memcmp(c, "A101", APC_CMDLEN) == 0) {
 		if (flen != APC_POLLLEN ||
-		    !apc_digits(buf + APC_POLLID, APC_IDLEN) ||
-		    !apc_digits(buf + APC_POLLTIME, APC_TIMELEN) ||
+		    !aps_digits(buf + APC_POLLID, APC_IDLEN) ||
+		    !aps_digits(buf + APC_POLLTIME, APC_TIMELEN) ||
 		    memcmp(buf + APC_POLLEND, "END", 3) != 0) {
 			cloud_set(v, CK_UNPARSED, "malformed answer to A101");
 			return;
@@ -280,13 +251,13 @@ apc_status(const uint8_t *buf, size_t flen, struct cloud_verdict *v)
 {
 	size_t	count;
 
-	if (flen < APC_STTIMES + 3 || !apc_digits(buf + APC_STFLAG, 3)) {
+	if (flen < APC_STTIMES + 3 || !aps_digits(buf + APC_STFLAG, 3)) {
 		cloud_set(v, CK_UNPARSED, "malformed answer to A123");
 		return;
 	}
 	count = (buf[APC_STCOUNT] - '0') * 10 + buf[APC_STCOUNT + 1] - '0';
 	if (flen < APC_STTIMES + APC_TIMELEN * count + 3 ||
-	    !apc_digits(buf + APC_STTIMES, APC_TIMELEN * count) ||
+	    !aps_digits(buf + APC_STTIMES, APC_TIMELEN * count) ||
 	    memcmp(buf + APC_STTIMES + APC_TIMELEN * count, "END", 3) != 0) {
 		cloud_set(v, CK_UNPARSED, "malformed answer to A123");
 		return;

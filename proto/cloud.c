@@ -11,6 +11,7 @@
 
 #include "pvgate.h"
 #include "proto.h"
+#include "alphaess.h"
 #include "cloud.h"
 
 /* a reply deadline, ms: the devices' own timeouts, with room to spare */
@@ -34,20 +35,20 @@ static const struct cloud_proto	cloud_protos[] = {
 	{ PROTO_SOLARMAN_V5, DEADLINE_FAST, CK_BIT(CK_FIRMWARE) |
 	    CK_BIT(CK_AT_WRITE) | CK_BIT(CK_MODBUS_WRITE) |
 	    CK_BIT(CK_CONTROL), solarman_frame, solarman_cloud_key,
-	    solarman_cloud_judge },
+	    solarman_cloud_judge, NULL },
 	{ PROTO_TSUN_GEN3, DEADLINE_FAST, CK_BIT(CK_FIRMWARE) |
 	    CK_BIT(CK_MODBUS_WRITE), gen3_frame, gen3_cloud_key,
-	    gen3_cloud_judge },
+	    gen3_cloud_judge, NULL },
 	{ PROTO_APSYSTEMS_ECU, DEADLINE_SLOW, CK_BIT(CK_FIRMWARE) |
 	    CK_BIT(CK_CONFIG) | CK_BIT(CK_GRID_PROFILE) | CK_BIT(CK_CONTROL),
 	    apsystems_cloud_frame, apsystems_cloud_key,
-	    apsystems_cloud_judge },
+	    apsystems_cloud_judge, NULL },
 	{ PROTO_ALPHAESS, DEADLINE_SLOW, CK_BIT(CK_FIRMWARE) |
 	    CK_BIT(CK_CONFIG) | CK_BIT(CK_CONTROL), alphaess_frame,
-	    alphaess_cloud_key, alphaess_cloud_judge },
+	    alphaess_cloud_key, alphaess_cloud_judge, ae_mask_keys },
 	{ PROTO_HOYMILES, DEADLINE_SLOW, CK_BIT(CK_FIRMWARE) |
 	    CK_BIT(CK_CONFIG) | CK_BIT(CK_GRID_PROFILE) | CK_BIT(CK_CONTROL),
-	    hoymiles_frame, hoymiles_cloud_key, hoymiles_cloud_judge }
+	    hoymiles_frame, hoymiles_cloud_key, hoymiles_cloud_judge, NULL }
 };
 
 #define NCLOUDS	(sizeof(cloud_protos) / sizeof(cloud_protos[0]))

@@ -51,6 +51,8 @@ struct cloud_proto {
 	uint32_t	 (*key)(const uint8_t *, size_t);
 	void		 (*judge)(const uint8_t *, size_t,
 			    struct cloud_verdict *);
+	/* what a dump must not show, masked in place: how much; or NULL */
+	size_t		 (*mask)(uint8_t *, size_t);
 };
 
 const struct cloud_proto *cloud_byid(unsigned int);

@@ -157,6 +157,8 @@ int	 apsystems_frame(const uint8_t *, size_t, size_t, size_t *,
 	    const char **);
 void	 apsystems_decode(struct pvctx *, const uint8_t *, size_t);
 size_t	 apsystems_statesize(void);
+int	 aps_digits(const uint8_t *, size_t);
+int	 aps_length(const uint8_t *, size_t *);
 
 /* e3dc_rscp.c */
 int	 e3dc_frame(const uint8_t *, size_t, size_t, size_t *,

@@ -95,6 +95,15 @@ main(int argc, char *argv[])
 		else
 			fd = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
 	}
+	else if (strcmp(argv[2], "listen") == 0 ||
+	    strcmp(argv[2], "accept") == 0) {
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			err(3, "socket");
+		if (strcmp(argv[2], "listen") == 0)
+			fd = listen(fd, 1);
+		else
+			fd = accept(fd, NULL, NULL);
+	}
 	else if (strcmp(argv[2], "execve") == 0)
 		fd = execv(nargv[0], nargv);
 	else if (strcmp(argv[2], "fork") == 0)
