@@ -1,5 +1,5 @@
 /*
- * pvgate-decoder: what its parts share (decoder.c, relay.c).
+ * pvgate-decoder: what decoder.c, control.c and relay.c share.
  */
 
 #ifndef DECODER_H
@@ -7,12 +7,60 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "confmsg.h"
+#include "proto.h"
 
-struct lchan;
 struct imsg;
+struct imsgev;
+struct lchan;
+struct pvconf;
+struct record;
 struct relay;
+struct seen;
+
+/* what a connection did, or the connections of a device did */
+struct tally {
+	uint64_t	 frames;
+	uint64_t	 replies;
+	uint64_t	 dumps;
+	uint64_t	 errors;	/* pieces the framer rejected */
+	time_t		 last;
+};
+
+/* per connection: its tally, and the device it speaks for */
+struct dcount {
+	struct tally	 t;
+	struct seen	*owner;
+};
+
+/* per protocol, counted as frames pass */
+struct pstats {
+	uint64_t	 conns;
+	uint64_t	 frames;
+	uint64_t	 bytes;
+	uint64_t	 replies;
+	uint64_t	 records;
+	uint64_t	 dumps;
+	uint64_t	 garbage;
+	uint64_t	 untracked;
+	uint64_t	 refused;	/* accept = known */
+};
+
+extern struct pstats	 pstats[PROTO_MAX];
+
+/* decoder.c */
+void	 decoder_conns(void (*)(uint64_t, struct dcount *, void *), void *);
+
+/* control.c */
+void	 decoder_ctl(struct imsgev *, const struct pvconf *, struct imsg *);
+void	 seen_record(struct dcount *, const struct record *, const char *,
+	    time_t);
+void	 seen_claim(struct dcount *, uint16_t, const char *, const char *,
+	    time_t);
+void	 seen_gone(struct dcount *);
+void	 seen_refused(uint16_t, const char *, const char *, time_t);
 
 /* decoder.c: bytes on a connection, a message to a listener, out */
 void	 decoder_send(struct lchan *, uint64_t, const uint8_t *, size_t);
@@ -36,5 +84,6 @@ int	 relay_upstream(struct lchan *, const struct pv_frame *,
 	    const uint8_t *, size_t, int);
 int	 relay_closed(uint64_t, const char *);
 void	 relay_answer(struct imsg *, int);
+uint64_t relay_count(int, int);
 
 #endif /* DECODER_H */

@@ -440,6 +440,27 @@ relay_back(struct relay *r)
 	    c->returns);
 }
 
+/* for pvgatectl: relayed, blocked, lost, back (which 0 .. 3) */
+uint64_t
+relay_count(int proto, int which)
+{
+	const struct cloud	*c;
+
+	if (proto <= 0 || proto >= PROTO_MAX)
+		return (0);
+	c = &clouds[proto];
+	switch (which) {
+	case 0:
+		return (c->relayed);
+	case 1:
+		return (c->blocked);
+	case 2:
+		return (c->losses);
+	default:
+		return (c->returns);
+	}
+}
+
 /* the connector's answer to a dial */
 void
 relay_answer(struct imsg *imsg, int up)

@@ -224,20 +224,23 @@ cloud_print(FILE *fp, const struct parentconf *conf, int i)
  * allowed through and the deadline change.
  */
 void
-config_reload_cloud(const struct parentconf *old, struct parentconf *new)
+config_reload_cloud(const struct parentconf *old, struct parentconf *new,
+    char *later, size_t len)
 {
+	char	what[64];
 	int	i;
 
 	if (strcmp(old->resolver_text, new->resolver_text) != 0)
-		log_warnx("[gateway] resolver takes effect when pvgated is "
-		    "restarted");
+		config_later(later, len, "[gateway] resolver");
 	strlcpy(new->resolver_text, old->resolver_text,
 	    sizeof(new->resolver_text));
 	new->resolver = old->resolver;
 	for (i = 1; i < PROTO_MAX; i++) {
-		if (strcmp(old->cloud_text[i], new->cloud_text[i]) != 0)
-			log_warnx("[%s] cloud takes effect when pvgated is "
-			    "restarted", proto_byid(i)->name);
+		if (strcmp(old->cloud_text[i], new->cloud_text[i]) != 0) {
+			(void)snprintf(what, sizeof(what), "[%s] cloud",
+			    proto_byid(i)->name);
+			config_later(later, len, what);
+		}
 		strlcpy(new->cloud_text[i], old->cloud_text[i],
 		    sizeof(new->cloud_text[i]));
 		new->c.proto[i].cloud = old->c.proto[i].cloud;

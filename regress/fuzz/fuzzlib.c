@@ -242,6 +242,18 @@ fuzz_verdicts(const struct fuzz_verdicts *fv, const uint8_t *data,
 }
 
 /*
+ * Both answers of accept = known, so that the refusal paths are fuzzed
+ * too: a protocol must dump and stop, whatever the name.
+ */
+int
+fuzz_admit(struct pvctx *ctx, const char *name)
+{
+	(void)ctx;
+	fuzz_check_text(name, PV_NAMELEN, 0);
+	return ((name[0] & 1) == 0);
+}
+
+/*
  * The cloud relay's firewall over arbitrary bytes: the cloud framer
  * holds to its contract, and the judge of every frame (and of the
  * bytes as they are) says a known kind, in printable text, that never

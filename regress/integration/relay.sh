@@ -320,6 +320,22 @@ check "alphaess: the configuration answer is blocked as config" \
 check "an event names the kind and what it was" \
     grep -q '"event":"cloud_blocked","command":"firmware","reason":"AT+UPURL=http://fw.example/LSW5.bin,1"' "$S"
 
+# pvgatectl counters: the same figures, counted by the decoder
+"$PVGATECTL" -s "$CTLSOCK" -j counters > "$T/counters.json"
+for n in g3:tsun-gen3 sm:solarman-v5 ae:alphaess hm:hoymiles \
+    aps:apsystems-ecu; do
+	name=${n%%:*}
+	proto=${n#*:}
+	want=$(cat "$T/$name".cloud $([ "$name" = g3 ] && echo "$T/g3allow.cloud") |
+	    grep -c '^sent block ')
+	[ "$name" = g3 ] && want=$((want - 1))
+	got=$(jq -r ".protocols[] | select(.protocol == \"$proto\") |
+	    \"\\(.decoder_cloud_blocked) \\(.decoder_cloud_lost)\"" \
+	    "$T/counters.json")
+	check "pvgatectl counters: $proto blocked $want, lost at least once ($got)" \
+	    sh -c "[ '${got% *}' -eq $want ] && [ '${got#* }' -ge 1 ]"
+done
+
 kill -TERM "$GWPID"
 if gw_wait_exit 10 && [ "$GWRC" = 0 ]; then
 	ok "SIGTERM: pvgated exits 0"
