@@ -376,6 +376,7 @@ event_out(int source, const char *device, const char *command,
 	(void)strlcpy(rec.device, device[0] != '\0' ? device : "unknown",
 	    sizeof(rec.device));
 	(void)strlcpy(rec.peer, peer, sizeof(rec.peer));
+	(void)record_attr(&rec, A_EVENT, "command");
 	(void)record_attr(&rec, A_SOURCE, source == CMD_SRC_CTL ? "ctl" :
 	    "mqtt");
 	(void)record_attr(&rec, A_COMMAND, command);
@@ -383,7 +384,7 @@ event_out(int source, const char *device, const char *command,
 		(void)record_attr(&rec, A_ARGUMENT, arg);
 	(void)record_attr(&rec, A_RESULT, cmd_result_name(result));
 	if (detail[0] != '\0')
-		(void)record_attr(&rec, A_DETAIL, detail);
+		(void)record_attr(&rec, A_REASON, detail);
 	(void)record_metric(&rec, M_LATENCY, 0, latency, 0);
 	decoder_record(&rec);
 

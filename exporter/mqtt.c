@@ -119,6 +119,7 @@ static void	 mqtt_teardown(const char *);
 static void	 mqtt_after(void);
 static void	 mqtt_up(void);
 static void	 mqtt_pump(void);
+static size_t	 mqtt_message(const struct record *, char *, size_t);
 static void	 mqtt_ack(void);
 static void	 mqtt_announce(const struct record *);
 static void	 mqtt_announce_all(void);
@@ -459,6 +460,31 @@ mqtt_up(void)
 	mqtt_announce_all();
 }
 
+/*
+ * A record's topic (into t) and message (into payload): its state, a
+ * command's end on the device's result topic, or another event's JSON
+ * line on the device's event topic.  0 if unusable.
+ */
+static size_t
+mqtt_message(const struct record *r, char *t, size_t tlen)
+{
+	const char	*what;
+	size_t		 len;
+
+	if (r->kind != REC_EVENT)
+		return (mqtt_state_topic(&mq.cf, r->device, t, tlen) == -1 ?
+		    0 : mqtt_state(r, payload, sizeof(payload)));
+	if ((what = record_findattr(r, A_EVENT)) != NULL &&
+	    strcmp(what, "command") == 0)
+		return (mqtt_result_topic(&mq.cf, r->device, t, tlen) == -1 ?
+		    0 : mqtt_result(r, payload, sizeof(payload)));
+	if (mqtt_event_topic(&mq.cf, r->device, t, tlen) == -1 ||
+	    (len = json_record(r, payload, sizeof(payload))) == 0)
+		return (0);
+	payload[--len] = '\0';		/* the line without its end */
+	return (len);
+}
+
 /* records from the spool while the window has room */
 static void
 mqtt_pump(void)
@@ -483,14 +509,8 @@ mqtt_pump(void)
 		mq.win[mq.nwin].seq = seq;
 		mq.win[mq.nwin].acked = 1;
 		mq.win[mq.nwin++].mid = -1;
-		/* an event is a command's end: on the result topic */
 		if (record_unpack(&rec, rbuf, n) == -1 ||
-		    (rec.kind == REC_EVENT ? mqtt_result_topic(&mq.cf,
-		    rec.device, topic, sizeof(topic)) : mqtt_state_topic(&mq.cf,
-		    rec.device, topic, sizeof(topic))) == -1 ||
-		    (len = rec.kind == REC_EVENT ? mqtt_result(&rec, payload,
-		    sizeof(payload)) : mqtt_state(&rec, payload,
-		    sizeof(payload))) == 0) {
+		    (len = mqtt_message(&rec, topic, sizeof(topic))) == 0) {
 			log_warnx("mqtt: spooled record %llu unusable, skipped",
 			    (unsigned long long)seq);
 			continue;

@@ -27,6 +27,8 @@
 #include "cmd.h"
 #include "exporter.h"
 
+static int		 mqtt_device_topic(const struct pv_mqttconf *,
+			    const char *, const char *, char *, size_t);
 static const char	*mqtt_vendor(int);
 static void		 mqtt_label(const char *, char *, size_t);
 static void		 dout_pair(struct outbuf *, const char *, const char *,
@@ -61,17 +63,33 @@ mqtt_id(const char *s, size_t max, char *out, size_t outlen)
 		strlcpy(out, "unknown", outlen);
 }
 
-/* "<topic_prefix>/<device>/state"; -1 if it does not fit */
-int
-mqtt_state_topic(const struct pv_mqttconf *m, const char *device, char *buf,
-    size_t len)
+/* "<topic_prefix>/<device>/<leaf>"; -1 if it does not fit */
+static int
+mqtt_device_topic(const struct pv_mqttconf *m, const char *device,
+    const char *leaf, char *buf, size_t len)
 {
 	char	id[RECORD_IDLEN];
 	int	n;
 
 	mqtt_id(device, RECORD_IDLEN, id, sizeof(id));
-	n = snprintf(buf, len, "%s/%s/state", m->topic_prefix, id);
+	n = snprintf(buf, len, "%s/%s/%s", m->topic_prefix, id, leaf);
 	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+/* "<topic_prefix>/<device>/state" */
+int
+mqtt_state_topic(const struct pv_mqttconf *m, const char *device, char *buf,
+    size_t len)
+{
+	return (mqtt_device_topic(m, device, "state", buf, len));
+}
+
+/* "<topic_prefix>/<device>/event": events, as their JSON lines */
+int
+mqtt_event_topic(const struct pv_mqttconf *m, const char *device, char *buf,
+    size_t len)
+{
+	return (mqtt_device_topic(m, device, "event", buf, len));
 }
 
 /* "<topic_prefix>/status": the gateway's availability, with the will */
@@ -334,24 +352,19 @@ int
 mqtt_result_topic(const struct pv_mqttconf *m, const char *device, char *buf,
     size_t len)
 {
-	char	id[RECORD_IDLEN];
-	int	n;
-
-	mqtt_id(device, RECORD_IDLEN, id, sizeof(id));
-	n = snprintf(buf, len, "%s/%s/result", m->topic_prefix, id);
-	return (n < 0 || (size_t)n >= len ? -1 : 0);
+	return (mqtt_device_topic(m, device, "result", buf, len));
 }
 
 /*
  * An event's message on the result topic: {"time": ..., "source":
- * "mqtt", "command": ..., "argument": ..., "result": "ok", "detail":
+ * "mqtt", "command": ..., "argument": ..., "result": "ok", "reason":
  * ..., "latency": 312}.  Its length, or 0 if it does not fit.
  */
 size_t
 mqtt_result(const struct record *rec, char *buf, size_t len)
 {
 	static const int	 keys[] = { A_SOURCE, A_COMMAND, A_ARGUMENT,
-				    A_RESULT, A_DETAIL };
+				    A_RESULT, A_REASON };
 	const struct metric	*m;
 	struct outbuf		 o;
 	const char		*v;

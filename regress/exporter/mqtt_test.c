@@ -651,6 +651,10 @@ t_topics(void)
 	    "state topic does not fit");
 	EXPECT(mqtt_status_topic(&m, buf, sizeof(buf)) == 0 &&
 	    strcmp(buf, "home/pv/status") == 0, "status topic: %s", buf);
+	EXPECT(mqtt_event_topic(&m, "R17+1", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "home/pv/R17_1/event") == 0, "event topic: %s", buf);
+	EXPECT(mqtt_event_topic(&m, "x/y", buf, 17) == -1,
+	    "event topic does not fit");
 	return (NULL);
 }
 
@@ -899,12 +903,12 @@ t_cmd_result(void)
 	(void)record_attr(&rec, A_COMMAND, "at");
 	(void)record_attr(&rec, A_ARGUMENT, "AT+\"x\"");
 	(void)record_attr(&rec, A_RESULT, "ok");
-	(void)record_attr(&rec, A_DETAIL, "+ok");
+	(void)record_attr(&rec, A_REASON, "+ok");
 	(void)record_metric(&rec, M_LATENCY, 0, 312, 0);
 	EXPECT(mqtt_result(&rec, buf, sizeof(buf)) > 0 && strcmp(buf,
 	    "{\"time\":\"2024-04-11T18:46:37Z\",\"source\":\"mqtt\","
 	    "\"command\":\"at\",\"argument\":\"AT+\\\"x\\\"\","
-	    "\"result\":\"ok\",\"detail\":\"+ok\",\"latency\":312}") ==
+	    "\"result\":\"ok\",\"reason\":\"+ok\",\"latency\":312}") ==
 	    0, "result %s", buf);
 	EXPECT(mqtt_result(&rec, buf, 40) == 0, "small buffer");
 	return (NULL);

@@ -196,7 +196,7 @@ event(int result, const char *detail, const char *step)
 		}
 		imsg_free(&imsg);
 		r = record_findattr(&rec, A_RESULT);
-		d = record_findattr(&rec, A_DETAIL);
+		d = record_findattr(&rec, A_REASON);
 		sim_result(r != NULL && strcmp(r, cmd_result_name(result)) ==
 		    0 && d != NULL && strstr(d, detail) != NULL, step,
 		    "event %s: %s", r ? r : "-", d ? d : "-");
