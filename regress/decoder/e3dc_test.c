@@ -2148,7 +2148,7 @@ e3dc_command(const char *name, const char *arg, const char *want,
 	want_dump(c, 0, NULL);
 	conn_tick(c);
 	(void)request(c, 4, pt, &len);
-	check(poll_request(fr, sizeof(fr), T0) == len &&
+	check(session_poll(fr, sizeof(fr), T0, &bare) == len &&
 	    memcmp(pt, fr, len) == 0, "no poll after the command");
 }
 

@@ -221,29 +221,29 @@ SIMPID=
 cat "$T/v5a"
 check "solarman-v5 modbus_write: the logger's echo is ok" \
     has 1 ".device == \"$V5\" and .protocol == \"solarman-v5\" and
-    .attributes == {source: \"mqtt\", command: \"modbus_write\",
-    argument: \"0x2008 0x0000\", result: \"ok\",
-    detail: \"written: 0x2008=0x0000\"} and (.metrics.latency | type) ==
-    \"number\" and (.peer | startswith(\"127.0.0.1:\"))"
+    .attributes == {event: \"command\", source: \"mqtt\",
+    command: \"modbus_write\", argument: \"0x2008 0x0000\",
+    result: \"ok\", reason: \"written: 0x2008=0x0000\"} and
+    (.metrics.latency | type) == \"number\" and (.peer | startswith(\"127.0.0.1:\"))"
 check "solarman-v5 modbus_write: its result on pvgated/$V5/result" \
-    grep -q "^pvgated/$V5/result {\"time\":\"[-0-9T:]*Z\",\"source\":\"mqtt\",\"command\":\"modbus_write\",\"argument\":\"0x2008 0x0000\",\"result\":\"ok\",\"detail\":\"written: 0x2008=0x0000\",\"latency\":[0-9]*}$" \
+    grep -q "^pvgated/$V5/result {\"time\":\"[-0-9T:]*Z\",\"source\":\"mqtt\",\"command\":\"modbus_write\",\"argument\":\"0x2008 0x0000\",\"result\":\"ok\",\"reason\":\"written: 0x2008=0x0000\",\"latency\":[0-9]*}$" \
     "$T/sub.out"
 check "refused: a power limit of 150 %, with the reason" \
     has 2 '.attributes.result == "refused" and .attributes.argument ==
-    "150" and (.attributes.detail | startswith("power_limit 150: not a
-    percentage"))'
+    "150" and (.attributes.reason |
+    startswith("power_limit 150: not a percentage"))'
 check "refused: a firmware update by AT (at_block)" \
     has 3 '.attributes.result == "refused" and
-    (.attributes.detail | test("blocked \\(at_block AT\\+UPURL"))'
+    (.attributes.reason | test("blocked \\(at_block AT\\+UPURL"))'
 check "refused: a command not in allow" \
-    has 4 '.attributes.result == "refused" and .attributes.detail ==
-    "modbus_read is not allowed (allow = power_limit, modbus_write, at)"'
+    has 4 '.attributes.result == "refused" and (.attributes.reason |
+    startswith("modbus_read is not allowed (allow = power_limit,"))'
 check "refused: a command the protocol does not have" \
     has 5 '.attributes.result == "refused" and
-    .attributes.detail == "reboot: no such command for solarman-v5"'
+    .attributes.reason == "reboot: no such command for solarman-v5"'
 check "refused: a power limit of -1 %" \
     has 6 '.attributes.result == "refused" and
-    (.attributes.detail | startswith("power_limit -1: not a"))'
+    (.attributes.reason | startswith("power_limit -1: not a"))'
 check "refused commands: the logger read nothing" \
     grep -q "^ok - v5-write: silence" "$T/v5a"
 check "refused commands: their results on the result topic" \
@@ -273,13 +273,13 @@ check "pvgatectl send at: ok, the logger's answer, exit 0" sh -c \
     "[ $SENDRC = 0 ] && grep -Eqx 'ok: \\+ok \\([0-9]+ ms\\)' '$T/send.out'"
 check "pvgatectl send at: the event says source ctl" \
     has 7 '.attributes.source == "ctl" and .attributes.command == "at" and
-    .attributes.result == "ok" and .attributes.detail == "+ok"'
+    .attributes.result == "ok" and .attributes.reason == "+ok"'
 check "pvgatectl send: a refusal, exit 1, the reason on stderr" sh -c \
     "[ $SEND2RC = 1 ] && grep -q 'refused: modbus_write needs a value' \
     '$T/send2.err'"
 check "pvgatectl -j send: the refusal as JSON" jq -e \
-    '.result == "failed" and (.message | startswith("refused: power_limit
-    101: not a percentage"))' "$T/send3.out"
+    '.result == "failed" and (.message |
+    startswith("refused: power_limit 101: not a percentage"))' "$T/send3.out"
 
 # 5. an HA number's payload: power limit 50 %, register 0x202c = 512
 $PVSIM -l v5-limit -p "$SP" \
@@ -297,7 +297,7 @@ cat "$T/v5c"
 check "solarman-v5 power_limit 50.0: written 0x202c=0x0200" \
     has $((N + 1)) '.attributes.command == "power_limit" and
     .attributes.argument == "50" and .attributes.result == "ok" and
-    .attributes.detail == "written: 0x202c=0x0200"'
+    .attributes.reason == "written: 0x202c=0x0200"'
 
 # 6. a logger that never came: waited for (command_wait 2 s), refused
 N=$(nevents)
@@ -305,7 +305,7 @@ pub "$ABSENT" power_limit 40
 events_at $((N + 1))
 check "not connected: refused after command_wait" \
     has $((N + 1)) '.attributes.result == "refused" and
-    .attributes.detail == "not connected (waited 2 s)" and
+    .attributes.reason == "not connected (waited 2 s)" and
     .metrics.latency >= 2000'
 
 # 7. GEN3: once the heartbeat is acked, power_limit and vector 38
@@ -321,7 +321,7 @@ waitn 10 grep -q "17-heartbeat-rsp.hex" "$T/g3"
 N=$(nevents)
 pub "$G3DEV" power_limit 50
 events_at $((N + 1))
-pub "$G3DEV" modbus_write 8200 0
+pub "$G3DEV" modbus_write "8200 0"
 events_at $((N + 2))
 wait "$SIMPID"
 SIMPID=
@@ -329,7 +329,7 @@ cat "$T/g3"
 check "tsun-gen3 power_limit 50: the stick's echo is ok" \
     has $((N + 1)) ".device == \"$G3DEV\" and .protocol == \"tsun-gen3\"
     and .attributes.result == \"ok\" and
-    .attributes.detail == \"written: 0x202c=0x0200\""
+    .attributes.reason == \"written: 0x202c=0x0200\""
 check "tsun-gen3 modbus_write 8200 0: vector 38, answered by vector 40" \
     has $((N + 2)) '.attributes.argument == "0x2008 0x0000" and
     .attributes.result == "ok"'
@@ -355,12 +355,15 @@ check "hoymiles inverter OFF (HA's switch): 0x2305 action 7 for $INV" \
 check "hoymiles reboot: 0x2305 action 1" grep -q \
     'command: 0x2305 seq [0-9]* action 1 dev_kind 0 package_nub 1 tid=time mi_to_sn - data -' \
     "$T/hmsim"
-check "hoymiles: the DTU's answers are ok" sh -c "
-    events | sed -n '$((N + 1)),$((N + 3))p' | jq -e -s 'length == 3 and
-    all(.[]; .attributes.result == \"ok\" and
-    (.attributes.detail | startswith(\"accepted, action \")))' &&
-    events | sed -n '$((N + 2))p' | jq -e '.device == \"$INV\" and
-    .attributes.command == \"inverter_off\"'"
+hm_answers()
+{
+	events | sed -n "$((N + 1)),$((N + 3))p" | jq -e -s 'length == 3 and
+	    all(.[]; .attributes.result == "ok" and
+	    (.attributes.reason | startswith("accepted, action ")))' &&
+	    events | sed -n "$((N + 2))p" | jq -e --arg inv "$INV" \
+	    '.device == $inv and .attributes.command == "inverter_off"'
+}
+check "hoymiles: the DTU's answers are ok" hm_answers
 
 # 9. E3/DC: python-e3dc's tags and types, between two polls
 waitn 15 grep -q "poll answered" "$T/rscpd"
@@ -377,10 +380,13 @@ check "e3dc weather_regulated_charge ON: UChar8 1" grep -q \
 check "e3dc smart_switch 3 off: HA_REQ_COMMAND_ACTUATOR" grep -q \
     'command 09000040 0e 0013 030080090502000300410000090d03006f6666$' \
     "$T/rscpd"
-check "e3dc: the E3/DC's answers are ok" sh -c \
-    "grep -q '^ok: done' '$T/e3a' && grep -q '^ok: switched' '$T/e3c' &&
-    events | sed -n '$((N + 2))p' | jq -e '.attributes.command ==
-    \"weather_regulated_charge\" and .attributes.result == \"ok\"'"
+e3_answers()
+{
+	grep -q '^ok: done' "$T/e3a" && grep -q '^ok: switched' "$T/e3c" &&
+	    events | sed -n "$((N + 2))p" | jq -e '.attributes.command ==
+	    "weather_regulated_charge" and .attributes.result == "ok"'
+}
+check "e3dc: the E3/DC's answers are ok" e3_answers
 
 # 10. discovery: the allowed commands, key by key as Home Assistant
 # documents the MQTT number, switch and button
@@ -417,41 +423,64 @@ check "discovery: every switch key is one HA documents" \
     keys_ok switch "$DOC_SWITCH"
 check "discovery: every button key is one HA documents" \
     keys_ok button "$DOC_BUTTON"
-check "discovery: the numbers are the power limits, 0..100 %" sh -c "
-    disc number | jq -r -s 'map(.unique_id) | unique | join(\" \")' |
-    grep -qx 'pvgated_${DTU}_power_limit pvgated_${G3DEV}_power_limit pvgated_${V5}_power_limit' &&
-    disc number | jq -e -s 'all(.[]; .min == 0 and .max == 100 and
-    .step == 1 and .unit_of_measurement == \"%\")'"
-check "discovery: a limit the device reports comes from its state" sh -c "
-    disc number | jq -e -s 'map(select(.unique_id ==
-    \"pvgated_${V5}_power_limit\"))[0] | .state_topic ==
-    \"pvgated/$V5/state\" and (.value_template | test(\"value_json.power_limit\"))' &&
-    disc number | jq -e -s 'map(select(.unique_id ==
-    \"pvgated_${DTU}_power_limit\"))[0] | has(\"state_topic\") | not'"
-check "discovery: the switches, ON and OFF" sh -c "
-    disc switch | jq -r -s 'map(.command_topic) | unique | join(\" \")' |
-    grep -qx 'pvgated/$INV/set/inverter pvgated/$S10/set/weather_regulated_charge' &&
-    disc switch | jq -e -s 'all(.[]; .payload_on == \"ON\" and
-    .payload_off == \"OFF\")'"
-check "discovery: the button, PRESS to reboot the DTU" sh -c "
-    disc button | jq -e -s 'map(.command_topic) | unique ==
-    [\"pvgated/$DTU/set/reboot\"] and all(.[]; .payload_press == \"PRESS\")'"
+numbers_ok()
+{
+	disc number | jq -r -s 'map(.unique_id) | unique | join(" ")' |
+	    grep -qx "pvgated_${DTU}_power_limit pvgated_${G3DEV}_power_limit pvgated_${ABSENT}_power_limit pvgated_${V5}_power_limit" &&
+	    disc number | jq -e -s 'all(.[]; .min == 0 and .max == 100 and
+	    .step == 1 and .unit_of_measurement == "%")'
+}
+number_state()
+{
+	disc number | jq -e -s --arg v5 "$V5" 'map(select(.unique_id ==
+	    "pvgated_\($v5)_power_limit"))[0] | .state_topic ==
+	    "pvgated/\($v5)/state" and
+	    (.value_template | test("value_json.power_limit"))' &&
+	    disc number | jq -e -s --arg dtu "$DTU" 'map(select(.unique_id ==
+	    "pvgated_\($dtu)_power_limit"))[0] | has("state_topic") | not'
+}
+switches_ok()
+{
+	disc switch | jq -r -s 'map(.command_topic) | unique | join(" ")' |
+	    grep -qx "pvgated/$INV/set/inverter pvgated/$S10/set/weather_regulated_charge" &&
+	    disc switch | jq -e -s 'all(.[]; .payload_on == "ON" and
+	    .payload_off == "OFF")'
+}
+button_ok()
+{
+	disc button | jq -e -s --arg dtu "$DTU" '(map(.command_topic) |
+	    unique) == ["pvgated/\($dtu)/set/reboot"] and
+	    all(.[]; .payload_press == "PRESS")'
+}
+joins_device()
+{
+	disc number | jq -e -s --arg v5 "$V5" 'map(select(.unique_id ==
+	    "pvgated_\($v5)_power_limit")) | any(.device.model ==
+	    "TSOL-MS2000(600)" and .device.identifiers == ["pvgated_\($v5)"])'
+}
+check "discovery: the numbers are the power limits, 0..100 %" numbers_ok
+check "discovery: a limit the device reports comes from its state" \
+    number_state
+check "discovery: the switches, ON and OFF" switches_ok
+check "discovery: the button, PRESS to reboot the DTU" button_ok
 check "discovery: nothing for raw commands (at, modbus_write, ...)" sh -c \
     "! grep -Eq '^homeassistant/[a-z]+/[^/]+/(at|modbus_write|modbus_read|power_limits|smart_switch)/config ' '$T/sub.out'"
 check "discovery: the inverter's power limit joins its sensors' device" \
-    sh -c "disc number | jq -e -s 'map(select(.unique_id ==
-    \"pvgated_${V5}_power_limit\")) | any(.device.model ==
-    \"TSOL-MS2000(600)\" and .device.identifiers == [\"pvgated_$V5\"])'"
+    joins_device
 
 # 11. the decoder built a frame for the commands sent, nothing else:
 # solarman-v5 replies = 3 connections x 2 acks + 3 commands
 check "counters: solarman-v5 frames built = acks + commands sent" sh -c \
     "[ \"\$('$PVGATECTL' -s '$CTLSOCK' -j counters | jq -r '.protocols[] |
     select(.protocol == \"solarman-v5\") | .decoder_replies')\" = 9 ]"
-check "every event is on stdout with its keys" sh -c "
-    events | jq -e -s 'length == $(nevents) and all(.[]; .kind == \"event\"
-    and (.attributes | has(\"source\") and has(\"command\") and
-    has(\"result\")) and (.metrics.latency | type) == \"number\")'"
+all_events()
+{
+	events | jq -e -s --argjson n "$(nevents)" 'length == $n and
+	    all(.[]; .kind == "event" and (.attributes | .event == "command"
+	    and has("source") and has("command") and has("result")) and
+	    (.metrics.latency | type) == "number")'
+}
+check "every event is on stdout with its keys" all_events
 
 kill -TERM "$GWPID"
 gw_wait_exit 10
