@@ -65,7 +65,7 @@ usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s [-dnv] [-f file]\n", __progname);
+	fprintf(stderr, "usage: %s [-dnVv] [-f file]\n", __progname);
 	exit(1);
 }
 
@@ -82,7 +82,7 @@ main(int argc, char *argv[])
 
 	log_init(1, LOG_DAEMON);	/* log to stderr until daemonized */
 
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt(argc, argv, "df:nVv")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -93,6 +93,9 @@ main(int argc, char *argv[])
 		case 'n':
 			noaction = 1;
 			break;
+		case 'V':
+			parent_version(stdout);
+			exit(0);
 		case 'v':
 			verbose++;
 			break;

@@ -47,6 +47,9 @@ void	 config_free(struct parentconf *);
 /* secrets.c */
 int	 secrets_read(const char *, struct pv_secret *, char *, size_t);
 
+/* version.c */
+void	 parent_version(FILE *);
+
 /* spawn.c */
 int	 parent_bind(struct listen_port *);
 void	 parent_statedir(const struct parentconf *, uid_t, gid_t);
