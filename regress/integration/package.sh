@@ -35,6 +35,9 @@ then
 fi
 
 NS=pvgated-pkg-$$
+# the control socket: not the machine's /run/pvgated.sock, and not in
+# /tmp, which the unit makes private
+SOCK=/run/pvgated-pkg-$$.sock
 INSTALLED=
 pkg_cleanup()
 {
@@ -42,6 +45,7 @@ pkg_cleanup()
 		kill -KILL "$GWPID"
 	fi
 	ip netns del "$NS" 2>/dev/null
+	rm -f "$SOCK"
 	if [ -n "$INSTALLED" ]; then
 		apt-get purge -y -q -o DPkg::Lock::Timeout=300 pvgated \
 		    > /dev/null 2>&1
@@ -164,7 +168,8 @@ echo "# ExecStart=$EXEC; bounding set $CAPS; $NNP; $MOUNTS"
 ip netns add "$NS" || { nok "package: ip netns add"; exit 0; }
 ip netns exec "$NS" ip link set lo up
 ip netns exec "$NS" unshare -m sh -c "set -e; $MOUNTS exec setpriv $NNP \
-    --bounding-set -all,$CAPS -- $EXEC" > "$T/stdout" 2> "$T/stderr" &
+    --bounding-set -all,$CAPS -- $EXEC -s $SOCK" > "$T/stdout" \
+    2> "$T/stderr" &
 GWPID=$!
 waitlong "$T/stderr" "accepting solarman"
 check "package: the installed pvgated started from the unit's ExecStart" \
@@ -181,6 +186,10 @@ check "package: the logger's values on stdout" \
     grep -q '"device":"Y17E7A0F010B013E".*"ac_voltage":224.8' "$T/stdout"
 check "package: its bad frame dumped in /var/pvgated/dump" \
     grep -q '"reason":"bad checksum"' "$D"
+/usr/sbin/pvgatectl -s $SOCK devices > "$T/devices" 2>&1
+check "package: pvgatectl devices: the logger and its inverter" sh -c \
+    "grep -Eq '^solarman-v5 +2070233889 ' '$T/devices' &&
+    grep -Eq '^solarman-v5 +Y17E7A0F010B013E +2070233889 ' '$T/devices'"
 check "package: every process runs as _pvgated" sh -c \
     "! ps -o user= -p $GWPID --ppid $GWPID | grep -v _pvgated"
 kill -TERM "$GWPID"
