@@ -57,9 +57,11 @@ EOW
 	fi
 	if "$D/opt/pvg/sbin/pvgated" -V |
 	    grep -qx "libexec: /opt/pvg/libexec/pvgated"; then
-		echo "ok - $m install: pvgated rebuilt to find its children in /opt/pvg/libexec/pvgated"
+		echo "ok - $m install: pvgated rebuilt for" \
+		    "/opt/pvg/libexec/pvgated"
 	else
-		echo "not ok - $m install: pvgated -V: $("$D/opt/pvg/sbin/pvgated" -V | grep libexec)"
+		echo "not ok - $m install: pvgated -V:" \
+		    "$("$D/opt/pvg/sbin/pvgated" -V | grep libexec)"
 	fi
 	if grep -qx "ExecStart=/opt/pvg/sbin/pvgated -d -f /etc/pvgated/pvgated.conf" \
 	    "$D/lib/systemd/system/pvgated.service" &&

@@ -18,9 +18,12 @@ for c in nft ip; do
 done
 GW=pvgated-gw-$$
 DEV=pvgated-dev-$$
-trap 'cleanup; ip netns del "$GW" 2>/dev/null; ip netns del "$DEV" 2>/dev/null' \
-    EXIT INT TERM
-ip netns add "$GW" && ip netns add "$DEV" || { nok "guides: ip netns add"; exit 0; }
+trap 'cleanup; ip netns del "$GW" 2>/dev/null
+    ip netns del "$DEV" 2>/dev/null' EXIT INT TERM
+if ! ip netns add "$GW" || ! ip netns add "$DEV"; then
+	nok "guides: ip netns add"
+	exit 0
+fi
 
 for f in "$TOP"/etc/redirect/*.nft; do
 	if out=$(ip netns exec "$GW" nft -c -f "$f" 2>&1); then

@@ -224,14 +224,35 @@ ln -s /run "$T/var/run"
 ln -s /run/lock "$T/var/lock"
 cat > "$T/scripts.sh" <<EOS
 mount --bind "$T/etc" /etc && mount --bind "$T/var" /var || exit 1
-r() { if "\$@" > /dev/null 2>&1; then echo "ok - \$N"; else echo "not ok - \$N"; fi; }
-N="postinst, alone: it creates _pvgated" r sh -c 'getent passwd _pvgated && exit 1; "$T/ctrl/postinst" configure && getent passwd _pvgated && getent group _pvgated'
-N="postinst, alone: /var/empty root-owned 0755" r test "\$(stat -c %U:%a /var/empty)" = root:755
-N="postinst, alone: /var/pvgated owned root:_pvgated" r test "\$(stat -c %U:%G /var/pvgated)" = root:_pvgated
-N="postinst, alone: it lists the four things it made" r test "\$(wc -l < /var/lib/pvgated/made)" = 4
-N="postinst configure again changes nothing" r sh -c '"$T/ctrl/postinst" configure && test "\$(wc -l < /var/lib/pvgated/made)" = 4'
+r()
+{
+	n=\$1
+	shift
+	if "\$@" > /dev/null 2>&1; then
+		echo "ok - \$n"
+	else
+		echo "not ok - \$n"
+	fi
+}
+made() { test "\$(wc -l < /var/lib/pvgated/made)" = 4; }
+r "postinst, alone: no _pvgated before it" sh -c '! getent passwd _pvgated'
+r "postinst configure, alone" "$T/ctrl/postinst" configure
+r "postinst, alone: it created _pvgated" sh -c \
+    'getent passwd _pvgated && getent group _pvgated'
+r "postinst, alone: /var/empty root-owned 0755" \
+    test "\$(stat -c %U:%a /var/empty)" = root:755
+r "postinst, alone: /var/pvgated owned root:_pvgated" \
+    test "\$(stat -c %U:%G /var/pvgated)" = root:_pvgated
+r "postinst, alone: it lists the four things it made" made
+r "postinst configure again" "$T/ctrl/postinst" configure
+r "postinst configure again: still those four" made
 mkdir -p /var/pvgated/dump && echo x > /var/pvgated/dump/x.jsonl
-N="postrm purge removes all four" r sh -c '"$T/ctrl/postrm" purge && ! getent passwd _pvgated && ! getent group _pvgated && test ! -e /var/empty && test ! -e /var/pvgated && test ! -e /var/lib/pvgated'
+r "postrm purge" "$T/ctrl/postrm" purge
+r "postrm purge: no _pvgated user or group" sh -c \
+    '! getent passwd _pvgated && ! getent group _pvgated'
+r "postrm purge: no /var/empty, /var/pvgated, /var/lib/pvgated" sh -c \
+    'test ! -e /var/empty && test ! -e /var/pvgated &&
+    test ! -e /var/lib/pvgated'
 EOS
 unshare -m sh "$T/scripts.sh"
 exit 0
