@@ -84,7 +84,7 @@ void	 conn_accept(int, short, void *);
 struct conn *conn_add(int, const struct pv_addr *, const struct proto *,
 	    struct target *);
 void	 conn_reply(uint64_t, uint32_t, const uint8_t *, size_t);
-void	 conn_kill(uint64_t);
+void	 conn_kill(const struct pv_reply *);
 void	 conn_close(struct conn *, const char *);
 void	 conn_pause_all(void);
 void	 conn_resume_all(void);
@@ -97,12 +97,18 @@ struct target {
 	const struct proto	*proto;
 	int			 fd;		/* while connecting */
 	struct conn		*c;		/* while connected */
+	uint64_t		 last;		/* the connection before */
 	struct event		 ev;		/* connecting, or waiting */
 	unsigned int		 backoff;	/* seconds */
+	int			 hangup;	/* the decoder hung up c */
+	unsigned int		 redial;	/* then dial again in ms */
+	int			 planned;	/* this dial is the decoder's */
 };
 
 /* connect.c */
 void	 connector_start(const struct pvconf *);
+void	 connector_hangup(struct target *, unsigned int);
+void	 connector_redial(uint64_t, unsigned int);
 void	 connector_closed(struct target *, const char *);
 void	 connector_stop(void);
 

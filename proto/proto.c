@@ -160,6 +160,16 @@ pv_claim(struct pvctx *ctx, const char *name)
 		ctx->out->claim(ctx, name);
 }
 
+/* a pvout without hangup (a test's) closes instead */
+void
+pv_hangup(struct pvctx *ctx, unsigned int msec)
+{
+	if (ctx->out != NULL && ctx->out->hangup != NULL)
+		ctx->out->hangup(ctx, msec);
+	else
+		pv_close(ctx);
+}
+
 /*
  * The one hook is set once by the decoder process (its log); tests set
  * their own.  Lines name the protocol and the peer.

@@ -54,6 +54,14 @@ struct pvctx;
  * protocol's tick; device looks up a [device NAME] section; claim says
  * that this connection speaks for the named device, and closes any
  * other connection of the same protocol that claimed it before.
+ *
+ * hangup is for a dialled device whose server wants one exchange per
+ * connection: the connection is closed, the connector dials the device
+ * again in msec milliseconds (instead of after its error backoff), and
+ * the next connection to the device starts with this connection's
+ * protocol state instead of a zeroed one.  Called from gone (the device
+ * closed first), it still sets when the next dial comes and keeps the
+ * state.  On a listened-on connection it is close.
  */
 struct pvout {
 	void	(*reply)(struct pvctx *, const uint8_t *, size_t);
@@ -64,6 +72,7 @@ struct pvout {
 	void	(*timer)(struct pvctx *, unsigned int);
 	const struct pv_deviceconf *(*device)(struct pvctx *, const char *);
 	void	(*claim)(struct pvctx *, const char *);
+	void	(*hangup)(struct pvctx *, unsigned int);
 };
 
 /* the world as a decoder sees it while handling one frame */
@@ -88,7 +97,8 @@ typedef void (*event_fn)(struct pvctx *);
  * open is called once when a connection is up, before its first frame
  * (a dialled connection: ctx->dev is set, and the decoder may send the
  * first request); tick when the timer armed with pv_timer() expires;
- * gone when the connection has closed, just before its state is freed.
+ * gone when the connection has closed, just before its state is freed
+ * (or kept for the device's next connection, after pv_hangup()).
  * Any of them may be NULL.
  */
 struct proto {
@@ -115,6 +125,7 @@ void	 pv_close(struct pvctx *);
 void	 pv_timer(struct pvctx *, unsigned int);
 const struct pv_deviceconf *pv_device(struct pvctx *, const char *);
 void	 pv_claim(struct pvctx *, const char *);
+void	 pv_hangup(struct pvctx *, unsigned int);
 /* a log line for what no dump can say (no frame); the decoder hooks it */
 void	 pv_log(struct pvctx *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));

@@ -29,11 +29,12 @@ static void	out_close(struct pvctx *);
 static void	out_timer(struct pvctx *, unsigned int);
 static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
 static void	out_claim(struct pvctx *, const char *);
+static void	out_hangup(struct pvctx *, unsigned int);
 static int	hexval(int);
 
 static const struct pvout	testout = {
 	out_reply, out_record, out_dump, out_close, out_timer, out_device,
-	out_claim
+	out_claim, out_hangup
 };
 
 /* record the first failed check of a case */
@@ -265,6 +266,15 @@ out_claim(struct pvctx *ctx, const char *name)
 	c->nclaims++;
 }
 
+static void
+out_hangup(struct pvctx *ctx, unsigned int msec)
+{
+	struct conn	*c = ctx->arg;
+
+	c->nhangups++;
+	c->redial = msec;
+}
+
 struct conn *
 conn_open(int id, uint32_t capture_limit)
 {
@@ -369,7 +379,18 @@ conn_clear(struct conn *c)
 {
 	c->nframes = c->nskips = c->badverdict = 0;
 	c->nreplies = c->nrecords = c->ndumps = c->ncloses = 0;
-	c->ntimers = c->nclaims = 0;
+	c->ntimers = c->nclaims = c->nhangups = 0;
+}
+
+void
+conn_reopen(struct conn *c)
+{
+	conn_clear(c);
+	c->len = 0;
+	c->dead = 0;
+	c->timer = 0;
+	c->redial = 0;
+	c->ctx.conn++;
 }
 
 const char *

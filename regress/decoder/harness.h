@@ -65,6 +65,8 @@ struct conn {
 	size_t			 dumplen[MAX_DUMPS];
 	uint8_t			 dump[MAX_DUMPS][DUMP_KEEP];
 	int			 ncloses;
+	int			 nhangups;	/* pv_hangup() calls */
+	unsigned int		 redial;	/* the last one's msec */
 
 	unsigned int		 timer;		/* armed msec, 0: not armed */
 	int			 ntimers;	/* pv_timer() calls */
@@ -103,6 +105,11 @@ void	 conn_tick(struct conn *);
 void	 conn_gone(struct conn *);
 /* forget what the connection produced so far (replies, records, ...) */
 void	 conn_clear(struct conn *);
+/*
+ * the next connection to the same device after a pv_hangup(): what the
+ * last one produced is forgotten, its protocol state is kept
+ */
+void	 conn_reopen(struct conn *);
 
 const char	*mname(int, int);
 void	 want_metric(const struct record *, int, int, int64_t, int);
