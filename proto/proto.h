@@ -168,6 +168,17 @@ int	 apsystems_frame(const uint8_t *, size_t, size_t, size_t *,
 	    const char **);
 void	 apsystems_decode(struct pvctx *, const uint8_t *, size_t);
 size_t	 apsystems_statesize(void);
+/* 14 digits YYYYMMDDhhmmss, local time, as UTC; -1 if no date */
+int	 apsystems_time(const uint8_t *, int64_t *);
+/* the model of an ECU (0) or an inverter (1) by its id, or NULL */
+const char *apsystems_model(const char *, int);
+
+/* apsystems_local.c: the ECU's local port, polled */
+void	 apsystems_local_decode(struct pvctx *, const uint8_t *, size_t);
+void	 apsystems_open(struct pvctx *);
+void	 apsystems_tick(struct pvctx *);
+void	 apsystems_gone(struct pvctx *);
+size_t	 apsystems_local_statesize(void);
 
 /* e3dc_rscp.c */
 int	 e3dc_frame(const uint8_t *, size_t, size_t, size_t *,
