@@ -9,6 +9,7 @@ COMPAT_OBJS_yes = compat/imsg.o compat/imsg-buffer.o
 COMPAT_OBJS_no =
 LIB_OBJS = lib/log.o lib/imsgev.o lib/proc.o lib/confmsg.o lib/util.o \
 	   lib/keyfile.o lib/sandbox_$(SANDBOX).o $(COMPAT_OBJS_$(COMPAT_IMSG))
+LIB_OBJS += lib/ctl.o lib/ctlproc.o
 PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
 	     proto/solarman_v5.o proto/capture.o
 PROTO_OBJS += proto/alphaess.o
@@ -18,20 +19,22 @@ PROTO_OBJS += proto/hoymiles.o proto/hoymiles.pb-c.o
 PROTO_OBJS += proto/tsun_gen3.o proto/modbus.o
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
-PARENT_OBJS += parent/secrets.o
-LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o
-DECODER_OBJS = decoder/decoder.o
+PARENT_OBJS += parent/secrets.o parent/control.o
+LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o \
+	listener/control.o
+DECODER_OBJS = decoder/decoder.o decoder/control.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
 		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o \
 		exporter/out_mqtt.o exporter/mqtt.o exporter/spool.o
-CTL_OBJS = ctl/pvgatectl.o exporter/dump.o exporter/outbuf.o
+CTL_OBJS = ctl/pvgatectl.o ctl/show.o ctl/counters.o ctl/table.o \
+	ctl/json.o exporter/dump.o exporter/outbuf.o
 
 PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 	exporter/pvgate-exporter ctl/pvgatectl
 REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
 	regress/exporter/export_test regress/integration/logrecv \
-	regress/lib/imsgev_test
+	regress/lib/imsgev_test regress/lib/util_test
 REGRESS_PROGS += regress/decoder/alphaess_test regress/integration/aesim
 REGRESS_PROGS += regress/decoder/apsystems_ecu_test regress/integration/apssim
 REGRESS_PROGS += regress/decoder/apsystems_local_test regress/integration/ecusim
@@ -53,7 +56,8 @@ all: $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS)
 REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
 	regress/decoder/harness.o regress/sandbox/sbtest.o \
 	regress/integration/pvsim.o regress/exporter/export_test.o \
-	regress/integration/logrecv.o regress/lib/imsgev_test.o
+	regress/integration/logrecv.o regress/lib/imsgev_test.o \
+	regress/lib/util_test.o
 REGRESS_OBJS += regress/decoder/alphaess_test.o regress/integration/aesim.o
 REGRESS_OBJS += regress/decoder/apsystems_ecu_test.o \
 	regress/decoder/apsystems_ecu_gen.o regress/integration/apssim.o
@@ -74,13 +78,15 @@ SIM_OBJS = regress/integration/aesim.o regress/integration/apssim.o \
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
     proto/record.h lib/compat.h lib/log.h lib/imsgev.h lib/confmsg.h \
-    lib/proc.h lib/sandbox.h lib/util.h lib/keyfile.h
+    lib/proc.h lib/sandbox.h lib/util.h lib/keyfile.h lib/ctl.h
 
 proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o: proto/rscp.h \
     proto/rijndael.h
 $(PROTO_OBJS): proto/modbus.h
 
 $(LISTENER_OBJS): listener/listener.h
+$(DECODER_OBJS): decoder/decoder.h
+$(CTL_OBJS): ctl/pvgatectl.h
 $(SIM_OBJS): regress/integration/simlib.h
 
 # Hoymiles: C from our .proto, generated at build time; the generated
@@ -261,6 +267,9 @@ regress/integration/hmsim: regress/integration/hmsim.o \
 
 regress/lib/imsgev_test: regress/lib/imsgev_test.o lib/libpvgate.a
 	$(LINK) regress/lib/imsgev_test.o lib/libpvgate.a $(EVENT_LIBS) $(LIBS)
+
+regress/lib/util_test: regress/lib/util_test.o lib/libpvgate.a
+	$(LINK) regress/lib/util_test.o lib/libpvgate.a $(LIBS)
 
 regress/integration/logrecv: regress/integration/logrecv.o
 	$(LINK) regress/integration/logrecv.o $(LIBS)

@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include "confmsg.h"
+#include "ctl.h"
+#include "decoder.h"
 #include "imsgev.h"
 #include "log.h"
 #include "proc.h"
@@ -53,6 +55,9 @@ struct dconn {
 	struct event		*timer;		/* once pv_timer() was called */
 	char			 peer[64];
 	char			 claim[PV_NAMELEN];
+	struct dcount		 cnt;		/* for pvgatectl */
+	char			 admitted[PV_NAMELEN];	/* accept = known */
+	int			 refused;	/* unknown device: closing */
 	uint64_t		 state[];	/* the protocol's, zeroed */
 };
 
@@ -103,6 +108,7 @@ static void		out_close(struct pvctx *);
 static void		out_timer(struct pvctx *, unsigned int);
 static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
 static void		out_claim(struct pvctx *, const char *);
+static int		out_admit(struct pvctx *, const char *);
 static void		out_hangup(struct pvctx *, unsigned int);
 static void		kill_send(struct lchan *, uint64_t, uint32_t,
 			    uint32_t);
@@ -121,7 +127,7 @@ RB_GENERATE(dconn_tree, dconn, entry, dconn_cmp);
 
 static const struct pvout decoder_out = {
 	out_reply, out_record, out_dump, out_close, out_timer, out_device,
-	out_claim, out_hangup
+	out_claim, out_admit, out_hangup
 };
 
 static __dead void
@@ -197,6 +203,7 @@ main(int argc, char *argv[])
 	log_setchannel(&iev_parent.ibuf, NULL);
 
 	closefrom(PVGATE_FD_LISTENERS + nlisteners);
+	ctl_procinit(ROLE_DECODER, "decoder");
 	proc_privdrop(user, root, PVGATE_FD_LISTENERS + nlisteners + 8, 0);
 
 	event_init();
@@ -275,6 +282,12 @@ decoder_dispatch_parent(int fd, short event, void *bula)
 		case IMSG_RECONF_END:
 			if ((nconf = config_receive(&imsg, __func__)) != NULL)
 				decoder_configure(nconf);
+			break;
+		case IMSG_CTL_STATUS:
+		case IMSG_CTL_DEVICES:
+		case IMSG_CTL_CONNECTIONS:
+		case IMSG_CTL_COUNTERS:
+			decoder_ctl(iev, conf, &imsg);
 			break;
 		default:
 			fatalx("%s: unexpected message %u", __func__,
@@ -441,6 +454,7 @@ dconn_new(struct lchan *l, uint64_t id, const struct proto *pr)
 	dc->l = l;
 	dc->pr = pr;
 	dc->dev = -1;
+	pstats[pr->id].conns++;
 	if (RB_INSERT(dconn_tree, &conns, dc) != NULL)
 		fatalx("%s: connection %llx twice", __func__,
 		    (unsigned long long)id);
@@ -451,6 +465,7 @@ static void
 dconn_free(struct dconn *dc)
 {
 	RB_REMOVE(dconn_tree, &conns, dc);
+	seen_gone(&dc->cnt);
 	if (dc->timer != NULL) {
 		evtimer_del(dc->timer);
 		free(dc->timer);
@@ -508,13 +523,18 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 		    imsg_get_len(imsg));
 	f.reason[sizeof(f.reason) - 1] = '\0';
 	pr = frame_proto(f.proto);
+	key.id = f.conn;
 	if (garbage) {
+		pstats[pr->id].garbage++;
+		if ((dc = RB_FIND(dconn_tree, &conns, &key)) != NULL) {
+			dc->cnt.t.errors++;
+			dc->cnt.t.dumps++;
+		}
 		send_dump(&f, ibuf_data(&ibuf), ibuf_size(&ibuf),
 		    f.reason[0] ? f.reason : "framing error");
 		return;
 	}
 
-	key.id = f.conn;
 	if ((dc = RB_FIND(dconn_tree, &conns, &key)) == NULL) {
 		dc = dconn_new(l, f.conn, pr);
 		pv_addr_str(&f.peer, dc->peer, sizeof(dc->peer));
@@ -525,6 +545,10 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 		    (unsigned long long)f.conn);
 	dc->hdr = f;
 	dc->hdr.reason[0] = '\0';
+	pstats[pr->id].frames++;
+	pstats[pr->id].bytes += ibuf_size(&ibuf);
+	dc->cnt.t.frames++;
+	dc->cnt.t.last = f.rx_sec;
 	dconn_ctx(dc, &cur, &ctx, f.rx_sec);
 	if (fresh && pr->open != NULL)
 		pr->open(&ctx);
@@ -680,6 +704,10 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	struct pv_reply	 r;
 	struct iovec	 iov[2];
 
+	if (cur->dc != NULL && cur->dc->refused)
+		return;
+	pstats[cur->dc->pr->id].replies++;
+	cur->dc->cnt.t.replies++;
 	memset(&r, 0, sizeof(r));
 	r.conn = ctx->conn;
 	iov[0].iov_base = &r;
@@ -696,9 +724,13 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 static void
 out_record(struct pvctx *ctx, const struct record *rec)
 {
-	size_t	n;
+	struct current	*cur = ctx->arg;
+	size_t		 n;
 
-	(void)ctx;
+	if (cur->dc != NULL && cur->dc->refused)
+		return;
+	pstats[cur->dc->pr->id].records++;
+	seen_record(&cur->dc->cnt, rec, cur->dc->peer, ctx->now);
 	if ((n = record_pack(rec, packbuf, sizeof(packbuf))) == 0)
 		fatalx("%s: record does not pack", __func__);
 	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, packbuf,
@@ -712,6 +744,7 @@ out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
 {
 	struct current	*cur = ctx->arg;
 
+	cur->dc->cnt.t.dumps++;
 	send_dump(cur->f, buf, len, reason);
 }
 
@@ -799,6 +832,7 @@ out_claim(struct pvctx *ctx, const char *name)
 	if (strcmp(dc->claim, name) == 0)
 		return;
 	strlcpy(dc->claim, name, sizeof(dc->claim));
+	seen_claim(&dc->cnt, dc->pr->id, name, dc->peer, ctx->now);
 	RB_FOREACH(o, dconn_tree, &conns) {
 		if (o == dc || o->pr != dc->pr ||
 		    strcmp(o->claim, dc->claim) != 0)
@@ -808,6 +842,100 @@ out_claim(struct pvctx *ctx, const char *name)
 		o->claim[0] = '\0';
 		kill_send(o->l, o->id, PV_REPLY_CLOSE, 0);
 	}
+}
+
+/*
+ * accept = known: a device is known by a [device NAME] section, or as
+ * the logger = of one (a collector that names only itself).
+ */
+static int
+device_known(const char *name)
+{
+	const char	*errstr;
+	long long	 serial;
+	int		 i;
+
+	if (config_device(conf, name) != NULL)
+		return 1;
+	serial = strtonum(name, 1, UINT32_MAX, &errstr);
+	for (i = 0; errstr == NULL && i < conf->ndevices; i++)
+		if (conf->devices[i].logger == serial)
+			return 1;
+	return 0;
+}
+
+/*
+ * Refusals are said once per device per REFUSE_LOG_PERIOD seconds,
+ * with the count of what was not said; a bounded table of the last
+ * devices refused, the oldest entry taken for a new one.
+ */
+#define REFUSE_LOG_PERIOD	10
+#define REFUSE_SLOTS		32
+
+static void
+refuse_log(const struct dconn *dc, const char *name, time_t now)
+{
+	static struct {
+		char		name[PV_NAMELEN];
+		uint16_t	proto;
+		time_t		last;
+		uint64_t	quiet;
+	}		 slot[REFUSE_SLOTS];
+	int		 i, old = 0;
+
+	for (i = 0; i < REFUSE_SLOTS; i++) {
+		if (slot[i].proto == dc->pr->id &&
+		    strcmp(slot[i].name, name) == 0)
+			break;
+		if (slot[i].last < slot[old].last)
+			old = i;
+	}
+	if (i == REFUSE_SLOTS) {
+		i = old;
+		strlcpy(slot[i].name, name, sizeof(slot[i].name));
+		slot[i].proto = dc->pr->id;
+		slot[i].last = 0;
+		slot[i].quiet = 0;
+	}
+	if (now - slot[i].last < REFUSE_LOG_PERIOD) {
+		slot[i].quiet++;
+		return;
+	}
+	log_warnx("%s device %s from %s refused: no [device %s] (accept = "
+	    "known); %llu more refused since it was last said",
+	    dc->pr->name, name, dc->peer, name,
+	    (unsigned long long)slot[i].quiet);
+	slot[i].last = now;
+	slot[i].quiet = 0;
+}
+
+/*
+ * May this connection's device be served?  With accept = known, the
+ * first frame that names an unknown device ends the connection: the
+ * protocol dumps it, nothing more goes out, the listener closes it.
+ */
+static int
+out_admit(struct pvctx *ctx, const char *name)
+{
+	struct current	*cur = ctx->arg;
+	struct dconn	*dc = cur->dc;
+
+	if (!conf->gate.accept_known)
+		return 1;
+	if (dc->refused)
+		return 0;
+	if (dc->dev >= 0 || strcmp(dc->admitted, name) == 0)
+		return 1;
+	if (device_known(name)) {
+		strlcpy(dc->admitted, name, sizeof(dc->admitted));
+		return 1;
+	}
+	dc->refused = 1;
+	pstats[dc->pr->id].refused++;
+	seen_refused(dc->pr->id, name, dc->peer, ctx->now);
+	refuse_log(dc, name, ctx->now);
+	kill_send(dc->l, dc->id, PV_REPLY_CLOSE, 0);
+	return 0;
 }
 
 /*
@@ -851,6 +979,8 @@ send_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
 	struct iovec	iov[2];
 
 	dump_log(f, len, reason);
+	if (f->proto < PROTO_MAX)
+		pstats[f->proto].dumps++;
 	memset(&d, 0, sizeof(d));
 	d.time = f->rx_sec;
 	d.nsec = f->rx_nsec;
@@ -868,4 +998,14 @@ send_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
 	iov[1].iov_len = len;
 	if (imsg_composev_event(&iev_exporter, IMSG_DUMP, 0, iov, 2) == -1)
 		fatal("%s: imsg_composev", __func__);
+}
+
+/* pvgatectl: every live connection's counts */
+void
+decoder_conns(void (*fn)(uint64_t, struct dcount *, void *), void *arg)
+{
+	struct dconn	*dc;
+
+	RB_FOREACH(dc, dconn_tree, &conns)
+		fn(dc->id, &dc->cnt, arg);
 }

@@ -9,12 +9,13 @@
 
 #define PVGATE_VERSION		"0.1"
 /* bumped whenever a message layout below changes */
-#define PVGATE_IMSG_VERSION	4
+#define PVGATE_IMSG_VERSION	6
 
 #define PVGATE_USER		"_pvgated"
 #define _PATH_PVGATE_CONF	"/etc/pvgated/pvgated.conf"
 #define _PATH_PVGATE_CHROOT	"/var/empty"
 #define _PATH_PVGATE_STATE	"/var/pvgated"
+#define _PATH_PVGATE_SOCKET	"/var/run/pvgated.sock"
 #ifndef PVGATE_LIBEXEC
 #define PVGATE_LIBEXEC		"/usr/local/libexec/pvgated"
 #endif
@@ -34,6 +35,7 @@
 #define PVGATE_MAX_LISTENERS	64	/* distinct ports */
 #define PVGATE_MAX_SOCKETS	16	/* sockets per listener (addresses) */
 #define PVGATE_MAX_DEVICES	64	/* [device] sections */
+#define PVGATE_MAX_ALLOW	64	/* allow_from networks, all sections */
 
 /* largest imsg payload (MAX_IMSGSIZE minus the imsg header) */
 #define PVGATE_IMSG_PAYLOAD	(16384 - 16)
@@ -61,6 +63,7 @@ enum imsg_type {
 	IMSG_RECONF_SECRET,	/* decoder only: a device's secrets */
 	IMSG_RECONF_MQTT,	/* exporter only: struct pv_mqttconf */
 	IMSG_RECONF_MQTT_CA,	/* exporter only: a piece of the CA file */
+	IMSG_RECONF_ALLOW,	/* listener only: struct pv_cidr */
 	IMSG_RECONF_END,	/* empty */
 
 	/* pvgated -> listener, decoder: stop and drain (empty) */
@@ -84,6 +87,27 @@ enum imsg_type {
 	IMSG_DUMP,		/* struct pv_dump, then the bytes */
 	IMSG_EXPORT_DONE,	/* empty: pipeline drained, flush and exit */
 
+	/*
+	 * The control socket (see ctl.h): requests pvgatectl -> pvgated
+	 * -> the children that answer them, peerid the request's
+	 */
+	IMSG_CTL_STATUS,	/* empty; every process answers */
+	IMSG_CTL_DEVICES,	/* empty; the decoder answers */
+	IMSG_CTL_CONNECTIONS,	/* empty; listeners and the decoder */
+	IMSG_CTL_COUNTERS,	/* empty; every process answers */
+	IMSG_CTL_RELOAD,	/* empty; pvgated answers */
+	/* answers: child -> pvgated -> pvgatectl, same peerid */
+	IMSG_CTL_PROC,		/* struct ctl_proc */
+	IMSG_CTL_LISTENER,	/* struct ctl_listener */
+	IMSG_CTL_CONNECTOR,	/* struct ctl_connector */
+	IMSG_CTL_MQTT,		/* struct ctl_mqtt */
+	IMSG_CTL_CONN,		/* struct ctl_conn */
+	IMSG_CTL_CLAIM,		/* struct ctl_claim */
+	IMSG_CTL_DEVICE,	/* struct ctl_device */
+	IMSG_CTL_COUNTER,	/* struct ctl_counter */
+	IMSG_CTL_RESULT,	/* pvgated -> pvgatectl: struct ctl_result */
+	IMSG_CTL_END,		/* empty: this process's answer is complete */
+
 	IMSG_MAX
 };
 
@@ -97,6 +121,7 @@ enum pv_role {
 	ROLE_LISTENER,
 	ROLE_DECODER,
 	ROLE_EXPORTER,
+	ROLE_CTL,		/* pvgatectl, on the control socket */
 	ROLE_MAX
 };
 
@@ -169,6 +194,8 @@ struct pv_gateconf {
 	uint8_t		out_syslog;
 	uint8_t		out_dump;
 	uint8_t		dump_sealed;
+	uint8_t		accept_known;		/* 1: [device] serials only */
+	uint8_t		pad[3];
 };
 
 /* one protocol section */
@@ -233,6 +260,18 @@ struct pv_mqttconf {
 	char		password[PV_MQTT_SECRETLEN];
 	char		topic_prefix[PV_MQTT_TOPICLEN];
 	char		discovery_prefix[PV_MQTT_TOPICLEN];
+};
+
+/*
+ * One network of an allow_from list: proto is the section it came
+ * from (PROTO_NONE: [gateway]).  A listener gets the list that applies
+ * to it, and refuses every other source address at accept.
+ */
+struct pv_cidr {
+	uint16_t	proto;
+	uint8_t		family;			/* AF_INET, AF_INET6 */
+	uint8_t		prefix;			/* bits */
+	uint8_t		addr[16];		/* host bits zero */
 };
 
 /* listener only: what it listens on */

@@ -24,8 +24,10 @@
 #include <event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "listener.h"
 #include "log.h"
 #include "util.h"
@@ -41,6 +43,7 @@ static void	dial_done(int, short, void *);
 static void	dial_failed(struct target *, const char *);
 static void	dial_later(struct target *);
 static void	dial_after(struct target *, unsigned int);
+static void	dial_state(struct target *, int);
 
 void
 connector_start(const struct pvconf *conf)
@@ -84,6 +87,7 @@ dial(int fd, short event, void *arg)
 	(void)event;
 	if (env->draining)
 		return;
+	dial_state(t, DIAL_CONNECTING);
 	len = pv_addr_sockaddr(&t->dev.client, &ss);
 	if ((t->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1) {
@@ -121,6 +125,8 @@ dial_done(int fd, short event, void *arg)
 	}
 	t->c = conn_add(fd, &t->dev.client, t->proto, t);
 	t->fd = -1;
+	dial_state(t, DIAL_CONNECTED);
+	t->failures = 0;
 	pv_addr_str(&t->dev.client, buf, sizeof(buf));
 	if (t->planned)
 		log_debug("%s %s: connected to %s", t->proto->name,
@@ -148,6 +154,8 @@ dial_failed(struct target *t, const char *why)
 		close(t->fd);
 		t->fd = -1;
 	}
+	strlcpy(t->error, why, sizeof(t->error));
+	t->failures++;
 	t->planned = 0;
 	pv_addr_str(&t->dev.client, buf, sizeof(buf));
 	log_warnx("%s %s: cannot connect to %s: %s; again in %u s",
@@ -170,6 +178,8 @@ dial_after(struct target *t, unsigned int msec)
 
 	if (env->draining)
 		return;
+	dial_state(t, DIAL_WAITING);
+	t->next = t->since + (msec + 999) / 1000;
 	tv.tv_sec = msec / 1000;
 	tv.tv_usec = (msec % 1000) * 1000;
 	if (event_initialized(&t->ev))
@@ -227,6 +237,7 @@ connector_closed(struct target *t, const char *why)
 		dial_after(t, t->redial);
 		return;
 	}
+	strlcpy(t->error, why, sizeof(t->error));
 	log_info("%s %s: connection closed (%s); again in %u s",
 	    t->proto->name, t->dev.name, why, t->backoff);
 	dial_later(t);
@@ -245,5 +256,34 @@ connector_stop(void)
 			close(t->fd);
 			t->fd = -1;
 		}
+	}
+}
+
+static void
+dial_state(struct target *t, int state)
+{
+	t->state = state;
+	t->since = time(NULL);
+	t->next = 0;
+}
+
+/* pvgatectl status: every device this connector dials */
+void
+connector_ctl(struct imsgev *iev, uint32_t id)
+{
+	struct ctl_connector	 cc;
+	struct target		*t;
+
+	for (t = targets; t < targets + ntargets; t++) {
+		memset(&cc, 0, sizeof(cc));
+		cc.since = t->since;
+		cc.next = t->next;
+		cc.addr = t->dev.client;
+		cc.failures = t->failures;
+		cc.proto = t->proto->id;
+		cc.state = t->state;
+		strlcpy(cc.device, t->dev.name, sizeof(cc.device));
+		strlcpy(cc.error, t->error, sizeof(cc.error));
+		ctl_answer(iev, id, IMSG_CTL_CONNECTOR, &cc, sizeof(cc));
 	}
 }

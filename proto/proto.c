@@ -161,6 +161,15 @@ pv_claim(struct pvctx *ctx, const char *name)
 		ctx->out->claim(ctx, name);
 }
 
+/* 1: serve the device; 0: it is refused (accept = known), stop */
+int
+pv_admit(struct pvctx *ctx, const char *name)
+{
+	if (ctx->out != NULL && ctx->out->admit != NULL && name != NULL)
+		return (ctx->out->admit(ctx, name));
+	return (1);
+}
+
 /* a pvout without hangup (a test's) closes instead */
 void
 pv_hangup(struct pvctx *ctx, unsigned int msec)

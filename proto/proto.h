@@ -53,7 +53,13 @@ struct pvctx;
  * connection's one timer (msec 0 disarms it), whose expiry calls the
  * protocol's tick; device looks up a [device NAME] section; claim says
  * that this connection speaks for the named device, and closes any
- * other connection of the same protocol that claimed it before.
+ * other connection of the same protocol that claimed it before; admit
+ * asks whether the named device may be served at all (accept = known),
+ * and is asked on every frame that names a device or whose connection
+ * named one, before anything is sent.  A refused connection is being
+ * closed: the protocol dumps the frame at hand with the reason
+ * "unknown device NAME" and stops, and nothing it sends or records on
+ * that connection goes out.
  *
  * hangup is for a dialled device whose server wants one exchange per
  * connection: the connection is closed, the connector dials the device
@@ -72,6 +78,7 @@ struct pvout {
 	void	(*timer)(struct pvctx *, unsigned int);
 	const struct pv_deviceconf *(*device)(struct pvctx *, const char *);
 	void	(*claim)(struct pvctx *, const char *);
+	int	(*admit)(struct pvctx *, const char *);
 	void	(*hangup)(struct pvctx *, unsigned int);
 };
 
@@ -125,6 +132,7 @@ void	 pv_close(struct pvctx *);
 void	 pv_timer(struct pvctx *, unsigned int);
 const struct pv_deviceconf *pv_device(struct pvctx *, const char *);
 void	 pv_claim(struct pvctx *, const char *);
+int	 pv_admit(struct pvctx *, const char *);
 void	 pv_hangup(struct pvctx *, unsigned int);
 /* a log line for what no dump can say (no frame); the decoder hooks it */
 void	 pv_log(struct pvctx *, const char *, ...)

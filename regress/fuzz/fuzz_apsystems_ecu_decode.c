@@ -43,7 +43,7 @@ static void	 data_record(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
 	out_reply, out_record, fuzz_out_dump, fuzz_no_close, NULL, NULL, NULL,
-	NULL
+	fuzz_admit, NULL
 };
 static const struct fuzz_conn	aps = {
 	apsystems_frame, apsystems_decode, NULL, 0

@@ -52,7 +52,7 @@ static void	 stream(struct pvctx *, const uint8_t *, size_t, size_t);
 
 static const struct pvout	fuzzout = {
 	out_reply, out_record, fuzz_out_dump, fuzz_no_close, out_timer, NULL,
-	NULL, out_hangup
+	NULL, fuzz_admit, out_hangup
 };
 static const struct fuzz_conn	aps = {
 	apsystems_frame, apsystems_decode, NULL, 0
