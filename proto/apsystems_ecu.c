@@ -203,8 +203,6 @@ struct aps_walk {
 static size_t	aps_resync(const uint8_t *, size_t);
 static int	aps_local(const uint8_t *);
 static int	aps_length(const uint8_t *, size_t, size_t *);
-static int	aps_digits(const uint8_t *, size_t);
-static int64_t	aps_num(const uint8_t *, size_t);
 static void	aps_text(char *, size_t, const uint8_t *, size_t);
 static const char *aps_model(const struct aps_model *, size_t, const char *);
 static const char *aps_head(const uint8_t *, size_t);
@@ -387,7 +385,8 @@ apsystems_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	    cmd);
 }
 
-static int
+/* n decimal digits?  (also apsystems_local.c's) */
+int
 aps_digits(const uint8_t *p, size_t n)
 {
 	size_t	i;
@@ -399,7 +398,7 @@ aps_digits(const uint8_t *p, size_t n)
 }
 
 /* n <= 18 digits, checked by the caller */
-static int64_t
+int64_t
 aps_num(const uint8_t *p, size_t n)
 {
 	int64_t	v = 0;

@@ -204,6 +204,8 @@ static void	 apl_signal(struct pvctx *, struct apl_state *,
 		    const uint8_t *, size_t);
 static void	 apl_emit(struct pvctx *, struct apl_state *,
 		    const uint8_t *, size_t);
+static void	 apl_walk_init(struct apl_walk *, struct pvctx *,
+		    const uint8_t *, size_t);
 static int	 apl_walk(struct apl_walk *);
 static int	 apl_entry(struct apl_walk *, size_t, size_t *);
 static void	 apl_inverter(struct apl_walk *, const uint8_t *,
@@ -216,27 +218,6 @@ apsystems_local_statesize(void)
 	return (sizeof(struct apl_state));
 }
 
-static int
-apl_digits(const uint8_t *p, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return (0);
-	return (1);
-}
-
-static size_t
-apl_num(const uint8_t *p, size_t n)
-{
-	size_t	i, v = 0;
-
-	for (i = 0; i < n; i++)
-		v = v * 10 + (p[i] - '0');
-	return (v);
-}
-
 /*
  * What is wrong with an answer of len bytes to command cmd; NULL when
  * its head and tail are sound.
@@ -247,8 +228,8 @@ apl_answer(const uint8_t *buf, size_t len, const char *cmd)
 	if (len < APL_BODY + APL_TAILLEN || memcmp(buf, "APS1", 4) != 0 ||
 	    (buf[4] != '1' && buf[4] != '2'))
 		return ("not an answer of the local port");
-	if (!apl_digits(buf + APL_LENOFF, APL_LENLEN) ||
-	    apl_num(buf + APL_LENOFF, APL_LENLEN) + 1 != len)
+	if (!aps_digits(buf + APL_LENOFF, APL_LENLEN) ||
+	    (size_t)aps_num(buf + APL_LENOFF, APL_LENLEN) + 1 != len)
 		return ("length field is not the answer's length");
 	if (memcmp(buf + len - APL_TAILLEN, APL_TAIL, APL_TAILLEN) != 0)
 		return ("no END before the line feed");
@@ -348,7 +329,7 @@ apl_ask(struct pvctx *ctx, struct apl_state *st)
 		n = snprintf(q, sizeof(q), "APS110016%sEND\n",
 		    queries[APL_INFO].cmd);
 	else if (strlen(ecu) == APL_IDLEN &&
-	    apl_digits((const uint8_t *)ecu, APL_IDLEN))
+	    aps_digits((const uint8_t *)ecu, APL_IDLEN))
 		n = snprintf(q, sizeof(q), "APS110028%s%sEND\n",
 		    queries[st->step].cmd, ecu);
 	else {
@@ -456,7 +437,7 @@ apl_info_check(const struct pvctx *ctx, const uint8_t *buf, size_t len,
 
 	if (end < INFO2_FW + INFO_LENLEN)
 		return ("system information too short");
-	if (!apl_digits(buf + INFO_ECU, APL_IDLEN))
+	if (!aps_digits(buf + INFO_ECU, APL_IDLEN))
 		return ("system information: bad ECU id");
 	if (strlen(ctx->dev->name) != APL_IDLEN ||
 	    memcmp(buf + INFO_ECU, ctx->dev->name, APL_IDLEN) != 0)
@@ -470,17 +451,17 @@ apl_info_check(const struct pvctx *ctx, const uint8_t *buf, size_t len,
 		return ("system information too short");
 	else
 		return ("system information layout not decoded");
-	if (!apl_digits(buf + *fw, INFO_LENLEN))
+	if (!aps_digits(buf + *fw, INFO_LENLEN))
 		return ("system information: bad firmware length");
-	n = apl_num(buf + *fw, INFO_LENLEN);
+	n = (size_t)aps_num(buf + *fw, INFO_LENLEN);
 	if (n > end - *fw - INFO_LENLEN)
 		return ("system information: firmware beyond the END");
 	if (*fw == INFO2_FW)
 		return (NULL);
 	/* the time zone follows the version */
 	m = *fw + INFO_LENLEN + n;
-	if (end - m < INFO_LENLEN || !apl_digits(buf + m, INFO_LENLEN) ||
-	    apl_num(buf + m, INFO_LENLEN) > end - m - INFO_LENLEN)
+	if (end - m < INFO_LENLEN || !aps_digits(buf + m, INFO_LENLEN) ||
+	    (size_t)aps_num(buf + m, INFO_LENLEN) > end - m - INFO_LENLEN)
 		return ("system information: bad time zone field");
 	return (NULL);
 }
@@ -527,7 +508,7 @@ apl_info(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	if ((model = apsystems_model(ecu, 0)) != NULL)
 		record_attr(&rec, A_MODEL, model);
 	pv_text(fw, sizeof(fw), buf + fwoff + INFO_LENLEN,
-	    apl_num(buf + fwoff, INFO_LENLEN));
+	    (size_t)aps_num(buf + fwoff, INFO_LENLEN));
 	if (fw[0] != '\0')
 		record_attr(&rec, A_FIRMWARE, fw);
 	pv_record(ctx, &rec);
@@ -544,10 +525,7 @@ apl_data(struct pvctx *ctx, struct apl_state *st, const uint8_t *buf,
 {
 	struct apl_walk	w;
 
-	memset(&w, 0, sizeof(w));
-	w.ctx = ctx;
-	w.buf = buf;
-	w.end = len - APL_TAILLEN;
+	apl_walk_init(&w, ctx, buf, len);
 	if (apl_walk(&w) == -1) {
 		pv_dump(ctx, buf, len, "real-time data: %s", w.problem);
 		return (0);
@@ -597,16 +575,24 @@ apl_emit(struct pvctx *ctx, struct apl_state *st, const uint8_t *sig,
 {
 	struct apl_walk	w;
 
-	memset(&w, 0, sizeof(w));
-	w.ctx = ctx;
-	w.buf = st->data;
-	w.end = st->datalen - APL_TAILLEN;
+	apl_walk_init(&w, ctx, st->data, st->datalen);
 	w.sig = sig;
 	w.sigend = sigend;
-	w.ecu = ctx->dev->name;
 	w.when = st->datarx;
 	w.emit = 1;
 	(void)apl_walk(&w);
+}
+
+/* a walk over the real-time data answer buf of len bytes */
+static void
+apl_walk_init(struct apl_walk *w, struct pvctx *ctx, const uint8_t *buf,
+    size_t len)
+{
+	memset(w, 0, sizeof(*w));
+	w->ctx = ctx;
+	w->buf = buf;
+	w->end = len - APL_TAILLEN;
+	w->ecu = ctx->dev->name;
 }
 
 /*

@@ -180,6 +180,9 @@ size_t	 apsystems_statesize(void);
 int	 apsystems_time(const uint8_t *, int64_t *);
 /* the model of an ECU (0) or an inverter (1) by its id, or NULL */
 const char *apsystems_model(const char *, int);
+/* are these n characters digits; their value (n <= 18) */
+int	 aps_digits(const uint8_t *, size_t);
+int64_t	 aps_num(const uint8_t *, size_t);
 
 /* apsystems_local.c: the ECU's local port, polled */
 void	 apsystems_local_decode(struct pvctx *, const uint8_t *, size_t);

@@ -32,7 +32,6 @@ static int		 nlogs;
 static struct conn	*start(const char *, unsigned int);
 static void		 want_query(struct conn *, const char *);
 static void		 answer(struct conn *, const uint8_t *, size_t);
-static const struct record *findrec(struct conn *, const char *);
 static void		 to_step(struct conn *, int);
 
 static void
@@ -84,18 +83,6 @@ answer(struct conn *c, const uint8_t *b, size_t n)
 	feed(c, b, n);
 	check(c->nframes == 1 && c->nskips == 0, "%d frames, %d skips",
 	    c->nframes, c->nskips);
-}
-
-static const struct record *
-findrec(struct conn *c, const char *device)
-{
-	int	i;
-
-	for (i = 0; i < c->nrecords && i < MAX_RECORDS; i++)
-		if (strcmp(c->rec[i].device, device) == 0)
-			return (&c->rec[i]);
-	check(0, "no record of %s", device);
-	return (NULL);
 }
 
 /* the fleet's cycle up to the query of step (1 info, 2 data, 3 signal) */
@@ -192,7 +179,7 @@ test_cycle_records(void)
 
 	to_step(c, 1);
 	answer(c, ans, lgen_info(ans, sizeof(ans), &ecu));
-	if ((r = findrec(c, ecu.id)) != NULL) {
+	if ((r = want_record(c, ecu.id)) != NULL) {
 		check(r->time == T_FLEET && r->via[0] == '\0' &&
 		    strcmp(r->peer, "192.0.2.30:8899") == 0 &&
 		    r->proto == PROTO_APSYSTEMS_ECU, "head");
@@ -217,7 +204,7 @@ test_fleet_records(void)
 
 	to_step(c, 3);
 	answer(c, ans, lgen_signal(ans, sizeof(ans), fleet, LGEN_FLEET));
-	if ((r = findrec(c, "408000123401")) != NULL) {
+	if ((r = want_record(c, "408000123401")) != NULL) {
 		check(r->time == T_FLEET && strcmp(r->via, ecu.id) == 0,
 		    "time %lld via %s", (long long)r->time, r->via);
 		want_metric(r, M_ONLINE, 0, 1, 0);
@@ -231,7 +218,7 @@ test_fleet_records(void)
 		check(r->nmetrics == 7, "%d metrics", r->nmetrics);
 	}
 	result("fleet: YC600 (type 01): 2 channels, one grid voltage");
-	if ((r = findrec(c, "704000123402")) != NULL) {
+	if ((r = want_record(c, "704000123402")) != NULL) {
 		want_metric(r, M_AC_FREQUENCY, 0, 499, 1);
 		want_metric(r, M_PV_POWER, 2, 305, 0);
 		want_metric(r, M_AC_VOLTAGE, 0, 232, 0);
@@ -239,7 +226,7 @@ test_fleet_records(void)
 		check(r->nmetrics == 7, "%d metrics", r->nmetrics);
 	}
 	result("fleet: DS3-L (type 04), signal 255 = 100 %%");
-	if ((r = findrec(c, "501000123403")) != NULL) {
+	if ((r = want_record(c, "501000123403")) != NULL) {
 		want_metric(r, M_TEMPERATURE, 0, 45, 0);
 		want_metric(r, M_PV_POWER, 1, 210, 0);
 		want_metric(r, M_PV_POWER, 4, 201, 0);
@@ -252,13 +239,13 @@ test_fleet_records(void)
 		check(r->nmetrics == 11, "%d metrics", r->nmetrics);
 	}
 	result("fleet: YC1000 (type 02): 4 inputs, 3 phases");
-	if ((r = findrec(c, "502000123404")) != NULL) {
+	if ((r = want_record(c, "502000123404")) != NULL) {
 		want_metric(r, M_PV_POWER, 3, 208, 0);
 		want_metric(r, M_AC_L_VOLTAGE, 3, 233, 0);
 		want_metric(r, M_SIGNAL, 0, 0, 0);
 	}
 	result("fleet: QT2 (type 05), signal 0");
-	if ((r = findrec(c, "801000123405")) != NULL) {
+	if ((r = want_record(c, "801000123405")) != NULL) {
 		want_metric(r, M_PV_POWER, 1, 120, 0);
 		want_metric(r, M_PV_POWER, 2, 118, 0);
 		want_metric(r, M_PV_POWER, 3, 122, 0);
@@ -269,11 +256,11 @@ test_fleet_records(void)
 		check(r->nmetrics == 9, "%d metrics", r->nmetrics);
 	}
 	result("fleet: QS1 (type 03): 4 channels, one grid voltage");
-	if ((r = findrec(c, "806000123406")) != NULL) {
+	if ((r = want_record(c, "806000123406")) != NULL) {
 		want_metric(r, M_ONLINE, 0, 0, 0);
 		check(r->nmetrics == 1, "%d metrics", r->nmetrics);
 	}
-	if ((r = findrec(c, "409000123407")) != NULL) {
+	if ((r = want_record(c, "409000123407")) != NULL) {
 		want_metric(r, M_ONLINE, 0, 0, 0);
 		check(r->nmetrics == 1, "%d metrics", r->nmetrics);
 	}
@@ -294,7 +281,7 @@ test_info_layout2(void)
 	(void)snprintf(c2.firmware, sizeof(c2.firmware), "C1.2.19B");
 	c = start(c2.id, 0);
 	answer(c, ans, lgen_info(ans, sizeof(ans), &c2));
-	if ((r = findrec(c, c2.id)) != NULL) {
+	if ((r = want_record(c, c2.id)) != NULL) {
 		check(r->time == TEST_NOW, "time %lld: not the receive time",
 		    (long long)r->time);
 		want_metric(r, M_INVERTERS_REGISTERED, 0, LGEN_FLEET, 0);
@@ -320,7 +307,7 @@ test_captured_info(void)
 	if (vec_load(&v, "11") == 0) {
 		c = start("216200069349", 0);
 		answer(c, v.b, v.len);
-		if ((r = findrec(c, "216200069349")) != NULL) {
+		if ((r = want_record(c, "216200069349")) != NULL) {
 			check(r->time == 1663611967, "time %lld",
 			    (long long)r->time);
 			want_metric(r, M_ENERGY_TOTAL, 0, 893, 1);
@@ -338,7 +325,7 @@ test_captured_info(void)
 	if (vec_load(&v, "16") == 0) {
 		c = start("216200014656", 0);
 		answer(c, v.b, v.len);
-		if ((r = findrec(c, "216200014656")) != NULL) {
+		if ((r = want_record(c, "216200014656")) != NULL) {
 			check(r->time == 1761912767, "time %lld",
 			    (long long)r->time);
 			want_metric(r, M_ENERGY_TOTAL, 0, 392047, 1);
@@ -426,7 +413,7 @@ test_captured_qs1(void)
 	struct conn		*c = captured_data(ecu.id, "14", NULL);
 
 	check(c->nrecords == 9, "%d records", c->nrecords);
-	if ((r = findrec(c, "802000142216")) != NULL) {
+	if ((r = want_record(c, "802000142216")) != NULL) {
 		check(r->time == 1651302819, "time %lld", (long long)r->time);
 		want_metric(r, M_ONLINE, 0, 1, 0);
 		want_metric(r, M_AC_FREQUENCY, 0, 500, 1);
@@ -439,7 +426,7 @@ test_captured_qs1(void)
 		want_absent(r, M_SIGNAL, 0);
 		want_attr(r, A_MODEL, "QS1");
 	}
-	if ((r = findrec(c, "806000009733")) != NULL)
+	if ((r = want_record(c, "806000009733")) != NULL)
 		check(r->nmetrics == 1, "806000009733: %d metrics",
 		    r->nmetrics);
 	check(strstr(logline, "no answer to the signal strength query") !=
@@ -456,7 +443,7 @@ test_captured_yc600(void)
 
 	check(c->nrecords == 14, "%d records: the ECU's own entry too?",
 	    c->nrecords);
-	if ((r = findrec(c, "409000094213")) != NULL) {
+	if ((r = want_record(c, "409000094213")) != NULL) {
 		check(r->time == 1655383971, "time %lld", (long long)r->time);
 		want_metric(r, M_AC_FREQUENCY, 0, 600, 1);
 		want_metric(r, M_TEMPERATURE, 0, 43, 0);
@@ -464,9 +451,9 @@ test_captured_yc600(void)
 		want_metric(r, M_PV_POWER, 1, 194, 0);
 		want_metric(r, M_PV_POWER, 2, 47, 0);
 	}
-	if ((r = findrec(c, "409000088935")) != NULL)
+	if ((r = want_record(c, "409000088935")) != NULL)
 		want_metric(r, M_AC_FREQUENCY, 0, 599, 1);
-	if ((r = findrec(c, "409000088998")) != NULL) {
+	if ((r = want_record(c, "409000088998")) != NULL) {
 		want_metric(r, M_ONLINE, 0, 0, 0);
 		check(r->nmetrics == 1, "%d metrics", r->nmetrics);
 	}
@@ -481,7 +468,7 @@ test_captured_yc1000(void)
 	struct conn		*c = captured_data("215000003925", "17", NULL);
 
 	check(c->nrecords == 11, "%d records", c->nrecords);
-	if ((r = findrec(c, "502000006223")) != NULL) {
+	if ((r = want_record(c, "502000006223")) != NULL) {
 		check(r->time == 1618405685, "time %lld", (long long)r->time);
 		want_metric(r, M_AC_FREQUENCY, 0, 501, 1);
 		want_metric(r, M_TEMPERATURE, 0, 40, 0);
@@ -491,7 +478,7 @@ test_captured_yc1000(void)
 		want_metric(r, M_PV_POWER, 1, 258, 0);
 		want_metric(r, M_PV_POWER, 4, 253, 0);
 	}
-	if ((r = findrec(c, "502000008541")) != NULL)
+	if ((r = want_record(c, "502000008541")) != NULL)
 		want_metric(r, M_PV_POWER, 3, 227, 0);
 	result("captured 17: ECU-C, 11 YC1000 on three phases");
 }
@@ -651,9 +638,9 @@ test_signal_missing(void)
 	f[0].strength = -1;
 	to_step(c, 3);
 	answer(c, ans, lgen_signal(ans, sizeof(ans), f, LGEN_FLEET));
-	if ((r = findrec(c, "408000123401")) != NULL)
+	if ((r = want_record(c, "408000123401")) != NULL)
 		want_absent(r, M_SIGNAL, 0);
-	if ((r = findrec(c, "704000123402")) != NULL)
+	if ((r = want_record(c, "704000123402")) != NULL)
 		want_metric(r, M_SIGNAL, 0, 100, 0);
 	want_dump(c, 0, NULL);
 	result("signals: an inverter missing from them has none, the others "

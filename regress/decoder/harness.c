@@ -472,6 +472,18 @@ want_attr(const struct record *rec, int id, const char *value)
 		    "\"%s\"", attr_names[id], a, value);
 }
 
+const struct record *
+want_record(struct conn *c, const char *device)
+{
+	int	i;
+
+	for (i = 0; i < c->nrecords && i < MAX_RECORDS; i++)
+		if (strcmp(c->rec[i].device, device) == 0)
+			return (&c->rec[i]);
+	check(0, "no record of %s", device);
+	return (NULL);
+}
+
 void
 want_reply(struct conn *c, int n, const uint8_t *ref, size_t reflen)
 {

@@ -120,6 +120,8 @@ const char	*mname(int, int);
 void	 want_metric(const struct record *, int, int, int64_t, int);
 void	 want_absent(const struct record *, int, int);
 void	 want_attr(const struct record *, int, const char *);
+/* the first record of device; a failed check and NULL if none */
+const struct record *want_record(struct conn *, const char *);
 /* exactly n replies; if ref, the last one must equal it */
 void	 want_reply(struct conn *, int, const uint8_t *, size_t);
 /* exactly n dumps; if reason, one of them says it */

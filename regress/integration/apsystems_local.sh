@@ -101,13 +101,6 @@ check "stdout: 16 records of the ECU's local port, no other" test \
     "$(grep -c '"protocol":"apsystems-ecu"' "$S")" -eq 16
 check "nothing dumped" sh -c "! dumps | grep -q apsystems-ecu"
 
-pids=$(children)
-kill -TERM "$GWPID"
-if gw_wait_exit 10 && [ "$GWRC" = 0 ]; then
-	ok "SIGTERM: pvgated exits 0"
-else
-	nok "SIGTERM: pvgated exits 0 (got $GWRC)"
-fi
-check "SIGTERM: no process left" sh -c "! ps -p '$(echo $pids $GWPID | tr ' ' ,)' > /dev/null"
+gw_stop
 check "no child died" sh -c "! grep -q 'lost child' '$T/stderr'"
 exit 0

@@ -51,6 +51,7 @@ static int		 delay_ms = 200;
 static int		 close_c, close_q, drop_c, drop_q, quiet_s = 5;
 
 static void	 pair(const char *, int *, int *);
+static long	 optnum(int, const char *, long, long);
 static int	 serve(int, int, int, struct timespec *, struct timespec *);
 static void	 cycles_run(int, long);
 static void	 query(int, int);
@@ -63,6 +64,19 @@ pair(const char *s, int *c, int *q)
 {
 	if (sscanf(s, "%d:%d", c, q) != 2 || *q < 1 || *q > 3)
 		errx(100, "want CYCLE:QUERY, not %s", s);
+}
+
+/* the number argument of option -ch */
+static long
+optnum(int ch, const char *s, long min, long max)
+{
+	const char	*errstr;
+	long		 n;
+
+	n = (long)strtonum(s, min, max, &errstr);
+	if (errstr != NULL)
+		errx(100, "-%c %s: %s", ch, s, errstr);
+	return (n);
 }
 
 /* no other connection waits on the listening socket */
@@ -214,7 +228,6 @@ cycles_run(int n, long ivl)
 int
 main(int argc, char *argv[])
 {
-	const char	*errstr;
 	long		 ivl = 60;
 	int		 ch, cycles = 1, port = 0;
 
@@ -226,9 +239,7 @@ main(int argc, char *argv[])
 			pair(optarg, &close_c, &close_q);
 			break;
 		case 'd':
-			delay_ms = (int)strtonum(optarg, 0, 5000, &errstr);
-			if (errstr != NULL)
-				errx(100, "-d %s: %s", optarg, errstr);
+			delay_ms = (int)optnum(ch, optarg, 0, 5000);
 			break;
 		case 'e':
 			if (strlen(optarg) != 12)
@@ -237,25 +248,19 @@ main(int argc, char *argv[])
 			(void)snprintf(ecu.id, sizeof(ecu.id), "%s", optarg);
 			break;
 		case 'i':
-			ivl = strtonum(optarg, 1, 3600, &errstr);
-			if (errstr != NULL)
-				errx(100, "-i %s: %s", optarg, errstr);
+			ivl = optnum(ch, optarg, 1, 3600);
 			break;
 		case 'l':
 			sim_label = optarg;
 			break;
 		case 'n':
-			cycles = (int)strtonum(optarg, 1, 10, &errstr);
-			if (errstr != NULL)
-				errx(100, "-n %s: %s", optarg, errstr);
+			cycles = (int)optnum(ch, optarg, 1, 10);
 			break;
 		case 'p':
 			port = sim_port(optarg);
 			break;
 		case 'q':
-			quiet_s = (int)strtonum(optarg, 1, 60, &errstr);
-			if (errstr != NULL)
-				errx(100, "-q %s: %s", optarg, errstr);
+			quiet_s = (int)optnum(ch, optarg, 1, 60);
 			break;
 		case 'x':
 			pair(optarg, &drop_c, &drop_q);
