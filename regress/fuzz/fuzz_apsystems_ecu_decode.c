@@ -103,7 +103,8 @@ out_record(struct pvctx *ctx, const struct record *rec)
 static void
 run(const uint8_t *data, size_t size, size_t chunk)
 {
-	static uint64_t		 state[8];
+	/* the state is the local port's poll's, unused here */
+	static uint64_t		 state[16384 / sizeof(uint64_t)];
 	struct pv_protoconf	 conf;
 	struct pvctx		 ctx;
 
