@@ -202,7 +202,7 @@ struct aps_walk {
 
 static size_t	aps_resync(const uint8_t *, size_t);
 static int	aps_local(const uint8_t *);
-static int	aps_length(const uint8_t *, size_t, size_t *);
+static int	aps_lengthn(const uint8_t *, size_t, size_t *);
 static void	aps_text(char *, size_t, const uint8_t *, size_t);
 static const char *aps_model(const struct aps_model *, size_t, const char *);
 static const char *aps_head(const uint8_t *, size_t);
@@ -258,9 +258,16 @@ aps_local(const uint8_t *p)
 	return (p[3] == '1' && (p[4] == '1' || p[4] == '2'));
 }
 
+/* the 5-character length of the cloud's messages (also theirs) */
+int
+aps_length(const uint8_t *p, size_t *len)
+{
+	return (aps_lengthn(p, APS_LENLEN, len));
+}
+
 /* the length field of n characters: 'A's, then digits */
 static int
-aps_length(const uint8_t *p, size_t n, size_t *len)
+aps_lengthn(const uint8_t *p, size_t n, size_t *len)
 {
 	size_t	i = 0, v = 0;
 
@@ -303,7 +310,7 @@ apsystems_frame(const uint8_t *buf, size_t len, size_t max, size_t *n,
 	lenlen = aps_local(buf) ? APS_LOCAL_LENLEN : APS_LENLEN;
 	if (len < APS_LENOFF + lenlen)
 		return (FRAME_MORE);
-	if (aps_length(buf + APS_LENOFF, lenlen, &flen) == -1) {
+	if (aps_lengthn(buf + APS_LENOFF, lenlen, &flen) == -1) {
 		*n = aps_resync(buf, len);
 		*why = "bad length field";
 		return (FRAME_SKIP);
@@ -348,7 +355,7 @@ apsystems_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		return;
 	}
 	if (len < APS_LENEND + 1 || memcmp(buf, APS_MAGIC, APS_MAGICLEN) != 0 ||
-	    aps_length(buf + APS_LENOFF, APS_LENLEN, &flen) == -1 ||
+	    aps_length(buf + APS_LENOFF, &flen) == -1 ||
 	    flen + 1 != len || buf[flen] != APS_LF) {
 		pv_dump(ctx, buf, len, "malformed frame of %zu bytes", len);
 		return;
@@ -385,7 +392,7 @@ apsystems_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	    cmd);
 }
 
-/* n decimal digits?  (also apsystems_local.c's) */
+/* n decimal digits?  (also apsystems_local.c's and the relay's) */
 int
 aps_digits(const uint8_t *p, size_t n)
 {

@@ -183,6 +183,8 @@ const char *apsystems_model(const char *, int);
 /* are these n characters digits; their value (n <= 18) */
 int	 aps_digits(const uint8_t *, size_t);
 int64_t	 aps_num(const uint8_t *, size_t);
+/* the cloud messages' 5-character length field: 'A's, then digits */
+int	 aps_length(const uint8_t *, size_t *);
 
 /* apsystems_local.c: the ECU's local port, polled */
 void	 apsystems_local_decode(struct pvctx *, const uint8_t *, size_t);
@@ -208,6 +210,7 @@ void	 hoymiles_open(struct pvctx *);
 void	 hoymiles_tick(struct pvctx *);
 void	 hoymiles_gone(struct pvctx *);
 size_t	 hoymiles_statesize(void);
+int	 hm_varint(const uint8_t *, size_t, size_t *, uint64_t *);
 
 /* tsun_gen3.c */
 int	 gen3_frame(const uint8_t *, size_t, size_t, size_t *,
