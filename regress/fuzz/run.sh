@@ -2,7 +2,10 @@
 #
 # regress/fuzz/run.sh SECONDS: run every target regress/fuzz/build.sh
 # built, each for SECONDS (default 60), seeded with the frames in
-# regress/vectors/*/*.hex.  One line per target:
+# regress/vectors/*/*.hex (the captured and derived vectors) and in
+# regress/fuzz/seeds/*/*.hex (inputs of our own that reach paths the
+# vectors do not, several frames of one connection in a file).  One
+# line per target:
 #
 #	ok - fuzz <name>: <N> execs
 #	not ok - fuzz <name>: <what happened>
@@ -43,7 +46,7 @@ hex2bin()
 }
 
 mkdir -p "$TMP/seeds"
-for f in regress/vectors/*/*.hex; do
+for f in regress/vectors/*/*.hex regress/fuzz/seeds/*/*.hex; do
 	[ -f "$f" ] || continue
 	d=$(basename "$(dirname "$f")")
 	hex2bin "$f" > "$TMP/seeds/$d-$(basename "$f" .hex)"
