@@ -607,12 +607,15 @@ sm_dcu(struct record *rec, const uint8_t *buf, size_t end)
 	if (DCU_HAVE(DCU_BATT_V, 2))
 		record_metric(rec, M_BATTERY_VOLTAGE, 0,
 		    DCU_S16(DCU_BATT_V), 2);
+	/*
+	 * Ours are positive while discharging, current and power; the
+	 * frame's current is negative then.
+	 */
 	if (DCU_HAVE(DCU_BATT_A, 2))
 		record_metric(rec, M_BATTERY_CURRENT, 0,
-		    DCU_S16(DCU_BATT_A), 2);
+		    -DCU_S16(DCU_BATT_A), 2);
 	if (DCU_HAVE(DCU_SOC, 2))
 		record_metric(rec, M_BATTERY_SOC, 0, pv_be16(buf + DCU_SOC), 2);
-	/* positive = discharging; the frame's current is < 0 then */
 	if (DCU_HAVE(DCU_BATT_V, 4))
 		record_metric(rec, M_BATTERY_POWER, 0,
 		    -(DCU_S16(DCU_BATT_V) * DCU_S16(DCU_BATT_A)), 4);

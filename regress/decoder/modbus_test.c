@@ -433,9 +433,12 @@ test_decode(void)
 		want_metric(&rec, M_PV_POWER, 2, 0, 4);
 		want_metric(&rec, M_BATTERY_CHARGE_TOTAL, 0, 4219, 2);
 		want_metric(&rec, M_BATTERY_VOLTAGE, 0, 5275, 2);
-		want_metric(&rec, M_BATTERY_CURRENT, 0, -259, 2);
+		/*
+		 * The register says -2.59 A, the reference -136.6225 W:
+		 * discharging, and ours are positive then, both.
+		 */
+		want_metric(&rec, M_BATTERY_CURRENT, 0, 259, 2);
 		want_metric(&rec, M_BATTERY_SOC, 0, 9512, 2);
-		/* the reference's -136.6225 W; positive is discharging */
 		want_metric(&rec, M_BATTERY_POWER, 0, 1366225, 4);
 		want_metric(&rec, M_OUTPUT_VOLTAGE, 0, 3988, 2);
 		want_metric(&rec, M_OUTPUT_CURRENT, 0, 330, 2);
@@ -448,7 +451,8 @@ test_decode(void)
 		check(rec.nmetrics == 35, "%u metrics", rec.nmetrics);
 	} else
 		check(0, "vector 44");
-	result("decode V5 44 (DCU): battery 136.6225 W out, output 131.604 W");
+	result("decode V5 44 (DCU): battery 2.59 A, 136.6225 W out, output "
+	    "131.604 W");
 
 	/* settings block 0x2000: maximum power, power limit 50 % */
 	memset(blk, 0, sizeof(blk));

@@ -43,6 +43,18 @@ check "stdout: historic frame exported with its own time" \
 check "stdout: every line is one JSON object" \
     sh -c "! grep -v '^{.*}\$' '$S'"
 
+# 1b. a DCU1000 battery's logger: the battery current's sign is ours
+# (positive while discharging), as the battery power's
+$PVSIM -l "DCU logger" -p "$SP" \
+    send:$VEC/45-dcu-device-ind-4110.hex \
+    expect:$VEC/46-dcu-device-rsp-1110.hex \
+    send:$VEC/47-dcu-data-ind-4210-3026.hex \
+    expect:$VEC/48-dcu-data-rsp-1210.hex
+wait_for "$S" '"device":"4101240701490314"' || nok "stdout: DCU record"
+DCU=$(grep '"kind":"measurement","protocol":"solarman-v5","device":"4101240701490314"' "$S")
+check "stdout: DCU discharging (vector 47): 51.34 V, +0.02 A, +1.0268 W" \
+    sh -c "echo '$DCU' | grep -q '\"battery_voltage\":51.34,\"battery_current\":0.02,.*\"battery_power\":1.0268'"
+
 # 2. bad input: dumped, B.1 behaviour, the gateway keeps answering
 $PVSIM -l "bad start byte" -p "$SP" \
     send:$VEC/05-device-ind-invalid-start-byte.hex silence:300 \
