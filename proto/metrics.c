@@ -16,6 +16,7 @@
 #include "record.h"
 
 #define U_DEGC	"\302\260C"	/* degree sign (UTF-8), C */
+#define U_MOHM	"M\316\251"	/* M, capital omega (UTF-8) */
 
 #define MEAS	"measurement"
 #define TOTAL	"total_increasing"
@@ -112,7 +113,15 @@ const struct metric_def metric_defs[M_MAX] = {
 	[M_GRID_L_EXPORT_TOTAL] = { "grid_l%u_export_total", "kWh", "energy",
 				    TOTAL, 1 },
 	/* tsun-gen3 */
-	[M_POWER_LIMIT] =	{ "power_limit", "%", NULL, NULL, 0 }
+	[M_POWER_LIMIT] =	{ "power_limit", "%", NULL, NULL, 0 },
+	/*
+	 * The TSUN Titan's insulation resistances.  Home Assistant has
+	 * no device class for a resistance: none.
+	 */
+	[M_INSULATION_RX] =	{ "insulation_resistance_rx", U_MOHM, NULL,
+				    MEAS, 0 },
+	[M_INSULATION_RY] =	{ "insulation_resistance_ry", U_MOHM, NULL,
+				    MEAS, 0 }
 };
 
 const char *attr_names[A_MAX] = {

@@ -81,6 +81,8 @@ static const struct mb_reg	mb_regs[] = {
 	{ 0x1210, 1, MB_U16, M_RATED_POWER, 0, 0, 1, 0 },
 	{ 0x1212, 1, MB_U16, M_ENERGY_TODAY, 0, 2, 1, 0 },
 	{ 0x1213, 2, MB_U32, M_ENERGY_TOTAL, 0, 2, 1, 0 },
+	{ 0x1216, 1, MB_U16, M_INSULATION_RX, 0, 2, 1, 0 },
+	{ 0x1217, 1, MB_U16, M_INSULATION_RY, 0, 2, 1, 0 },
 	{ 0x1218, 1, MB_TEMP, M_TEMPERATURE, 0, 0, 1, 0 },
 	{ 0x1302, 1, MB_U16, M_PV_VOLTAGE, 1, 1, 6, 7 },
 	{ 0x1303, 1, MB_U16, M_PV_CURRENT, 1, 2, 6, 7 },

@@ -235,7 +235,8 @@ static const struct vcase	vcases[] = {
 	{ "82", V_NOACK, "unknown control code 0x1110", 0, NULL },
 	{ "83", V_SKIP, "bad start byte", 0, NULL },
 	{ "84", V_ACK, NULL, 1, NULL },
-	{ "85", V_ACK, "sensor list 0x1097 not decoded", 0, NULL },
+	{ "85", V_ACK, "sensor list 0x1097 (TSUN Titan, TSOL-MX): no public "
+	    "0x4210 layout; poll it over Modbus", 0, NULL },
 	{ "86", V_NOACK, "unknown control code 0x1110", 0, NULL },
 };
 
@@ -800,9 +801,10 @@ test_dcu(void)
 		feed(c, v.b, v.len);
 		check(c->nreplies == 1, "%d replies", c->nreplies);
 		check(c->nrecords == 0, "%d records", c->nrecords);
-		want_dump(c, 1, "sensor list 0x1097 not decoded");
+		want_dump(c, 1, "sensor list 0x1097 (TSUN Titan, TSOL-MX): no "
+		    "public 0x4210 layout; poll it over Modbus");
 	}
-	result("75 body, sensor list 0x1097: acked, dumped");
+	result("75 body, sensor list 0x1097: acked, dumped naming the list");
 }
 
 /* every payload length of a frame: always acked, never out of bounds */
