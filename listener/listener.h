@@ -73,6 +73,7 @@ struct listener {
 	struct {
 		uint64_t	 frames;
 		uint64_t	 refused;
+		uint64_t	 refused_addr;	/* not in allow_from */
 		uint64_t	 pauses;
 	}			 stats;
 };
