@@ -101,6 +101,21 @@ const struct metric_def metric_defs[M_MAX] = {
 	[M_ADDITIONAL_POWER] =	{ "additional_power", "W", "power", MEAS, 0 },
 	[M_SELF_CONSUMPTION] =	{ "self_consumption", "%", NULL, MEAS, 0 },
 	[M_AUTARKY] =		{ "autarky", "%", NULL, MEAS, 0 },
+	[M_GRID_L_VOLTAGE] =	{ "grid_l%u_voltage", "V", "voltage", MEAS, 1 },
+	[M_BATTERY_SOH] =	{ "battery_soh", "%", NULL, MEAS, 0 },
+	[M_BATTERY_CYCLES] =	{ "battery_cycles", "", NULL, TOTAL, 0 },
+	[M_BATTERY_MODULE_TEMPERATURE] = { "battery_module%u_temperature",
+				    U_DEGC, "temperature", MEAS, 1 },
+	[M_BATTERY_MODULE_SOH] = { "battery_module%u_soh", "%", NULL, MEAS,
+				    1 },
+	[M_BATTERY_CHARGE_LOCKED] = { "battery_charge_locked", "", NULL, NULL,
+				    0 },
+	[M_BATTERY_DISCHARGE_LOCKED] = { "battery_discharge_locked", "", NULL,
+				    NULL, 0 },
+	[M_EMERGENCY_POWER] =	{ "emergency_power_state", "", NULL, NULL, 0 },
+	[M_PV_PEAK_POWER] =	{ "pv_peak_power", "W", "power", NULL, 0 },
+	[M_BATTERY_CAPACITY] =	{ "battery_capacity", "kWh", "energy_storage",
+				    NULL, 0 },
 	/* hoymiles.c */
 	[M_POWER_FACTOR] =	{ "power_factor", "%", "power_factor", MEAS, 0 },
 	[M_LINK_STATUS] =	{ "link_status", "", NULL, NULL, 0 },
@@ -121,7 +136,9 @@ const struct metric_def metric_defs[M_MAX] = {
 	[M_INSULATION_RX] =	{ "insulation_resistance_rx", U_MOHM, NULL,
 				    MEAS, 0 },
 	[M_INSULATION_RY] =	{ "insulation_resistance_ry", U_MOHM, NULL,
-				    MEAS, 0 }
+				    MEAS, 0 },
+	/* events: no measurement, no sensor */
+	[M_COUNT] =		{ "count", "", NULL, NULL, 0 }
 };
 
 const char *attr_names[A_MAX] = {
@@ -133,5 +150,8 @@ const char *attr_names[A_MAX] = {
 	[A_SSID] =		"ssid",
 	[A_SENSOR_LIST] =	"sensor_list",
 	[A_SERIAL] =		"serial",
-	[A_HARDWARE] =		"hardware"
+	[A_HARDWARE] =		"hardware",
+	[A_EVENT] =		"event",
+	[A_COMMAND] =		"command",
+	[A_REASON] =		"reason"
 };

@@ -70,6 +70,16 @@ enum metric_id {
 	M_ADDITIONAL_POWER,	/* external source, positive = producing */
 	M_SELF_CONSUMPTION,
 	M_AUTARKY,
+	M_GRID_L_VOLTAGE,	/* indexed: grid_l<N>_voltage */
+	M_BATTERY_SOH,		/* full charge capacity, % of design */
+	M_BATTERY_CYCLES,
+	M_BATTERY_MODULE_TEMPERATURE, /* indexed: the module's hottest */
+	M_BATTERY_MODULE_SOH,	/* indexed: battery_module<N>_soh */
+	M_BATTERY_CHARGE_LOCKED,	/* 1: the EMS lets no charge in */
+	M_BATTERY_DISCHARGE_LOCKED,
+	M_EMERGENCY_POWER,	/* emergency power state, a code */
+	M_PV_PEAK_POWER,	/* installed PV peak power */
+	M_BATTERY_CAPACITY,	/* installed battery capacity */
 	/* hoymiles.c */
 	M_POWER_FACTOR,
 	M_LINK_STATUS,
@@ -83,6 +93,8 @@ enum metric_id {
 	/* TSUN Titan (sensor list 0x1097), polled */
 	M_INSULATION_RX,	/* insulation resistance, MOhm */
 	M_INSULATION_RY,
+	/* events */
+	M_COUNT,		/* how many of this event so far */
 	M_MAX
 };
 
@@ -96,6 +108,10 @@ enum attr_id {
 	A_SENSOR_LIST,
 	A_SERIAL,
 	A_HARDWARE,
+	/* events */
+	A_EVENT,		/* what happened: cloud_blocked, ... */
+	A_COMMAND,		/* the command, or the kind of cloud frame */
+	A_REASON,		/* why, or what it was */
 	A_MAX
 };
 
@@ -125,7 +141,8 @@ struct metric {
 
 enum record_kind {
 	REC_MEASUREMENT,
-	REC_DEVICE
+	REC_DEVICE,
+	REC_EVENT		/* a command, its answer, a blocked frame */
 };
 
 struct record_attr {

@@ -60,4 +60,7 @@ struct fuzz_verdicts {
 void	 fuzz_verdicts(const struct fuzz_verdicts *, const uint8_t *,
 	    size_t, size_t);
 
+/* the cloud's side of a protocol: its framer, its firewall's verdicts */
+void	 fuzz_cloud(int, const uint8_t *, size_t);
+
 #endif /* FUZZLIB_H */

@@ -2,10 +2,9 @@
 #
 # regress/fuzz/run.sh SECONDS: run every target regress/fuzz/build.sh
 # built, each for SECONDS (default 60), seeded with the frames in
-# regress/vectors/*/*.hex (the captured and derived vectors) and in
-# regress/fuzz/seeds/*/*.hex (inputs of our own that reach paths the
-# vectors do not, several frames of one connection in a file).  One
-# line per target:
+# regress/vectors/*/*.hex and, for a target fuzz_NAME, with the inputs
+# in regress/fuzz/seeds/fuzz_NAME/*.hex (in that target's own input
+# format).  One line per target:
 #
 #	ok - fuzz <name>: <N> execs
 #	not ok - fuzz <name>: <what happened>
@@ -46,7 +45,7 @@ hex2bin()
 }
 
 mkdir -p "$TMP/seeds"
-for f in regress/vectors/*/*.hex regress/fuzz/seeds/*/*.hex; do
+for f in regress/vectors/*/*.hex; do
 	[ -f "$f" ] || continue
 	d=$(basename "$(dirname "$f")")
 	hex2bin "$f" > "$TMP/seeds/$d-$(basename "$f" .hex)"
@@ -60,11 +59,15 @@ for bin in "$BIN"/fuzz_*; do
 	fi
 	name=$(basename "$bin")
 	short=${name#fuzz_}
-	mkdir -p "$TMP/$name"
+	mkdir -p "$TMP/$name" "$TMP/$name.seeds"
+	for f in regress/fuzz/seeds/"$name"/*.hex; do
+		[ -f "$f" ] || continue
+		hex2bin "$f" > "$TMP/$name.seeds/$(basename "$f" .hex)"
+	done
 	log=$TMP/$name.log
 	"$bin" -max_total_time="$SECS" -print_final_stats=1 -timeout=25 \
 	    -artifact_prefix="$TMP/$name-" "$TMP/$name" "$TMP/seeds" \
-	    > "$log" 2>&1
+	    "$TMP/$name.seeds" > "$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
 	    tail -n 1)

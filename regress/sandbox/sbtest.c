@@ -121,6 +121,11 @@ main(int argc, char *argv[])
 		else
 			fd = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
 	}
+	else if (strcmp(argv[2], "listen") == 0) {
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			err(3, "socket");
+		fd = listen(fd, 1);
+	}
 	else if (strcmp(argv[2], "bindunix") == 0) {
 		/* an abstract name: nothing left behind if it were allowed */
 		memset(&sun, 0, sizeof(sun));
