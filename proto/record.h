@@ -90,6 +90,9 @@ enum metric_id {
 	M_GRID_L_EXPORT_TOTAL,	/* indexed: grid_l<N>_export_total */
 	/* tsun-gen3 */
 	M_POWER_LIMIT,		/* output limit, % of rated power */
+	/* TSUN Titan (sensor list 0x1097), polled */
+	M_INSULATION_RX,	/* insulation resistance, MOhm */
+	M_INSULATION_RY,
 	/* events */
 	M_COUNT,		/* how many of this event so far */
 	M_MAX
