@@ -467,6 +467,14 @@ cmd_allow(unsigned int proto, const char *list, uint32_t *mask, char *why,
 	while ((w = strsep(&s, ", \t")) != NULL) {
 		if (*w == '\0')
 			continue;
+		for (i = 0; w[i] != '\0'; i++)
+			if ((unsigned char)w[i] < 0x20 ||
+			    (unsigned char)w[i] >= 0x7f) {
+				(void)snprintf(why, whylen, "byte 0x%02x: "
+				    "not a command name",
+				    (unsigned char)w[i]);
+				return (-1);
+			}
 		if ((def = cmd_byname(proto, w)) == NULL) {
 			(void)snprintf(why, whylen, "%s: not a command of %s "
 			    "(it has", w, proto_byid(proto)->name);

@@ -972,9 +972,13 @@ e3dc_poll(struct pvctx *ctx, struct e3dc_state *st, size_t dumplen,
 	rscp_iter_init(&it, fr->data, fr->datalen);
 	while (rscp_next(&it, &v) == 1)
 		e3dc_top(&a, &v);
-	if (a.fcc >= 0 && a.design > 0)
+	/* a health beyond 1000 % is no capacity pair: said, not put */
+	if (a.fcc >= 0 && a.design > 0 && a.fcc <= 10 * a.design)
 		e3dc_put_double(&a.rec, M_BATTERY_SOH, 0,
 		    100 * a.fcc / a.design);
+	else if (a.fcc >= 0 && a.design > 0)
+		e3dc_why(&a, "BAT_FCC %g of BAT_DESIGN_CAPACITY %g", a.fcc,
+		    a.design);
 	e3dc_signs(&a);
 	if (a.rec.nmetrics > 0)
 		pv_record(ctx, &a.rec);

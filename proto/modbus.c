@@ -190,14 +190,24 @@ static void	mb_end_round(struct pvctx *, struct mb_poll *);
 void
 modbus_request(uint8_t *out, uint8_t addr, uint16_t reg, uint16_t n)
 {
+	modbus_rtu(out, addr, MB_READ, reg, n);
+}
+
+/*
+ * A request of function fn with two words, reg and v (a count, or the
+ * value of a single-register write), and its CRC: MB_REQLEN bytes.
+ */
+void
+modbus_rtu(uint8_t *out, uint8_t addr, uint8_t fn, uint16_t reg, uint16_t v)
+{
 	uint16_t	crc;
 
 	out[0] = addr;
-	out[1] = MB_READ;
+	out[1] = fn;
 	out[2] = reg >> 8;
 	out[3] = reg & 0xff;
-	out[4] = n >> 8;
-	out[5] = n & 0xff;
+	out[4] = v >> 8;
+	out[5] = v & 0xff;
 	crc = pv_crc16_modbus(out, 6);
 	out[6] = crc & 0xff;
 	out[7] = crc >> 8;

@@ -70,6 +70,7 @@ enum mb_answer {
 };
 
 void	 modbus_request(uint8_t *, uint8_t, uint16_t, uint16_t);
+void	 modbus_rtu(uint8_t *, uint8_t, uint8_t, uint16_t, uint16_t);
 int	 modbus_check(const uint8_t *, size_t, uint8_t, uint16_t,
 	    const uint8_t **, char *, size_t);
 int	 modbus_decode(struct record *, uint16_t, const uint8_t *, uint16_t,

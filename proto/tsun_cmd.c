@@ -122,7 +122,7 @@ tsun_check(const struct pv_deviceconf *dev, struct pv_cmd *cmd, char *why,
 static int
 tsun_rtu(const struct pv_cmd *cmd, uint8_t *rtu)
 {
-	uint16_t	reg, v, crc;
+	uint16_t	reg, v;
 
 	switch (cmd->id) {
 	case CMD_MODBUS_READ:
@@ -141,15 +141,7 @@ tsun_rtu(const struct pv_cmd *cmd, uint8_t *rtu)
 	default:
 		return (-1);
 	}
-	rtu[0] = MB_ADDR;
-	rtu[1] = MB_WRITE;
-	rtu[2] = reg >> 8;
-	rtu[3] = reg & 0xff;
-	rtu[4] = v >> 8;
-	rtu[5] = v & 0xff;
-	crc = pv_crc16_modbus(rtu, 6);
-	rtu[6] = crc & 0xff;
-	rtu[7] = crc >> 8;
+	modbus_rtu(rtu, MB_ADDR, MB_WRITE, reg, v);
 	return (0);
 }
 

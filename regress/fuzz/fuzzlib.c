@@ -13,6 +13,8 @@
 #include "proto.h"
 #include "record.h"
 #include "cloud.h"
+#include "cmd.h"
+#include "rscp.h"
 #include "fuzzlib.h"
 
 const uint8_t	*fuzz_cur;
@@ -308,4 +310,136 @@ fuzz_cloud(int proto, const uint8_t *data, size_t size)
 	fuzz_verdicts(&fv, data, size, FUZZ_FRAME_LIMIT);
 	fuzz_verdicts(&fv, data, size, 64);
 	fuzz_cloud_judge(data, size);
+}
+
+/* a command's end as a protocol's answer hook says it */
+static void
+fuzz_cmd_done(struct pvctx *ctx, int result, const char *detail)
+{
+	(void)ctx;
+	if (result < CMD_RES_OK || result > CMD_RES_TIMEOUT ||
+	    strlen(detail) >= PV_CMD_TEXTLEN)
+		abort();
+	fuzz_check_text(detail, PV_CMD_TEXTLEN, 0);
+}
+
+static const struct pvout	fuzz_cmdout = {
+	NULL, fuzz_out_record, fuzz_out_dump, fuzz_no_close, NULL, NULL,
+	NULL, NULL, NULL, fuzz_cmd_done
+};
+
+/* a command as parsed: of its definition, its words in range */
+static void
+fuzz_cmd_parsed(const struct cmd_def *def, const struct pv_cmd *cmd)
+{
+	if (cmd->id <= CMD_NONE || cmd->id >= CMD_MAX ||
+	    (def->pair == NULL && cmd->id != def->id) ||
+	    cmd->nargs < 0 || cmd->nargs > CMD_ARGS ||
+	    memchr(cmd->argtext, '\0', sizeof(cmd->argtext)) == NULL ||
+	    memchr(cmd->text, '\0', sizeof(cmd->text)) == NULL)
+		abort();
+	fuzz_check_text(cmd->argtext, sizeof(cmd->argtext), 0);
+	if (cmd->id == CMD_POWER_LIMIT && (cmd->arg[0] < 0 ||
+	    cmd->arg[0] > 1000))
+		abort();
+}
+
+/* the device's answer to the command, through its protocol's hook */
+static void
+fuzz_cmd_answer(int proto, struct pvctx *ctx, const uint8_t *buf,
+    size_t len)
+{
+	struct rscp_frame	 fr;
+	const char		*why;
+
+	switch (proto) {
+	case PROTO_SOLARMAN_V5:
+		(void)solarman_cmd_answer(ctx, buf, len);
+		break;
+	case PROTO_TSUN_GEN3:
+		(void)gen3_cmd_answer(ctx, buf, len);
+		break;
+	case PROTO_HOYMILES:
+		if (len >= 4)
+			(void)hoymiles_cmd_answer(ctx, pv_be16(buf),
+			    pv_be16(buf + 2), buf + 4, len - 4);
+		break;
+	case PROTO_E3DC_RSCP:
+		if (len >= RSCP_HDRLEN && rscp_frame(buf, len, &fr, &why) == 0)
+			(void)e3dc_cmd_answer(ctx, &fr);
+		break;
+	}
+}
+
+/*
+ * An owner's command to a device of proto: the first byte names one
+ * of the protocol's commands, the text up to a NUL is its argument
+ * (parsed, and taken as an allow list too); then what the send hook
+ * would have noted (4 bytes of key, a length and that many bytes sent)
+ * and the rest, the device's answer, in a buffer of exactly its size.
+ */
+void
+fuzz_command(int proto, const uint8_t *data, size_t size)
+{
+	const struct cmd_proto	*cp = cmd_proto(proto);
+	const struct cmd_def	*def;
+	struct pv_deviceconf	 dev;
+	struct pv_protoconf	 conf;
+	struct pv_cmd		 cmd;
+	struct pvctx		 ctx;
+	char			 arg[PV_CMD_TEXTLEN + 8], why[PV_REASONLEN];
+	const uint8_t		*nul;
+	uint8_t			*ans, state[8];
+	uint32_t		 mask;
+	size_t			 n;
+
+	if (cp == NULL || cp->ndefs == 0 || size < 1)
+		abort();
+	def = &cp->defs[data[0] % cp->ndefs];
+	data++, size--;
+	nul = memchr(data, '\0', size);
+	n = nul != NULL ? (size_t)(nul - data) : size;
+	if (n >= sizeof(arg))
+		n = sizeof(arg) - 1;
+	memcpy(arg, data, n);
+	arg[n] = '\0';
+	data += nul != NULL ? n + 1 : n, size -= nul != NULL ? n + 1 : n;
+
+	why[0] = '\0';
+	if (cmd_allow(proto, arg, &mask, why, sizeof(why)) == -1)
+		fuzz_check_text(why, sizeof(why), 0);
+	else if ((mask & ~(CMD_BIT(CMD_MAX) - 1)) != 0 ||
+	    (mask & CMD_BIT(CMD_NONE)) != 0)
+		abort();
+
+	memset(&dev, 0, sizeof(dev));
+	(void)strlcpy(dev.name, "FUZZ0000000001", sizeof(dev.name));
+	dev.proto = proto;
+	dev.allow = ~0U;
+	(void)strlcpy(dev.at_allow, "AT+", sizeof(dev.at_allow));
+	(void)strlcpy(dev.at_block, "AT+UPURL, AT+SUPDATE",
+	    sizeof(dev.at_block));
+	why[0] = '\0';
+	if (cmd_parse(&dev, cmd_name(def->id), arg, n > PV_CMD_TEXTLEN - 1,
+	    &cmd, why, sizeof(why)) == -1) {
+		fuzz_check_reason(why);
+		return;
+	}
+	fuzz_cmd_parsed(def, &cmd);
+	if (size < 5)
+		return;
+	cmd.key = pv_be32(data);
+	cmd.sentlen = data[4] % (CMD_SENTLEN + 1);
+	data += 5, size -= 5;
+	if (cmd.sentlen > size)
+		cmd.sentlen = size;
+	memcpy(cmd.sent, data, cmd.sentlen);
+	data += cmd.sentlen, size -= cmd.sentlen;
+	if ((ans = malloc(size > 0 ? size : 1)) == NULL)
+		abort();
+	memcpy(ans, data, size);
+	fuzz_ctx(&ctx, &conf, proto, state, sizeof(state), 0, &fuzz_cmdout);
+	ctx.cmd = &cmd;
+	fuzz_cmd_answer(proto, &ctx, ans, size);
+	free(ans);
 }

@@ -63,4 +63,7 @@ void	 fuzz_verdicts(const struct fuzz_verdicts *, const uint8_t *,
 /* the cloud's side of a protocol: its framer, its firewall's verdicts */
 void	 fuzz_cloud(int, const uint8_t *, size_t);
 
+/* an owner's command: its parser, and its answer through the hook */
+void	 fuzz_command(int, const uint8_t *, size_t);
+
 #endif /* FUZZLIB_H */

@@ -1,0 +1,25 @@
+/*
+ * libFuzzer target: an owner's command to a tsun-gen3 device, its text
+ * through cmd_parse() (proto/cmd.c) and the protocol's check, and the
+ * device's answer through its hook (proto/tsun_cmd.c), as fuzz_command() in
+ * fuzzlib.c checks them.
+ *
+ * Needs every proto/ file.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pvgate.h"
+#include "proto.h"
+#include "fuzzlib.h"
+
+int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > 0)
+		fuzz_command(PROTO_TSUN_GEN3, data, size);
+	return (0);
+}
