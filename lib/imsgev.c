@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <event.h>
 #include <string.h>
+#include <time.h>
 
 #include "imsgev.h"
 #include "log.h"
@@ -26,6 +27,10 @@
 static struct imsgev	*pending[IMSGEV_PENDING];
 static int		 npending;
 static int		 deferring;
+
+/* the wall clock, read once a pass */
+static struct timespec	 pass_now;
+static int		 pass_clock;
 
 static void	imsgev_arm(struct imsgev *);
 static void	imsgev_flush(void);
@@ -104,6 +109,7 @@ imsgev_flush(void)
 	int		 i;
 
 	deferring = 0;
+	pass_clock = 0;
 	for (i = 0; i < npending; i++) {
 		iev = pending[i];
 		iev->pending = 0;
@@ -134,6 +140,20 @@ imsgev_loop(void (*after)(void))
 			after();
 	}
 	imsgev_flush();
+}
+
+/*
+ * The wall clock: inside imsgev_loop() read once a pass, when first
+ * asked, so that every frame of the pass has the same receive time.
+ */
+void
+imsgev_clock(struct timespec *ts)
+{
+	if (!deferring || !pass_clock) {
+		clock_gettime(CLOCK_REALTIME, &pass_now);
+		pass_clock = deferring;
+	}
+	*ts = pass_now;
 }
 
 int
