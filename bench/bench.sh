@@ -242,6 +242,19 @@ table()
 		row("  reply latency p99.9 ms", fix(f[k ".p999"], 3),
 		    fix(g[k ".p999"], 3), ratio(f[k ".p999"], g[k ".p999"]), "")
 	}
+	# times each process was run (schedstat) per frame or connection
+	function runs(k, per,    j, t, s) {
+		if (!((k "listener") in g))
+			return
+		t = 0; s = ""
+		for (j = 1; j <= 3; j++) {
+			t += g[k ps[j]]
+			s = s (j > 1 ? " / " : "") fix(g[k ps[j]], 2)
+		}
+		row("  times run per " per ", all", fix(f[k "floor"], 2),
+		    fix(t, 2), ratio(f[k "floor"], t), "")
+		row("    listener / decoder / exporter", "", s, "", "")
+	}
 	# one connection per request, as an ECU does
 	function churn(    n, i, c, k, t) {
 		if (!has("churn.total"))
@@ -273,6 +286,7 @@ table()
 			for (j = 1; j <= 3; j++)
 				row("    " ps[j], "",
 				    fix(g[k ".cpu." ps[j]] * 1000, 1), "", "")
+			runs(k ".wakeups.", "connection")
 		}
 		row(sprintf("churn: descriptors before / after %s conns",
 		    big(g["churn.total"])), f["churn.before.fds.floor"] \
@@ -323,6 +337,7 @@ table()
 		    verdict(g[k "total"] <= 1.5 * f[k "total"], "<= 1.50x"))
 		for (i = 1; i <= 4; i++)
 			row("  " ps[i], "", fix(g[k ps[i]] * 1000, 1), "", "")
+		runs(sprintf("closed.%d.wakeups.", c), "frame")
 		row("peak RSS KiB (VmHWM), floor / listener",
 		    big(f["hwm.floor"]), big(g["hwm.listener"]), "", "")
 		for (i = 2; i <= 4; i++)

@@ -86,6 +86,7 @@ struct lconn {
 /* a phase's starting point */
 struct sample {
 	long long	 ticks[MAXPROCS];
+	long long	 slices[MAXPROCS];	/* times run, schedstat */
 	uint64_t	 sent;
 	uint64_t	 replies;
 	uint64_t	 records;
@@ -1408,8 +1409,10 @@ sample_take(struct sample *t)
 {
 	int	i;
 
-	for (i = 0; i < cur->nprocs; i++)
+	for (i = 0; i < cur->nprocs; i++) {
 		t->ticks[i] = cur->procs[i].ticks;
+		t->slices[i] = cur->procs[i].slices;
+	}
 	t->sent = cur->st.sent;
 	t->replies = cur->st.replies;
 	t->records = records;
@@ -1450,6 +1453,8 @@ closed_report(int n, int64_t start, const struct sample *t0)
 		    sysconf(_SC_CLK_TCK);
 		total += cpu;
 		out("closed.%d.cpu.%s %.4f", n, pr->name, cpu * k);
+		out("closed.%d.wakeups.%s %.3f", n, pr->name,
+		    (pr->slices - t0->slices[i]) * k / 1000);
 	}
 	out("closed.%d.cpu.total %.4f", n, total * k);
 	out("closed.%d.cpu.loadgen %.4f", n, (self_cpu() - t0->self) * k);
@@ -1677,6 +1682,8 @@ phase_churn(int n, double secs)
 		cpu = (double)(pr->ticks - t0.ticks[i]) / sysconf(_SC_CLK_TCK);
 		total += cpu;
 		out("churn.%d.cpu.%s %.4f", n, pr->name, cpu * k);
+		out("churn.%d.wakeups.%s %.3f", n, pr->name,
+		    (pr->slices - t0.slices[i]) * k / 1000);
 	}
 	out("churn.%d.cpu.total %.4f", n, total * k);
 	return (cps);
