@@ -294,15 +294,16 @@ regress/integration/logrecv: regress/integration/logrecv.o
 
 bench/loadgen.o bench/floor.o bench/protos.o: bench/bench.h config.h \
     proto/proto.h proto/record.h lib/compat.h
+bench/protos.o: proto/hoymiles.pb-c.h regress/decoder/apsystems_ecu_gen.h
 
-bench/loadgen: bench/loadgen.o bench/protos.o proto/libproto.a \
-    lib/libpvgate.a
-	$(LINK) bench/loadgen.o bench/protos.o proto/libproto.a \
-	    lib/libpvgate.a $(EVENT_LIBS) $(LIBS)
+BENCH_OBJS = bench/protos.o regress/decoder/apsystems_ecu_gen.o \
+    proto/libproto.a lib/libpvgate.a
 
-bench/floor: bench/floor.o bench/protos.o proto/libproto.a lib/libpvgate.a
-	$(LINK) bench/floor.o bench/protos.o proto/libproto.a \
-	    lib/libpvgate.a $(LIBS)
+bench/loadgen: bench/loadgen.o $(BENCH_OBJS)
+	$(LINK) bench/loadgen.o $(BENCH_OBJS) $(EVENT_LIBS) $(LIBS)
+
+bench/floor: bench/floor.o $(BENCH_OBJS)
+	$(LINK) bench/floor.o $(BENCH_OBJS) $(LIBS)
 
 bench: all
 	@sh bench/bench.sh
