@@ -13,7 +13,7 @@ LIB_OBJS += lib/ctl.o lib/ctlproc.o
 PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
 	     proto/solarman_v5.o proto/capture.o
 PROTO_OBJS += proto/alphaess.o
-PROTO_OBJS += proto/apsystems_ecu.o
+PROTO_OBJS += proto/apsystems_ecu.o proto/apsystems_local.o
 PROTO_OBJS += proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o
 PROTO_OBJS += proto/hoymiles.o proto/hoymiles.pb-c.o
 PROTO_OBJS += proto/tsun_gen3.o proto/modbus.o
@@ -41,6 +41,7 @@ REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/lib/imsgev_test regress/lib/util_test
 REGRESS_PROGS += regress/decoder/alphaess_test regress/integration/aesim
 REGRESS_PROGS += regress/decoder/apsystems_ecu_test regress/integration/apssim
+REGRESS_PROGS += regress/decoder/apsystems_local_test regress/integration/ecusim
 REGRESS_PROGS += regress/decoder/e3dc_test regress/integration/rscpd
 REGRESS_PROGS += regress/decoder/hoymiles_test regress/integration/hmsim
 REGRESS_PROGS += regress/decoder/tsun_gen3_test regress/integration/gen3sim \
@@ -66,6 +67,8 @@ REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
 REGRESS_OBJS += regress/decoder/alphaess_test.o regress/integration/aesim.o
 REGRESS_OBJS += regress/decoder/apsystems_ecu_test.o \
 	regress/decoder/apsystems_ecu_gen.o regress/integration/apssim.o
+REGRESS_OBJS += regress/decoder/apsystems_local_test.o \
+	regress/decoder/apsystems_local_gen.o regress/integration/ecusim.o
 REGRESS_OBJS += regress/decoder/e3dc_test.o regress/integration/rscpd.o
 REGRESS_OBJS += regress/decoder/hoymiles_test.o regress/integration/hmsim.o
 REGRESS_OBJS += regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o \
@@ -76,6 +79,7 @@ REGRESS_OBJS += regress/integration/cloudsim.o regress/integration/devsim.o \
 	regress/integration/dnssim.o regress/decoder/cloud_test.o \
 	regress/integration/cloudframe.o
 SIM_OBJS = regress/integration/aesim.o regress/integration/apssim.o \
+	regress/integration/ecusim.o \
 	regress/integration/gen3sim.o regress/integration/hmsim.o \
 	regress/integration/loggersim.o regress/integration/pvsim.o \
 	regress/integration/rscpd.o regress/integration/simlib.o \
@@ -187,6 +191,23 @@ regress/integration/apssim: regress/integration/apssim.o \
     lib/libpvgate.a
 	$(LINK) regress/integration/apssim.o regress/integration/simlib.o \
 	    regress/decoder/apsystems_ecu_gen.o lib/libpvgate.a $(LIBS)
+
+regress/decoder/apsystems_local_test: regress/decoder/apsystems_local_test.o \
+    regress/decoder/apsystems_local_gen.o regress/decoder/harness.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/apsystems_local_test.o \
+	    regress/decoder/apsystems_local_gen.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/apsystems_local_test.o regress/decoder/apsystems_local_gen.o \
+    regress/integration/ecusim.o: regress/decoder/apsystems_local_gen.h
+regress/decoder/apsystems_local_test.o: regress/decoder/harness.h
+
+regress/integration/ecusim: regress/integration/ecusim.o \
+    regress/integration/simlib.o regress/decoder/apsystems_local_gen.o \
+    lib/libpvgate.a
+	$(LINK) regress/integration/ecusim.o regress/integration/simlib.o \
+	    regress/decoder/apsystems_local_gen.o lib/libpvgate.a $(LIBS)
 
 regress/decoder/e3dc_test: regress/decoder/e3dc_test.o \
     regress/decoder/harness.o proto/libproto.a lib/libpvgate.a

@@ -97,6 +97,15 @@ const struct metric_def metric_defs[M_MAX] = {
 				    1 },
 	[M_INVERTERS] =		{ "inverters", "", NULL, MEAS, 0 },
 	[M_DC_VOLTAGE] =	{ "dc_voltage", "V", "voltage", MEAS, 0 },
+	/*
+	 * apsystems-ecu, the local port.  inverters counts the records of
+	 * a cloud upload; the ECU's own counts are these two.  online is
+	 * a state (1 or 0), no measurement.
+	 */
+	[M_ONLINE] =		{ "online", "", NULL, NULL, 0 },
+	[M_INVERTERS_ONLINE] =	{ "inverters_online", "", NULL, MEAS, 0 },
+	[M_INVERTERS_REGISTERED] = { "inverters_registered", "", NULL, MEAS,
+				    0 },
 	/* e3dc-rscp */
 	[M_ADDITIONAL_POWER] =	{ "additional_power", "W", "power", MEAS, 0 },
 	[M_SELF_CONSUMPTION] =	{ "self_consumption", "%", NULL, MEAS, 0 },

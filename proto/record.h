@@ -66,6 +66,9 @@ enum metric_id {
 	M_PV_ENERGY_INTERVAL,	/* indexed: pv<N>_energy_interval */
 	M_INVERTERS,		/* inverters reporting */
 	M_DC_VOLTAGE,		/* one DC voltage for every input */
+	M_ONLINE,		/* 1: the inverter reports, 0: it does not */
+	M_INVERTERS_ONLINE,	/* the ECU's count of inverters online */
+	M_INVERTERS_REGISTERED,	/* the inverters the ECU knows */
 	/* e3dc-rscp */
 	M_ADDITIONAL_POWER,	/* external source, positive = producing */
 	M_SELF_CONSUMPTION,
