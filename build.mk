@@ -23,6 +23,7 @@ PROTO_OBJS += proto/cloud.o proto/solarman_v5_cloud.o proto/tsun_gen3_cloud.o \
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
 PARENT_OBJS += parent/secrets.o parent/control.o
+PARENT_OBJS += parent/version.o
 PARENT_OBJS += parent/cloudconf.o parent/dns.o
 LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o \
 	listener/control.o listener/relay.o
@@ -55,6 +56,7 @@ FLOOR_linux = bench/floor
 BENCH_PROGS = bench/loadgen $(FLOOR_$(SANDBOX))
 
 all: $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS)
+progs: $(PROGS)
 
 .c.o:
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -112,6 +114,16 @@ proto/hoymiles.o regress/decoder/hoymiles_test.o \
     regress/integration/hmsim.o: proto/hoymiles.pb-c.h
 
 $(PARENT_OBJS): parent/pvgated.h
+
+# Where pvgated finds its children is compiled in: a PREFIX or
+# LIBEXECDIR given to make itself (make install PREFIX=/usr) rebuilds
+# the two objects that use it.  libexec.path changes only when it does.
+lib/proc.o parent/version.o: libexec.path
+libexec.path: FORCE
+	@echo '$(LIBEXECDIR)' > libexec.path.new
+	@if cmp -s libexec.path.new libexec.path; then \
+	    rm -f libexec.path.new; else mv libexec.path.new libexec.path; fi
+FORCE:
 
 $(EXPORTER_OBJS) $(CTL_OBJS) regress/exporter/export_test.o \
     regress/exporter/mqtt_test.o: exporter/exporter.h
@@ -339,16 +351,37 @@ lint:
 	mandoc -Tlint -Wwarning parent/pvgated.8 parent/pvgated.conf.5 \
 	    ctl/pvgatectl.8
 
-install: all
+# Everything here works as any user into a DESTDIR.  The service files
+# name the installed pvgated wherever BINDIR is; the systemd unit and the
+# rc.d script go to their places only when SYSTEMDUNITDIR or RCDIR is set.
+UNIT_SED = sed 's|/usr/sbin/pvgated|$(BINDIR)/pvgated|g' etc/pvgated.service
+RC_SED = sed 's|/usr/local/sbin/pvgated|$(BINDIR)/pvgated|g' etc/rc.d/pvgated
+
+install: $(PROGS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(EXAMPLEDIR)
 	install -m 755 parent/pvgated ctl/pvgatectl $(DESTDIR)$(BINDIR)
 	install -m 755 listener/pvgate-listener decoder/pvgate-decoder \
 	    exporter/pvgate-exporter $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 parent/pvgated.8 ctl/pvgatectl.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 parent/pvgated.conf.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 etc/pvgated.conf etc/redirect/* $(DESTDIR)$(EXAMPLEDIR)
+	$(UNIT_SED) > $(DESTDIR)$(EXAMPLEDIR)/pvgated.service
+	$(RC_SED) > $(DESTDIR)$(EXAMPLEDIR)/pvgated.rc
+	chmod 644 $(DESTDIR)$(EXAMPLEDIR)/pvgated.service \
+	    $(DESTDIR)$(EXAMPLEDIR)/pvgated.rc
+	if [ -n "$(SYSTEMDUNITDIR)" ]; then \
+	    install -d $(DESTDIR)$(SYSTEMDUNITDIR) && \
+	    $(UNIT_SED) > $(DESTDIR)$(SYSTEMDUNITDIR)/pvgated.service && \
+	    chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/pvgated.service; fi
+	if [ -n "$(RCDIR)" ]; then \
+	    install -d $(DESTDIR)$(RCDIR) && \
+	    $(RC_SED) > $(DESTDIR)$(RCDIR)/pvgated && \
+	    chmod 555 $(DESTDIR)$(RCDIR)/pvgated; fi
 
 clean:
 	rm -f $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS) lib/libpvgate.a \
+	    libexec.path libexec.path.new \
 	    proto/libproto.a */*.o regress/*/*.o proto/*.pb-c.[ch]
 	rm -rf regress/fuzz/bin regress/asan
