@@ -43,8 +43,11 @@ REGRESS_PROGS += regress/exporter/mqtt_test
 # make bench: the load generator everywhere, the epoll floor on Linux
 FLOOR_linux = bench/floor
 BENCH_PROGS = bench/loadgen $(FLOOR_$(SANDBOX))
+# make hostile: the attack waves' load generator (epoll), Linux only
+HOSTILE_linux = regress/hostile/hostile
+HOSTILE_PROGS = $(HOSTILE_$(SANDBOX))
 
-all: $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS)
+all: $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS) $(HOSTILE_PROGS)
 
 .c.o:
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -256,11 +259,19 @@ bench/floor: bench/floor.o bench/protos.o proto/libproto.a lib/libpvgate.a
 	$(LINK) bench/floor.o bench/protos.o proto/libproto.a \
 	    lib/libpvgate.a $(LIBS)
 
+regress/hostile/hostile.o: config.h lib/compat.h
+
+regress/hostile/hostile: regress/hostile/hostile.o lib/libpvgate.a
+	$(LINK) regress/hostile/hostile.o lib/libpvgate.a $(LIBS)
+
 bench: all
 	@sh bench/bench.sh
 
 regress: all
 	@sh regress/run
+
+hostile: all
+	@sh regress/hostile/run.sh -long
 
 fuzz: proto/hoymiles.pb-c.c
 	@sh regress/fuzz/build.sh && sh regress/fuzz/run.sh 60
@@ -279,6 +290,7 @@ install: all
 	install -m 644 parent/pvgated.conf.5 $(DESTDIR)$(MANDIR)/man5
 
 clean:
-	rm -f $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS) lib/libpvgate.a \
+	rm -f $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS) $(HOSTILE_PROGS) \
+	    lib/libpvgate.a \
 	    proto/libproto.a */*.o regress/*/*.o proto/*.pb-c.[ch]
 	rm -rf regress/fuzz/bin regress/asan

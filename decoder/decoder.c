@@ -742,14 +742,15 @@ dump_log(const struct pv_frame *f, size_t len, const char *reason)
 	static time_t	 start;
 	static unsigned	 said, quiet;
 	char		 peer[64];
+	time_t		 now = pv_monotime();
 
 	if (f->proto == PROTO_CAPTURE)
 		return;		/* dumping everything is its job */
-	if (f->rx_sec - start >= DUMP_LOG_PERIOD) {
+	if (now - start >= DUMP_LOG_PERIOD || start == 0) {
 		if (quiet > 0)
 			log_warnx("%u more frames dumped in the last %d s",
 			    quiet, DUMP_LOG_PERIOD);
-		start = f->rx_sec;
+		start = now;
 		said = quiet = 0;
 	}
 	if (said++ >= DUMP_LOG_BURST) {

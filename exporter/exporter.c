@@ -25,6 +25,7 @@
 #include "mqtt.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "util.h"
 
 #define OUTBUF_SIZE	65536
 
@@ -297,7 +298,7 @@ exporter_dump(struct imsg *imsg)
 	} else if (dump_write(&dumpf, d.time, line, n) == 0)
 		return;
 	stats.lost++;
-	now = time(NULL);
+	now = pv_monotime();
 	if (now - last >= 10) {
 		last = now;
 		log_warn("dump: cannot write; %llu lost so far",

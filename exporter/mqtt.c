@@ -248,8 +248,8 @@ mqtt_record(const uint8_t *data, size_t len)
 		return;
 	if ((n = spool_put(&mq.spool, data, len)) == -1) {
 		mq.unspooled++;
-		if (time(NULL) - mq.lastwarn >= MQTT_WARN_EVERY) {
-			mq.lastwarn = time(NULL);
+		if (pv_monotime() - mq.lastwarn >= MQTT_WARN_EVERY) {
+			mq.lastwarn = pv_monotime();
 			log_warn("mqtt: spool: record lost (%llu so far)",
 			    (unsigned long long)mq.unspooled);
 		}
@@ -314,7 +314,7 @@ mqtt_connect(void)
 	mosquitto_log_callback_set(m, on_log);
 
 	mq.state = MQ_CONNECTING;
-	mq.since = time(NULL);
+	mq.since = pv_monotime();
 	if ((rc = mosquitto_connect_async(m, addr, mq.cf.broker.port,
 	    mq.cf.keepalive)) != MOSQ_ERR_SUCCESS) {
 		mq.lostrc = rc;
@@ -337,7 +337,7 @@ mqtt_connect(void)
 static void
 mqtt_teardown(const char *why)
 {
-	time_t	now = time(NULL);
+	time_t	now = pv_monotime();
 	char	addr[80], reason[128];
 	size_t	n;
 
@@ -672,7 +672,7 @@ static void
 mqtt_tick(int fd, short event, void *arg)
 {
 	struct timeval	tv = { 1, 0 };
-	time_t		now = time(NULL);
+	time_t		now = pv_monotime();
 	int		rc;
 
 	(void)fd;

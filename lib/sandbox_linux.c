@@ -34,7 +34,7 @@
 
 /* "stdio": I/O on descriptors already held, memory, time, exit */
 static const char *const stdio_calls[] = {
-	"read", "readv", "write", "writev", "close", "lseek", "fstat",
+	"read", "readv", "write", "writev", "close", "dup", "lseek", "fstat",
 	"brk", "munmap", "mremap", "madvise", "futex",
 	"clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday",
 	"time", "getpid", "gettid", "getuid", "geteuid", "getgid",

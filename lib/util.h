@@ -8,11 +8,14 @@
 #include <sys/socket.h>
 
 #include <stddef.h>
+#include <time.h>
 
 struct pv_addr;
 
 void	 pv_addr_set(struct pv_addr *, const struct sockaddr *);
 int	 pv_addr_str(const struct pv_addr *, char *, size_t);
 socklen_t pv_addr_sockaddr(const struct pv_addr *, struct sockaddr_storage *);
+void	 pv_heap_trim(void);
+time_t	 pv_monotime(void);
 
 #endif /* UTIL_H */

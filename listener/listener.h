@@ -30,11 +30,14 @@ struct conn {
 	struct peer_count	*pc;
 	uint8_t			*in;		/* partial frame, if any */
 	size_t			 inlen;
+	size_t			 incap;		/* grows up to max_frame */
 	uint8_t			*out;		/* unsent reply bytes */
 	size_t			 outlen;
 	int			 closing;	/* close once out is sent */
 	int			 parked;	/* not read: backpressure */
 	TAILQ_ENTRY(conn)	 park;
+	int			 unframed;	/* accepted, no frame yet */
+	TAILQ_ENTRY(conn)	 unframed_entry;
 };
 
 RB_HEAD(conn_tree, conn);
@@ -69,11 +72,18 @@ struct listener {
 	uint32_t		 nconns;
 	struct conn_tree	 conns;
 	TAILQ_HEAD(, conn)	 parked;	/* readable while paused */
+	TAILQ_HEAD(, conn)	 unframed;	/* oldest first: evictable */
+	struct event		 ev_trim;	/* heap trim after a burst */
+	int			 trim_armed;
+	uint32_t		 trim_peak;	/* connections since the trim */
+	uint32_t		 reserved;	/* descriptors libevent knows */
 	struct peer_tree	 peers;
 	struct {
 		uint64_t	 frames;
 		uint64_t	 refused;
 		uint64_t	 pauses;
+		uint64_t	 evicted;	/* max_connections, no frame */
+		uint64_t	 noread;	/* replies not read: OUT_MAX */
 	}			 stats;
 };
 
