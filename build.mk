@@ -31,7 +31,7 @@ PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/sandbox/sbtest regress/integration/pvsim \
 	regress/exporter/export_test regress/integration/logrecv \
-	regress/lib/imsgev_test
+	regress/lib/imsgev_test regress/lib/util_test
 REGRESS_PROGS += regress/decoder/alphaess_test regress/integration/aesim
 REGRESS_PROGS += regress/decoder/apsystems_ecu_test regress/integration/apssim
 REGRESS_PROGS += regress/decoder/e3dc_test regress/integration/rscpd
@@ -55,7 +55,8 @@ all: $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS) $(HOSTILE_PROGS)
 REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
 	regress/decoder/harness.o regress/sandbox/sbtest.o \
 	regress/integration/pvsim.o regress/exporter/export_test.o \
-	regress/integration/logrecv.o regress/lib/imsgev_test.o
+	regress/integration/logrecv.o regress/lib/imsgev_test.o \
+	regress/lib/util_test.o
 REGRESS_OBJS += regress/decoder/alphaess_test.o regress/integration/aesim.o
 REGRESS_OBJS += regress/decoder/apsystems_ecu_test.o \
 	regress/decoder/apsystems_ecu_gen.o regress/integration/apssim.o
@@ -243,6 +244,9 @@ regress/integration/hmsim: regress/integration/hmsim.o \
 
 regress/lib/imsgev_test: regress/lib/imsgev_test.o lib/libpvgate.a
 	$(LINK) regress/lib/imsgev_test.o lib/libpvgate.a $(EVENT_LIBS) $(LIBS)
+
+regress/lib/util_test: regress/lib/util_test.o lib/libpvgate.a
+	$(LINK) regress/lib/util_test.o lib/libpvgate.a $(LIBS)
 
 regress/integration/logrecv: regress/integration/logrecv.o
 	$(LINK) regress/integration/logrecv.o $(LIBS)

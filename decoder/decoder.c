@@ -45,6 +45,8 @@ struct dconn {
 	struct event		*timer;		/* once pv_timer() was called */
 	char			 peer[64];
 	char			 claim[PV_NAMELEN];
+	char			 admitted[PV_NAMELEN];	/* accept = known */
+	int			 refused;	/* unknown device: closing */
 	uint64_t		 state[];	/* the protocol's, zeroed */
 };
 
@@ -66,6 +68,7 @@ static int		 ndone;
 static int		 paused;
 static struct dconn_tree conns = RB_INITIALIZER(&conns);
 static uint8_t		 packbuf[PVGATE_IMSG_PAYLOAD];
+static uint64_t		 stats_refused[PROTO_MAX];	/* accept = known */
 
 static __dead void	usage(void);
 static void		zone_log(void);
@@ -86,6 +89,7 @@ static void		out_close(struct pvctx *);
 static void		out_timer(struct pvctx *, unsigned int);
 static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
 static void		out_claim(struct pvctx *, const char *);
+static int		out_admit(struct pvctx *, const char *);
 static void		decoder_conn_open(struct lchan *, struct imsg *);
 static void		dconn_tick(int, short, void *);
 static void		send_dump(const struct pv_frame *, const uint8_t *,
@@ -99,7 +103,7 @@ RB_GENERATE(dconn_tree, dconn, entry, dconn_cmp);
 
 static const struct pvout decoder_out = {
 	out_reply, out_record, out_dump, out_close, out_timer, out_device,
-	out_claim
+	out_claim, out_admit
 };
 
 static __dead void
@@ -618,6 +622,8 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	struct pv_reply	 r;
 	struct iovec	 iov[2];
 
+	if (cur->dc != NULL && cur->dc->refused)
+		return;
 	memset(&r, 0, sizeof(r));
 	r.conn = ctx->conn;
 	iov[0].iov_base = &r;
@@ -634,9 +640,11 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 static void
 out_record(struct pvctx *ctx, const struct record *rec)
 {
-	size_t	n;
+	struct current	*cur = ctx->arg;
+	size_t		 n;
 
-	(void)ctx;
+	if (cur->dc != NULL && cur->dc->refused)
+		return;
 	if ((n = record_pack(rec, packbuf, sizeof(packbuf))) == 0)
 		fatalx("%s: record does not pack", __func__);
 	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, packbuf,
@@ -726,6 +734,106 @@ out_claim(struct pvctx *ctx, const char *name)
 			fatal("%s: imsg_compose", __func__);
 		lchan_arm(o->l);
 	}
+}
+
+/*
+ * accept = known: a device is known by a [device NAME] section, or as
+ * the logger = of one (a collector that names only itself).
+ */
+static int
+device_known(const char *name)
+{
+	const char	*errstr;
+	long long	 serial;
+	int		 i;
+
+	if (config_device(conf, name) != NULL)
+		return 1;
+	serial = strtonum(name, 1, UINT32_MAX, &errstr);
+	for (i = 0; errstr == NULL && i < conf->ndevices; i++)
+		if (conf->devices[i].logger == serial)
+			return 1;
+	return 0;
+}
+
+/*
+ * Refusals are said once per device per REFUSE_LOG_PERIOD seconds,
+ * with the count of what was not said; a bounded table of the last
+ * devices refused, the oldest entry taken for a new one.
+ */
+#define REFUSE_LOG_PERIOD	10
+#define REFUSE_SLOTS		32
+
+static void
+refuse_log(const struct dconn *dc, const char *name, time_t now)
+{
+	static struct {
+		char		name[PV_NAMELEN];
+		uint16_t	proto;
+		time_t		last;
+		uint64_t	quiet;
+	}		 slot[REFUSE_SLOTS];
+	int		 i, old = 0;
+
+	for (i = 0; i < REFUSE_SLOTS; i++) {
+		if (slot[i].proto == dc->pr->id &&
+		    strcmp(slot[i].name, name) == 0)
+			break;
+		if (slot[i].last < slot[old].last)
+			old = i;
+	}
+	if (i == REFUSE_SLOTS) {
+		i = old;
+		strlcpy(slot[i].name, name, sizeof(slot[i].name));
+		slot[i].proto = dc->pr->id;
+		slot[i].last = 0;
+		slot[i].quiet = 0;
+	}
+	if (now - slot[i].last < REFUSE_LOG_PERIOD) {
+		slot[i].quiet++;
+		return;
+	}
+	log_warnx("%s device %s from %s refused: no [device %s] (accept = "
+	    "known); %llu more refused since it was last said",
+	    dc->pr->name, name, dc->peer, name,
+	    (unsigned long long)slot[i].quiet);
+	slot[i].last = now;
+	slot[i].quiet = 0;
+}
+
+/*
+ * May this connection's device be served?  With accept = known, the
+ * first frame that names an unknown device ends the connection: the
+ * protocol dumps it, nothing more goes out, the listener closes it.
+ */
+static int
+out_admit(struct pvctx *ctx, const char *name)
+{
+	struct current	*cur = ctx->arg;
+	struct dconn	*dc = cur->dc;
+	struct pv_reply	 r;
+
+	if (!conf->gate.accept_known)
+		return 1;
+	if (dc->refused)
+		return 0;
+	if (dc->dev >= 0 || strcmp(dc->admitted, name) == 0)
+		return 1;
+	if (device_known(name)) {
+		strlcpy(dc->admitted, name, sizeof(dc->admitted));
+		return 1;
+	}
+	dc->refused = 1;
+	stats_refused[dc->pr->id]++;
+	refuse_log(dc, name, ctx->now);
+	memset(&r, 0, sizeof(r));
+	r.conn = dc->id;
+	r.flags = PV_REPLY_CLOSE;
+	if (imsg_compose(&dc->l->iev.ibuf, IMSG_CONN_KILL, 0, 0, -1, &r,
+	    sizeof(r)) == -1)
+		fatal("%s: imsg_compose", __func__);
+	lchan_arm(dc->l);
+	return 0;
 }
 
 /*

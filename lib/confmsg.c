@@ -6,6 +6,8 @@
 
 #include "compat.h"
 
+#include <sys/socket.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,9 +75,28 @@ config_send_mqtt(struct imsgev *iev, const struct pvconf *conf)
 }
 
 /*
+ * A listener's allow_from: its protocol's list if that has one, else
+ * the one of [gateway] (none: any address).
+ */
+static void
+config_send_allow(struct imsgev *iev, const struct pvconf *conf, int proto)
+{
+	int	i, own = 0;
+
+	for (i = 0; i < conf->nallow; i++)
+		if (conf->allow[i].proto == proto)
+			own = 1;
+	for (i = 0; i < conf->nallow; i++)
+		if (conf->allow[i].proto == (own ? proto : PROTO_NONE))
+			compose(iev, IMSG_RECONF_ALLOW, &conf->allow[i],
+			    sizeof(conf->allow[i]));
+}
+
+/*
  * Send conf to one child: listen only to a listener; the key only to
  * the exporter (role); every device to the decoder, the dialled ones to
- * the connector (a listener without sockets).
+ * the connector (a listener without sockets); the allow_from list that
+ * applies to a listener to it alone.
  */
 void
 config_send(struct imsgev *iev, const struct pvconf *conf,
@@ -90,6 +111,8 @@ config_send(struct imsgev *iev, const struct pvconf *conf,
 			    sizeof(conf->proto[i]));
 	if (listen != NULL)
 		compose(iev, IMSG_RECONF_LISTEN, listen, sizeof(*listen));
+	if (listen != NULL && !connector)
+		config_send_allow(iev, conf, listen->proto);
 	if (role == ROLE_EXPORTER && conf->havepubkey)
 		compose(iev, IMSG_RECONF_PUBKEY, conf->pubkey,
 		    sizeof(conf->pubkey));
@@ -138,6 +161,17 @@ config_receive_mqtt(struct pvconf *nconf, struct imsg *imsg, const char *who)
 	    -1)
 		fatalx("%s: IMSG_RECONF_MQTT_CA wrong length: %zu", who, len);
 	nconf->mqtt_cagot += len;
+}
+
+/* a network from pvgated is what pv_cidr_parse() makes, or a bug */
+static void
+config_allow_check(const struct pv_cidr *c, const char *who)
+{
+	if (c->proto >= PROTO_MAX ||
+	    (c->family == AF_INET && c->prefix > 32) ||
+	    (c->family == AF_INET6 && c->prefix > 128) ||
+	    (c->family != AF_INET && c->family != AF_INET6))
+		fatalx("%s: IMSG_RECONF_ALLOW: bad network", who);
 }
 
 /*
@@ -211,6 +245,17 @@ config_receive(struct imsg *imsg, const char *who)
 			fatalx("%s: IMSG_RECONF_DEVICE bad protocol %u", who,
 			    dc->proto);
 		nconf->ndevices++;
+		return NULL;
+	case IMSG_RECONF_ALLOW:
+		if (nconf == NULL)
+			fatalx("%s: IMSG_RECONF_ALLOW without CONF", who);
+		if (nconf->nallow >= PVGATE_MAX_ALLOW)
+			fatalx("%s: too many allow_from networks", who);
+		if (imsg_get_data(imsg, &nconf->allow[nconf->nallow],
+		    sizeof(nconf->allow[0])) == -1)
+			fatalx("%s: IMSG_RECONF_ALLOW wrong length: %zu", who,
+			    imsg_get_len(imsg));
+		config_allow_check(&nconf->allow[nconf->nallow++], who);
 		return NULL;
 	case IMSG_RECONF_SECRET:
 		if (nconf == NULL)

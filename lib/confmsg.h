@@ -20,6 +20,8 @@ struct pvconf {
 	struct pv_deviceconf	devices[PVGATE_MAX_DEVICES];
 	int			ndevices;
 	struct pv_secret	secret[PROTO_MAX];	/* .proto 0: none */
+	struct pv_cidr		allow[PVGATE_MAX_ALLOW];	/* allow_from */
+	int			nallow;
 	struct pv_mqttconf	mqtt;			/* exporter, parent */
 	uint8_t			*mqtt_ca;		/* mqtt.calen bytes */
 	size_t			mqtt_cagot;		/* received so far */

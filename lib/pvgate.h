@@ -9,7 +9,7 @@
 
 #define PVGATE_VERSION		"0.1"
 /* bumped whenever a message layout below changes */
-#define PVGATE_IMSG_VERSION	4
+#define PVGATE_IMSG_VERSION	5
 
 #define PVGATE_USER		"_pvgated"
 #define _PATH_PVGATE_CONF	"/etc/pvgated/pvgated.conf"
@@ -34,6 +34,7 @@
 #define PVGATE_MAX_LISTENERS	64	/* distinct ports */
 #define PVGATE_MAX_SOCKETS	16	/* sockets per listener (addresses) */
 #define PVGATE_MAX_DEVICES	64	/* [device] sections */
+#define PVGATE_MAX_ALLOW	64	/* allow_from networks, all sections */
 
 /* largest imsg payload (MAX_IMSGSIZE minus the imsg header) */
 #define PVGATE_IMSG_PAYLOAD	(16384 - 16)
@@ -61,6 +62,7 @@ enum imsg_type {
 	IMSG_RECONF_SECRET,	/* decoder only: a device's secrets */
 	IMSG_RECONF_MQTT,	/* exporter only: struct pv_mqttconf */
 	IMSG_RECONF_MQTT_CA,	/* exporter only: a piece of the CA file */
+	IMSG_RECONF_ALLOW,	/* listener only: struct pv_cidr */
 	IMSG_RECONF_END,	/* empty */
 
 	/* pvgated -> listener, decoder: stop and drain (empty) */
@@ -167,6 +169,8 @@ struct pv_gateconf {
 	uint8_t		out_syslog;
 	uint8_t		out_dump;
 	uint8_t		dump_sealed;
+	uint8_t		accept_known;		/* 1: [device] serials only */
+	uint8_t		pad[3];
 };
 
 /* one protocol section */
@@ -231,6 +235,18 @@ struct pv_mqttconf {
 	char		password[PV_MQTT_SECRETLEN];
 	char		topic_prefix[PV_MQTT_TOPICLEN];
 	char		discovery_prefix[PV_MQTT_TOPICLEN];
+};
+
+/*
+ * One network of an allow_from list: proto is the section it came
+ * from (PROTO_NONE: [gateway]).  A listener gets the list that applies
+ * to it, and refuses every other source address at accept.
+ */
+struct pv_cidr {
+	uint16_t	proto;
+	uint8_t		family;			/* AF_INET, AF_INET6 */
+	uint8_t		prefix;			/* bits */
+	uint8_t		addr[16];		/* host bits zero */
 };
 
 /* listener only: what it listens on */

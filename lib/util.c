@@ -12,6 +12,7 @@
 #include <malloc.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -122,4 +123,93 @@ pv_addr_sockaddr(const struct pv_addr *a, struct sockaddr_storage *ss)
 		return sizeof(*sin6);
 	}
 	return 0;
+}
+
+/*
+ * "192.168.1.0/24", "fd00::/8", or one address (all its bits).  Host
+ * bits set are an error: "192.168.1.5/24" is a typo of a network.
+ * Returns 0, or -1 with the reason in err.
+ */
+int
+pv_cidr_parse(const char *text, struct pv_cidr *c, char *err, size_t errlen)
+{
+	char		 buf[INET6_ADDRSTRLEN + 8], *slash;
+	const char	*errstr;
+	unsigned int	 max, i, bits;
+	uint8_t		 mask;
+
+	memset(c, 0, sizeof(*c));
+	if (strlcpy(buf, text, sizeof(buf)) >= sizeof(buf)) {
+		snprintf(err, errlen, "%s: too long for a network", text);
+		return -1;
+	}
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, c->addr) == 1) {
+		c->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, c->addr) == 1) {
+		c->family = AF_INET6;
+		max = 128;
+	} else {
+		snprintf(err, errlen, "%s: not an IPv4 or IPv6 address", buf);
+		return -1;
+	}
+	bits = max;
+	if (slash != NULL) {
+		bits = strtonum(slash, 0, max, &errstr);
+		if (errstr != NULL) {
+			snprintf(err, errlen, "%s: prefix length %s: %s "
+			    "(0..%u)", text, slash, errstr, max);
+			return -1;
+		}
+	}
+	c->prefix = bits;
+	for (i = 0; i < max / 8; i++) {
+		mask = bits >= (i + 1) * 8 ? 0xff : bits <= i * 8 ? 0 :
+		    (uint8_t)(0xff << (8 - (bits - i * 8)));
+		if ((c->addr[i] & ~mask) != 0) {
+			c->addr[i] &= mask;
+			for (i++; i < max / 8; i++)
+				c->addr[i] = 0;
+			pv_cidr_str(c, buf, sizeof(buf));
+			snprintf(err, errlen, "%s: host bits set (the "
+			    "network is %s)", text, buf);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* is a in the network? */
+int
+pv_cidr_match(const struct pv_cidr *c, const struct pv_addr *a)
+{
+	unsigned int	full = c->prefix / 8, rest = c->prefix % 8;
+	uint8_t		mask;
+
+	if (a->family != c->family)
+		return 0;
+	if (memcmp(a->addr, c->addr, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (a->addr[full] & mask) == c->addr[full];
+}
+
+/* "192.168.1.0/24" */
+int
+pv_cidr_str(const struct pv_cidr *c, char *buf, size_t len)
+{
+	char	host[INET6_ADDRSTRLEN];
+	int	n;
+
+	if (inet_ntop(c->family, c->addr, host, sizeof(host)) == NULL) {
+		if (len > 0)
+			buf[0] = '\0';
+		return -1;
+	}
+	n = snprintf(buf, len, "%s/%u", host, c->prefix);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }

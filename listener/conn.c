@@ -219,9 +219,26 @@ peer_put(struct peer_count *pc)
 	}
 }
 
+/* no allow_from: every address; else one of its networks */
+static int
+conn_allowed(const struct pv_addr *peer)
+{
+	const struct pvconf	*conf = env->conf;
+	int			 i;
+
+	if (conf->nallow == 0)
+		return 1;
+	for (i = 0; i < conf->nallow; i++)
+		if (pv_cidr_match(&conf->allow[i], peer))
+			return 1;
+	return 0;
+}
+
 static void
 conn_new(int fd, const struct sockaddr_storage *ss)
 {
+	static time_t		 last_addr;
+	static uint64_t		 said_addr;
 	struct pv_gateconf	*g = &env->conf->gate;
 	struct pv_addr		 peer;
 	struct peer_count	*pc;
@@ -229,6 +246,20 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 	char			 buf[64];
 
 	pv_addr_set(&peer, (const struct sockaddr *)ss);
+	if (!conn_allowed(&peer)) {
+		/* closed before a byte is read */
+		env->stats.refused_addr++;
+		if (ratelimit(&last_addr)) {
+			pv_addr_str(&peer, buf, sizeof(buf));
+			log_warnx("%s is not in allow_from: refused (%llu "
+			    "refused since the last report)", buf,
+			    (unsigned long long)(env->stats.refused_addr -
+			    said_addr));
+			said_addr = env->stats.refused_addr;
+		}
+		close(fd);
+		return;
+	}
 	if (env->nconns >= g->max_connections && conn_evict() == -1) {
 		env->stats.refused++;
 		if (tally(T_FULL))

@@ -178,6 +178,7 @@ listener_dispatch_parent(int fd, short event, void *bula)
 		case IMSG_RECONF_PROTO:
 		case IMSG_RECONF_LISTEN:
 		case IMSG_RECONF_DEVICE:
+		case IMSG_RECONF_ALLOW:
 		case IMSG_RECONF_END:
 			if ((nconf = config_receive(&imsg, __func__)) != NULL)
 				listener_configure(nconf);

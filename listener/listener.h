@@ -81,6 +81,7 @@ struct listener {
 	struct {
 		uint64_t	 frames;
 		uint64_t	 refused;
+		uint64_t	 refused_addr;	/* not in allow_from */
 		uint64_t	 pauses;
 		uint64_t	 evicted;	/* max_connections, no frame */
 		uint64_t	 noread;	/* replies not read: OUT_MAX */

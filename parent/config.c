@@ -38,6 +38,8 @@ struct parse {
 	char			*err;
 	size_t			 errlen;
 	int			 failed;
+	int			 lineno;	/* read so far */
+	int			 failline;	/* failed in reader() */
 	char			 section[64];
 };
 
@@ -46,6 +48,7 @@ static int	 setnum(struct parse *, const char *, const char *,
 static int	 setbool(struct parse *, const char *, const char *,
 		    const char *, const char *, uint8_t *);
 static int	 setlisten(struct parse *, int, const char *);
+static int	 setallow(struct parse *, int, const char *);
 static int	 addaddr(struct parse *, int, const char *, const char *);
 static int	 device_key(struct parse *, const char *, const char *,
 		    const char *);
@@ -229,6 +232,41 @@ setlisten(struct parse *p, int proto, const char *value)
 	return 1;
 }
 
+/*
+ * allow_from = 192.168.1.0/24, fd00::/8: the source addresses a
+ * section's listeners serve ([gateway]: every listener without a list
+ * of its own).  Repeated keys add to the list.
+ */
+static int
+setallow(struct parse *p, int proto, const char *value)
+{
+	struct pvconf	*c = &p->conf->c;
+	char		 buf[512], err[256], *s, *item;
+	char		*text = p->conf->allow_text[proto];
+	size_t		 len = sizeof(p->conf->allow_text[0]);
+
+	if (strlcpy(buf, value, sizeof(buf)) >= sizeof(buf))
+		return fail(p, "allow_from: list too long");
+	s = buf;
+	while ((item = strsep(&s, ",")) != NULL) {
+		item += strspn(item, " \t");
+		item[strcspn(item, " \t")] = '\0';
+		if (*item == '\0')
+			return fail(p, "allow_from: empty network");
+		if (c->nallow >= PVGATE_MAX_ALLOW)
+			return fail(p, "allow_from: too many networks (at "
+			    "most %d in all)", PVGATE_MAX_ALLOW);
+		if (pv_cidr_parse(item, &c->allow[c->nallow], err,
+		    sizeof(err)) == -1)
+			return fail(p, "allow_from %s", err);
+		c->allow[c->nallow++].proto = proto;
+	}
+	if (strlcat(text, *text ? ", " : "", len) >= len ||
+	    strlcat(text, value, len) >= len)
+		return fail(p, "allow_from: list too long");
+	return 1;
+}
+
 /* a zone of the time zone database, e.g. Europe/Berlin */
 static int
 settimezone(struct parse *p, const char *value)
@@ -281,6 +319,11 @@ gateway_key(struct parse *p, const char *name, const char *value)
 		    &g->max_frame);
 	if (strcmp(name, "timezone") == 0)
 		return settimezone(p, value);
+	if (strcmp(name, "accept") == 0)
+		return setbool(p, name, value, "known", "any",
+		    &g->accept_known);
+	if (strcmp(name, "allow_from") == 0)
+		return setallow(p, PROTO_NONE, value);
 	return fail(p, "unknown key %s in [gateway]", name);
 }
 
@@ -321,6 +364,8 @@ proto_key(struct parse *p, const struct proto *pr, const char *name,
 		return e3dc_key(p, name, value);
 	if (strcmp(name, "listen") == 0)
 		return setlisten(p, pr->id, value);
+	if (strcmp(name, "allow_from") == 0)
+		return setallow(p, pr->id, value);
 	if (pr->id == PROTO_SOLARMAN_V5 &&
 	    strcmp(name, "heartbeat_interval") == 0)
 		return setnum(p, name, value, 1, 3600,
@@ -545,6 +590,7 @@ reader(char *str, int num, void *arg)
 
 	if (fgets(str, num, p->fp) == NULL)
 		return NULL;
+	p->lineno++;
 	s = str + strspn(str, " \t");
 	if (*s == '[' && (e = strchr(s + 1, ']')) != NULL &&
 	    (size_t)(e - s - 1) < sizeof(name)) {
@@ -552,6 +598,10 @@ reader(char *str, int num, void *arg)
 		name[e - s - 1] = '\0';
 		if ((pr = proto_byname(name)) != NULL)
 			proto_on(p, pr);
+		/* [device SERIAL] alone names a device (accept = known) */
+		if (strncmp(name, "device ", 7) == 0 && !p->failed &&
+		    device_get(p, name + 7) == NULL)
+			p->failline = p->lineno;
 	}
 	return str;
 }
@@ -645,6 +695,12 @@ config_check(const char *file, struct parentconf *conf, char *err,
 			return -1;
 		}
 	}
+	if (conf->c.gate.accept_known && conf->c.ndevices == 0) {
+		snprintf(err, errlen, "%s: accept = known, but no [device] "
+		    "section names a device: every device would be refused",
+		    file);
+		return -1;
+	}
 	if (conf->nports == 0 && !dialled(conf, 0)) {
 		snprintf(err, errlen, "%s: no protocol section with a listen "
 		    "address and no device to dial: nothing to do", file);
@@ -683,6 +739,8 @@ config_parse(const char *file, struct parentconf *conf, int resolve,
 		snprintf(err, errlen, "%s: out of memory", file);
 		return -1;
 	}
+	if (line == 0 && p.failline > 0)
+		line = p.failline;
 	if (line > 0) {
 		char	msg[512];
 
@@ -741,6 +799,10 @@ config_print(FILE *fp, const struct parentconf *conf)
 	    g->max_connections, g->max_per_address, g->max_frame);
 	if (conf->timezone[0] != '\0')
 		fprintf(fp, "timezone = %s\n", conf->timezone);
+	fprintf(fp, "accept = %s\n", g->accept_known ? "known" : "any");
+	if (conf->allow_text[PROTO_NONE][0] != '\0')
+		fprintf(fp, "allow_from = %s\n",
+		    conf->allow_text[PROTO_NONE]);
 	fprintf(fp, "\n[export]\n");
 	fprintf(fp, "stdout = %s\nsyslog = %s\ndump = %s\n",
 	    g->out_stdout ? "json" : "off", g->out_syslog ? "on" : "off",
@@ -754,6 +816,8 @@ config_print(FILE *fp, const struct parentconf *conf)
 		fprintf(fp, "\n[%s]\n", proto_byid(i)->name);
 		if (conf->listen_text[i][0] != '\0')
 			fprintf(fp, "listen = %s\n", conf->listen_text[i]);
+		if (conf->allow_text[i][0] != '\0')
+			fprintf(fp, "allow_from = %s\n", conf->allow_text[i]);
 		if (i == PROTO_SOLARMAN_V5)
 			fprintf(fp, "heartbeat_interval = %u\n",
 			    pc->heartbeat_interval);

@@ -29,6 +29,7 @@ struct parentconf {
 	char			 dump_pubkey[PATH_MAX];
 	char			 secrets_file[PATH_MAX];	/* e3dc-rscp */
 	char			 listen_text[PROTO_MAX][512];
+	char			 allow_text[PROTO_MAX][512];	/* 0: [gateway] */
 	struct listen_port	 ports[PVGATE_MAX_LISTENERS];
 	int			 nports;
 	uint16_t		 mqtt_port;		/* 0: default */

@@ -194,6 +194,7 @@ struct alphaess_state {
 	uint8_t		have_offset;
 	uint8_t		have_last;
 	uint8_t		told_keys;	/* unknown status keys dumped */
+	uint8_t		refused;	/* unknown battery (accept = known) */
 };
 
 static void	ae_reply(struct pvctx *, uint8_t);
@@ -222,8 +223,8 @@ static int	ae_datetime(const struct ae_str *, struct ae_clock *);
 static int64_t	ae_naive(int, int, int, int, int, int);
 static int64_t	ae_local(int64_t);
 static int	ae_serial(const struct ae_str *);
-static void	ae_learn(struct pvctx *, struct alphaess_state *,
-		    const struct ae_str *);
+static int	ae_learn(struct pvctx *, struct alphaess_state *,
+		    const struct ae_str *, const uint8_t *, size_t);
 static int	ae_lookup(const struct ae_str *);
 static void	ae_row_init(struct ae_row *);
 static void	ae_row_field(struct ae_row *, int, const struct ae_str *);
@@ -336,8 +337,11 @@ alphaess_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		return;
 	}
 
-	/* every request is answered, as the cloud does */
-	ae_reply(ctx, cmd);
+	/* a connection that named its battery names it on every frame */
+	if (st->sn[0] != '\0' && !pv_admit(ctx, st->sn)) {
+		ae_dump(ctx, buf, len, "unknown device %s", st->sn);
+		return;
+	}
 
 	switch (cmd) {
 	case AE_CMD_KEEPALIVE:
@@ -369,6 +373,12 @@ alphaess_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		    cmd);
 		break;
 	}
+	/*
+	 * Every request is answered, as the cloud does, once its body has
+	 * said which battery it is from (accept = known).
+	 */
+	if (!st->refused)
+		ae_reply(ctx, cmd);
 }
 
 /* the cloud's answer: response flag, same command, Success */
@@ -908,15 +918,30 @@ ae_serial(const struct ae_str *s)
 	return (0);
 }
 
-/* the connection speaks for this battery (checked by ae_serial) */
-static void
-ae_learn(struct pvctx *ctx, struct alphaess_state *st, const struct ae_str *s)
+/*
+ * The connection speaks for this battery (checked by ae_serial); -1
+ * when it is refused (accept = known): the frame is dumped, and
+ * nothing is answered.
+ */
+static int
+ae_learn(struct pvctx *ctx, struct alphaess_state *st, const struct ae_str *s,
+    const uint8_t *buf, size_t len)
 {
-	if (strlen(st->sn) == s->len && memcmp(st->sn, s->p, s->len) == 0)
-		return;
-	memcpy(st->sn, s->p, s->len);
-	st->sn[s->len] = '\0';
-	pv_claim(ctx, st->sn);
+	char	sn[AE_SNLEN + 1];
+	int	changed;
+
+	memcpy(sn, s->p, s->len);
+	sn[s->len] = '\0';
+	changed = strcmp(st->sn, sn) != 0;
+	memcpy(st->sn, sn, sizeof(st->sn));
+	if (!pv_admit(ctx, st->sn)) {
+		st->refused = 1;
+		ae_dump(ctx, buf, len, "unknown device %s", st->sn);
+		return (-1);
+	}
+	if (changed)
+		pv_claim(ctx, st->sn);
+	return (0);
 }
 
 static int
@@ -1069,7 +1094,7 @@ ae_login(struct pvctx *ctx, struct alphaess_state *st, const uint8_t *buf,
 		ae_dump(ctx, buf, len, "login without a valid UserName");
 		return;
 	}
-	ae_learn(ctx, st, &sn);
+	(void)ae_learn(ctx, st, &sn, buf, len);
 }
 
 /* {"SN":SN}: the battery asks for its settings; Success keeps them */
@@ -1096,7 +1121,7 @@ ae_serialreq(struct pvctx *ctx, struct alphaess_state *st,
 		ae_dump(ctx, buf, len, "serial request not understood");
 		return;
 	}
-	ae_learn(ctx, st, &sn);
+	(void)ae_learn(ctx, st, &sn, buf, len);
 }
 
 /*
@@ -1131,8 +1156,8 @@ ae_config(struct pvctx *ctx, struct alphaess_state *st, const uint8_t *buf,
 		ae_dump(ctx, buf, len, "configuration: %s", j.err);
 		return;
 	}
-	if (sn.p != NULL)
-		ae_learn(ctx, st, &sn);
+	if (sn.p != NULL && ae_learn(ctx, st, &sn, buf, len) == -1)
+		return;
 	if (st->sn[0] == '\0' || (model.len == 0 && !power))
 		return;
 
@@ -1204,8 +1229,8 @@ ae_sample(struct pvctx *ctx, struct alphaess_state *st, const uint8_t *buf,
 		st->last = naive;
 		st->have_last = 1;
 	}
-	if (row.sn.len > 0)
-		ae_learn(ctx, st, &row.sn);
+	if (row.sn.len > 0 && ae_learn(ctx, st, &row.sn, buf, len) == -1)
+		return;
 	when = st->have_offset ? naive + st->offset : ae_local(naive);
 
 	if ((lack = ae_row_finish(&row, st, when)) != NULL) {

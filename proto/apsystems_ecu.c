@@ -217,6 +217,7 @@ static void	aps_yc(struct aps_rd *, struct record *,
 static void	aps_yc1000(struct aps_rd *, struct record *, int64_t *,
 		    int64_t *);
 static void	aps_crosscheck(struct aps_walk *, int64_t, struct record *);
+static int	aps_admit(struct pvctx *, const uint8_t *, size_t, size_t);
 static void	aps_query(struct pvctx *, const uint8_t *, size_t);
 static void	aps_poll(struct pvctx *, const uint8_t *, size_t);
 static void	aps_status(struct pvctx *, const uint8_t *, size_t);
@@ -510,6 +511,8 @@ aps_data(struct pvctx *ctx, const uint8_t *buf, size_t flen)
 		pv_dump(ctx, buf, len, "%s", bad);
 		return;
 	}
+	if (aps_admit(ctx, buf, len, REC_ECU) == -1)
+		return;
 	reply[0] = REPLY_STORED;
 	reply[1] = '0';
 	reply[2] = '1';
@@ -895,12 +898,28 @@ aps_yc1000(struct aps_rd *rd, struct record *rec, int64_t *power,
 	record_metric(rec, M_REACTIVE_POWER, 0, react, 2);
 }
 
+/*
+ * Every message names its ECU (12 digits at off, checked by the
+ * caller): may it be served (accept = known)?
+ */
+static int
+aps_admit(struct pvctx *ctx, const uint8_t *buf, size_t len, size_t off)
+{
+	char	ecu[APS_IDLEN + 1];
+
+	aps_text(ecu, sizeof(ecu), buf + off, APS_IDLEN);
+	if (pv_admit(ctx, ecu))
+		return (0);
+	pv_dump(ctx, buf, len, "unknown device %s", ecu);
+	return (-1);
+}
+
 /* the night job asks which pending records we stored: none it missed */
 static void
 aps_query(struct pvctx *ctx, const uint8_t *buf, size_t len)
 {
-	(void)buf;
-	(void)len;
+	if (aps_admit(ctx, buf, len, APS_LENEND) == -1)
+		return;
 	pv_reply(ctx, (const uint8_t *)REPLY_NOTHING,
 	    sizeof(REPLY_NOTHING) - 1);
 }
@@ -920,6 +939,8 @@ aps_poll(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		pv_dump(ctx, buf, len, "malformed A101 poll");
 		return;
 	}
+	if (aps_admit(ctx, buf, len, POLL_ECU) == -1)
+		return;
 	off = sizeof(POLL_REPLY) - 1;
 	memcpy(reply, POLL_REPLY, off);
 	memcpy(reply + off, buf + POLL_ECU, APS_IDLEN);
@@ -949,6 +970,8 @@ aps_status(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		pv_dump(ctx, buf, len, "malformed A123 status");
 		return;
 	}
+	if (aps_admit(ctx, buf, len, STATUS_ECU) == -1)
+		return;
 	off = sizeof(STATUS_REPLY) - 1;
 	memcpy(reply, STATUS_REPLY, off);
 	memcpy(reply + off, buf + STATUS_TIME, APS_TIMELEN);

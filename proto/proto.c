@@ -160,6 +160,15 @@ pv_claim(struct pvctx *ctx, const char *name)
 		ctx->out->claim(ctx, name);
 }
 
+/* 1: serve the device; 0: it is refused (accept = known), stop */
+int
+pv_admit(struct pvctx *ctx, const char *name)
+{
+	if (ctx->out != NULL && ctx->out->admit != NULL && name != NULL)
+		return (ctx->out->admit(ctx, name));
+	return (1);
+}
+
 /*
  * The one hook is set once by the decoder process (its log); tests set
  * their own.  Lines name the protocol and the peer.

@@ -53,7 +53,13 @@ struct pvctx;
  * connection's one timer (msec 0 disarms it), whose expiry calls the
  * protocol's tick; device looks up a [device NAME] section; claim says
  * that this connection speaks for the named device, and closes any
- * other connection of the same protocol that claimed it before.
+ * other connection of the same protocol that claimed it before; admit
+ * asks whether the named device may be served at all (accept = known),
+ * and is asked on every frame that names a device or whose connection
+ * named one, before anything is sent.  A refused connection is being
+ * closed: the protocol dumps the frame at hand with the reason
+ * "unknown device NAME" and stops, and nothing it sends or records on
+ * that connection goes out.
  */
 struct pvout {
 	void	(*reply)(struct pvctx *, const uint8_t *, size_t);
@@ -64,6 +70,7 @@ struct pvout {
 	void	(*timer)(struct pvctx *, unsigned int);
 	const struct pv_deviceconf *(*device)(struct pvctx *, const char *);
 	void	(*claim)(struct pvctx *, const char *);
+	int	(*admit)(struct pvctx *, const char *);
 };
 
 /* the world as a decoder sees it while handling one frame */
@@ -115,6 +122,7 @@ void	 pv_close(struct pvctx *);
 void	 pv_timer(struct pvctx *, unsigned int);
 const struct pv_deviceconf *pv_device(struct pvctx *, const char *);
 void	 pv_claim(struct pvctx *, const char *);
+int	 pv_admit(struct pvctx *, const char *);
 /* a log line for what no dump can say (no frame); the decoder hooks it */
 void	 pv_log(struct pvctx *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));

@@ -152,6 +152,7 @@ struct solarman_state {
 	char		device[PV_NAMELEN];	/* client: [device] */
 };
 
+static int	sm_admit(struct pvctx *, const uint8_t *, size_t);
 static uint8_t	sm_checksum(const uint8_t *, size_t);
 static void	sm_ack(struct pvctx *, const uint8_t *);
 static void	sm_ids(struct record *, const uint8_t *, int);
@@ -242,6 +243,9 @@ solarman_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		return;
 	}
 
+	if (!st->client && sm_admit(ctx, buf, len) == -1)
+		return;
+
 	/* our next frame follows the counters of the last one seen */
 	st->seq5 = buf[5];
 	st->seq6 = buf[6];
@@ -295,6 +299,19 @@ solarman_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		sm_link(ctx, st, 1);
 		break;
 	}
+}
+
+/* every frame names its logger: may it be served (accept = known)? */
+static int
+sm_admit(struct pvctx *ctx, const uint8_t *buf, size_t len)
+{
+	char	name[16];
+
+	(void)snprintf(name, sizeof(name), "%u", pv_le32(buf + 7));
+	if (pv_admit(ctx, name))
+		return (0);
+	pv_dump(ctx, buf, len, "unknown device %s", name);
+	return (-1);
 }
 
 /* sum of bytes 1 .. len - 3 (start byte and trailer excluded) */

@@ -339,6 +339,10 @@ gen3_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		pv_dump(ctx, buf, len, "malformed frame of %zu bytes", len);
 		return;
 	}
+	if (!pv_admit(ctx, f.name)) {
+		pv_dump(ctx, buf, len, "unknown device %s", f.name);
+		return;
+	}
 	if (strcmp(st->collector, f.name) != 0) {
 		(void)strlcpy(st->collector, f.name, sizeof(st->collector));
 		pv_claim(ctx, f.name);

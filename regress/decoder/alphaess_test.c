@@ -1044,6 +1044,55 @@ test_direct(void)
 	result("decoder: malformed frames dumped, NULL state works");
 }
 
+
+/*
+ * accept = known: the login names the battery; unknown, it gets no
+ * Success to anything, and every frame of it is dumped, masked.
+ */
+static void
+test_accept(void)
+{
+	static struct vec	 login, keep, push;
+	struct conn		*c;
+	int			 known;
+
+	if (vec_load(&keep, "01") == -1 || vec_load(&push, "12") == -1) {
+		result("accept: vectors");
+		return;
+	}
+	mk(&login, 1, 2, "{\"UserName\":\"" SN "\",\"Password\":\"" SECRET
+	    "\",\"CompanyName\":\"AlphaESS\"}");
+	accept_known = 1;
+	for (known = 0; known < 2; known++) {
+		memset(devices, 0, sizeof(devices));
+		ndevices = 0;
+		if (known) {
+			strlcpy(devices[0].name, SN, sizeof(devices[0].name));
+			ndevices = 1;
+		}
+		c = conn_open(PROTO_ALPHAESS, 0);
+		feed(c, login.b, login.len);
+		feed(c, keep.b, keep.len);
+		feed(c, push.b, push.len);
+		if (known) {
+			want_reply(c, 3, NULL, 0);
+			check(c->nrecords == 1 && !c->refused, "%d records, "
+			    "refused %d", c->nrecords, c->refused);
+		} else {
+			want_reply(c, 0, NULL, 0);
+			want_dump(c, 3, "unknown device " SN " (masked)");
+			check(c->nrecords == 0 && c->nclaims == 0,
+			    "%d records, %d claims", c->nrecords, c->nclaims);
+			no_secret(c, SECRET);
+		}
+		result("accept = known: %s battery", known ? "known" :
+		    "unknown");
+	}
+	accept_known = 0;
+	memset(devices, 0, sizeof(devices));
+	ndevices = 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1064,6 +1113,7 @@ main(int argc, char *argv[])
 	test_bad();
 	test_wide();
 	test_direct();
+	test_accept();
 
 	return (finish());
 }

@@ -1052,6 +1052,51 @@ test_framer(void)
 	result("short buffers");
 }
 
+
+/* accept = known: every message names its ECU */
+static void
+test_accept(void)
+{
+	static const char	*ids[] = { "01", "04", "06" };
+	static struct vec	 v;
+	struct conn		*c;
+	size_t			 i;
+	int			 known;
+
+	accept_known = 1;
+	for (known = 0; known < 2; known++) {
+		memset(devices, 0, sizeof(devices));
+		ndevices = 0;
+		if (known) {
+			strlcpy(devices[0].name, ECU, sizeof(devices[0].name));
+			ndevices = 1;
+		}
+		for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+			if (vec_load(&v, ids[i]) == -1) {
+				result("accept: vector %s", ids[i]);
+				continue;
+			}
+			c = conn_open(PROTO_APSYSTEMS_ECU, 0);
+			feed(c, v.b, v.len);
+			check(c->nadmits == 1, "%d admits", c->nadmits);
+			if (known)
+				want_reply(c, 1, NULL, 0);
+			else {
+				want_reply(c, 0, NULL, 0);
+				want_dump(c, 1, "unknown device " ECU);
+				want_dump_of(c, v.b, v.len);
+				check(c->nrecords == 0, "%d records",
+				    c->nrecords);
+			}
+			result("accept = known: %s ECU, vector %s", known ?
+			    "known" : "unknown", ids[i]);
+		}
+	}
+	accept_known = 0;
+	memset(devices, 0, sizeof(devices));
+	ndevices = 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1070,5 +1115,6 @@ main(int argc, char *argv[])
 	test_other();
 	test_types();
 	test_framer();
+	test_accept();
 	return (finish());
 }

@@ -14,6 +14,7 @@
 
 struct pv_deviceconf	 devices[MAX_DEVICES];
 int			 ndevices;
+int			 accept_known;
 const char		*vecdir = ".";
 
 static char		 detail[512];
@@ -29,11 +30,12 @@ static void	out_close(struct pvctx *);
 static void	out_timer(struct pvctx *, unsigned int);
 static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
 static void	out_claim(struct pvctx *, const char *);
+static int	out_admit(struct pvctx *, const char *);
 static int	hexval(int);
 
 static const struct pvout	testout = {
 	out_reply, out_record, out_dump, out_close, out_timer, out_device,
-	out_claim
+	out_claim, out_admit
 };
 
 /* record the first failed check of a case */
@@ -263,6 +265,30 @@ out_claim(struct pvctx *ctx, const char *name)
 
 	(void)snprintf(c->claim, sizeof(c->claim), "%s", name);
 	c->nclaims++;
+}
+
+/* as the decoder does it: [device NAME] or the logger = of one */
+static int
+out_admit(struct pvctx *ctx, const char *name)
+{
+	struct conn	*c = ctx->arg;
+	char		 logger[16];
+	int		 i;
+
+	(void)snprintf(c->admit, sizeof(c->admit), "%s", name);
+	c->nadmits++;
+	if (!accept_known || c->refused)
+		return (!c->refused);
+	for (i = 0; i < ndevices && i < MAX_DEVICES; i++) {
+		(void)snprintf(logger, sizeof(logger), "%u",
+		    devices[i].logger);
+		if (strcmp(devices[i].name, name) == 0 ||
+		    (devices[i].logger != 0 && strcmp(logger, name) == 0))
+			return (1);
+	}
+	c->refused = 1;
+	c->ncloses++;
+	return (0);
 }
 
 struct conn *

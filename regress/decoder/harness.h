@@ -70,11 +70,16 @@ struct conn {
 	int			 ntimers;	/* pv_timer() calls */
 	char			 claim[PV_NAMELEN]; /* last pv_claim() */
 	int			 nclaims;
+	char			 admit[PV_NAMELEN]; /* last pv_admit() */
+	int			 nadmits;
+	int			 refused;	/* accept_known said no */
 };
 
 /* the [device] sections pv_device() finds; tests fill them in */
 extern struct pv_deviceconf	 devices[MAX_DEVICES];
 extern int			 ndevices;
+/* accept = known: pv_admit() refuses names not in devices[] */
+extern int			 accept_known;
 extern const char		*vecdir;
 
 void	 check(int, const char *, ...)

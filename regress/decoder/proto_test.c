@@ -1189,6 +1189,62 @@ test_capture(void)
 	result("capture: limit 0 keeps everything");
 }
 
+
+/*
+ * accept = known: a logger is known by a [device] of its serial, or
+ * as the logger = of one; an unknown one gets nothing back, its frames
+ * are dumped with the reason, and the connection goes.
+ */
+static void
+test_accept(void)
+{
+	static const char	*names[] = { NULL, LOGGER, "Y17E7A0F010B013E" };
+	static struct vec	 v01, v08;
+	struct conn		*c;
+	char			 why[64];
+	size_t			 i;
+
+	if (vec_load(&v01, "01") == -1 || vec_load(&v08, "08") == -1) {
+		result("accept: vectors");
+		return;
+	}
+	(void)snprintf(why, sizeof(why), "unknown device %s", LOGGER);
+	accept_known = 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		memset(devices, 0, sizeof(devices));
+		ndevices = 0;
+		if (names[i] != NULL) {
+			strlcpy(devices[0].name, names[i],
+			    sizeof(devices[0].name));
+			if (i == 2)
+				devices[0].logger = 2070233889;
+			ndevices = 1;
+		}
+		c = conn_open(PROTO_SOLARMAN_V5, 0);
+		feed(c, v01.b, v01.len);
+		feed(c, v08.b, v08.len);
+		check(c->nadmits >= 1 && strcmp(c->admit, LOGGER) == 0,
+		    "admit %d \"%s\"", c->nadmits, c->admit);
+		if (names[i] == NULL) {
+			want_reply(c, 0, NULL, 0);
+			want_dump(c, 2, why);
+			want_dump_of(c, v01.b, v01.len);
+			check(c->nrecords == 0, "%d records", c->nrecords);
+			check(c->refused, "not refused");
+		} else {
+			want_reply(c, 2, NULL, 0);
+			want_dump(c, 0, NULL);
+			check(c->nrecords > 0 && !c->refused, "%d records, "
+			    "refused %d", c->nrecords, c->refused);
+		}
+		result("accept = known: logger %s", names[i] == NULL ?
+		    "unknown" : i == 1 ? "named" : "as logger =");
+	}
+	accept_known = 0;
+	memset(devices, 0, sizeof(devices));
+	ndevices = 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1208,6 +1264,7 @@ main(int argc, char *argv[])
 	test_stream();
 	test_heartbeat_conf();
 	test_capture();
+	test_accept();
 
 	return (finish());
 }

@@ -986,6 +986,49 @@ test_short(void)
 	result("empty id");
 }
 
+
+/* accept = known: the stick named in every frame, or nothing back */
+static void
+test_accept(void)
+{
+	static struct vec	 v;
+	struct conn		*c;
+	int			 known;
+
+	if (vec_load(&v, "01") == -1) {
+		result("accept: vector 01");
+		return;
+	}
+	accept_known = 1;
+	for (known = 0; known < 2; known++) {
+		memset(devices, 0, sizeof(devices));
+		strlcpy(devices[0].name, known ? COLLECTOR : INVERTER,
+		    sizeof(devices[0].name));
+		ndevices = 1;
+		c = conn_open(PROTO_TSUN_GEN3, 0);
+		feed(c, v.b, v.len);
+		feed(c, v.b, v.len);
+		check(strcmp(c->admit, COLLECTOR) == 0, "admit \"%s\"",
+		    c->admit);
+		if (known) {
+			want_reply(c, 2, NULL, 0);
+			check(!c->refused && c->nclaims == 1, "refused %d, "
+			    "claims %d", c->refused, c->nclaims);
+		} else {
+			want_reply(c, 0, NULL, 0);
+			want_dump(c, 2, "unknown device " COLLECTOR);
+			want_dump_of(c, v.b, v.len);
+			check(c->nrecords == 0 && c->nclaims == 0,
+			    "%d records, %d claims", c->nrecords, c->nclaims);
+		}
+		result("accept = known: %s stick", known ? "known" :
+		    "unknown");
+	}
+	accept_known = 0;
+	memset(devices, 0, sizeof(devices));
+	ndevices = 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1005,6 +1048,7 @@ main(int argc, char *argv[])
 	test_sample_time();
 	test_ota();
 	test_short();
+	test_accept();
 
 	return (finish());
 }

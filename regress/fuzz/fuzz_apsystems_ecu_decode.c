@@ -42,7 +42,8 @@ static void	 whole(const uint8_t *, size_t);
 static void	 data_record(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
-	out_reply, out_record, fuzz_out_dump, fuzz_no_close, NULL, NULL, NULL
+	out_reply, out_record, fuzz_out_dump, fuzz_no_close, NULL, NULL, NULL,
+	fuzz_admit
 };
 static const struct fuzz_conn	aps = {
 	apsystems_frame, apsystems_decode, NULL, 0

@@ -30,7 +30,8 @@ static void	 out_dump(struct pvctx *, const uint8_t *, size_t,
 static void	 out_close(struct pvctx *);
 
 static const struct pvout	fuzzout = {
-	out_reply, out_record, out_dump, out_close, NULL, NULL, NULL
+	out_reply, out_record, out_dump, out_close, NULL, NULL, NULL,
+	fuzz_admit
 };
 
 static const uint8_t	*cur;

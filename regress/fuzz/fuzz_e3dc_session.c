@@ -48,7 +48,7 @@ static int	 within(const uint8_t *, size_t, const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
 	out_reply, out_record, out_dump, out_close, out_timer, NULL,
-	out_claim
+	out_claim, fuzz_admit
 };
 
 static struct rijndael	 e3dc;		/* the E3/DC's key */

@@ -239,3 +239,15 @@ fuzz_verdicts(const struct fuzz_verdicts *fv, const uint8_t *data,
 		size -= n;
 	}
 }
+
+/*
+ * Both answers of accept = known, so that the refusal paths are fuzzed
+ * too: a protocol must dump and stop, whatever the name.
+ */
+int
+fuzz_admit(struct pvctx *ctx, const char *name)
+{
+	(void)ctx;
+	fuzz_check_text(name, PV_NAMELEN, 0);
+	return ((name[0] & 1) == 0);
+}

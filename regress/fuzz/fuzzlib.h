@@ -33,6 +33,8 @@ void	 fuzz_out_record(struct pvctx *, const struct record *);
 void	 fuzz_out_dump(struct pvctx *, const uint8_t *, size_t,
 	    const char *);
 void	 fuzz_no_close(struct pvctx *);
+/* accept = known, played: names with an odd first byte are refused */
+int	 fuzz_admit(struct pvctx *, const char *);
 
 void	 fuzz_ctx(struct pvctx *, struct pv_protoconf *, int, void *,
 	    size_t, size_t, const struct pvout *);

@@ -1,6 +1,7 @@
 /*
  * gen3sim: a simulated TSUN GEN3 WiFi stick for the end-to-end tests.
- * It connects to a port on loopback and runs a script given as
+ * It connects to a port on loopback (from -b source, if given) and runs
+ * a script given as
  * arguments:
  *
  *	send:FILE	send the bytes of a hex file
@@ -34,6 +35,7 @@
 #define POLL_MS		30000
 
 static struct sim_conn	 c = SIM_CONN_INIT;
+static const char	*source;	/* -b: local address */
 
 static int	 next_frame(int, size_t *);
 static void	 expect(const char *, const char *, int);
@@ -138,8 +140,11 @@ main(int argc, char *argv[])
 	int		 ch, i, port = 0;
 
 	sim_label = "gen3sim";
-	while ((ch = getopt(argc, argv, "l:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:l:p:")) != -1) {
 		switch (ch) {
+		case 'b':
+			source = optarg;
+			break;
 		case 'l':
 			sim_label = optarg;
 			break;
@@ -147,14 +152,14 @@ main(int argc, char *argv[])
 			port = sim_port(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: gen3sim [-l label] -p port "
+			fprintf(stderr, "usage: gen3sim [-b source] [-l label] -p port "
 			    "step ...\n");
 			return (100);
 		}
 	}
 	if (port == 0)
 		errx(100, "no port");
-	sim_open(&c, sim_connect("127.0.0.1", NULL, port));
+	sim_open(&c, sim_connect("127.0.0.1", source, port));
 	for (i = optind; i < argc; i++) {
 		arg = argv[i];
 		if ((val = strchr(arg, ':')) != NULL)

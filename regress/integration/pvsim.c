@@ -13,6 +13,7 @@
  *			(it is compared as the file's, checksum recomputed)
  *	silence:MS	nothing may arrive for MS milliseconds
  *	closed:MS	the gateway must close the connection within MS
+ *	refused:MS	... and send nothing before it does
  *	sleep:MS	wait
  *	reconnect	close and connect again
  *	flood:FILE:N	send a hex file N times without reading
@@ -210,6 +211,8 @@ main(int argc, char *argv[])
 			sim_silence(&c, atoi(val));
 		else if (strcmp(arg, "closed") == 0 && val != NULL)
 			sim_closed(&c, atoi(val));
+		else if (strcmp(arg, "refused") == 0 && val != NULL)
+			sim_refused(&c, atoi(val));
 		else if (strcmp(arg, "sleep") == 0 && val != NULL)
 			usleep(atoi(val) * 1000);
 		else if (strcmp(arg, "reconnect") == 0)

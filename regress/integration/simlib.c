@@ -274,6 +274,24 @@ sim_closed(struct sim_conn *c, int ms)
 	sim_result(0, "closed", "still open after %d ms", ms);
 }
 
+/*
+ * step "refused": the peer must close within ms without a byte (a
+ * refused device or address)
+ */
+void
+sim_refused(struct sim_conn *c, int ms)
+{
+	int	r = sim_fill(c, ms);
+
+	if (r == -1 && c->len == 0)
+		sim_result(1, "refused", NULL);
+	else if (r == 0 && c->len == 0)
+		sim_result(0, "refused", "still open after %d ms", ms);
+	else
+		sim_result(0, "refused", "%zu bytes came back", c->len);
+	c->len = 0;
+}
+
 /* milliseconds on the monotonic clock since t0 */
 long
 sim_msec_since(const struct timespec *t0)

@@ -40,6 +40,7 @@ int		 sim_fill(struct sim_conn *, int);
 void		 sim_consume(struct sim_conn *, size_t);
 void		 sim_silence(struct sim_conn *, int);
 void		 sim_closed(struct sim_conn *, int);
+void		 sim_refused(struct sim_conn *, int);
 
 long		 sim_msec_since(const struct timespec *);
 
