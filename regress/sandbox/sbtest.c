@@ -6,6 +6,8 @@
 
 #include "compat.h"
 
+#include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -95,6 +97,18 @@ main(int argc, char *argv[])
 		else
 			fd = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
 	}
+	else if (strcmp(argv[2], "listen") == 0) {
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			err(3, "socket");
+		fd = listen(fd, 5);
+	} else if (strcmp(argv[2], "ptrace") == 0)
+		fd = ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+	else if (strcmp(argv[2], "setuid") == 0)
+		fd = setuid(0);
+	else if (strcmp(argv[2], "setresuid") == 0)
+		fd = setresuid(0, 0, 0);
+	else if (strcmp(argv[2], "mount") == 0)
+		fd = mount("none", "/mnt", "tmpfs", 0, NULL);
 	else if (strcmp(argv[2], "execve") == 0)
 		fd = execv(nargv[0], nargv);
 	else if (strcmp(argv[2], "fork") == 0)
