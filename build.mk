@@ -278,7 +278,7 @@ hostile: all
 	@sh regress/hostile/run.sh -long
 
 fuzz: proto/hoymiles.pb-c.c
-	@sh regress/fuzz/build.sh && sh regress/fuzz/run.sh 60
+	@sh regress/fuzz/build.sh && sh regress/fuzz/budget.sh
 
 lint:
 	mandoc -Tlint -Wwarning parent/pvgated.8 parent/pvgated.conf.5 \

@@ -26,6 +26,8 @@
 /* backpressure, in messages queued towards the decoder */
 #define QUEUE_HIGH	1024
 #define QUEUE_LOW	256
+/* descriptors made known to libevent up front, at most */
+#define RESERVE_MAX	4096
 
 struct listener	*env;
 
@@ -288,7 +290,8 @@ listener_configure(struct pvconf *nconf)
  * heap page one of them sits on stays resident once the connections
  * are gone: after a burst of a thousand connections the listener stayed
  * a third above its baseline.  Made here at once, for as many
- * descriptors as max_connections allows, they sit together.
+ * descriptors as max_connections allows (up to RESERVE_MAX), they sit
+ * together.
  */
 static void
 listener_reserve(uint32_t n)
@@ -297,6 +300,8 @@ listener_reserve(uint32_t n)
 	int		*fds;
 	uint32_t	 i, got;
 
+	if (n > RESERVE_MAX)
+		n = RESERVE_MAX;
 	if (n <= env->reserved)
 		return;
 	if ((fds = calloc(n, sizeof(*fds))) == NULL)

@@ -60,4 +60,22 @@ struct fuzz_verdicts {
 void	 fuzz_verdicts(const struct fuzz_verdicts *, const uint8_t *,
 	    size_t, size_t);
 
+/*
+ * Structure-aware targets: the input is one frame of a protocol whose
+ * header, length and check shape() puts right after every mutation
+ * (fuzz_shape_mutate(), for LLVMFuzzerCustomMutator), so that the
+ * fuzzer spends its time in the body.  fuzz_shape_run() holds the
+ * framer to taking the shaped frame whole, then decodes it twice on
+ * one connection.
+ */
+struct fuzz_shape {
+	int		 proto;		/* enum pv_proto */
+	size_t		 min;		/* the shortest frame */
+	void		(*shape)(uint8_t *, size_t);
+};
+size_t	 fuzz_shape_mutate(const struct fuzz_shape *, uint8_t *, size_t,
+	    size_t, unsigned int);
+void	 fuzz_shape_run(const struct fuzz_shape *, const uint8_t *,
+	    size_t);
+
 #endif /* FUZZLIB_H */

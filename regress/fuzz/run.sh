@@ -7,7 +7,8 @@
 #	ok - fuzz <name>: <N> execs
 #	not ok - fuzz <name>: <what happened>
 #
-# A crashing input is kept in regress/fuzz/crashes/.  Exits 1 if any
+# The corpus make fuzz keeps (regress/fuzz/corpus/TARGET) is replayed
+# too.  A crashing input is kept in regress/fuzz/crashes/.  Exits 1 if any
 # target failed.
 
 cd "$(dirname "$0")/../.." || exit 1
@@ -61,7 +62,7 @@ for bin in "$BIN"/fuzz_*; do
 	log=$TMP/$name.log
 	"$bin" -max_total_time="$SECS" -print_final_stats=1 -timeout=25 \
 	    -artifact_prefix="$TMP/$name-" "$TMP/$name" "$TMP/seeds" \
-	    > "$log" 2>&1
+	    $(ls -d "regress/fuzz/corpus/$name" 2>/dev/null) > "$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
 	    tail -n 1)

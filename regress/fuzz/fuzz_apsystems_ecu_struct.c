@@ -1,0 +1,57 @@
+/*
+ * libFuzzer target, structure-aware: APsystems ECU frames that are
+ * well-formed around a mutated body ("APS", length field, line feed put right after
+ * every mutation), so that the decoder's payload parsing, not its
+ * first checks, gets the fuzzer's time; beside the byte-level
+ * fuzz_apsystems_ecu_decode.  The framer must take every such frame whole; the
+ * decoder's replies must fit the channel, its records pack, its dumps
+ * be of the frame.
+ *
+ * Needs every proto/ file.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "pvgate.h"
+#include "proto.h"
+#include "fuzzlib.h"
+
+int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+size_t	 LLVMFuzzerCustomMutator(uint8_t *, size_t, size_t, unsigned int);
+
+static void	 shape(uint8_t *, size_t);
+
+static const struct fuzz_shape	fs = { PROTO_APSYSTEMS_ECU, 11, shape };
+
+/* "APS", two version digits, five length digits, ..., line feed */
+static void
+shape(uint8_t *f, size_t n)
+{
+	size_t	len = n - 1, i;
+
+	memcpy(f, "APS", 3);
+	for (i = 3; i < 5; i++)
+		if (f[i] < '0' || f[i] > '9')
+			f[i] = '0' + f[i] % 10;
+	for (i = 9; i >= 5; i--) {
+		f[i] = '0' + len % 10;
+		len /= 10;
+	}
+	f[n - 1] = '\n';
+}
+
+size_t
+LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,
+    unsigned int seed)
+{
+	return (fuzz_shape_mutate(&fs, data, size, max, seed));
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_shape_run(&fs, data, size);
+	return (0);
+}
