@@ -275,6 +275,7 @@ regress: all
 	@sh regress/run
 
 hostile: all
+	@sh regress/hostile/faults.sh -long
 	@sh regress/hostile/run.sh -long
 
 fuzz: proto/hoymiles.pb-c.c

@@ -40,6 +40,7 @@ static char		 line[DUMP_LINE_MAX];
 static char		 sealed[DUMP_SEALED_MAX];
 static char		 outbuf[OUTBUF_SIZE];
 static size_t		 outlen;
+static int		 stdout_closed;	/* by its reader */
 static struct {
 	uint64_t	 records;
 	uint64_t	 dumps;
@@ -55,6 +56,7 @@ static void		exporter_dump(struct imsg *);
 static void		exporter_done(void);
 static void		stdout_add(const char *, size_t);
 static void		stdout_flush(void);
+static void		stdout_gone(void);
 static void		log_kick(void);
 
 static __dead void
@@ -253,7 +255,7 @@ exporter_record(struct imsg *imsg)
 		fatalx("%s: malformed IMSG_RECORD, %zu bytes", __func__,
 		    imsg_get_len(imsg));
 	stats.records++;
-	if (conf->gate.out_stdout) {
+	if (conf->gate.out_stdout && !stdout_closed) {
 		if ((n = json_record(&rec, line, sizeof(line))) == 0)
 			fatalx("%s: record does not fit a line", __func__);
 		stdout_add(line, n);
@@ -345,10 +347,33 @@ stdout_flush(void)
 		    -1) {
 			if (errno == EINTR)
 				continue;
-			log_warn("stdout");
+			if (errno == EPIPE)
+				stdout_gone();
+			else
+				log_warn("stdout");
 			break;
 		}
 		off += n;
 	}
 	outlen = 0;
+}
+
+/*
+ * The reader of stdout went away (pvgated | head -1).  With records
+ * going elsewhere too, carry on without stdout; with nowhere else to
+ * go, there is nothing left to do: say so and stop.
+ */
+static void
+stdout_gone(void)
+{
+	if (stdout_closed)
+		return;
+	if ((syslog_fd != -1 && conf->gate.out_syslog) || mqtt_on) {
+		log_warnx("stdout closed by its reader: records go on to %s "
+		    "only", mqtt_on ? "MQTT" : "syslog");
+		stdout_closed = 1;
+		return;
+	}
+	fatalx("stdout closed by its reader, and records go nowhere else: "
+	    "stopping");
 }
