@@ -1,11 +1,11 @@
 /*
  * libFuzzer target, structure-aware: APsystems ECU frames that are
- * well-formed around a mutated body ("APS", length field, line feed put right after
- * every mutation), so that the decoder's payload parsing, not its
- * first checks, gets the fuzzer's time; beside the byte-level
- * fuzz_apsystems_ecu_decode.  The framer must take every such frame whole; the
- * decoder's replies must fit the channel, its records pack, its dumps
- * be of the frame.
+ * well-formed around a mutated body ("APS", length field, line feed
+ * put right after every mutation), so that the decoder's payload
+ * parsing, not its first checks, gets the fuzzer's time; beside the
+ * byte-level fuzz_apsystems_ecu_decode.  The framer must take every
+ * such frame whole; the decoder's replies must fit the channel, its
+ * records pack, its dumps be of the frame.
  *
  * Needs every proto/ file.
  */

@@ -1,8 +1,8 @@
 /*
  * libFuzzer target, structure-aware: TSUN GEN3 frames that are
- * well-formed around a mutated body (length and id length put right after
- * every mutation), so that the decoder's payload parsing, not its
- * first checks, gets the fuzzer's time; beside the byte-level
+ * well-formed around a mutated body (length and id length put right
+ * after every mutation), so that the decoder's payload parsing, not
+ * its first checks, gets the fuzzer's time; beside the byte-level
  * fuzz_gen3_decode.  The framer must take every such frame whole; the
  * decoder's replies must fit the channel, its records pack, its dumps
  * be of the frame.
