@@ -9,6 +9,7 @@ COMPAT_OBJS_yes = compat/imsg.o compat/imsg-buffer.o
 COMPAT_OBJS_no =
 LIB_OBJS = lib/log.o lib/imsgev.o lib/proc.o lib/confmsg.o lib/util.o \
 	   lib/keyfile.o lib/sandbox_$(SANDBOX).o $(COMPAT_OBJS_$(COMPAT_IMSG))
+LIB_OBJS += lib/ctl.o lib/ctlproc.o
 PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
 	     proto/solarman_v5.o proto/capture.o
 PROTO_OBJS += proto/alphaess.o
@@ -18,13 +19,15 @@ PROTO_OBJS += proto/hoymiles.o proto/hoymiles.pb-c.o
 PROTO_OBJS += proto/tsun_gen3.o proto/modbus.o
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
-PARENT_OBJS += parent/secrets.o
-LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o
-DECODER_OBJS = decoder/decoder.o
+PARENT_OBJS += parent/secrets.o parent/control.o
+LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o \
+	listener/control.o
+DECODER_OBJS = decoder/decoder.o decoder/control.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
 		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o \
 		exporter/out_mqtt.o exporter/mqtt.o exporter/spool.o
-CTL_OBJS = ctl/pvgatectl.o exporter/dump.o exporter/outbuf.o
+CTL_OBJS = ctl/pvgatectl.o ctl/show.o ctl/counters.o ctl/table.o \
+	ctl/json.o exporter/dump.o exporter/outbuf.o
 
 PROGS = parent/pvgated listener/pvgate-listener decoder/pvgate-decoder \
 	exporter/pvgate-exporter ctl/pvgatectl
@@ -74,13 +77,15 @@ SIM_OBJS = regress/integration/aesim.o regress/integration/apssim.o \
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
     proto/record.h lib/compat.h lib/log.h lib/imsgev.h lib/confmsg.h \
-    lib/proc.h lib/sandbox.h lib/util.h lib/keyfile.h
+    lib/proc.h lib/sandbox.h lib/util.h lib/keyfile.h lib/ctl.h
 
 proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o: proto/rscp.h \
     proto/rijndael.h
 $(PROTO_OBJS): proto/modbus.h
 
 $(LISTENER_OBJS): listener/listener.h
+$(DECODER_OBJS): decoder/decoder.h
+$(CTL_OBJS): ctl/pvgatectl.h
 $(SIM_OBJS): regress/integration/simlib.h
 
 # Hoymiles: C from our .proto, generated at build time; the generated

@@ -158,7 +158,8 @@ run_proto()
 	mkdir -p "$T/state"
 	mkfifo "$T/records"
 	# pvgated starts once loadgen opens the FIFO
-	"$PVGATED" -d -f "$T/pvgated.conf" > "$T/records" 2> "$T/stderr" &
+	"$PVGATED" -d -s "$T/pvgated.sock" -f "$T/pvgated.conf" \
+	    > "$T/records" 2> "$T/stderr" &
 	GPID=$!
 	"$LOADGEN" -P "$proto" -V "$VEC" -N pvgated -p "$GP" -G "$GPID" \
 	    -x "$T/records" -F "$FP" -H "$FPID" -c "$CLOSED" -t "$SECS" \

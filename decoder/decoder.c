@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "confmsg.h"
+#include "ctl.h"
+#include "decoder.h"
 #include "imsgev.h"
 #include "log.h"
 #include "proc.h"
@@ -45,6 +47,7 @@ struct dconn {
 	struct event		*timer;		/* once pv_timer() was called */
 	char			 peer[64];
 	char			 claim[PV_NAMELEN];
+	struct dcount		 cnt;		/* for pvgatectl */
 	char			 admitted[PV_NAMELEN];	/* accept = known */
 	int			 refused;	/* unknown device: closing */
 	uint64_t		 state[];	/* the protocol's, zeroed */
@@ -68,7 +71,6 @@ static int		 ndone;
 static int		 paused;
 static struct dconn_tree conns = RB_INITIALIZER(&conns);
 static uint8_t		 packbuf[PVGATE_IMSG_PAYLOAD];
-static uint64_t		 stats_refused[PROTO_MAX];	/* accept = known */
 
 static __dead void	usage(void);
 static void		zone_log(void);
@@ -179,6 +181,7 @@ main(int argc, char *argv[])
 	log_setchannel(&iev_parent.ibuf, NULL);
 
 	closefrom(PVGATE_FD_LISTENERS + nlisteners);
+	ctl_procinit(ROLE_DECODER, "decoder");
 	proc_privdrop(user, root, PVGATE_FD_LISTENERS + nlisteners + 8, 0);
 
 	event_init();
@@ -257,6 +260,12 @@ decoder_dispatch_parent(int fd, short event, void *bula)
 		case IMSG_RECONF_END:
 			if ((nconf = config_receive(&imsg, __func__)) != NULL)
 				decoder_configure(nconf);
+			break;
+		case IMSG_CTL_STATUS:
+		case IMSG_CTL_DEVICES:
+		case IMSG_CTL_CONNECTIONS:
+		case IMSG_CTL_COUNTERS:
+			decoder_ctl(iev, conf, &imsg);
 			break;
 		default:
 			fatalx("%s: unexpected message %u", __func__,
@@ -423,6 +432,7 @@ dconn_new(struct lchan *l, uint64_t id, const struct proto *pr)
 	dc->l = l;
 	dc->pr = pr;
 	dc->dev = -1;
+	pstats[pr->id].conns++;
 	if (RB_INSERT(dconn_tree, &conns, dc) != NULL)
 		fatalx("%s: connection %llx twice", __func__,
 		    (unsigned long long)id);
@@ -433,6 +443,7 @@ static void
 dconn_free(struct dconn *dc)
 {
 	RB_REMOVE(dconn_tree, &conns, dc);
+	seen_gone(&dc->cnt);
 	if (dc->timer != NULL) {
 		evtimer_del(dc->timer);
 		free(dc->timer);
@@ -490,13 +501,18 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 		    imsg_get_len(imsg));
 	f.reason[sizeof(f.reason) - 1] = '\0';
 	pr = frame_proto(f.proto);
+	key.id = f.conn;
 	if (garbage) {
+		pstats[pr->id].garbage++;
+		if ((dc = RB_FIND(dconn_tree, &conns, &key)) != NULL) {
+			dc->cnt.t.errors++;
+			dc->cnt.t.dumps++;
+		}
 		send_dump(&f, ibuf_data(&ibuf), ibuf_size(&ibuf),
 		    f.reason[0] ? f.reason : "framing error");
 		return;
 	}
 
-	key.id = f.conn;
 	if ((dc = RB_FIND(dconn_tree, &conns, &key)) == NULL) {
 		dc = dconn_new(l, f.conn, pr);
 		pv_addr_str(&f.peer, dc->peer, sizeof(dc->peer));
@@ -507,6 +523,10 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 		    (unsigned long long)f.conn);
 	dc->hdr = f;
 	dc->hdr.reason[0] = '\0';
+	pstats[pr->id].frames++;
+	pstats[pr->id].bytes += ibuf_size(&ibuf);
+	dc->cnt.t.frames++;
+	dc->cnt.t.last = f.rx_sec;
 	dconn_ctx(dc, &cur, &ctx, f.rx_sec);
 	if (fresh && pr->open != NULL)
 		pr->open(&ctx);
@@ -624,6 +644,8 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 
 	if (cur->dc != NULL && cur->dc->refused)
 		return;
+	pstats[cur->dc->pr->id].replies++;
+	cur->dc->cnt.t.replies++;
 	memset(&r, 0, sizeof(r));
 	r.conn = ctx->conn;
 	iov[0].iov_base = &r;
@@ -645,6 +667,8 @@ out_record(struct pvctx *ctx, const struct record *rec)
 
 	if (cur->dc != NULL && cur->dc->refused)
 		return;
+	pstats[cur->dc->pr->id].records++;
+	seen_record(&cur->dc->cnt, rec, cur->dc->peer, ctx->now);
 	if ((n = record_pack(rec, packbuf, sizeof(packbuf))) == 0)
 		fatalx("%s: record does not pack", __func__);
 	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, packbuf,
@@ -658,6 +682,7 @@ out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
 {
 	struct current	*cur = ctx->arg;
 
+	cur->dc->cnt.t.dumps++;
 	send_dump(cur->f, buf, len, reason);
 }
 
@@ -719,6 +744,7 @@ out_claim(struct pvctx *ctx, const char *name)
 	if (strcmp(dc->claim, name) == 0)
 		return;
 	strlcpy(dc->claim, name, sizeof(dc->claim));
+	seen_claim(&dc->cnt, dc->pr->id, name, dc->peer, ctx->now);
 	RB_FOREACH(o, dconn_tree, &conns) {
 		if (o == dc || o->pr != dc->pr ||
 		    strcmp(o->claim, dc->claim) != 0)
@@ -824,7 +850,8 @@ out_admit(struct pvctx *ctx, const char *name)
 		return 1;
 	}
 	dc->refused = 1;
-	stats_refused[dc->pr->id]++;
+	pstats[dc->pr->id].refused++;
+	seen_refused(dc->pr->id, name, dc->peer, ctx->now);
 	refuse_log(dc, name, ctx->now);
 	memset(&r, 0, sizeof(r));
 	r.conn = dc->id;
@@ -878,6 +905,8 @@ send_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
 	struct iovec	iov[2];
 
 	dump_log(f, len, reason);
+	if (f->proto < PROTO_MAX)
+		pstats[f->proto].dumps++;
 	memset(&d, 0, sizeof(d));
 	d.time = f->rx_sec;
 	d.nsec = f->rx_nsec;
@@ -895,4 +924,14 @@ send_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
 	iov[1].iov_len = len;
 	if (imsg_composev_event(&iev_exporter, IMSG_DUMP, 0, iov, 2) == -1)
 		fatal("%s: imsg_composev", __func__);
+}
+
+/* pvgatectl: every live connection's counts */
+void
+decoder_conns(void (*fn)(uint64_t, struct dcount *, void *), void *arg)
+{
+	struct dconn	*dc;
+
+	RB_FOREACH(dc, dconn_tree, &conns)
+		fn(dc->id, &dc->cnt, arg);
 }

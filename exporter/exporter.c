@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "confmsg.h"
+#include "ctl.h"
 #include "exporter.h"
 #include "imsgev.h"
 #include "log.h"
@@ -40,11 +41,17 @@ static char		 line[DUMP_LINE_MAX];
 static char		 sealed[DUMP_SEALED_MAX];
 static char		 outbuf[OUTBUF_SIZE];
 static size_t		 outlen;
+static uint64_t		 outlines;	/* records in outbuf */
 static int		 stdout_closed;	/* by its reader */
 static struct {
 	uint64_t	 records;
+	uint64_t	 to_stdout;	/* written */
+	uint64_t	 syslog;
 	uint64_t	 dumps;
-	uint64_t	 lost;
+	uint64_t	 dumps_written;
+	uint64_t	 lost_stdout;
+	uint64_t	 lost_syslog;
+	uint64_t	 lost_dump;
 } stats;
 
 static __dead void	usage(void);
@@ -58,6 +65,9 @@ static void		stdout_add(const char *, size_t);
 static void		stdout_flush(void);
 static void		stdout_gone(void);
 static void		log_kick(void);
+static void		exporter_ctl(struct imsg *);
+static void		exporter_ctl_counters(uint32_t, const struct ctl_mqtt *,
+			    uint64_t, uint64_t);
 
 static __dead void
 usage(void)
@@ -120,6 +130,7 @@ main(int argc, char *argv[])
 	dump_init(&dumpf);
 	if (mqtt_on)
 		mqtt_init();
+	ctl_procinit(ROLE_EXPORTER, "exporter");
 	proc_privdrop(user, root, 64, 1);
 	/* the sandbox leaves no way to open it later */
 	if (mqtt_on)
@@ -169,6 +180,10 @@ exporter_dispatch_parent(int fd, short event, void *bula)
 		case IMSG_RECONF_END:
 			if ((nconf = config_receive(&imsg, __func__)) != NULL)
 				exporter_configure(nconf);
+			break;
+		case IMSG_CTL_STATUS:
+		case IMSG_CTL_COUNTERS:
+			exporter_ctl(&imsg);
 			break;
 		default:
 			fatalx("%s: unexpected message %u", __func__,
@@ -259,13 +274,16 @@ exporter_record(struct imsg *imsg)
 		if ((n = json_record(&rec, line, sizeof(line))) == 0)
 			fatalx("%s: record does not fit a line", __func__);
 		stdout_add(line, n);
+		outlines++;
 	}
 	if (syslog_fd != -1 && conf->gate.out_syslog) {
 		if (syslog_record(&rec, line, sizeof(line)) == 0)
 			fatalx("%s: record does not fit a line", __func__);
 		if (syslog_send(syslog_fd, LOG_DAEMON | LOG_INFO, "pvgated",
 		    line) == -1)
-			stats.lost++;
+			stats.lost_syslog++;
+		else
+			stats.syslog++;
 	}
 	if (mqtt_on)
 		mqtt_record(ibuf_data(&ibuf), ibuf_size(&ibuf));
@@ -295,16 +313,20 @@ exporter_dump(struct imsg *imsg)
 		if (dump_seal(conf->pubkey, line, n, sealed,
 		    sizeof(sealed)) == -1)
 			fatalx("%s: sealing failed", __func__);
-		if (dump_write(&dumpf, d.time, sealed, strlen(sealed)) == 0)
+		if (dump_write(&dumpf, d.time, sealed, strlen(sealed)) == 0) {
+			stats.dumps_written++;
 			return;
-	} else if (dump_write(&dumpf, d.time, line, n) == 0)
+		}
+	} else if (dump_write(&dumpf, d.time, line, n) == 0) {
+		stats.dumps_written++;
 		return;
-	stats.lost++;
+	}
+	stats.lost_dump++;
 	now = pv_monotime();
 	if (now - last >= 10) {
 		last = now;
 		log_warn("dump: cannot write; %llu lost so far",
-		    (unsigned long long)stats.lost);
+		    (unsigned long long)stats.lost_dump);
 	}
 }
 
@@ -317,7 +339,9 @@ exporter_done(void)
 	mqtt_shutdown();
 	log_debug("done: %llu records, %llu dumps, %llu lost",
 	    (unsigned long long)stats.records,
-	    (unsigned long long)stats.dumps, (unsigned long long)stats.lost);
+	    (unsigned long long)stats.dumps,
+	    (unsigned long long)(stats.lost_stdout + stats.lost_syslog +
+	    stats.lost_dump));
 	(void)imsgbuf_flush(&iev_parent.ibuf);
 	exit(0);
 }
@@ -351,10 +375,15 @@ stdout_flush(void)
 				stdout_gone();
 			else
 				log_warn("stdout");
+			/* the lines not wholly written */
+			stats.lost_stdout += outlines;
+			outlines = 0;
 			break;
 		}
 		off += n;
 	}
+	stats.to_stdout += outlines;
+	outlines = 0;
 	outlen = 0;
 }
 
@@ -376,4 +405,50 @@ stdout_gone(void)
 	}
 	fatalx("stdout closed by its reader, and records go nowhere else: "
 	    "stopping");
+}
+
+/* pvgatectl status and counters */
+static void
+exporter_ctl(struct imsg *imsg)
+{
+	struct imsgev	*iev = &iev_parent;
+	struct ctl_mqtt	 cm;
+	uint32_t	 id = ctl_request(imsg, __func__);
+	uint64_t	 sent, dropped;
+
+	/* what is still in the buffer is written first */
+	stdout_flush();
+	ctl_proc(iev, id);
+	mqtt_ctl(&cm, &sent, &dropped);
+	if (imsg_get_type(imsg) == IMSG_CTL_STATUS)
+		ctl_answer(iev, id, IMSG_CTL_MQTT, &cm, sizeof(cm));
+	else
+		exporter_ctl_counters(id, &cm, sent, dropped);
+	ctl_end(iev, id);
+}
+
+static void
+exporter_ctl_counters(uint32_t id, const struct ctl_mqtt *cm, uint64_t sent,
+    uint64_t dropped)
+{
+	struct imsgev		*iev = &iev_parent;
+	const struct ctl_figure	 f[] = {
+		{ CTR_EXPORTER_RECORDS, stats.records },
+		{ CTR_EXPORTER_STDOUT, stats.to_stdout },
+		{ CTR_EXPORTER_SYSLOG, stats.syslog },
+		{ CTR_EXPORTER_DUMPS, stats.dumps },
+		{ CTR_EXPORTER_DUMPS_WRITTEN, stats.dumps_written },
+		{ CTR_EXPORTER_MQTT_SENT, sent },
+		{ CTR_EXPORTER_MQTT_DROPPED, dropped },
+		{ CTR_EXPORTER_MQTT_CONNECTED, cm->connected },
+		{ CTR_EXPORTER_MQTT_SPOOL_BYTES, cm->spool_bytes },
+		{ CTR_EXPORTER_MQTT_SPOOL_RECORDS, cm->spool_records },
+	};
+
+	ctl_counters_send(iev, id, f, nitems(f), 0, 0);
+	ctl_counter(iev, id, CTR_EXPORTER_LOST, 0, 0, "stdout",
+	    stats.lost_stdout);
+	ctl_counter(iev, id, CTR_EXPORTER_LOST, 0, 0, "syslog",
+	    stats.lost_syslog);
+	ctl_counter(iev, id, CTR_EXPORTER_LOST, 0, 0, "dump", stats.lost_dump);
 }

@@ -113,6 +113,7 @@ ssize_t	 spool_read(struct spool *, uint8_t *, size_t, uint64_t *);
 void	 spool_rewind(struct spool *);
 int	 spool_pop(struct spool *, uint64_t);
 uint64_t spool_unread(const struct spool *);
+uint64_t spool_used(const struct spool *);
 int	 spool_clear(struct spool *);
 int	 spool_sync(struct spool *);
 

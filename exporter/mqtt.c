@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "confmsg.h"
+#include "ctl.h"
 #include "exporter.h"
 #include "log.h"
 #include "mqtt.h"
@@ -86,6 +87,7 @@ static struct {
 	int			 up, lost, ha_online;	/* from callbacks */
 	int			 lostrc;
 	time_t			 since, retry;
+	time_t			 changed;	/* up or down since */
 	int			 backoff, failures;
 	time_t			 lastwarn, lastdrop;
 	struct inflight		 win[MQTT_WINDOW];
@@ -370,6 +372,8 @@ mqtt_teardown(const char *why)
 	}
 	if (why == NULL)
 		mq.backoff = 1;
+	if (mq.state == MQ_UP)
+		mq.changed = now;
 	mq.state = MQ_IDLE;
 	mq.retry = now + mq.backoff;
 	if ((mq.backoff *= 2) > MQTT_BACKOFF_MAX)
@@ -420,6 +424,7 @@ mqtt_up(void)
 	log_info("mqtt: connected to %s; %llu records to send", addr,
 	    (unsigned long long)mq.spool.count);
 	mq.state = MQ_UP;
+	mq.changed = time(NULL);
 	mq.backoff = 1;
 	mq.failures = 0;
 	if ((rc = mosquitto_publish(mq.mosq, NULL, mq.status, 6, "online", 1,
@@ -759,4 +764,23 @@ on_log(struct mosquitto *m, void *arg, int level, const char *s)
 	(void)arg;
 	if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
 		log_debug("mqtt: libmosquitto: %s", s);
+}
+
+/* pvgatectl: the client's state and figures */
+void
+mqtt_ctl(struct ctl_mqtt *cm, uint64_t *sent, uint64_t *dropped)
+{
+	memset(cm, 0, sizeof(*cm));
+	*sent = mq.sent;
+	*dropped = mq.dropped;
+	if (mq.state == MQ_OFF)
+		return;
+	cm->enabled = 1;
+	cm->connected = mq.state == MQ_UP;
+	cm->since = mq.changed;
+	cm->broker = mq.cf.broker;
+	strlcpy(cm->host, mq.cf.host, sizeof(cm->host));
+	cm->spool_bytes = spool_used(&mq.spool);
+	cm->spool_size = mq.spool.cap;
+	cm->spool_records = mq.spool.count;
 }

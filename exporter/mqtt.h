@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ctl_mqtt;
 struct pvconf;
 
 #define MQTT_SPOOL	"/spool/queue"	/* in the exporter's chroot */
@@ -17,5 +18,6 @@ void	 mqtt_spool_open(const char *);
 void	 mqtt_configure(const struct pvconf *);
 void	 mqtt_record(const uint8_t *, size_t);
 void	 mqtt_shutdown(void);
+void	 mqtt_ctl(struct ctl_mqtt *, uint64_t *, uint64_t *);
 
 #endif /* MQTT_H */

@@ -370,6 +370,17 @@ spool_unread(const struct spool *sp)
 	return (sp->headseq + sp->count - sp->rdseq);
 }
 
+/* bytes of the ring in use */
+uint64_t
+spool_used(const struct spool *sp)
+{
+	if (sp->count == 0)
+		return (0);
+	if (sp->tail > sp->head)
+		return (sp->tail - sp->head);
+	return (sp->cap - sp->head + sp->tail);
+}
+
 /* throw everything away (an unreadable spool); counted as dropped */
 int
 spool_clear(struct spool *sp)

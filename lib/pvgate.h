@@ -9,12 +9,13 @@
 
 #define PVGATE_VERSION		"0.1"
 /* bumped whenever a message layout below changes */
-#define PVGATE_IMSG_VERSION	5
+#define PVGATE_IMSG_VERSION	6
 
 #define PVGATE_USER		"_pvgated"
 #define _PATH_PVGATE_CONF	"/etc/pvgated/pvgated.conf"
 #define _PATH_PVGATE_CHROOT	"/var/empty"
 #define _PATH_PVGATE_STATE	"/var/pvgated"
+#define _PATH_PVGATE_SOCKET	"/var/run/pvgated.sock"
 #ifndef PVGATE_LIBEXEC
 #define PVGATE_LIBEXEC		"/usr/local/libexec/pvgated"
 #endif
@@ -85,6 +86,27 @@ enum imsg_type {
 	IMSG_DUMP,		/* struct pv_dump, then the bytes */
 	IMSG_EXPORT_DONE,	/* empty: pipeline drained, flush and exit */
 
+	/*
+	 * The control socket (see ctl.h): requests pvgatectl -> pvgated
+	 * -> the children that answer them, peerid the request's
+	 */
+	IMSG_CTL_STATUS,	/* empty; every process answers */
+	IMSG_CTL_DEVICES,	/* empty; the decoder answers */
+	IMSG_CTL_CONNECTIONS,	/* empty; listeners and the decoder */
+	IMSG_CTL_COUNTERS,	/* empty; every process answers */
+	IMSG_CTL_RELOAD,	/* empty; pvgated answers */
+	/* answers: child -> pvgated -> pvgatectl, same peerid */
+	IMSG_CTL_PROC,		/* struct ctl_proc */
+	IMSG_CTL_LISTENER,	/* struct ctl_listener */
+	IMSG_CTL_CONNECTOR,	/* struct ctl_connector */
+	IMSG_CTL_MQTT,		/* struct ctl_mqtt */
+	IMSG_CTL_CONN,		/* struct ctl_conn */
+	IMSG_CTL_CLAIM,		/* struct ctl_claim */
+	IMSG_CTL_DEVICE,	/* struct ctl_device */
+	IMSG_CTL_COUNTER,	/* struct ctl_counter */
+	IMSG_CTL_RESULT,	/* pvgated -> pvgatectl: struct ctl_result */
+	IMSG_CTL_END,		/* empty: this process's answer is complete */
+
 	IMSG_MAX
 };
 
@@ -98,6 +120,7 @@ enum pv_role {
 	ROLE_LISTENER,
 	ROLE_DECODER,
 	ROLE_EXPORTER,
+	ROLE_CTL,		/* pvgatectl, on the control socket */
 	ROLE_MAX
 };
 

@@ -8,7 +8,7 @@
 #ifndef SANDBOX_H
 #define SANDBOX_H
 
-void	 sandbox_parent(const char *const [], int);
+void	 sandbox_parent(const char *const [], int, int);
 void	 sandbox_listener(void);
 void	 sandbox_connector(void);
 void	 sandbox_decoder(void);

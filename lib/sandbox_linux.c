@@ -42,7 +42,7 @@ static const char *const stdio_calls[] = {
 	"rt_sigaction", "exit", "exit_group", "epoll_wait", "epoll_pwait",
 	"epoll_ctl", "poll", "ppoll", "sendmsg", "recvmsg", "sendto",
 	"recvfrom", "shutdown", "getsockname", "getpeername",
-	"sched_yield", "restart_syscall",
+	"sched_yield", "restart_syscall", "getrusage",
 };
 
 /*
@@ -253,7 +253,7 @@ filter_load(scmp_filter_ctx ctx)
 }
 
 void
-sandbox_parent(const char *const files[], int nfiles)
+sandbox_parent(const char *const files[], int nfiles, int ctlfd)
 {
 	uint64_t	 rights[8];
 	scmp_filter_ctx	 ctx;
@@ -275,6 +275,9 @@ sandbox_parent(const char *const files[], int nfiles)
 	allow(ctx, "wait4", 0, NULL);
 	allow(ctx, "waitid", 0, NULL);
 	allow(ctx, "kill", 0, NULL);
+	/* unix: accept on the control socket, bound before, and only there */
+	allow_arg(ctx, "accept4", SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)ctlfd));
+	allow_arg(ctx, "accept", SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)ctlfd));
 	/* syslog(3) reconnecting to /dev/log */
 	allow_arg(ctx, "socket", SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 	allow(ctx, "connect", 0, NULL);

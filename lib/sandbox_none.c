@@ -8,10 +8,11 @@
 #include "sandbox.h"
 
 void
-sandbox_parent(const char *const files[], int nfiles)
+sandbox_parent(const char *const files[], int nfiles, int ctlfd)
 {
 	(void)files;
 	(void)nfiles;
+	(void)ctlfd;
 	log_warnx("no sandbox on this system");
 }
 

@@ -10,7 +10,7 @@
 #include "sandbox.h"
 
 void
-sandbox_parent(const char *const files[], int nfiles)
+sandbox_parent(const char *const files[], int nfiles, int ctlfd)
 {
 	int	i;
 
@@ -22,7 +22,9 @@ sandbox_parent(const char *const files[], int nfiles)
 		fatal("unveil");
 	/* rpath: re-read the configuration on SIGHUP */
 	/* proc: stop the other children when one dies */
-	if (pledge("stdio rpath proc", NULL) == -1)
+	/* unix: accept on the control socket (ctlfd), bound before */
+	(void)ctlfd;
+	if (pledge("stdio rpath proc unix", NULL) == -1)
 		fatal("pledge");
 }
 

@@ -248,20 +248,20 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 	pv_addr_set(&peer, (const struct sockaddr *)ss);
 	if (!conn_allowed(&peer)) {
 		/* closed before a byte is read */
-		env->stats.refused_addr++;
+		env->stats.refused[REFUSE_ALLOW_FROM]++;
 		if (ratelimit(&last_addr)) {
 			pv_addr_str(&peer, buf, sizeof(buf));
 			log_warnx("%s is not in allow_from: refused (%llu "
 			    "refused since the last report)", buf,
-			    (unsigned long long)(env->stats.refused_addr -
+			    (unsigned long long)(env->stats.refused[REFUSE_ALLOW_FROM] -
 			    said_addr));
-			said_addr = env->stats.refused_addr;
+			said_addr = env->stats.refused[REFUSE_ALLOW_FROM];
 		}
 		close(fd);
 		return;
 	}
 	if (env->nconns >= g->max_connections && conn_evict() == -1) {
-		env->stats.refused++;
+		env->stats.refused[REFUSE_MAX_CONNECTIONS]++;
 		if (tally(T_FULL))
 			log_warnx("%u connections: refusing more "
 			    "(max_connections)", env->nconns);
@@ -270,7 +270,7 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 	}
 	pc = peer_get(&peer);
 	if (pc->n >= g->max_per_address) {
-		env->stats.refused++;
+		env->stats.refused[REFUSE_MAX_PER_ADDRESS]++;
 		if (tally(T_PEER)) {
 			pv_addr_str(&peer, buf, sizeof(buf));
 			log_warnx("%s has %u connections: refusing more "
@@ -307,6 +307,8 @@ conn_add(int fd, const struct pv_addr *peer, const struct proto *proto,
 	c->proto = proto;
 	c->target = t;
 	c->id = ((uint64_t)env->instance << 32) | ++env->next_id;
+	c->start = time(NULL);
+	env->stats.accepted++;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	RB_INSERT(conn_tree, &env->conns, c);
 	if (t == NULL) {
@@ -367,7 +369,7 @@ conn_read(int fd, short event, void *arg)
 
 	if (event & EV_TIMEOUT) {
 		conn_leftover(c, "truncated frame: idle timeout");
-		conn_close(c, "idle timeout");
+		conn_close(c, CLOSE_IDLE, "idle timeout");
 		return;
 	}
 	if (env->paused) {
@@ -390,17 +392,19 @@ conn_read(int fd, short event, void *arg)
 	}
 	if (n == 0) {
 		conn_leftover(c, "truncated frame: closed by peer");
-		conn_close(c, "closed by peer");
+		conn_close(c, CLOSE_PEER, "closed by peer");
 		return;
 	}
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
 		conn_leftover(c, "truncated frame: read error");
-		conn_close(c, strerror(errno));
+		conn_close(c, CLOSE_ERROR, strerror(errno));
 		return;
 	}
 
+	env->stats.bytes += n;
+	c->rxbytes += n;
 	used = conn_frames(c, data, total, &closed);
 	if (closed)
 		return;
@@ -415,7 +419,7 @@ conn_read(int fd, short event, void *arg)
 		/* a framer that waits for more than max: never fill up */
 		conn_send(c, IMSG_GARBAGE, data + used, left,
 		    "frame exceeds max_frame", NULL);
-		conn_close(c, "frame exceeds max_frame");
+		conn_close(c, CLOSE_MAX_FRAME, "frame exceeds max_frame");
 		return;
 	}
 	if (data == c->in)
@@ -480,6 +484,7 @@ conn_frames(struct conn *c, const uint8_t *data, size_t total, int *closed)
 				    c->proto->name, n);
 			conn_send(c, IMSG_FRAME, data + off, n, NULL, &now);
 			env->stats.frames++;
+			c->frames++;
 			c->gotframe = 1;
 			if (c->unframed) {
 				TAILQ_REMOVE(&env->unframed, c,
@@ -498,7 +503,8 @@ conn_frames(struct conn *c, const uint8_t *data, size_t total, int *closed)
 		case FRAME_CLOSE:
 			conn_send(c, IMSG_GARBAGE, data + off, total - off,
 			    why, &now);
-			conn_close(c, why ? why : "framing error");
+			conn_close(c, CLOSE_FRAMING,
+			    why ? why : "framing error");
 			*closed = 1;
 			return total;
 		default:
@@ -534,6 +540,8 @@ conn_send(struct conn *c, int type, const uint8_t *data, size_t len,
 	f.dst = c->dst;
 	if (why != NULL)
 		strlcpy(f.reason, why, sizeof(f.reason));
+	if (type == IMSG_GARBAGE)
+		env->stats.garbage++;
 	do {
 		n = len < CHUNK_MAX ? len : CHUNK_MAX;
 		iov[0].iov_base = &f;
@@ -560,7 +568,7 @@ conn_write(int fd, short event, void *arg)
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		conn_close(c, strerror(errno));
+		conn_close(c, CLOSE_ERROR, strerror(errno));
 		return;
 	}
 	memmove(c->out, c->out + n, c->outlen - n);
@@ -573,7 +581,7 @@ conn_write(int fd, short event, void *arg)
 	free(c->wev);
 	c->wev = NULL;
 	if (c->closing)
-		conn_close(c, "closed by decoder");
+		conn_close(c, CLOSE_DECODER, "closed by decoder");
 }
 
 static struct conn *
@@ -591,13 +599,12 @@ conn_noread(struct conn *c)
 {
 	char	buf[64];
 
-	env->stats.noread++;
 	if (tally(T_NOREAD)) {
 		pv_addr_str(&c->peer, buf, sizeof(buf));
 		log_warnx("%s does not read its replies: closed (%d bytes "
 		    "unsent)", buf, OUT_MAX);
 	}
-	conn_close(c, "device does not read its replies");
+	conn_close(c, CLOSE_REPLIES, "device does not read its replies");
 }
 
 /* the decoder's answer to a frame */
@@ -608,14 +615,20 @@ conn_reply(uint64_t id, uint32_t flags, const uint8_t *buf, size_t len)
 	ssize_t		 n = 0;
 
 	if ((c = conn_byid(id)) == NULL) {
+		env->stats.replies_lost++;
 		log_debug("reply for closed connection %llx",
 		    (unsigned long long)id);
 		return;
 	}
+	if (len > 0) {
+		env->stats.replies++;
+		env->stats.reply_bytes += len;
+		c->txbytes += len;
+	}
 	if (c->outlen == 0 && len > 0) {
 		if ((n = write(c->fd, buf, len)) == -1) {
 			if (errno != EAGAIN && errno != EINTR) {
-				conn_close(c, strerror(errno));
+				conn_close(c, CLOSE_ERROR, strerror(errno));
 				return;
 			}
 			n = 0;
@@ -643,7 +656,7 @@ conn_reply(uint64_t id, uint32_t flags, const uint8_t *buf, size_t len)
 	if (flags & PV_REPLY_CLOSE) {
 		c->closing = 1;
 		if (c->outlen == 0)
-			conn_close(c, "closed by decoder");
+			conn_close(c, CLOSE_DECODER, "closed by decoder");
 	}
 }
 
@@ -653,15 +666,16 @@ conn_kill(uint64_t id)
 	struct conn	*c;
 
 	if ((c = conn_byid(id)) != NULL)
-		conn_close(c, "closed by decoder");
+		conn_close(c, CLOSE_DECODER, "closed by decoder");
 }
 
 void
-conn_close(struct conn *c, const char *why)
+conn_close(struct conn *c, int reason, const char *why)
 {
 	struct timeval		tv = { 1, 0 };
 	struct pv_conn_close	cc;
 
+	env->stats.closed[reason]++;
 	memset(&cc, 0, sizeof(cc));
 	cc.conn = c->id;
 	strlcpy(cc.reason, why, sizeof(cc.reason));
@@ -723,11 +737,10 @@ conn_evict(void)
 
 	if ((c = TAILQ_FIRST(&env->unframed)) == NULL)
 		return -1;
-	env->stats.evicted++;
 	if (tally(T_EVICT))
 		log_warnx("%u connections: closing the oldest without a "
 		    "frame (max_connections)", env->nconns);
-	conn_close(c, "no frame yet, room needed (max_connections)");
+	conn_close(c, CLOSE_ROOM, "no frame yet, room needed (max_connections)");
 	return 0;
 }
 
@@ -773,10 +786,10 @@ conn_flush_all(void)
 }
 
 void
-conn_close_all(const char *why)
+conn_close_all(int reason, const char *why)
 {
 	struct conn	*c, *next;
 
 	RB_FOREACH_SAFE(c, conn_tree, &env->conns, next)
-		conn_close(c, why);
+		conn_close(c, reason, why);
 }

@@ -17,8 +17,10 @@
 #include <event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "listener.h"
 #include "log.h"
 #include "util.h"
@@ -33,6 +35,7 @@ static void	dial(int, short, void *);
 static void	dial_done(int, short, void *);
 static void	dial_failed(struct target *, const char *);
 static void	dial_later(struct target *);
+static void	dial_state(struct target *, int);
 
 void
 connector_start(const struct pvconf *conf)
@@ -76,6 +79,7 @@ dial(int fd, short event, void *arg)
 	(void)event;
 	if (env->draining)
 		return;
+	dial_state(t, DIAL_CONNECTING);
 	len = pv_addr_sockaddr(&t->dev.client, &ss);
 	if ((t->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1) {
@@ -113,6 +117,8 @@ dial_done(int fd, short event, void *arg)
 	}
 	t->c = conn_add(fd, &t->dev.client, t->proto, t);
 	t->fd = -1;
+	dial_state(t, DIAL_CONNECTED);
+	t->failures = 0;
 	pv_addr_str(&t->dev.client, buf, sizeof(buf));
 	log_info("%s %s: connected to %s", t->proto->name, t->dev.name, buf);
 
@@ -135,6 +141,8 @@ dial_failed(struct target *t, const char *why)
 		close(t->fd);
 		t->fd = -1;
 	}
+	strlcpy(t->error, why, sizeof(t->error));
+	t->failures++;
 	pv_addr_str(&t->dev.client, buf, sizeof(buf));
 	log_warnx("%s %s: cannot connect to %s: %s; again in %u s",
 	    t->proto->name, t->dev.name, buf, why, t->backoff);
@@ -148,6 +156,8 @@ dial_later(struct target *t)
 
 	if (env->draining)
 		return;
+	dial_state(t, DIAL_WAITING);
+	t->next = t->since + t->backoff;
 	evtimer_set(&t->ev, dial, t);
 	evtimer_add(&t->ev, &tv);
 	t->backoff = t->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
@@ -161,6 +171,7 @@ connector_closed(struct target *t, const char *why)
 	if (t->c != NULL && t->c->gotframe)
 		t->backoff = 1;
 	t->c = NULL;
+	strlcpy(t->error, why, sizeof(t->error));
 	if (env->draining)
 		return;
 	log_info("%s %s: connection closed (%s); again in %u s",
@@ -181,5 +192,34 @@ connector_stop(void)
 			close(t->fd);
 			t->fd = -1;
 		}
+	}
+}
+
+static void
+dial_state(struct target *t, int state)
+{
+	t->state = state;
+	t->since = time(NULL);
+	t->next = 0;
+}
+
+/* pvgatectl status: every device this connector dials */
+void
+connector_ctl(struct imsgev *iev, uint32_t id)
+{
+	struct ctl_connector	 cc;
+	struct target		*t;
+
+	for (t = targets; t < targets + ntargets; t++) {
+		memset(&cc, 0, sizeof(cc));
+		cc.since = t->since;
+		cc.next = t->next;
+		cc.addr = t->dev.client;
+		cc.failures = t->failures;
+		cc.proto = t->proto->id;
+		cc.state = t->state;
+		strlcpy(cc.device, t->dev.name, sizeof(cc.device));
+		strlcpy(cc.error, t->error, sizeof(cc.error));
+		ctl_answer(iev, id, IMSG_CTL_CONNECTOR, &cc, sizeof(cc));
 	}
 }

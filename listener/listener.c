@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "listener.h"
 #include "log.h"
 #include "proc.h"
@@ -126,6 +127,7 @@ main(int argc, char *argv[])
 	closefrom(PVGATE_FD_SOCKETS + env->nsock);
 	for (i = 0; i < env->nsock; i++)
 		env->sock[i] = PVGATE_FD_SOCKETS + i;
+	ctl_procinit(ROLE_LISTENER, name);
 	proc_privdrop(user, root, RLIM_INFINITY, 0);
 
 	/* 4: events; stopping is pvgated's call, not a signal's */
@@ -187,6 +189,11 @@ listener_dispatch_parent(int fd, short event, void *bula)
 			break;
 		case IMSG_CTL_SHUTDOWN:
 			listener_drain();
+			break;
+		case IMSG_CTL_STATUS:
+		case IMSG_CTL_CONNECTIONS:
+		case IMSG_CTL_COUNTERS:
+			listener_ctl(&imsg);
 			break;
 		default:
 			fatalx("%s: unexpected message %u", __func__,
@@ -393,7 +400,7 @@ listener_done(void)
 	if (!env->draining)
 		fatalx("%s: IMSG_DECODER_DONE while running", __func__);
 	conn_flush_all();
-	conn_close_all("shutdown");
+	conn_close_all(CLOSE_SHUTDOWN, "shutdown");
 	log_debug("done: %llu frames", (unsigned long long)env->stats.frames);
 	imsgbuf_flush(&env->iev_parent.ibuf);
 	exit(0);

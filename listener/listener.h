@@ -16,6 +16,28 @@
 
 struct target;
 
+/* why a connection was closed, counted (control.c has the names) */
+enum close_reason {
+	CLOSE_PEER,
+	CLOSE_IDLE,
+	CLOSE_MAX_FRAME,
+	CLOSE_FRAMING,
+	CLOSE_DECODER,
+	CLOSE_REPLIES,		/* the device does not read its replies */
+	CLOSE_ERROR,
+	CLOSE_SHUTDOWN,
+	CLOSE_ROOM,		/* no frame yet, room for a newcomer */
+	CLOSE_MAX
+};
+
+/* why a connection was refused */
+enum refuse_reason {
+	REFUSE_MAX_CONNECTIONS,
+	REFUSE_MAX_PER_ADDRESS,
+	REFUSE_ALLOW_FROM,		/* not in allow_from */
+	REFUSE_MAX
+};
+
 struct conn {
 	RB_ENTRY(conn)		 entry;
 	uint64_t		 id;
@@ -36,6 +58,10 @@ struct conn {
 	int			 closing;	/* close once out is sent */
 	int			 parked;	/* not read: backpressure */
 	TAILQ_ENTRY(conn)	 park;
+	time_t			 start;
+	uint64_t		 rxbytes;
+	uint64_t		 txbytes;
+	uint64_t		 frames;
 	int			 unframed;	/* accepted, no frame yet */
 	TAILQ_ENTRY(conn)	 unframed_entry;
 };
@@ -79,12 +105,16 @@ struct listener {
 	uint32_t		 reserved;	/* descriptors libevent knows */
 	struct peer_tree	 peers;
 	struct {
+		uint64_t	 accepted;
 		uint64_t	 frames;
-		uint64_t	 refused;
-		uint64_t	 refused_addr;	/* not in allow_from */
+		uint64_t	 bytes;
+		uint64_t	 garbage;
+		uint64_t	 replies;
+		uint64_t	 reply_bytes;
+		uint64_t	 replies_lost;
 		uint64_t	 pauses;
-		uint64_t	 evicted;	/* max_connections, no frame */
-		uint64_t	 noread;	/* replies not read: OUT_MAX */
+		uint64_t	 refused[REFUSE_MAX];
+		uint64_t	 closed[CLOSE_MAX];
 	}			 stats;
 };
 
@@ -96,10 +126,10 @@ struct conn *conn_add(int, const struct pv_addr *, const struct proto *,
 	    struct target *);
 void	 conn_reply(uint64_t, uint32_t, const uint8_t *, size_t);
 void	 conn_kill(uint64_t);
-void	 conn_close(struct conn *, const char *);
+void	 conn_close(struct conn *, int, const char *);
 void	 conn_pause_all(void);
 void	 conn_resume_all(void);
-void	 conn_close_all(const char *);
+void	 conn_close_all(int, const char *);
 void	 conn_flush_all(void);
 
 /* a device the connector dials */
@@ -110,12 +140,21 @@ struct target {
 	struct conn		*c;		/* while connected */
 	struct event		 ev;		/* connecting, or waiting */
 	unsigned int		 backoff;	/* seconds */
+	int			 state;		/* enum ctl_dial */
+	time_t			 since;		/* in that state */
+	time_t			 next;		/* waiting: dial then */
+	uint32_t		 failures;	/* in a row */
+	char			 error[PV_REASONLEN];	/* the last */
 };
 
 /* connect.c */
 void	 connector_start(const struct pvconf *);
 void	 connector_closed(struct target *, const char *);
 void	 connector_stop(void);
+void	 connector_ctl(struct imsgev *, uint32_t);
+
+/* control.c */
+void	 listener_ctl(struct imsg *);
 
 /* listener.c */
 void	 listener_backpressure(void);

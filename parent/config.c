@@ -1131,20 +1131,29 @@ config_resolve(struct parentconf *conf, const char *file, char *err,
 	return 0;
 }
 
+/* a change that waits for a restart, to the list told on a reload */
+void
+config_later(char *later, size_t len, const char *what)
+{
+	if (later[0] != '\0')
+		strlcat(later, ", ", len);
+	strlcat(later, what, len);
+}
+
 /*
  * On SIGHUP pvgated cannot look up names, and the exporter's sandbox
  * was made with or without the network: keep what only a restart can
  * change.
  */
 void
-config_reload_mqtt(const struct parentconf *old, struct parentconf *new)
+config_reload_mqtt(const struct parentconf *old, struct parentconf *new,
+    char *later, size_t len)
 {
 	struct pv_mqttconf	*m = &new->c.mqtt;
 	const struct pv_mqttconf *o = &old->c.mqtt;
 
 	if (m->enabled != o->enabled) {
-		log_warnx("[mqtt] added or removed: takes effect when "
-		    "pvgated is restarted");
+		config_later(later, len, "[mqtt] added or removed");
 		free(new->c.mqtt_ca);
 		new->c.mqtt_ca = NULL;
 		memset(m, 0, sizeof(*m));
@@ -1161,8 +1170,7 @@ config_reload_mqtt(const struct parentconf *old, struct parentconf *new)
 	if (!m->enabled)
 		return;
 	if (strcmp(m->host, o->host) != 0) {
-		log_warnx("[mqtt] host %s: a new broker name takes effect "
-		    "when pvgated is restarted", m->host);
+		config_later(later, len, "the [mqtt] host");
 		strlcpy(m->host, o->host, sizeof(m->host));
 	}
 	m->broker = o->broker;

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "log.h"
 #include "proc.h"
 #include "pvgated.h"
@@ -41,6 +42,7 @@ struct child {
 
 static struct parentconf	*conf;
 static const char		*conffile = _PATH_PVGATE_CONF;
+static const char		*ctlsock = _PATH_PVGATE_SOCKET;
 static struct child		 children[PVGATE_MAX_LISTENERS + 3];
 static int			 nchildren;
 static int			 shutting_down;
@@ -54,7 +56,6 @@ static void		parent_reap(void);
 static void		parent_kill_all(void);
 static void		parent_shutdown(void);
 static void		parent_shutdown_timeout(int, short, void *);
-static void		parent_reload(void);
 static void		parent_send_config(struct child *);
 static void		spawn_all(const char *, int, int);
 static int		devices_equal(const struct parentconf *,
@@ -65,7 +66,8 @@ usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s [-dnv] [-f file]\n", __progname);
+	fprintf(stderr, "usage: %s [-dnv] [-f file] [-s socket]\n",
+	    __progname);
 	exit(1);
 }
 
@@ -76,13 +78,13 @@ main(int argc, char *argv[])
 	struct passwd	*pw;
 	const char	*argv0 = argv[0], *rfiles[4];
 	char		 errbuf[1024];
-	int		 ch, debug = 0, noaction = 0, verbose = 0, i;
+	int		 ch, debug = 0, noaction = 0, verbose = 0, i, ctlfd;
 
 	proc_title_init(argc, argv);
 
 	log_init(1, LOG_DAEMON);	/* log to stderr until daemonized */
 
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt(argc, argv, "df:ns:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -92,6 +94,9 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			noaction = 1;
+			break;
+		case 's':
+			ctlsock = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -125,6 +130,7 @@ main(int argc, char *argv[])
 	log_setverbose(verbose);
 	if (!debug && daemon(1, 0) == -1)
 		fatal("daemon");
+	ctl_procinit(ROLE_PARENT, "parent");
 
 	parent_statedir(conf, pw->pw_uid, pw->pw_gid);
 	for (i = 0; i < conf->nports; i++)
@@ -132,6 +138,8 @@ main(int argc, char *argv[])
 			fatalx("cannot listen on port %u for %s",
 			    conf->ports[i].port,
 			    proto_byid(conf->ports[i].proto)->name);
+	/* root and the user's group only */
+	ctlfd = control_init(ctlsock, pw->pw_gid);
 
 	event_init();
 	signal_set(&ev_sigint, SIGINT, parent_sig, NULL);
@@ -143,6 +151,7 @@ main(int argc, char *argv[])
 	signal_add(&ev_sighup, NULL);
 	signal_add(&ev_sigchld, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	control_listen();
 
 	spawn_all(argv0, debug, verbose);
 	for (i = 0; i < nchildren; i++) {
@@ -164,7 +173,7 @@ main(int argc, char *argv[])
 	rfiles[2] = conf->mqtt_password_file[0] != '\0' ?
 	    conf->mqtt_password_file : NULL;
 	rfiles[3] = conf->mqtt_ca_file[0] != '\0' ? conf->mqtt_ca_file : NULL;
-	sandbox_parent(rfiles, nitems(rfiles));
+	sandbox_parent(rfiles, nitems(rfiles), ctlfd);
 
 	log_info("started: %d listener%s%s", conf->nports,
 	    conf->nports == 1 ? "" : "s",
@@ -387,7 +396,7 @@ parent_sig(int sig, short event, void *arg)
 		parent_shutdown();
 		break;
 	case SIGHUP:
-		parent_reload();
+		(void)parent_reload(NULL, 0);
 		break;
 	case SIGCHLD:
 		parent_reap();
@@ -539,69 +548,129 @@ devices_equal(const struct parentconf *a, const struct parentconf *b)
 }
 
 /*
- * SIGHUP: parse again; on error keep the running configuration.  The
- * parent no longer has root, so ports, user and directories stay.
+ * What needs root (ports, user, directories) or was read once at start
+ * stays as it is in nconf; what changed of it is noted in later.
  */
 static void
-parent_reload(void)
+reload_keep(const struct parentconf *o, struct parentconf *n, char *later,
+    size_t len)
+{
+	struct pv_gateconf	*g = &n->c.gate;
+	const struct pv_gateconf *og = &o->c.gate;
+	int			 i, sections = 0;
+
+	if (!ports_equal(o, n))
+		config_later(later, len, "ports");
+	if (strcmp(og->user, g->user) != 0)
+		config_later(later, len, "user");
+	if (strcmp(og->chroot, g->chroot) != 0 ||
+	    strcmp(og->state_dir, g->state_dir) != 0)
+		config_later(later, len, "directories");
+	if (og->out_syslog != g->out_syslog)
+		config_later(later, len, "syslog");
+	/* listeners hold partial frames in buffers of max_frame bytes */
+	if (og->max_frame != g->max_frame)
+		config_later(later, len, "max_frame");
+	memcpy(n->ports, o->ports, sizeof(n->ports));
+	n->nports = o->nports;
+	g->max_frame = og->max_frame;
+	g->out_syslog = og->out_syslog;
+	strlcpy(g->user, og->user, sizeof(g->user));
+	strlcpy(g->chroot, og->chroot, sizeof(g->chroot));
+	strlcpy(g->state_dir, og->state_dir, sizeof(g->state_dir));
+	for (i = 1; i < PROTO_MAX; i++)
+		if ((o->c.proto[i].proto == PROTO_NONE) !=
+		    (n->c.proto[i].proto == PROTO_NONE)) {
+			n->c.proto[i] = o->c.proto[i];
+			sections = 1;
+		}
+	if (sections)
+		config_later(later, len, "protocol sections added or removed");
+	/* devices were looked up at start, the time zone read by the
+	 * decoder before its sandbox, secrets read as root */
+	if (!devices_equal(o, n))
+		config_later(later, len, "[device] sections");
+	if (strcmp(o->timezone, n->timezone) != 0)
+		config_later(later, len, "the time zone");
+	if (strcmp(o->secrets_file, n->secrets_file) != 0)
+		config_later(later, len, "secrets");
+	memcpy(n->c.devices, o->c.devices, sizeof(n->c.devices));
+	n->c.ndevices = o->c.ndevices;
+	memcpy(n->client_text, o->client_text, sizeof(n->client_text));
+	strlcpy(n->timezone, o->timezone, sizeof(n->timezone));
+}
+
+/*
+ * SIGHUP or pvgatectl reload: parse again; on error keep the running
+ * configuration.  The parent no longer has root: what reload_keep()
+ * keeps takes effect at the next restart, the rest now.  msg, if not
+ * NULL, gets what the caller is told.  Returns CTL_OK, CTL_FAILED
+ * (nothing changed) or CTL_PARTIAL (something waits for a restart).
+ */
+int
+parent_reload(char *msg, size_t len)
 {
 	struct parentconf	*nconf;
-	char			 err[1024];
+	char			 err[1024], later[512], dummy[1];
 	int			 i;
 
+	if (msg == NULL) {
+		msg = dummy;
+		len = sizeof(dummy);
+	}
 	if ((nconf = calloc(1, sizeof(*nconf))) == NULL)
 		fatal(NULL);
 	if (config_parse(conffile, nconf, 0, err, sizeof(err)) == -1) {
 		log_warnx("configuration reload failed, keeping the old "
 		    "one: %s", err);
+		(void)snprintf(msg, len, "configuration reload failed, "
+		    "keeping the old one: %s", err);
 		config_free(nconf);
-		return;
+		return CTL_FAILED;
 	}
-	config_reload_mqtt(conf, nconf);
-	if (!ports_equal(conf, nconf) ||
-	    strcmp(conf->c.gate.user, nconf->c.gate.user) != 0 ||
-	    strcmp(conf->c.gate.chroot, nconf->c.gate.chroot) != 0 ||
-	    strcmp(conf->c.gate.state_dir, nconf->c.gate.state_dir) != 0 ||
-	    conf->c.gate.out_syslog != nconf->c.gate.out_syslog ||
-	    conf->c.gate.max_frame != nconf->c.gate.max_frame)
-		log_warnx("ports, user, directories, syslog and max_frame "
-		    "take effect only when pvgated is restarted");
-	/* listeners hold partial frames in buffers of max_frame bytes */
-	nconf->c.gate.max_frame = conf->c.gate.max_frame;
-	memcpy(nconf->ports, conf->ports, sizeof(nconf->ports));
-	nconf->nports = conf->nports;
-	nconf->c.gate.out_syslog = conf->c.gate.out_syslog;
-	strlcpy(nconf->c.gate.user, conf->c.gate.user,
-	    sizeof(nconf->c.gate.user));
-	strlcpy(nconf->c.gate.chroot, conf->c.gate.chroot,
-	    sizeof(nconf->c.gate.chroot));
-	strlcpy(nconf->c.gate.state_dir, conf->c.gate.state_dir,
-	    sizeof(nconf->c.gate.state_dir));
-	for (i = 1; i < PROTO_MAX; i++)
-		if ((conf->c.proto[i].proto == PROTO_NONE) !=
-		    (nconf->c.proto[i].proto == PROTO_NONE))
-			nconf->c.proto[i] = conf->c.proto[i];
-	/* devices were looked up at start; the time zone read by the
-	 * decoder before its sandbox */
-	if (!devices_equal(conf, nconf) ||
-	    strcmp(conf->timezone, nconf->timezone) != 0)
-		log_warnx("[device] sections and the time zone take effect "
-		    "only when pvgated is restarted");
-	/* secrets were read at start, as root; the decoder keeps them */
-	if (strcmp(conf->secrets_file, nconf->secrets_file) != 0)
-		log_warnx("secrets take effect only when pvgated is "
-		    "restarted");
-	memcpy(nconf->c.devices, conf->c.devices, sizeof(nconf->c.devices));
-	nconf->c.ndevices = conf->c.ndevices;
-	memcpy(nconf->client_text, conf->client_text,
-	    sizeof(nconf->client_text));
-	strlcpy(nconf->timezone, conf->timezone, sizeof(nconf->timezone));
+	later[0] = '\0';
+	config_reload_mqtt(conf, nconf, later, sizeof(later));
+	reload_keep(conf, nconf, later, sizeof(later));
 	config_free(conf);
 	conf = nconf;
 	for (i = 0; i < nchildren; i++)
 		if (children[i].pid != 0)
 			parent_send_config(&children[i]);
 	log_info("configuration reloaded");
+	if (later[0] == '\0') {
+		(void)snprintf(msg, len, "configuration reloaded");
+		return CTL_OK;
+	}
+	log_warnx("%s take effect only when pvgated is restarted", later);
+	(void)snprintf(msg, len, "configuration reloaded, but %s take effect "
+	    "only when pvgated is restarted", later);
+	return CTL_PARTIAL;
+}
+
+/* a control request for the children of the roles named */
+int
+parent_forward(int roles, uint32_t type, uint32_t id, struct imsg *imsg)
+{
+	struct ibuf	ibuf;
+	int		i, n = 0;
+
+	if (imsg_get_ibuf(imsg, &ibuf) == -1)
+		fatalx("%s: imsg_get_ibuf", __func__);
+	for (i = 0; i < nchildren; i++) {
+		if (children[i].pid == 0 || !(roles & (1 << children[i].role)))
+			continue;
+		if (imsg_compose_event(&children[i].iev, type, id, 0, -1,
+		    ibuf_data(&ibuf), ibuf_size(&ibuf)) == -1)
+			fatal("%s: imsg_compose", __func__);
+		n++;
+	}
+	return n;
+}
+
+int
+parent_stopping(void)
+{
+	return shutting_down;
 }
 
 static void
@@ -639,8 +708,10 @@ parent_dispatch_child(int fd, short event, void *bula)
 			parent_log(c, &imsg);
 			break;
 		default:
-			fatalx("%s: unexpected message %u from %s", __func__,
-			    imsg_get_type(&imsg), c->name);
+			/* the answers to control requests */
+			if (control_relay(&imsg, c->name) == -1)
+				fatalx("%s: unexpected message %u from %s",
+				    __func__, imsg_get_type(&imsg), c->name);
 		}
 		imsg_free(&imsg);
 	}

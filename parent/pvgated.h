@@ -42,8 +42,20 @@ int	 config_parse(const char *, struct parentconf *, int, char *, size_t);
 int	 config_dialled(const struct parentconf *);
 void	 config_print(FILE *, const struct parentconf *);
 int	 config_resolve(struct parentconf *, const char *, char *, size_t);
-void	 config_reload_mqtt(const struct parentconf *, struct parentconf *);
+void	 config_later(char *, size_t, const char *);
+void	 config_reload_mqtt(const struct parentconf *, struct parentconf *,
+	    char *, size_t);
 void	 config_free(struct parentconf *);
+
+/* control.c */
+int	 control_init(const char *, gid_t);
+void	 control_listen(void);
+int	 control_relay(struct imsg *, const char *);
+
+/* pvgated.c, for control.c */
+int	 parent_forward(int, uint32_t, uint32_t, struct imsg *);
+int	 parent_reload(char *, size_t);
+int	 parent_stopping(void);
 
 /* secrets.c */
 int	 secrets_read(const char *, struct pv_secret *, char *, size_t);

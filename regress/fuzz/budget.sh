@@ -14,7 +14,12 @@
 # Prints one table: target, kind, executions, edges, findings.
 #
 #	FUZZ_FRAMER_RUNS, FUZZ_DECODER_RUNS	override the budgets
+#	FUZZ_MAX_TIME				seconds a target may take at
+#						most (default 1800): a slow
+#						target stops short, said so
 #	FUZZ_ONLY				a pattern of target names
+#
+# Each corpus kept is cut to its 64 smallest inputs, 32 KiB at most.
 
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -24,6 +29,8 @@ CRASHES=regress/fuzz/crashes
 FRAMER_RUNS=${FUZZ_FRAMER_RUNS:-10000000}
 DECODER_RUNS=${FUZZ_DECODER_RUNS:-1000000}
 MAXLEN=1024
+MAXTIME=${FUZZ_MAX_TIME:-1800}
+KEEP=32768
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pvgate-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
@@ -57,6 +64,7 @@ for bin in "$BIN"/fuzz_*; do
 	mkdir -p "$CORPUS/$name" "$TMP/$name"
 	log=$TMP/$name.log
 	nice -n 10 "$bin" -runs="$runs" -max_len=$MAXLEN -timeout=25 \
+	    -max_total_time="$MAXTIME" \
 	    -print_final_stats=1 -artifact_prefix="$TMP/$name-" \
 	    "$TMP/$name" "$CORPUS/$name" "$TMP/seeds" > "$log" 2>&1
 	rc=$?
@@ -75,11 +83,22 @@ for bin in "$BIN"/fuzz_*; do
 		mkdir -p "$CRASHES"
 		cp "$log" "$CRASHES/$name.log"
 	fi
-	if [ "$found" -eq 0 ] && [ "${execs:-0}" -ge "$runs" ]; then
-		echo "ok - fuzz $short: $execs executions, $edges edges"
-		# what this run found that adds coverage, minimised
+	if [ "$found" -eq 0 ]; then
+		if [ "${execs:-0}" -ge "$runs" ]; then
+			echo "ok - fuzz $short: $execs executions, $edges edges"
+		else
+			echo "ok - fuzz $short: $execs executions, $edges edges" \
+			    "# short of $runs: the time cap of $MAXTIME s"
+		fi
+		# what this run found that adds coverage, minimised, cut
 		nice -n 10 "$bin" -merge=1 -max_len=$MAXLEN "$CORPUS/$name" \
 		    "$TMP/$name" > "$TMP/$name.merge" 2>&1
+		ls -S -r "$CORPUS/$name" | awk -v d="$CORPUS/$name" \
+		    -v keep=$KEEP '{ print d "/" $0 }' | while read -r f; do
+			kept=$((${kept:-0} + $(wc -c < "$f")))
+			nf=$((${nf:-0} + 1))
+			[ "$kept" -le $KEEP ] && [ "$nf" -le 64 ] || rm -f "$f"
+		done
 	else
 		echo "not ok - fuzz $short: ${execs:-0} of $runs executions," \
 		    "$found findings (see $CRASHES)"

@@ -51,6 +51,19 @@ whole_lines()
 	! jq -e . < "$T/piece" > /dev/null 2>&1
 }
 
+# wait_gone PID: until the process is gone, at most 10 s; else kill it
+wait_gone()
+{
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt 200 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	kill "$1" 2>/dev/null && { nok "process $1 gone within 10 s"; return 1; }
+	wait "$1" 2>/dev/null
+	return 0
+}
+
 # utime + stime of a process, in clock ticks
 cpu() { awk '{ print $14 + $15 }' /proc/$1/stat; }
 
@@ -143,9 +156,9 @@ mkfifo "$T/out"
 GWPID=$!
 head -n 1 < "$T/out" > "$T/first" &
 HEAD=$!
-wait_for "$T/stderr" "accepting capture"
+wait_for "$T/stderr" "accepting capture" || nok "gateway started"
 $PVSIM -l "first record" -p "$SP" $DATA
-wait $HEAD
+wait_gone $HEAD
 $PVSIM -l "a record after the reader left" -p "$SP" $DATA > /dev/null
 if gw_wait_exit 10; then
 	ok "stdout closed, no other sink: pvgated stops (status $GWRC)"
@@ -179,9 +192,9 @@ mkfifo "$T/out"
 GWPID=$!
 head -n 1 < "$T/out" > "$T/first" &
 HEAD=$!
-wait_for "$T/stderr" "accepting capture"
+wait_for "$T/stderr" "accepting capture" || nok "gateway started"
 $PVSIM -l "first record" -p "$SP" $DATA
-wait $HEAD
+wait_gone $HEAD
 $PVSIM -l "after the reader left: answered" -p "$SP" $DATA $HB
 wait_for "$T/stderr" "stdout closed by its reader"
 check "stdout closed, syslog too: goes on, and says so" \

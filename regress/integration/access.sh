@@ -123,6 +123,22 @@ check "dump: nothing from 127.0.0.2 on solarman-v5" \
 check "stdout: tsun-gen3 from 127.0.0.2 served" \
     wait_for "$S" '"peer":"127.0.0.2:'
 
+# 4. the refusals, as pvgatectl counts them
+"$PVGATECTL" -s "$CTLSOCK" -j counters > "$T/counters.json"
+check "counters: solarman-v5 refused 3 connections of unknown devices" \
+    test "$(jq '.protocols[] | select(.protocol == "solarman-v5") |
+    .decoder_refused' "$T/counters.json")" -eq 3
+check "counters: every other protocol refused 1" test "$(jq -r \
+    '[.protocols[] | select(.protocol != "solarman-v5" and .protocol !=
+    "capture") | .decoder_refused] | map(tostring) | join(" ")' \
+    "$T/counters.json")" = "1 1 1"
+check "counters: listener $SP refused 1 connection by allow_from" \
+    test "$(jq ".listeners[] | select(.port == $SP) |
+    .listener_refused.allow_from" "$T/counters.json")" -eq 1
+check "devices: the unknown logger, refused 3 times" test "$("$PVGATECTL" \
+    -s "$CTLSOCK" -j devices | jq '.devices[] | select(.serial ==
+    "1111111111") | .refused')" -eq 3
+
 gw_stop_check()
 {
 	kill -TERM "$GWPID"

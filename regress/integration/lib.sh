@@ -2,11 +2,18 @@
 # temporary configuration with high loopback ports, and check results.
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-PVGATED=$TOP/parent/pvgated
 PVSIM=$TOP/regress/integration/pvsim
 VEC=$TOP/regress/vectors/solarman-v5
 T=$(mktemp -d /tmp/pvgated-test.XXXXXX)
 chmod 755 "$T"
+# every gateway a test starts has a control socket of its own, never
+# the system's (tests of several trees may run at once)
+CTLSOCK=$T/pvgated.sock
+PVGATED=$T/pvgated
+printf '#!/bin/sh\nexec "%s" -s "%s" "$@"\n' "$TOP/parent/pvgated" "$CTLSOCK" \
+    > "$PVGATED"
+chmod 755 "$PVGATED"
+PVGATECTL=$TOP/ctl/pvgatectl
 GWPID=
 failed=0
 

@@ -45,6 +45,11 @@ killed decoder open
 killed decoder openw
 killed exporter open
 killed parent openw
+# the control socket: accept on it, and on nothing else, no bind
+check "parent filter: accept on the control socket is allowed" \
+    sh -c "'$SB' parent accept | grep -q 'accept returned -1'"
+killed parent acceptother
+killed parent bindunix
 # with MQTT the exporter may reach the broker, and nothing more
 check "exporter-mqtt filter: ordinary stdio work is allowed" \
     "$SB" exporter-mqtt allowed

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 
 #include <err.h>
@@ -27,15 +28,36 @@
 #include "log.h"
 #include "sandbox.h"
 
+/* a listening unix socket, its name already gone */
+static int
+unix_listener(const char *name)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/sbtest.%s.%d",
+	    name, (int)getpid());
+	(void)unlink(sun.sun_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, 1) == -1)
+		err(3, "%s", sun.sun_path);
+	(void)unlink(sun.sun_path);
+	return fd;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct sockaddr_in sin;
+	struct sockaddr_un sun;
 	struct timespec	 ts;
 	char		*nargv[] = { "/bin/true", NULL };
 	const char	*files[] = { "/etc/hostname", NULL };
 	void		*p;
-	int		 fd;
+	int		 fd, ctlfd = -1, otherfd = -1;
 
 	if (argc != 3)
 		errx(2, "usage: sbtest parent|listener|connector|decoder|"
@@ -50,8 +72,12 @@ main(int argc, char *argv[])
 #endif
 		return 0;
 	}
-	if (strcmp(argv[1], "parent") == 0)
-		sandbox_parent(files, nitems(files));
+	if (strcmp(argv[1], "parent") == 0) {
+		/* the control socket, and one that is not */
+		ctlfd = unix_listener("ctl");
+		otherfd = unix_listener("other");
+		sandbox_parent(files, nitems(files), ctlfd);
+	}
 	else if (strcmp(argv[1], "listener") == 0)
 		sandbox_listener();
 	else if (strcmp(argv[1], "connector") == 0)
@@ -109,6 +135,19 @@ main(int argc, char *argv[])
 		fd = setresuid(0, 0, 0);
 	else if (strcmp(argv[2], "mount") == 0)
 		fd = mount("none", "/mnt", "tmpfs", 0, NULL);
+	else if (strcmp(argv[2], "bindunix") == 0) {
+		/* an abstract name: nothing left behind if it were allowed */
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		strlcpy(sun.sun_path + 1, "sbtest", sizeof(sun.sun_path) - 1);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+			err(3, "socket");
+		fd = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	}
+	else if (strcmp(argv[2], "accept") == 0)
+		fd = accept4(ctlfd, NULL, NULL, SOCK_NONBLOCK);
+	else if (strcmp(argv[2], "acceptother") == 0)
+		fd = accept4(otherfd, NULL, NULL, SOCK_NONBLOCK);
 	else if (strcmp(argv[2], "execve") == 0)
 		fd = execv(nargv[0], nargv);
 	else if (strcmp(argv[2], "fork") == 0)
