@@ -70,6 +70,16 @@ enum metric_id {
 	M_ADDITIONAL_POWER,	/* external source, positive = producing */
 	M_SELF_CONSUMPTION,
 	M_AUTARKY,
+	M_GRID_L_VOLTAGE,	/* indexed: grid_l<N>_voltage */
+	M_BATTERY_SOH,		/* full charge capacity, % of design */
+	M_BATTERY_CYCLES,
+	M_BATTERY_MODULE_TEMPERATURE, /* indexed: the module's hottest */
+	M_BATTERY_MODULE_SOH,	/* indexed: battery_module<N>_soh */
+	M_BATTERY_CHARGE_LOCKED,	/* 1: the EMS lets no charge in */
+	M_BATTERY_DISCHARGE_LOCKED,
+	M_EMERGENCY_POWER,	/* emergency power state, a code */
+	M_PV_PEAK_POWER,	/* installed PV peak power */
+	M_BATTERY_CAPACITY,	/* installed battery capacity */
 	/* hoymiles.c */
 	M_POWER_FACTOR,
 	M_LINK_STATUS,

@@ -322,6 +322,15 @@ rscp_put_string(struct rscp_builder *b, uint32_t tag, const char *s)
 }
 
 void
+rscp_put_u16(struct rscp_builder *b, uint32_t tag, uint16_t u)
+{
+	uint8_t	v[2];
+
+	pv_put_le16(v, u);
+	rscp_put(b, tag, RSCP_UINT16, v, sizeof(v));
+}
+
+void
 rscp_open(struct rscp_builder *b, uint32_t tag)
 {
 	if (b->depth >= RSCP_MAXDEPTH) {

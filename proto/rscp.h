@@ -134,6 +134,8 @@ void	 rscp_build(struct rscp_builder *, uint8_t *, size_t);
 void	 rscp_put(struct rscp_builder *, uint32_t, uint8_t, const void *,
 	    size_t);
 void	 rscp_put_string(struct rscp_builder *, uint32_t, const char *);
+/* a UInt16, as RSCP gives the index of a device, module or string */
+void	 rscp_put_u16(struct rscp_builder *, uint32_t, uint16_t);
 void	 rscp_open(struct rscp_builder *, uint32_t);
 void	 rscp_close(struct rscp_builder *);
 /* header and CRC; the frame length, or 0 if it did not fit */

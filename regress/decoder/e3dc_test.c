@@ -55,6 +55,7 @@ static size_t	 auth_answer(uint8_t *, size_t, int);
 static size_t	 ident_answer(uint8_t *, size_t);
 static size_t	 poll_request(uint8_t *, size_t, int64_t);
 static void	 up_to_poll(struct conn *);
+static void	 want_fast(const struct record *);
 
 static void
 logline(const char *line)
@@ -238,6 +239,86 @@ poll_request(uint8_t *buf, size_t size, int64_t sec)
 	return (build(buf, size, sec, 0, fill_poll, NULL));
 }
 
+/* what the E3/DC told of itself: what the polls must ask for */
+struct shape {
+	int		 battery;	/* BAT_DATA answered */
+	int		 ndcb;		/* battery modules */
+	int		 nstrings;	/* PV strings */
+	uint16_t	 pm;		/* the grid meter's index */
+};
+
+/*
+ * The session's poll, written out from the tag lists: vector 11's ten
+ * values, EMS_REQ_STATUS, EMS_REQ_EMERGENCY_POWER_STATUS, then
+ * BAT_REQ_DATA, PVI_REQ_DATA and PM_REQ_DATA with their indexes.
+ */
+static void
+fill_session_poll(struct rscp_builder *b, void *arg)
+{
+	const struct shape	*sh = arg;
+	int			 i;
+
+	fill_poll(b, NULL);
+	rscp_put(b, 0x01000040, RSCP_NONE, NULL, 0);
+	rscp_put(b, 0x01000073, RSCP_NONE, NULL, 0);
+	if (sh->battery) {
+		rscp_open(b, 0x03040000);
+		rscp_put_u16(b, 0x03040001, 0);
+		rscp_put(b, 0x03000002, RSCP_NONE, NULL, 0);	/* voltage */
+		rscp_put(b, 0x03000003, RSCP_NONE, NULL, 0);	/* current */
+		rscp_put(b, 0x03000008, RSCP_NONE, NULL, 0);	/* cycles */
+		rscp_put(b, 0x03000010, RSCP_NONE, NULL, 0);	/* FCC */
+		rscp_put(b, 0x03000045, RSCP_NONE, NULL, 0);	/* design */
+		for (i = 0; i < sh->ndcb; i++) {
+			rscp_put_u16(b, 0x03000042, i);	/* DCB_INFO */
+			rscp_put_u16(b, 0x03000018, i);	/* temperatures */
+		}
+		rscp_close(b);
+	}
+	if (sh->nstrings > 0) {
+		rscp_open(b, 0x02040000);
+		rscp_put_u16(b, 0x02040001, 0);
+		for (i = 0; i < sh->nstrings; i++) {
+			rscp_put_u16(b, 0x020dc001, i);	/* DC power */
+			rscp_put_u16(b, 0x020dc002, i);	/* DC voltage */
+			rscp_put_u16(b, 0x020dc003, i);	/* DC current */
+		}
+		rscp_close(b);
+	}
+	rscp_open(b, 0x05040000);
+	rscp_put_u16(b, 0x05040001, sh->pm);
+	for (i = 1; i <= 3; i++)
+		rscp_put(b, 0x05000000 | i, RSCP_NONE, NULL, 0); /* power */
+	for (i = 1; i <= 3; i++)
+		rscp_put(b, 0x05000010 | i, RSCP_NONE, NULL, 0); /* voltage */
+	rscp_close(b);
+}
+
+static size_t
+session_poll(uint8_t *buf, size_t size, int64_t sec, const struct shape *sh)
+{
+	return (build(buf, size, sec, 0, fill_session_poll,
+	    (void *)(uintptr_t)sh));
+}
+
+/* the poll after an identity that told nothing of the system */
+static const struct shape	 bare = { 0, 0, 0, 0 };
+
+/* the values of vector 13, in the vocabulary's signs */
+static void
+want_fast(const struct record *r)
+{
+	want_metric(r, M_BATTERY_SOC, 0, 93, 0);
+	want_metric(r, M_SOLAR_POWER, 0, 3613, 0);
+	want_metric(r, M_ADDITIONAL_POWER, 0, 9698, 0);	/* producing */
+	want_metric(r, M_BATTERY_POWER, 0, -507, 0);	/* charging */
+	want_metric(r, M_HOUSE_POWER, 0, 1632, 0);
+	want_metric(r, M_GRID_POWER, 0, -66, 0);	/* exporting */
+	want_metric(r, M_WALLBOX_POWER, 0, 11131, 0);
+	want_metric(r, M_SELF_CONSUMPTION, 0, 9981, 2);
+	want_metric(r, M_AUTARKY, 0, 9985, 2);
+}
+
 /* authenticated, identified, first poll request read */
 static void
 up_to_poll(struct conn *c)
@@ -250,6 +331,301 @@ up_to_poll(struct conn *c)
 	(void)request(c, 1, pt, &len);
 	answer(c, fr, ident_answer(fr, sizeof(fr)), 0);
 	(void)request(c, 2, pt, &len);
+}
+
+/* the identity request: INFO, EMS and the counts, from the tag lists */
+static void
+fill_ident_request(struct rscp_builder *b, void *arg)
+{
+	(void)arg;
+	rscp_put(b, 0x0a000001, RSCP_NONE, NULL, 0);	/* serial */
+	rscp_put(b, 0x0a000019, RSCP_NONE, NULL, 0);	/* release */
+	rscp_put(b, 0x01000013, RSCP_NONE, NULL, 0);	/* peak power */
+	rscp_put(b, 0x01000097, RSCP_NONE, NULL, 0);	/* sys specs */
+	rscp_open(b, 0x03040000);
+	rscp_put_u16(b, 0x03040001, 0);
+	rscp_put(b, 0x0300000d, RSCP_NONE, NULL, 0);	/* DCB count */
+	rscp_close(b);
+	rscp_open(b, 0x02040000);
+	rscp_put_u16(b, 0x02040001, 0);
+	rscp_put(b, 0x02000090, RSCP_NONE, NULL, 0);	/* strings */
+	rscp_close(b);
+}
+
+static size_t
+ident_request(uint8_t *buf, size_t size)
+{
+	return (build(buf, size, T0, 0, fill_ident_request, NULL));
+}
+
+static void
+put_num(struct rscp_builder *b, uint32_t tag, uint8_t type, uint64_t u)
+{
+	uint8_t	x[8];
+	size_t	n;
+
+	switch (type) {
+	case RSCP_BOOL:
+	case RSCP_CHAR8:
+	case RSCP_UCHAR8:
+	case RSCP_BITFIELD:	/* of one byte, here */
+		n = 1;
+		break;
+	case RSCP_INT16:
+	case RSCP_UINT16:
+		n = 2;
+		break;
+	case RSCP_INT32:
+	case RSCP_UINT32:
+	case RSCP_FLOAT32:
+		n = 4;
+		break;
+	default:
+		n = 8;
+		break;
+	}
+	pv_put_le32(x, (uint32_t)u);
+	pv_put_le32(x + 4, (uint32_t)(u >> 32));
+	rscp_put(b, tag, type, x, n);
+}
+
+static void
+put_f32(struct rscp_builder *b, uint32_t tag, float f)
+{
+	uint32_t	u;
+
+	memcpy(&u, &f, 4);
+	put_num(b, tag, RSCP_FLOAT32, u);
+}
+
+static void
+put_f64(struct rscp_builder *b, uint32_t tag, double d)
+{
+	uint64_t	u;
+
+	memcpy(&u, &d, 8);
+	put_num(b, tag, RSCP_DOUBLE64, u);
+}
+
+static void
+put_spec(struct rscp_builder *b, int i, const char *name, int32_t value)
+{
+	rscp_open(b, 0x01000099);		/* EMS_SYS_SPEC */
+	put_num(b, 0x0100009a, i == 1 ? RSCP_UINT32 : RSCP_INT32, i);
+	rscp_put_string(b, 0x0100009b, name);
+	put_num(b, 0x0100009c, RSCP_INT32, (uint32_t)value);
+	rscp_close(b);
+}
+
+/* an identity answer as an S10 E Compact with two modules and strings */
+struct sysinfo {
+	const char	*serial;
+	int		 ndcb;		/* BAT_DCB_COUNT; -1: BAT_DATA error */
+	int		 nstrings;	/* PVI_USED_STRING_COUNT */
+};
+
+static void
+fill_sysinfo(struct rscp_builder *b, void *arg)
+{
+	const struct sysinfo	*si = arg;
+	uint8_t			 code[4];
+
+	rscp_put_string(b, 0x0a800001, si->serial);
+	rscp_put_string(b, 0x0a800019, RELEASE);
+	put_num(b, 0x01800013, RSCP_UINT32, 9870);	/* W */
+	rscp_open(b, 0x01800098);	/* EMS_GET_SYS_SPECS */
+	put_spec(b, 0, "hybridModeSupported", 1);
+	put_spec(b, 1, "installedBatteryCapacity", 13000);
+	put_spec(b, 2, "maxAcPower", 12000);
+	rscp_close(b);
+	if (si->ndcb >= 0) {
+		rscp_open(b, 0x03840000);
+		rscp_put_u16(b, 0x03040001, 0);
+		put_num(b, 0x0380000d, RSCP_UCHAR8, si->ndcb);
+		rscp_close(b);
+	} else {
+		pv_put_le32(code, RSCP_ERR_NOT_AVAILABLE);
+		rscp_put(b, 0x03840000, RSCP_ERROR, code, 4);
+	}
+	rscp_open(b, 0x02840000);
+	rscp_put_u16(b, 0x02040001, 0);
+	put_num(b, 0x02800090, RSCP_UCHAR8, si->nstrings);
+	rscp_close(b);
+}
+
+static size_t
+sysinfo_answer(uint8_t *buf, size_t size, const struct sysinfo *si)
+{
+	return (build(buf, size, T0, 0, fill_sysinfo, (void *)(uintptr_t)si));
+}
+
+/*
+ * The answer to a full poll, built from the tag lists; the fast
+ * values are vector 13's.  What the flags change is said by each.
+ */
+struct detail {
+	float		 current;	/* BAT_CURRENT, the E3/DC's sign */
+	int32_t		 batpower;	/* EMS_POWER_BAT, the E3/DC's sign */
+	int		 ndcb;		/* modules answered */
+	int		 noindex;	/* temperatures without DCB_INDEX */
+	int		 dcbindex;	/* first module's index, if not 0 */
+	int		 notemps;	/* the second module has no sensors */
+	uint8_t		 statustype;	/* EMS_STATUS's type */
+	uint32_t	 status;
+	int		 pmerror;	/* PM_DATA NOT_AVAILABLE */
+	int		 pmscalar;	/* PM_DATA no container */
+	int		 deep;		/* DCB_SOH right in BAT_DATA */
+	int		 stray;		/* a DCB_INFO at the top */
+	int		 pvnoindex;	/* a string's value without index */
+};
+
+static void
+fill_fast(struct rscp_builder *b, int32_t batpower)
+{
+	uint8_t	x[12];
+
+	pv_put_le32(x, 1700000001);
+	pv_put_le32(x + 4, 0);
+	pv_put_le32(x + 8, 0);
+	rscp_put(b, 0x0a80000f, RSCP_TIMESTAMP, x, 12);
+	put_num(b, 0x01800008, RSCP_UCHAR8, 93);
+	put_num(b, 0x01800001, RSCP_INT32, 3613);
+	put_num(b, 0x01800005, RSCP_INT32, (uint32_t)-9698);
+	put_num(b, 0x01800002, RSCP_INT32, (uint32_t)batpower);
+	put_num(b, 0x01800003, RSCP_INT32, 1632);
+	put_num(b, 0x01800004, RSCP_INT32, (uint32_t)-66);
+	put_num(b, 0x0180001f, RSCP_INT32, 11131);
+	put_f32(b, 0x01800007, 99.808975f);
+	put_f32(b, 0x01800006, 99.85156f);
+}
+
+static void
+fill_module(struct rscp_builder *b, const struct detail *d, int i)
+{
+	static const float	soh[] = { 95.9f, 94.1f };
+	static const float	t[][2] = { { 32.0f, 31.8f },
+				    { 30.5f, 31.25f } };
+	int			k;
+
+	rscp_open(b, 0x03800042);		/* BAT_DCB_INFO */
+	put_num(b, 0x03800100, RSCP_UINT16, i + d->dcbindex);
+	put_num(b, 0x03800110, RSCP_UINT32, 364);	/* cycles */
+	put_f32(b, 0x03800109, soh[i % 2]);
+	rscp_put_string(b, 0x03800303, "ATL3_3");	/* name */
+	rscp_close(b);
+	rscp_open(b, 0x03800018);	/* BAT_DCB_ALL_CELL_TEMPERATURES */
+	if (!d->noindex)
+		put_num(b, 0x03800100, RSCP_UINT16, i + d->dcbindex);
+	rscp_open(b, 0x03840000);		/* BAT_DATA */
+	for (k = 0; k < 2 && !(d->notemps && i == 1); k++)
+		put_f32(b, 0x03800019, t[i % 2][k]);
+	rscp_close(b);
+	rscp_close(b);
+}
+
+static void
+fill_battery(struct rscp_builder *b, const struct detail *d)
+{
+	int	i;
+
+	rscp_open(b, 0x03840000);		/* BAT_DATA */
+	rscp_put_u16(b, 0x03040001, 0);
+	put_f32(b, 0x03800002, 52.3f);		/* module voltage */
+	put_f32(b, 0x03800003, d->current);
+	put_num(b, 0x03800008, RSCP_UINT32, 364);	/* cycles */
+	put_f32(b, 0x03800010, 229.5f);		/* FCC, Ah */
+	put_f32(b, 0x03800045, 256.0f);		/* design, Ah */
+	if (d->deep)
+		put_f32(b, 0x03800109, 12.5f);
+	for (i = 0; i < d->ndcb; i++)
+		fill_module(b, d, i);
+	rscp_close(b);
+}
+
+static void
+fill_string(struct rscp_builder *b, const struct detail *d, uint32_t tag,
+    int s, float f)
+{
+	rscp_open(b, tag);
+	if (!(d->pvnoindex && s == 1 && tag == 0x028dc003))
+		rscp_put_u16(b, 0x02040001, s);
+	put_f32(b, 0x02040005, f);
+	rscp_close(b);
+}
+
+static void
+fill_detail(struct rscp_builder *b, void *arg)
+{
+	const struct detail	*d = arg;
+	uint8_t			 code[4];
+
+	fill_fast(b, d->batpower);
+	put_num(b, 0x01800040, d->statustype, d->status);
+	put_num(b, 0x01800073, RSCP_UCHAR8, 2);	/* not active */
+	if (d->stray) {
+		rscp_open(b, 0x03800042);
+		rscp_close(b);
+	}
+	fill_battery(b, d);
+	rscp_open(b, 0x02840000);		/* PVI_DATA */
+	rscp_put_u16(b, 0x02040001, 0);
+	fill_string(b, d, 0x028dc001, 0, 2013.0f);
+	fill_string(b, d, 0x028dc002, 0, 402.6f);
+	fill_string(b, d, 0x028dc003, 0, 5.0f);
+	fill_string(b, d, 0x028dc001, 1, 1600.0f);
+	fill_string(b, d, 0x028dc002, 1, 380.9f);
+	fill_string(b, d, 0x028dc003, 1, 4.2f);
+	rscp_close(b);
+	if (d->pmerror) {
+		pv_put_le32(code, RSCP_ERR_NOT_AVAILABLE);
+		rscp_put(b, 0x05840000, RSCP_ERROR, code, 4);
+		return;
+	}
+	if (d->pmscalar) {
+		put_num(b, 0x05840000, RSCP_UINT32, 0);
+		return;
+	}
+	rscp_open(b, 0x05840000);		/* PM_DATA */
+	rscp_put_u16(b, 0x05040001, 0);
+	put_f64(b, 0x05800001, -120.0);		/* W, import positive */
+	put_f64(b, 0x05800002, 31.0);
+	put_f64(b, 0x05800003, 23.0);
+	put_f32(b, 0x05800011, 230.1f);		/* V */
+	put_f32(b, 0x05800012, 229.4f);
+	put_f32(b, 0x05800013, 231.0f);
+	rscp_close(b);
+}
+
+static size_t
+detail_answer(uint8_t *buf, size_t size, const struct detail *d)
+{
+	return (build(buf, size, T0, 0, fill_detail, (void *)(uintptr_t)d));
+}
+
+/* the standard answer: charging, 2 modules, status 0x06 as UInt32 */
+static void
+detail_init(struct detail *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->current = 9.69f;
+	d->batpower = 507;
+	d->ndcb = 2;
+	d->statustype = RSCP_UINT32;
+	d->status = 0x06;
+}
+
+/* authenticated, the system info answered, the first full poll read */
+static void
+up_to_detail(struct conn *c, const struct sysinfo *si, uint8_t *pt,
+    size_t *len)
+{
+	uint8_t	fr[1024];
+
+	(void)request(c, 0, pt, len);
+	answer(c, fr, auth_answer(fr, sizeof(fr), 10), 0);
+	(void)request(c, 1, pt, len);
+	answer(c, fr, sysinfo_answer(fr, sizeof(fr), si), 0);
+	(void)request(c, 2, pt, len);
 }
 
 /*
@@ -839,14 +1215,14 @@ test_session(void)
 	memcpy(peer.rxiv, v08.b + v08.len - BLOCK, BLOCK);
 	want_reply(c, 2, NULL, 0);
 	if (request(c, 1, pt, &len) == 0) {
-		check(len == 18 + 14 + 4 && pv_le32(pt + 18) == 0x0a000001 &&
-		    pv_le32(pt + 25) == 0x0a000019, "identity request");
+		check(ident_request(fr, sizeof(fr)) == len &&
+		    memcmp(pt, fr, len) == 0, "identity request");
 		check(pv_le32(pt + 4) == T0, "time of the request");
 	}
 	want_dump(c, 0, NULL);
 	result("session: 10 accepted, identity asked");
 
-	/* identity: device record, then the poll request, which is 11 */
+	/* identity: device record, then the poll request, 11 and more */
 	c->ctx.now = T0 + 1;
 	answer(c, fr, ident_answer(fr, sizeof(fr)), 5);
 	check(c->nrecords == 1, "%d records", c->nrecords);
@@ -856,10 +1232,16 @@ test_session(void)
 	want_attr(r, A_FIRMWARE, RELEASE);
 	check(strcmp(c->claim, SERIAL) == 0, "claimed \"%s\"", c->claim);
 	want_reply(c, 3, NULL, 0);
-	if (request(c, 2, pt, &len) == 0)
-		check(vec_load(&v11, "11") == 0 && len == v11.len &&
-		    memcmp(pt, v11.b, len) == 0, "poll request is not 11");
-	result("session: identity recorded, poll request is 11");
+	if (request(c, 2, pt, &len) == 0) {
+		check(session_poll(fr, sizeof(fr), T0 + 1, &bare) == len &&
+		    memcmp(pt, fr, len) == 0, "poll request differs");
+		/* the fast values as before: 11's ten, in its order */
+		check(vec_load(&v11, "11") == 0 && len > v11.len &&
+		    memcmp(pt + 4, v11.b + 4, 12) == 0 &&
+		    memcmp(pt + 18, v11.b + 18, v11.len - 22) == 0,
+		    "poll request does not start with 11's values");
+	}
+	result("session: identity recorded, poll request is 11 and more");
 
 	/* the poll answer, 13: one measurement, then the interval */
 	check(vec_load(&v11, "13") == 0, "13");
@@ -870,15 +1252,7 @@ test_session(void)
 	check(r->kind == REC_MEASUREMENT && r->time == 1700000001 &&
 	    strcmp(r->device, SERIAL) == 0 && r->proto == PROTO_E3DC_RSCP,
 	    "record header");
-	want_metric(r, M_SOLAR_POWER, 0, 3613, 0);
-	want_metric(r, M_BATTERY_POWER, 0, -507, 0);
-	want_metric(r, M_HOUSE_POWER, 0, 1632, 0);
-	want_metric(r, M_GRID_POWER, 0, -66, 0);
-	want_metric(r, M_WALLBOX_POWER, 0, 11131, 0);
-	want_metric(r, M_BATTERY_SOC, 0, 93, 0);
-	want_metric(r, M_ADDITIONAL_POWER, 0, 9698, 0);
-	want_metric(r, M_SELF_CONSUMPTION, 0, 9981, 2);
-	want_metric(r, M_AUTARKY, 0, 9985, 2);
+	want_fast(r);
 	check(r->nmetrics == 9, "%u metrics", r->nmetrics);
 	check(c->timer == 5000, "timer %u, want the interval", c->timer);
 	want_reply(c, 3, NULL, 0);
@@ -889,7 +1263,7 @@ test_session(void)
 	conn_tick(c);
 	want_reply(c, 4, NULL, 0);
 	if (request(c, 3, pt, &len) == 0) {
-		check(poll_request(fr, sizeof(fr), T0 + 7) == len &&
+		check(session_poll(fr, sizeof(fr), T0 + 7, &bare) == len &&
 		    memcmp(pt, fr, len) == 0, "second poll differs");
 	}
 	check(c->timer == 10000, "timer %u, want the timeout", c->timer);
@@ -947,7 +1321,7 @@ test_split(void)
 		/* the chain is still right */
 		conn_tick(c);
 		(void)request(c, 3, pt, &len);
-		check(poll_request(fr, sizeof(fr), T0) == len &&
+		check(session_poll(fr, sizeof(fr), T0, &bare) == len &&
 		    memcmp(pt, fr, len) == 0, "poll differs");
 		answer(c, v13.b, v13.len, step);
 		check(c->nrecords == 3 && c->ndumps == 1 && c->ncloses == 0,
@@ -1123,7 +1497,7 @@ test_timeouts(void)
 	conn_tick(c);
 	want_reply(c, 4, NULL, 0);
 	if (request(c, 3, pt, &len) == 0)
-		check(poll_request(fr, sizeof(fr), T0 + 10) == len &&
+		check(session_poll(fr, sizeof(fr), T0 + 10, &bare) == len &&
 		    memcmp(pt, fr, len) == 0, "poll not asked again");
 	check(c->ncloses == 0, "closed after one timeout");
 	conn_tick(c);
@@ -1330,7 +1704,7 @@ test_bad_answers(void)
 	memcpy(fr, v13.b, 32);
 	pv_put_le16(fr + 16, 65535);
 	answer(c, fr, 32, 0);
-	want_dump(c, 5, "frame of 65557 bytes, more than 8192");
+	want_dump(c, 5, "frame of 65557 bytes, more than 16384");
 	check(c->ncloses == 1, "not closed");
 	result("answers: a frame too large closes");
 }
@@ -1366,6 +1740,308 @@ test_no_session(void)
 	result("session: bytes without a session are dumped");
 }
 
+/* the system info: one device record; what the poll asks follows it */
+static void
+test_sysinfo(void)
+{
+	struct sysinfo		 si = { SERIAL, 2, 2 };
+	struct shape		 sh = { 1, 2, 2, 0 };
+	struct conn		*c;
+	const struct record	*r;
+	uint8_t			 pt[REPLY_KEEP], fr[1024];
+	size_t			 len;
+
+	c = session(KEY, 5);
+	up_to_detail(c, &si, pt, &len);
+	r = &c->rec[0];
+	check(c->nrecords == 1 && r->kind == REC_DEVICE &&
+	    strcmp(r->device, SERIAL) == 0, "device record");
+	want_attr(r, A_MODEL, "S10 E Compact");
+	want_attr(r, A_SERIAL, SERIAL);
+	want_attr(r, A_FIRMWARE, RELEASE);
+	want_metric(r, M_PV_PEAK_POWER, 0, 9870, 0);
+	want_metric(r, M_BATTERY_CAPACITY, 0, 13000, 3);
+	check(r->nmetrics == 2 && r->nattrs == 3, "%u metrics, %u attributes",
+	    r->nmetrics, r->nattrs);
+	want_dump(c, 0, NULL);
+	check(session_poll(fr, sizeof(fr), T0, &sh) == len &&
+	    memcmp(pt, fr, len) == 0, "poll: not 2 modules and 2 strings");
+	result("system info: device record, then a poll of 2 modules and "
+	    "2 strings");
+
+
+	/* no battery; more modules than polled */
+	si.serial = SERIAL;
+	si.ndcb = -1;
+	c = session(KEY, 5);
+	up_to_detail(c, &si, pt, &len);
+	sh.battery = 0;
+	sh.pm = 0;
+	check(session_poll(fr, sizeof(fr), T0, &sh) == len &&
+	    memcmp(pt, fr, len) == 0, "poll asks a battery not there");
+	want_dump(c, 0, NULL);
+	si.ndcb = 200;
+	c = session(KEY, 5);
+	up_to_detail(c, &si, pt, &len);
+	sh.battery = 1;
+	sh.ndcb = 16;
+	check(session_poll(fr, sizeof(fr), T0, &sh) == len &&
+	    memcmp(pt, fr, len) == 0, "poll not of the first 16 modules");
+	check(logged("200 battery modules: polling the first 16") == 1,
+	    "no log line");
+	result("system info: no battery, no BAT_REQ_DATA; 200 modules, 16 "
+	    "polled");
+}
+
+/* the model, and the grid meter polled, as the serial number tells */
+static void
+test_models(void)
+{
+	static const struct {
+		const char	*serial;
+		const char	*model;
+		uint16_t	 pm;
+	} models[] = {
+		{ "S10-4012345678", "S10 E", 0 },
+		{ "S10-7212345678", "S10 E", 0 },
+		{ "S10-5012345678", "S10 Mini", 6 },
+		{ "Q10-6012345678", "Quattroporte", 6 },
+		{ "P10-7012345678", "S10 E Pro", 0 },
+		{ "P10-7512345678", "S10 E Pro Compact", 0 },
+		{ "H20-8012345678", "S10 X", 0 },
+		{ "7412345678", "S10 E Compact", 0 },
+		{ "S10-9912345678", NULL, 0 }
+	};
+	struct sysinfo		 si = { SERIAL, 2, 2 };
+	struct shape		 sh = { 1, 2, 2, 0 };
+	struct conn		*c;
+	const struct record	*r;
+	uint8_t			 pt[REPLY_KEEP], fr[1024];
+	size_t			 len, i;
+
+	for (i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+		si.serial = models[i].serial;
+		sh.pm = models[i].pm;
+		c = session(KEY, 5);
+		up_to_detail(c, &si, pt, &len);
+		r = &c->rec[0];
+		if (models[i].model != NULL)
+			want_attr(r, A_MODEL, models[i].model);
+		else
+			check(record_findattr(r, A_MODEL) == NULL,
+			    "%s: a model", si.serial);
+		check(session_poll(fr, sizeof(fr), T0, &sh) == len &&
+		    memcmp(pt, fr, len) == 0, "%s: not power meter %u",
+		    si.serial, sh.pm);
+	}
+	result("system info: model and grid meter by the serial number");
+}
+
+/* poll request n, then its answer */
+static void
+poll_once(struct conn *c, int n, const struct detail *d)
+{
+	uint8_t	pt[REPLY_KEEP], fr[2048];
+	size_t	len;
+
+	conn_tick(c);
+	(void)request(c, n, pt, &len);
+	answer(c, fr, detail_answer(fr, sizeof(fr), d), 0);
+}
+
+/* a session with two modules and two strings, its first poll answered */
+static struct conn *
+detail_session(const struct detail *d)
+{
+	struct sysinfo	 si = { SERIAL, 2, 2 };
+	struct conn	*c;
+	uint8_t		 pt[REPLY_KEEP], fr[2048];
+	size_t		 len;
+
+	c = session(KEY, 5);
+	up_to_detail(c, &si, pt, &len);
+	answer(c, fr, detail_answer(fr, sizeof(fr), d), 0);
+	return (c);
+}
+
+static void
+test_detail(void)
+{
+	struct detail		 d;
+	struct conn		*c;
+	const struct record	*r;
+
+	detail_init(&d);
+	c = detail_session(&d);
+	want_dump(c, 0, NULL);
+	check(c->nrecords == 2, "%d records", c->nrecords);
+	r = &c->rec[1];
+	check(r->kind == REC_MEASUREMENT && r->time == 1700000001,
+	    "measurement");
+	/* the fast values, unchanged */
+	want_fast(r);
+	/* EMS status 0x06: discharging locked; emergency power not active */
+	want_metric(r, M_BATTERY_CHARGE_LOCKED, 0, 0, 0);
+	want_metric(r, M_BATTERY_DISCHARGE_LOCKED, 0, 1, 0);
+	want_metric(r, M_EMERGENCY_POWER, 0, 2, 0);
+	/* the battery, charging: current negative, as battery_power */
+	want_metric(r, M_BATTERY_VOLTAGE, 0, 5230, 2);
+	want_metric(r, M_BATTERY_CURRENT, 0, -969, 2);
+	want_metric(r, M_BATTERY_CYCLES, 0, 364, 0);
+	want_metric(r, M_BATTERY_SOH, 0, 8965, 2);	/* 229.5 / 256 */
+	want_metric(r, M_BATTERY_MODULE_SOH, 1, 9590, 2);
+	want_metric(r, M_BATTERY_MODULE_SOH, 2, 9410, 2);
+	want_metric(r, M_BATTERY_MODULE_TEMPERATURE, 1, 3200, 2);
+	want_metric(r, M_BATTERY_MODULE_TEMPERATURE, 2, 3125, 2);
+	/* the strings */
+	want_metric(r, M_PV_POWER, 1, 201300, 2);
+	want_metric(r, M_PV_VOLTAGE, 1, 40260, 2);
+	want_metric(r, M_PV_CURRENT, 1, 500, 2);
+	want_metric(r, M_PV_POWER, 2, 160000, 2);
+	want_metric(r, M_PV_VOLTAGE, 2, 38090, 2);
+	want_metric(r, M_PV_CURRENT, 2, 420, 2);
+	/* the grid meter: its phases add up to grid_power, import + */
+	want_metric(r, M_GRID_L_POWER, 1, -12000, 2);
+	want_metric(r, M_GRID_L_POWER, 2, 3100, 2);
+	want_metric(r, M_GRID_L_POWER, 3, 2300, 2);
+	want_metric(r, M_GRID_L_VOLTAGE, 1, 23010, 2);
+	want_metric(r, M_GRID_L_VOLTAGE, 2, 22940, 2);
+	want_metric(r, M_GRID_L_VOLTAGE, 3, 23100, 2);
+	check(r->nmetrics == 32, "%u metrics", r->nmetrics);
+	result("detail: battery, modules, strings, grid phases, EMS status");
+}
+
+/* DESIGN.md's signs: battery power and current + discharging, grid + import */
+static void
+test_signs(void)
+{
+	struct detail		 d;
+	struct conn		*c;
+	const struct record	*r;
+
+	detail_init(&d);
+	c = detail_session(&d);
+	/* discharging: both positive; the phases' sum is grid_power */
+	detail_init(&d);
+	d.current = -23.4f;
+	d.batpower = -1200;
+	poll_once(c, 3, &d);
+	r = &c->rec[c->nrecords - 1];
+	want_dump(c, 0, NULL);
+	want_metric(r, M_BATTERY_POWER, 0, 1200, 0);
+	want_metric(r, M_BATTERY_CURRENT, 0, 2340, 2);
+	check(record_find(r, M_GRID_L_POWER, 1)->raw +
+	    record_find(r, M_GRID_L_POWER, 2)->raw +
+	    record_find(r, M_GRID_L_POWER, 3)->raw ==
+	    100 * record_find(r, M_GRID_POWER, 0)->raw, "phases");
+	result("detail: discharging, battery_power and battery_current "
+	    "positive");
+
+	/* the current signed against the power: dumped once */
+	d.current = 23.4f;
+	poll_once(c, 4, &d);
+	want_dump(c, 1, "battery power 1200 W and current -23 A of "
+	    "opposite signs");
+	want_metric(&c->rec[c->nrecords - 1], M_BATTERY_CURRENT, 0, -2340, 2);
+	poll_once(c, 5, &d);
+	check(c->ndumps == 1 && c->nrecords == 5, "dumped again");
+	result("detail: battery current against battery power, dumped once");
+}
+
+/* the ways an answer's containers can be other than asked */
+static void
+test_detail_shapes(void)
+{
+	struct detail		 d;
+	struct conn		*c;
+	const struct record	*r;
+
+	detail_init(&d);
+	d.statustype = RSCP_UCHAR8;
+	d.status = 0x01;
+	c = detail_session(&d);
+	r = &c->rec[1];
+	want_metric(r, M_BATTERY_CHARGE_LOCKED, 0, 1, 0);
+	want_metric(r, M_BATTERY_DISCHARGE_LOCKED, 0, 0, 0);
+	d.statustype = RSCP_BITFIELD;
+	d.status = 0x03;
+	poll_once(c, 3, &d);
+	r = &c->rec[2];
+	want_metric(r, M_BATTERY_CHARGE_LOCKED, 0, 1, 0);
+	want_metric(r, M_BATTERY_DISCHARGE_LOCKED, 0, 1, 0);
+	d.statustype = RSCP_INT64;
+	poll_once(c, 4, &d);
+	want_dump(c, 0, NULL);
+	d.statustype = RSCP_DOUBLE64;
+	poll_once(c, 5, &d);
+	want_dump(c, 1, "EMS_STATUS: type 0x0b, 8 bytes, not a bit field");
+	check(record_find(&c->rec[4], M_BATTERY_CHARGE_LOCKED, 0) == NULL,
+	    "a lock from a double");
+	result("detail: EMS_STATUS as UChar8, Bitfield, Int64; a Double64 "
+	    "dumped");
+
+	detail_init(&d);
+	d.noindex = 1;
+	d.notemps = 1;
+	c = detail_session(&d);
+	r = &c->rec[1];
+	want_dump(c, 0, NULL);
+	want_metric(r, M_BATTERY_MODULE_TEMPERATURE, 1, 3200, 2);
+	want_absent(r, M_BATTERY_MODULE_TEMPERATURE, 2);
+	want_metric(r, M_BATTERY_MODULE_SOH, 2, 9410, 2);
+	d.notemps = 0;
+	d.dcbindex = 5;
+	poll_once(c, 3, &d);
+	r = &c->rec[2];
+	want_dump(c, 1, "BAT_DCB_INFO of module 5, 2 asked");
+	want_absent(r, M_BATTERY_MODULE_SOH, 1);
+	want_metric(r, M_BATTERY_MODULE_TEMPERATURE, 2, 3125, 2);
+	result("detail: modules by index or by order, without sensors, not "
+	    "asked");
+}
+
+/* errors, containers of the wrong type, values where none was asked */
+static void
+test_detail_errors(void)
+{
+	struct detail		 d;
+	struct conn		*c;
+
+	detail_init(&d);
+	d.pmerror = 1;
+	c = detail_session(&d);
+	want_dump(c, 1, "PM_DATA answered NOT_AVAILABLE");
+	want_absent(&c->rec[1], M_GRID_L_POWER, 1);
+	want_metric(&c->rec[1], M_PV_POWER, 2, 160000, 2);
+	poll_once(c, 3, &d);
+	check(c->ndumps == 1 && c->nrecords == 3, "error dumped again");
+	d.pmerror = 0;
+	d.pmscalar = 1;
+	poll_once(c, 4, &d);
+	want_dump(c, 2, "PM_DATA: type 0x07, 4 bytes, not a container");
+	result("detail: no grid meter said once; PM_DATA no container "
+	    "dumped");
+
+	detail_init(&d);
+	d.deep = 1;
+	c = detail_session(&d);
+	want_dump(c, 0, NULL);
+	want_metric(&c->rec[1], M_BATTERY_MODULE_SOH, 1, 9590, 2);
+	d.deep = 0;
+	d.stray = 1;
+	poll_once(c, 3, &d);
+	want_dump(c, 1, "unexpected tag 0x03800042");
+	d.stray = 0;
+	d.pvnoindex = 1;
+	poll_once(c, 4, &d);
+	want_dump(c, 2, "PVI_DC_CURRENT without a value for a string asked");
+	want_absent(&c->rec[3], M_PV_CURRENT, 2);
+	want_metric(&c->rec[3], M_PV_VOLTAGE, 2, 38090, 2);
+	check(c->ncloses == 0 && c->nrecords == 4, "closed or lost");
+	result("detail: values only where asked: deeper ignored, at the top "
+	    "or unindexed dumped");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1388,6 +2064,12 @@ main(int argc, char *argv[])
 	test_values();
 	test_bad_answers();
 	test_no_session();
+	test_sysinfo();
+	test_models();
+	test_detail();
+	test_signs();
+	test_detail_shapes();
+	test_detail_errors();
 
 	return (finish());
 }

@@ -6,8 +6,15 @@
  *    varying size, with the timer firing now and then;
  *  - odd: the rest is cut into pieces that the fuzzer's E3/DC makes
  *    well-formed frames of and encrypts on its chain, so the values
- *    reach the session in every phase (authentication, identity,
- *    polls); a piece of one byte fires the timer instead.
+ *    reach the session in every phase (authentication, identity and
+ *    system info, polls with their battery, module, string and meter
+ *    containers); a piece of one byte fires the timer instead.  A
+ *    piece's length is a byte, or 0xff and two more (little-endian,
+ *    up to PIECE_MAX), for answers as long as a full poll's.
+ *
+ * regress/fuzz/seeds/fuzz_e3dc_session/ holds sessions of the odd
+ * kind: authentication, the system info and full polls, which the
+ * fuzzer mutates from.
  *
  * The pvout checks what the session does: every request is whole
  * blocks that decrypt on the E3/DC's chain to a good frame; a dump is
@@ -33,6 +40,7 @@
 #define BLOCK		32
 #define STREAM_MAX	(1 << 20)
 #define FUZZ_PASSWORD	"fuzz-password"
+#define PIECE_MAX	2048
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -192,7 +200,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint64_t		 state[16384];
-	static uint8_t		 frame[RSCP_HDRLEN + 1024 + BLOCK];
+	static uint8_t		 frame[RSCP_HDRLEN + PIECE_MAX + BLOCK];
 	struct pv_protoconf	 conf;
 	struct pv_deviceconf	 dev;
 	struct pv_secret	 sec;
@@ -242,10 +250,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e3dc_open(&ctx);
 
 	while (size > 0 && !closed) {
-		/* a length byte, then that many bytes */
+		/* a length byte (or 0xff and two), then that many bytes */
 		n = data[0];
 		data++;
 		size--;
+		if (n == 0xff && mode == 1 && size >= 2) {
+			n = (size_t)data[0] | (size_t)data[1] << 8;
+			if (n > PIECE_MAX)
+				n = PIECE_MAX;
+			data += 2;
+			size -= 2;
+		}
 		if (n > size)
 			n = size;
 		if (mode == 0) {

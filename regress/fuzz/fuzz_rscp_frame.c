@@ -10,7 +10,8 @@
  *    at every depth, never deeper than RSCP_MAXDEPTH, and every value
  *    lies within what holds it;
  *  - the typed reads take only the lengths their type has;
- *  - values copied through the builder come out the same bytes.
+ *  - values copied through the builder (UInt16 by rscp_put_u16())
+ *    come out the same bytes.
  *
  * Needs every proto/ file.
  */
@@ -67,6 +68,9 @@ walk(struct rscp_iter *it, struct rscp_builder *b, int depth)
 			rscp_open(b, v.tag);
 			walk(&in, b, depth + 1);
 			rscp_close(b);
+		} else if (v.type == RSCP_UINT16 && v.len == 2) {
+			/* the builder's own UInt16 must copy the same */
+			rscp_put_u16(b, v.tag, pv_le16(v.data));
 		} else {
 			if (v.type == RSCP_CONTAINER)
 				abort();

@@ -2,7 +2,9 @@
 #
 # regress/fuzz/run.sh SECONDS: run every target regress/fuzz/build.sh
 # built, each for SECONDS (default 60), seeded with the frames in
-# regress/vectors/*/*.hex.  One line per target:
+# regress/vectors/*/*.hex and, for a target fuzz_NAME, with the inputs
+# in regress/fuzz/seeds/fuzz_NAME/*.hex (in that target's own input
+# format).  One line per target:
 #
 #	ok - fuzz <name>: <N> execs
 #	not ok - fuzz <name>: <what happened>
@@ -58,11 +60,16 @@ for bin in "$BIN"/fuzz_*; do
 	fi
 	name=$(basename "$bin")
 	short=${name#fuzz_}
-	mkdir -p "$TMP/$name"
+	mkdir -p "$TMP/$name" "$TMP/$name.seeds"
+	for f in regress/fuzz/seeds/"$name"/*.hex; do
+		[ -f "$f" ] || continue
+		hex2bin "$f" > "$TMP/$name.seeds/$(basename "$f" .hex)"
+	done
 	log=$TMP/$name.log
 	"$bin" -max_total_time="$SECS" -print_final_stats=1 -timeout=25 \
 	    -artifact_prefix="$TMP/$name-" "$TMP/$name" "$TMP/seeds" \
-	    $(ls -d "regress/fuzz/corpus/$name" 2>/dev/null) > "$log" 2>&1
+	    "$TMP/$name.seeds" $(ls -d "regress/fuzz/corpus/$name" 2>/dev/null) \
+	    > "$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
 	    tail -n 1)

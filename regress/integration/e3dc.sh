@@ -2,8 +2,10 @@
 #
 # E3/DC RSCP end to end: pvgated dials a test E3/DC (rscpd) on
 # loopback through the connector; the decoder authenticates with the
-# secrets only it holds, polls every second, and the values arrive on
-# stdout.  Then a wrong password (refused, tried again on the same
+# secrets only it holds, asks the system info once, polls every second
+# (power values, EMS status, battery and modules, PV strings, grid
+# phases in one frame), and the records arrive on stdout, checked
+# value by value.  Then a wrong password (refused, tried again on the same
 # connection after 2 s, then 4 s) and a wrong key (the E3/DC hangs up;
 # dialled again after 1, 2, 4 s), each with its own log line.  Before
 # that, pvgated -n on secrets files that are not root's alone.
@@ -166,12 +168,56 @@ lines "$T/stdout" '"kind":"measurement","protocol":"e3dc-rscp"' 4 8 ||
     nok "measurements arrive"
 check "authenticated at user level 10" \
     grep -q "authentication of $RUSER: user level 10" "$T/rscpd1"
-check "device record: serial and release" sh -c "grep '\"kind\":\"device\"' \
-    '$T/stdout' | grep '\"device\":\"$SERIAL\"' |
-    grep -q '\"attributes\":{\"firmware\":\"S10_2024_044\"}'"
-check "the values of vector 13 on stdout" sh -c "grep -F \
-    '\"device\":\"$SERIAL\",\"peer\":\"127.0.0.1:$EP\",\"metrics\":{\"battery_soc\":93,\"solar_power\":3613,\"additional_power\":9698,\"battery_power\":-507,\"house_power\":1632,\"grid_power\":-66,\"wallbox_power\":11131,\"self_consumption\":99.81,\"autarky\":99.85}' \
-    '$T/stdout' | grep -q '\"kind\":\"measurement\",\"protocol\":\"e3dc-rscp\"'"
+# the system info, once: one device record
+grep '"kind":"device","protocol":"e3dc-rscp"' "$T/stdout" > "$T/device"
+check "one device record on the one connection" [ "$(wc -l < "$T/device")" = 1 ]
+DEV="\"device\":\"$SERIAL\",\"peer\":\"127.0.0.1:$EP\","
+DEV="$DEV\"metrics\":{\"pv_peak_power\":9870,\"battery_capacity\":13},"
+DEV="$DEV\"attributes\":{\"model\":\"S10 E Compact\","
+DEV="$DEV\"serial\":\"$SERIAL\",\"firmware\":\"S10_2024_044\"}}"
+check "device record: peak power, battery capacity; model, serial, release" \
+    grep -qF "$DEV" "$T/device"
+
+# every poll: the fast values, then the detail, value by value
+grep '"kind":"measurement","protocol":"e3dc-rscp"' "$T/stdout" |
+    sed -n '1s/.*"metrics":{\(.*\)}}$/\1/p' | tr ',' '\n' > "$T/metrics"
+# has NAME VALUE...: the first measurement has these, in this order
+has()
+{
+	what=$1
+	shift
+	want=
+	while [ $# -gt 1 ]; do
+		want="$want\"$1\":$2
+"
+		shift 2
+	done
+	printf '%s' "$want" > "$T/want"
+	check "measurement: $what" sh -c "grep -F -x -f '$T/want' \
+	    '$T/metrics' | cmp -s - '$T/want'"
+}
+has "vector 13's values, unchanged" battery_soc 93 solar_power 3613 \
+    additional_power 9698 battery_power -507 house_power 1632 \
+    grid_power -66 wallbox_power 11131 self_consumption 99.81 autarky 99.85
+has "EMS status 0x06: discharging locked; emergency power not active" \
+    battery_charge_locked 0 battery_discharge_locked 1 \
+    emergency_power_state 2
+has "battery: voltage, current (charging: negative), cycles, SOH" \
+    battery_voltage 52.3 battery_current -9.69 battery_cycles 364 \
+    battery_soh 89.65
+has "two modules: SOH and the hottest sensor" battery_module1_soh 95.9 \
+    battery_module1_temperature 32 battery_module2_soh 94.1 \
+    battery_module2_temperature 31.25
+has "two strings: DC power, voltage, current" pv1_power 2013 \
+    pv1_voltage 402.6 pv1_current 5 pv2_power 1600 pv2_voltage 380.9 \
+    pv2_current 4.2
+has "grid meter phases (import positive; they add up to grid_power)" \
+    grid_l1_power -120 grid_l2_power 31 grid_l3_power 23 \
+    grid_l1_voltage 230.1 grid_l2_voltage 229.4 grid_l3_voltage 231
+check "measurement: 32 values, none else" [ "$(wc -l < "$T/metrics")" = 32 ]
+check "every poll the same record" sh -c "grep \
+    '\"kind\":\"measurement\",\"protocol\":\"e3dc-rscp\"' '$T/stdout' |
+    sed 's/^{\"time\":\"[^\"]*\"//' | sort -u | wc -l | grep -qx 1"
 g=$(gaps "$T/rscpd1" "poll answered" | sort -n | sed -n '1p;$p' | tr '\n' ' ')
 check "polled every second on one connection ($g)" sh -c \
     "[ \$(grep -c accept '$T/rscpd1') = 1 ] &&

@@ -10,7 +10,19 @@
  *	- anything else before a good authentication: ACCESS_DENIED;
  *	- INFO serial number, release and UTC time, and the ten EMS
  *	  values of python-e3dc's poll() (those of vector 13);
- *	- other tags: UNKNOWN_TAG.
+ *	- the system info: installed PV peak power, EMS_GET_SYS_SPECS
+ *	  (battery capacity among them), the battery's module count and
+ *	  the inverter's string count;
+ *	- EMS status and emergency power state; the containers
+ *	  BAT_REQ_DATA (the battery, and each module's info and cell
+ *	  temperatures), PVI_REQ_DATA (each string's DC power, voltage,
+ *	  current) and PM_REQ_DATA (the grid meter's phases), answered
+ *	  in BAT_DATA, PVI_DATA and PM_DATA with the same indexes;
+ *	- other tags: UNKNOWN_TAG, inside containers too.
+ *
+ * It has two battery modules and two PV strings.  The battery charges
+ * (EMS_POWER_BAT 507 W, BAT_CURRENT 9.69 A: both positive); the grid
+ * meter's phases add up to EMS_POWER_GRID (-66 W, export).
  *
  * Every event is a line on stdout, "<unix time with ms> <event>", for
  * the test to check what happened when.
@@ -63,6 +75,16 @@ static void	 answer(struct rscp_builder *, struct client *,
 static void	 put_error(struct rscp_builder *, uint32_t, uint32_t);
 static void	 put_int32(struct rscp_builder *, uint32_t, int32_t);
 static void	 put_float(struct rscp_builder *, uint32_t, float);
+static void	 put_double(struct rscp_builder *, uint32_t, double);
+static void	 put_u8(struct rscp_builder *, uint32_t, uint8_t);
+static void	 put_u32(struct rscp_builder *, uint32_t, uint8_t, uint32_t);
+static void	 sys_specs(struct rscp_builder *);
+static void	 container(struct rscp_builder *, const struct rscp_value *);
+static void	 battery_item(struct rscp_builder *, uint32_t, int);
+static void	 string_item(struct rscp_builder *, uint32_t, int);
+static void	 meter_item(struct rscp_builder *, uint32_t);
+static int	 index_of(const struct rscp_value *);
+static void	 ems(struct rscp_builder *, uint32_t, int *);
 static __dead void usage(void);
 
 static void
@@ -226,6 +248,182 @@ put_float(struct rscp_builder *b, uint32_t tag, float f)
 	rscp_put(b, tag, RSCP_FLOAT32, v, sizeof(v));
 }
 
+static void
+put_double(struct rscp_builder *b, uint32_t tag, double d)
+{
+	uint64_t	u;
+	uint8_t		v[8];
+
+	memcpy(&u, &d, sizeof(u));
+	pv_put_le32(v, (uint32_t)u);
+	pv_put_le32(v + 4, (uint32_t)(u >> 32));
+	rscp_put(b, tag, RSCP_DOUBLE64, v, sizeof(v));
+}
+
+static void
+put_u8(struct rscp_builder *b, uint32_t tag, uint8_t u)
+{
+	rscp_put(b, tag, RSCP_UCHAR8, &u, 1);
+}
+
+static void
+put_u32(struct rscp_builder *b, uint32_t tag, uint8_t type, uint32_t u)
+{
+	uint8_t	v[4];
+
+	pv_put_le32(v, u);
+	rscp_put(b, tag, type, v, sizeof(v));
+}
+
+/* EMS_GET_SYS_SPECS: answered under 0x01800098, not 0x01800097 */
+static void
+sys_specs(struct rscp_builder *b)
+{
+	static const struct {
+		const char	*name;
+		uint32_t	 value;
+	} specs[] = {
+		{ "hybridModeSupported", 1 },
+		{ "installedBatteryCapacity", 13000 },	/* Wh */
+		{ "maxAcPower", 12000 }
+	};
+	size_t	i;
+
+	rscp_open(b, 0x01800098);
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		rscp_open(b, 0x01000099);
+		put_u32(b, 0x0100009a, RSCP_INT32, i);
+		rscp_put_string(b, 0x0100009b, specs[i].name);
+		put_u32(b, 0x0100009c, RSCP_INT32, specs[i].value);
+		rscp_close(b);
+	}
+	rscp_close(b);
+}
+
+/* a request's UInt16 index, or -1 */
+static int
+index_of(const struct rscp_value *v)
+{
+	if (v->type != RSCP_UINT16 || v->len != 2)
+		return (-1);
+	return (pv_le16(v->data));
+}
+
+/* in BAT_DATA; index: the module, for the per-module requests */
+static void
+battery_item(struct rscp_builder *b, uint32_t tag, int index)
+{
+	static const float	soh[] = { 95.9f, 94.1f };
+	static const float	temps[][2] = { { 32.0f, 31.8f },
+				    { 30.5f, 31.25f } };
+	uint32_t		resp = tag | RSCP_TAG_RESPONSE;
+
+	switch (tag) {
+	case 0x0300000d:	/* DCB count */
+		put_u8(b, resp, 2);
+		return;
+	case 0x03000002:	/* module voltage */
+		put_float(b, resp, 52.3f);
+		return;
+	case 0x03000003:	/* current, positive: charging */
+		put_float(b, resp, 9.69f);
+		return;
+	case 0x03000008:	/* charge cycles */
+		put_u32(b, resp, RSCP_UINT32, 364);
+		return;
+	case 0x03000010:	/* full charge capacity, Ah */
+		put_float(b, resp, 229.5f);
+		return;
+	case 0x03000045:	/* design capacity, Ah */
+		put_float(b, resp, 256.0f);
+		return;
+	}
+	if ((tag == 0x03000042 || tag == 0x03000018) &&
+	    index >= 0 && index < 2) {
+		rscp_open(b, resp);
+		rscp_put_u16(b, 0x03800100, index);	/* BAT_DCB_INDEX */
+		if (tag == 0x03000042) {
+			put_u32(b, 0x03800110, RSCP_UINT32, 364);
+			put_float(b, 0x03800109, soh[index]);
+		} else {
+			rscp_open(b, 0x03840000);
+			put_float(b, 0x03800019, temps[index][0]);
+			put_float(b, 0x03800019, temps[index][1]);
+			rscp_close(b);
+		}
+		rscp_close(b);
+		return;
+	}
+	put_error(b, resp, RSCP_ERR_UNKNOWN_TAG);
+}
+
+/* in PVI_DATA: { PVI_INDEX, PVI_VALUE } per string */
+static void
+string_item(struct rscp_builder *b, uint32_t tag, int index)
+{
+	static const float	dc[][3] = { { 2013.0f, 402.6f, 5.0f },
+				    { 1600.0f, 380.9f, 4.2f } };
+	uint32_t		resp = tag | RSCP_TAG_RESPONSE;
+
+	if (tag == 0x02000090) {	/* used string count */
+		put_u8(b, resp, 2);
+		return;
+	}
+	if (tag < 0x020dc001 || tag > 0x020dc003 || index < 0 || index > 1) {
+		put_error(b, resp, RSCP_ERR_UNKNOWN_TAG);
+		return;
+	}
+	rscp_open(b, resp);
+	rscp_put_u16(b, 0x02040001, index);
+	put_float(b, 0x02040005, dc[index][tag - 0x020dc001]);
+	rscp_close(b);
+}
+
+/* in PM_DATA: the grid meter, import positive */
+static void
+meter_item(struct rscp_builder *b, uint32_t tag)
+{
+	static const double	power[] = { -120.0, 31.0, 23.0 };
+	static const float	volt[] = { 230.1f, 229.4f, 231.0f };
+	uint32_t		resp = tag | RSCP_TAG_RESPONSE;
+
+	if (tag >= 0x05000001 && tag <= 0x05000003)
+		put_double(b, resp, power[tag - 0x05000001]);
+	else if (tag >= 0x05000011 && tag <= 0x05000013)
+		put_float(b, resp, volt[tag - 0x05000011]);
+	else
+		put_error(b, resp, RSCP_ERR_UNKNOWN_TAG);
+}
+
+/* BAT_REQ_DATA, PVI_REQ_DATA, PM_REQ_DATA: index first, then items */
+static void
+container(struct rscp_builder *b, const struct rscp_value *v)
+{
+	struct rscp_iter	it;
+	struct rscp_value	w;
+	uint32_t		ns = v->tag >> 24;
+
+	if (rscp_enter(v, &it) == -1) {
+		put_error(b, v->tag | RSCP_TAG_RESPONSE, RSCP_ERR_FORMAT);
+		return;
+	}
+	rscp_open(b, v->tag | RSCP_TAG_RESPONSE);
+	while (rscp_next(&it, &w) == 1) {
+		if (w.tag == (ns << 24 | 0x00040001)) {
+			/* the device's index: 0, as asked */
+			rscp_put_u16(b, w.tag, 0);
+			continue;
+		}
+		if (ns == 0x03)
+			battery_item(b, w.tag, index_of(&w));
+		else if (ns == 0x02)
+			string_item(b, w.tag, index_of(&w));
+		else
+			meter_item(b, w.tag);
+	}
+	rscp_close(b);
+}
+
 /* the answer to one request value */
 static void
 answer(struct rscp_builder *b, struct client *c, const struct rscp_value *v,
@@ -276,9 +474,26 @@ answer(struct rscp_builder *b, struct client *c, const struct rscp_value *v,
 		pv_put_le32(x + 8, (uint32_t)tv.tv_usec * 1000);
 		rscp_put(b, resp, RSCP_TIMESTAMP, x, 12);
 		break;
+	case 0x03040000:
+	case 0x02040000:
+	case 0x05040000:
+		container(b, v);
+		break;
+	default:
+		ems(b, v->tag, polled);
+		break;
+	}
+}
+
+/* an EMS request, or UNKNOWN_TAG */
+static void
+ems(struct rscp_builder *b, uint32_t tag, int *polled)
+{
+	uint32_t	resp = tag | RSCP_TAG_RESPONSE;
+
+	switch (tag) {
 	case 0x01000008:
-		x[0] = 93;
-		rscp_put(b, resp, RSCP_UCHAR8, x, 1);
+		put_u8(b, resp, 93);
 		(*polled)++;
 		break;
 	case 0x01000001:
@@ -304,6 +519,18 @@ answer(struct rscp_builder *b, struct client *c, const struct rscp_value *v,
 		break;
 	case 0x01000006:
 		put_float(b, resp, 99.85156f);
+		break;
+	case 0x01000013:	/* installed peak power, W */
+		put_u32(b, resp, RSCP_UINT32, 9870);
+		break;
+	case 0x01000097:
+		sys_specs(b);
+		break;
+	case 0x01000040:	/* EMS status: discharging locked, EP ready */
+		put_u32(b, resp, RSCP_UINT32, 0x06);
+		break;
+	case 0x01000073:	/* emergency power: not active */
+		put_u8(b, resp, 2);
 		break;
 	default:
 		put_error(b, resp, RSCP_ERR_UNKNOWN_TAG);
