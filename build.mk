@@ -17,12 +17,16 @@ PROTO_OBJS += proto/apsystems_ecu.o
 PROTO_OBJS += proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o
 PROTO_OBJS += proto/hoymiles.o proto/hoymiles.pb-c.o
 PROTO_OBJS += proto/tsun_gen3.o proto/modbus.o
+PROTO_OBJS += proto/cloud.o proto/solarman_v5_cloud.o proto/tsun_gen3_cloud.o \
+	      proto/alphaess_cloud.o proto/apsystems_ecu_cloud.o \
+	      proto/hoymiles_cloud.o
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
 PARENT_OBJS += parent/secrets.o parent/control.o
+PARENT_OBJS += parent/cloudconf.o parent/dns.o
 LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o \
-	listener/control.o
-DECODER_OBJS = decoder/decoder.o decoder/control.o
+	listener/control.o listener/relay.o
+DECODER_OBJS = decoder/decoder.o decoder/control.o decoder/relay.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
 		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o \
 		exporter/out_mqtt.o exporter/mqtt.o exporter/spool.o
@@ -42,6 +46,8 @@ REGRESS_PROGS += regress/decoder/hoymiles_test regress/integration/hmsim
 REGRESS_PROGS += regress/decoder/tsun_gen3_test regress/integration/gen3sim \
 	regress/decoder/modbus_test regress/integration/loggersim
 REGRESS_PROGS += regress/exporter/mqtt_test
+REGRESS_PROGS += regress/integration/cloudsim regress/integration/devsim \
+	regress/integration/dnssim regress/decoder/cloud_test
 
 # make bench: the load generator everywhere, the epoll floor on Linux
 FLOOR_linux = bench/floor
@@ -69,10 +75,15 @@ REGRESS_OBJS += regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o \
 	regress/decoder/modbus_test.o regress/integration/loggersim.o
 REGRESS_OBJS += regress/exporter/mqtt_test.o
 REGRESS_OBJS += regress/integration/simlib.o
+REGRESS_OBJS += regress/integration/cloudsim.o regress/integration/devsim.o \
+	regress/integration/dnssim.o regress/decoder/cloud_test.o \
+	regress/integration/cloudframe.o
 SIM_OBJS = regress/integration/aesim.o regress/integration/apssim.o \
 	regress/integration/gen3sim.o regress/integration/hmsim.o \
 	regress/integration/loggersim.o regress/integration/pvsim.o \
-	regress/integration/rscpd.o regress/integration/simlib.o
+	regress/integration/rscpd.o regress/integration/simlib.o \
+	regress/integration/cloudsim.o regress/integration/devsim.o \
+	regress/integration/dnssim.o
 
 $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
     $(EXPORTER_OBJS) $(CTL_OBJS) $(REGRESS_OBJS): config.h lib/pvgate.h proto/proto.h \
@@ -81,7 +92,7 @@ $(LIB_OBJS) $(PROTO_OBJS) $(PARENT_OBJS) $(LISTENER_OBJS) $(DECODER_OBJS) \
 
 proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o: proto/rscp.h \
     proto/rijndael.h
-$(PROTO_OBJS): proto/modbus.h
+$(PROTO_OBJS): proto/modbus.h proto/cloud.h proto/alphaess.h
 
 $(LISTENER_OBJS): listener/listener.h
 $(DECODER_OBJS): decoder/decoder.h
@@ -249,6 +260,34 @@ regress/integration/hmsim: regress/integration/hmsim.o \
 
 regress/lib/imsgev_test: regress/lib/imsgev_test.o lib/libpvgate.a
 	$(LINK) regress/lib/imsgev_test.o lib/libpvgate.a $(EVENT_LIBS) $(LIBS)
+
+regress/integration/cloudsim regress/integration/devsim: \
+    regress/integration/cloudsim.o regress/integration/devsim.o \
+    regress/integration/cloudframe.o regress/integration/simlib.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) $@.o regress/integration/cloudframe.o \
+	    regress/integration/simlib.o proto/libproto.a lib/libpvgate.a \
+	    $(LIBS)
+
+regress/integration/cloudsim.o regress/integration/devsim.o \
+    regress/integration/cloudframe.o regress/decoder/cloud_test.o: \
+    regress/integration/cloudmark.h regress/integration/cloudframe.h \
+    proto/cloud.h
+
+regress/integration/dnssim: regress/integration/dnssim.o \
+    regress/integration/simlib.o lib/libpvgate.a
+	$(LINK) regress/integration/dnssim.o regress/integration/simlib.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/cloud_test: regress/decoder/cloud_test.o \
+    regress/decoder/harness.o regress/integration/cloudframe.o parent/dns.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/cloud_test.o regress/decoder/harness.o \
+	    regress/integration/cloudframe.o parent/dns.o proto/libproto.a \
+	    lib/libpvgate.a $(LIBS)
+
+regress/decoder/cloud_test.o: regress/decoder/harness.h proto/cloud.h \
+    parent/pvgated.h
 
 regress/lib/util_test: regress/lib/util_test.o lib/libpvgate.a
 	$(LINK) regress/lib/util_test.o lib/libpvgate.a $(LIBS)

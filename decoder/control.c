@@ -240,6 +240,10 @@ decoder_ctl_counters(struct imsgev *iev, const struct pvconf *conf,
 			{ CTR_DECODER_DEVICES, ndev[i] },
 			{ CTR_DECODER_UNTRACKED, pstats[i].untracked },
 			{ CTR_DECODER_REFUSED, pstats[i].refused },
+			{ CTR_DECODER_CLOUD_RELAYED, relay_count(i, 0) },
+			{ CTR_DECODER_CLOUD_BLOCKED, relay_count(i, 1) },
+			{ CTR_DECODER_CLOUD_LOST, relay_count(i, 2) },
+			{ CTR_DECODER_CLOUD_BACK, relay_count(i, 3) },
 		};
 
 		if (conf->proto[i].proto != PROTO_NONE)

@@ -50,6 +50,7 @@ struct dconn {
 	struct dcount		 cnt;		/* for pvgatectl */
 	char			 admitted[PV_NAMELEN];	/* accept = known */
 	int			 refused;	/* unknown device: closing */
+	struct relay		*relay;		/* to its cloud, if any */
 	uint64_t		 state[];	/* the protocol's, zeroed */
 };
 
@@ -94,8 +95,6 @@ static void		out_claim(struct pvctx *, const char *);
 static int		out_admit(struct pvctx *, const char *);
 static void		decoder_conn_open(struct lchan *, struct imsg *);
 static void		dconn_tick(int, short, void *);
-static void		send_dump(const struct pv_frame *, const uint8_t *,
-			    size_t, const char *);
 static void		log_kick(void);
 static void		lchan_arm(struct lchan *);
 static void		decoder_backpressure(void);
@@ -113,7 +112,7 @@ usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s [-dv] -n listeners -r root -u user "
+	fprintf(stderr, "usage: %s [-dRv] -n listeners -r root -u user "
 	    "[-z timezone]\n", __progname);
 	exit(1);
 }
@@ -123,14 +122,17 @@ main(int argc, char *argv[])
 {
 	const char	*errstr, *root = NULL, *user = NULL, *zone = NULL;
 	char		 tz[160];
-	int		 ch, debug = 0, verbose = 0;
+	int		 ch, debug = 0, verbose = 0, relay = 0;
 
 	proc_title_init(argc, argv);
 
-	while ((ch = getopt(argc, argv, "dn:r:u:vz:")) != -1) {
+	while ((ch = getopt(argc, argv, "dn:Rr:u:vz:")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
+			break;
+		case 'R':
+			relay = 1;
 			break;
 		case 'n':
 			nlisteners = strtonum(optarg, 1, PVGATE_MAX_LISTENERS,
@@ -195,6 +197,9 @@ main(int argc, char *argv[])
 	    decoder_dispatch_exporter, NULL);
 	if ((listeners = calloc(nlisteners, sizeof(*listeners))) == NULL)
 		fatal(NULL);
+	/* -R: the last channel is the connector, and it dials clouds */
+	if (relay)
+		relay_init(&listeners[nlisteners - 1]);
 
 	sandbox_decoder();
 
@@ -294,6 +299,7 @@ decoder_configure(struct pvconf *nconf)
 	if (conf != NULL)
 		freezero(conf, sizeof(*conf));
 	conf = nconf;
+	relay_configure(conf);
 	if (!first)
 		return;
 	for (i = 0; i < nlisteners; i++) {
@@ -328,6 +334,11 @@ decoder_dispatch_listener(int fd, short event, void *bula)
 			break;
 		case IMSG_CONN_OPEN:
 			decoder_conn_open(l, &imsg);
+			break;
+		case IMSG_RELAY_UP:
+		case IMSG_RELAY_FAIL:
+			relay_answer(&imsg, imsg_get_type(&imsg) ==
+			    IMSG_RELAY_UP);
 			break;
 		case IMSG_LISTENER_DONE:
 			decoder_listener_done(l);
@@ -442,6 +453,7 @@ dconn_new(struct lchan *l, uint64_t id, const struct proto *pr)
 static void
 dconn_free(struct dconn *dc)
 {
+	relay_free(dc->relay);
 	RB_REMOVE(dconn_tree, &conns, dc);
 	seen_gone(&dc->cnt);
 	if (dc->timer != NULL) {
@@ -501,6 +513,9 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 		    imsg_get_len(imsg));
 	f.reason[sizeof(f.reason) - 1] = '\0';
 	pr = frame_proto(f.proto);
+	if (relay_upstream(l, &f, ibuf_data(&ibuf), ibuf_size(&ibuf),
+	    garbage))
+		return;
 	key.id = f.conn;
 	if (garbage) {
 		pstats[pr->id].garbage++;
@@ -508,7 +523,7 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 			dc->cnt.t.errors++;
 			dc->cnt.t.dumps++;
 		}
-		send_dump(&f, ibuf_data(&ibuf), ibuf_size(&ibuf),
+		decoder_dump(&f, ibuf_data(&ibuf), ibuf_size(&ibuf),
 		    f.reason[0] ? f.reason : "framing error");
 		return;
 	}
@@ -516,6 +531,7 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 	if ((dc = RB_FIND(dconn_tree, &conns, &key)) == NULL) {
 		dc = dconn_new(l, f.conn, pr);
 		pv_addr_str(&f.peer, dc->peer, sizeof(dc->peer));
+		dc->relay = relay_new(l, f.conn, pr, dc->claim, dc->peer);
 		fresh = 1;
 	}
 	if (dc->pr != pr)
@@ -530,7 +546,17 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 	dconn_ctx(dc, &cur, &ctx, f.rx_sec);
 	if (fresh && pr->open != NULL)
 		pr->open(&ctx);
+	if (dc->relay != NULL && !dc->refused)
+		relay_device_begin(dc->relay, &f, ibuf_data(&ibuf),
+		    ibuf_size(&ibuf));
 	pr->decode(&ctx, ibuf_data(&ibuf), ibuf_size(&ibuf));
+	if (dc->relay != NULL)
+		relay_device_end(dc->relay);
+	/* accept = known refused it: nothing goes to its cloud either */
+	if (dc->refused && dc->relay != NULL) {
+		relay_free(dc->relay);
+		dc->relay = NULL;
+	}
 }
 
 /* a connector's connection is up: the protocol may speak first */
@@ -579,6 +605,9 @@ decoder_conn_close(struct imsg *imsg)
 	if (imsg_get_data(imsg, &cc, sizeof(cc)) == -1)
 		fatalx("%s: IMSG_CONN_CLOSE wrong length: %zu", __func__,
 		    imsg_get_len(imsg));
+	cc.reason[sizeof(cc.reason) - 1] = '\0';
+	if (relay_closed(cc.conn, cc.reason))
+		return;
 	key.id = cc.conn;
 	if ((dc = RB_FIND(dconn_tree, &conns, &key)) == NULL)
 		return;
@@ -635,27 +664,58 @@ decoder_listener_done(struct lchan *l)
 	exit(0);
 }
 
+/* bytes to send on connection conn of listener l */
+void
+decoder_send(struct lchan *l, uint64_t conn, const uint8_t *buf, size_t len)
+{
+	struct pv_reply	 r;
+	struct iovec	 iov[2];
+
+	memset(&r, 0, sizeof(r));
+	r.conn = conn;
+	iov[0].iov_base = &r;
+	iov[0].iov_len = sizeof(r);
+	iov[1].iov_base = (void *)(uintptr_t)buf;
+	iov[1].iov_len = len;
+	if (imsg_composev(&l->iev.ibuf, IMSG_REPLY, 0, 0, -1, iov, 2) == -1)
+		fatal("%s: imsg_composev", __func__);
+	lchan_arm(l);
+}
+
+/* a message to listener l */
+void
+decoder_compose(struct lchan *l, int type, const void *data, size_t len)
+{
+	if (imsg_compose(&l->iev.ibuf, type, 0, 0, -1, data, len) == -1)
+		fatal("%s: imsg_compose", __func__);
+	lchan_arm(l);
+}
+
+/* while the cloud relay holds the answers, they are kept */
 static void
 out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 {
 	struct current	*cur = ctx->arg;
-	struct pv_reply	 r;
-	struct iovec	 iov[2];
 
 	if (cur->dc != NULL && cur->dc->refused)
 		return;
 	pstats[cur->dc->pr->id].replies++;
 	cur->dc->cnt.t.replies++;
-	memset(&r, 0, sizeof(r));
-	r.conn = ctx->conn;
-	iov[0].iov_base = &r;
-	iov[0].iov_len = sizeof(r);
-	iov[1].iov_base = (void *)(uintptr_t)buf;
-	iov[1].iov_len = len;
-	if (imsg_composev(&cur->l->iev.ibuf, IMSG_REPLY, 0, 0, -1, iov,
-	    2) == -1)
-		fatal("%s: imsg_composev", __func__);
-	lchan_arm(cur->l);
+	if (cur->dc != NULL && relay_hold(cur->dc->relay, buf, len))
+		return;
+	decoder_send(cur->l, ctx->conn, buf, len);
+}
+
+void
+decoder_record(const struct record *rec)
+{
+	size_t	n;
+
+	if ((n = record_pack(rec, packbuf, sizeof(packbuf))) == 0)
+		fatalx("%s: record does not pack", __func__);
+	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, packbuf,
+	    n) == -1)
+		fatal("%s: imsg_compose", __func__);
 }
 
 /* pv_record() has filled in the peer */
@@ -663,17 +723,12 @@ static void
 out_record(struct pvctx *ctx, const struct record *rec)
 {
 	struct current	*cur = ctx->arg;
-	size_t		 n;
 
 	if (cur->dc != NULL && cur->dc->refused)
 		return;
 	pstats[cur->dc->pr->id].records++;
 	seen_record(&cur->dc->cnt, rec, cur->dc->peer, ctx->now);
-	if ((n = record_pack(rec, packbuf, sizeof(packbuf))) == 0)
-		fatalx("%s: record does not pack", __func__);
-	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, packbuf,
-	    n) == -1)
-		fatal("%s: imsg_compose", __func__);
+	decoder_record(rec);
 }
 
 static void
@@ -683,7 +738,7 @@ out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
 	struct current	*cur = ctx->arg;
 
 	cur->dc->cnt.t.dumps++;
-	send_dump(cur->f, buf, len, reason);
+	decoder_dump(cur->f, buf, len, reason);
 }
 
 static void
@@ -691,6 +746,9 @@ out_close(struct pvctx *ctx)
 {
 	struct current	*cur = ctx->arg;
 	struct pv_reply	 r;
+
+	if (cur->dc != NULL)
+		relay_flush(cur->dc->relay);
 
 	memset(&r, 0, sizeof(r));
 	r.conn = ctx->conn;
@@ -897,8 +955,8 @@ dump_log(const struct pv_frame *f, size_t len, const char *reason)
 	    proto_byid(f->proto)->name, len, peer, reason);
 }
 
-static void
-send_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
+void
+decoder_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
     const char *reason)
 {
 	struct pv_dump	d;

@@ -83,6 +83,8 @@ struct mqtt_devinfo {
 };
 
 void	 mqtt_id(const char *, size_t, char *, size_t);
+int	 mqtt_event_topic(const struct pv_mqttconf *, const char *, char *,
+	    size_t);
 int	 mqtt_state_topic(const struct pv_mqttconf *, const char *, char *,
 	    size_t);
 int	 mqtt_status_topic(const struct pv_mqttconf *, char *, size_t);

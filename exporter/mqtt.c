@@ -111,6 +111,7 @@ static void	 mqtt_teardown(const char *);
 static void	 mqtt_after(void);
 static void	 mqtt_up(void);
 static void	 mqtt_pump(void);
+static size_t	 mqtt_message(const struct record *, char *, size_t);
 static void	 mqtt_ack(void);
 static void	 mqtt_announce(const struct record *);
 static void	 mqtt_announce_all(void);
@@ -438,6 +439,25 @@ mqtt_up(void)
 	mqtt_announce_all();
 }
 
+/*
+ * A record's topic (into t) and message (into payload): its state, or
+ * an event's JSON line on the device's event topic.  0 if unusable.
+ */
+static size_t
+mqtt_message(const struct record *r, char *t, size_t tlen)
+{
+	size_t	len;
+
+	if (r->kind != REC_EVENT)
+		return (mqtt_state_topic(&mq.cf, r->device, t, tlen) == -1 ?
+		    0 : mqtt_state(r, payload, sizeof(payload)));
+	if (mqtt_event_topic(&mq.cf, r->device, t, tlen) == -1 ||
+	    (len = json_record(r, payload, sizeof(payload))) == 0)
+		return (0);
+	payload[--len] = '\0';		/* the line without its end */
+	return (len);
+}
+
 /* records from the spool while the window has room */
 static void
 mqtt_pump(void)
@@ -463,14 +483,12 @@ mqtt_pump(void)
 		mq.win[mq.nwin].acked = 1;
 		mq.win[mq.nwin++].mid = -1;
 		if (record_unpack(&rec, rbuf, n) == -1 ||
-		    mqtt_state_topic(&mq.cf, rec.device, topic,
-		    sizeof(topic)) == -1 ||
-		    (len = mqtt_state(&rec, payload, sizeof(payload))) == 0) {
+		    (len = mqtt_message(&rec, topic, sizeof(topic))) == 0) {
 			log_warnx("mqtt: spooled record %llu unusable, skipped",
 			    (unsigned long long)seq);
 			continue;
 		}
-		if (mq.cf.discovery)
+		if (mq.cf.discovery && rec.kind != REC_EVENT)
 			mqtt_announce(&rec);
 		if ((rc = mosquitto_publish(mq.mosq, &mid, topic, len,
 		    payload, 1, false)) != MOSQ_ERR_SUCCESS) {

@@ -88,6 +88,9 @@ json_record(const struct record *rec, char *buf, size_t len)
 	case REC_DEVICE:
 		kind = "device";
 		break;
+	case REC_EVENT:
+		kind = "event";
+		break;
 	default:
 		kind = "unknown";
 		break;

@@ -26,6 +26,8 @@
 #include "record.h"
 #include "exporter.h"
 
+static int		 mqtt_device_topic(const struct pv_mqttconf *,
+			    const char *, const char *, char *, size_t);
 static const char	*mqtt_vendor(int);
 static void		 mqtt_label(const char *, char *, size_t);
 static void		 dout_pair(struct outbuf *, const char *, const char *,
@@ -55,17 +57,33 @@ mqtt_id(const char *s, size_t max, char *out, size_t outlen)
 		strlcpy(out, "unknown", outlen);
 }
 
-/* "<topic_prefix>/<device>/state"; -1 if it does not fit */
-int
-mqtt_state_topic(const struct pv_mqttconf *m, const char *device, char *buf,
-    size_t len)
+/* "<topic_prefix>/<device>/<leaf>"; -1 if it does not fit */
+static int
+mqtt_device_topic(const struct pv_mqttconf *m, const char *device,
+    const char *leaf, char *buf, size_t len)
 {
 	char	id[RECORD_IDLEN];
 	int	n;
 
 	mqtt_id(device, RECORD_IDLEN, id, sizeof(id));
-	n = snprintf(buf, len, "%s/%s/state", m->topic_prefix, id);
+	n = snprintf(buf, len, "%s/%s/%s", m->topic_prefix, id, leaf);
 	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+/* "<topic_prefix>/<device>/state" */
+int
+mqtt_state_topic(const struct pv_mqttconf *m, const char *device, char *buf,
+    size_t len)
+{
+	return (mqtt_device_topic(m, device, "state", buf, len));
+}
+
+/* "<topic_prefix>/<device>/event": events, as their JSON lines */
+int
+mqtt_event_topic(const struct pv_mqttconf *m, const char *device, char *buf,
+    size_t len)
+{
+	return (mqtt_device_topic(m, device, "event", buf, len));
 }
 
 /* "<topic_prefix>/status": the gateway's availability, with the will */

@@ -94,7 +94,8 @@ syslog_record(const struct record *rec, char *buf, size_t len)
 	if (len == 0 || json_time(rec->time, ts, sizeof(ts)) == -1)
 		return (0);
 	kind = rec->kind == REC_MEASUREMENT ? "measurement" :
-	    rec->kind == REC_DEVICE ? "device" : "unknown";
+	    rec->kind == REC_DEVICE ? "device" :
+	    rec->kind == REC_EVENT ? "event" : "unknown";
 	p = proto_byid(rec->proto);
 
 	outbuf_init(&o, buf, len);

@@ -9,7 +9,7 @@
 
 #define PVGATE_VERSION		"0.1"
 /* bumped whenever a message layout below changes */
-#define PVGATE_IMSG_VERSION	6
+#define PVGATE_IMSG_VERSION	7
 
 #define PVGATE_USER		"_pvgated"
 #define _PATH_PVGATE_CONF	"/etc/pvgated/pvgated.conf"
@@ -75,11 +75,14 @@ enum imsg_type {
 	IMSG_CONN_CLOSE,	/* struct pv_conn_close */
 	IMSG_CONN_OPEN,		/* struct pv_conn_open: a dialled connection */
 	IMSG_LISTENER_DONE,	/* empty: nothing follows from this listener */
+	IMSG_RELAY_UP,		/* connector: struct pv_relay, dialled */
+	IMSG_RELAY_FAIL,	/* connector: struct pv_relay, with reason */
 
 	/* decoder -> listener */
 	IMSG_REPLY,		/* struct pv_reply, then the bytes to send */
 	IMSG_CONN_KILL,		/* struct pv_reply (len 0): close it */
 	IMSG_DECODER_DONE,	/* empty: answer to IMSG_LISTENER_DONE */
+	IMSG_RELAY_DIAL,	/* to the connector: struct pv_relay */
 
 	/* decoder -> exporter */
 	IMSG_RECORD,		/* packed struct record, see record.c */
@@ -159,6 +162,22 @@ struct pv_conn_open {
 	char		device[PV_NAMELEN]; /* the [device] it was dialled for */
 };
 
+/*
+ * The cloud relay.  decoder -> connector IMSG_RELAY_DIAL: dial the
+ * cloud of proto for the device connection tag; connector -> decoder
+ * IMSG_RELAY_UP: the upstream connection conn is up (from now on a
+ * connection like any other: IMSG_FRAME, IMSG_REPLY, IMSG_CONN_CLOSE),
+ * or IMSG_RELAY_FAIL with the reason.
+ */
+struct pv_relay {
+	uint64_t	tag;		/* the device connection */
+	uint64_t	conn;		/* the upstream connection */
+	uint16_t	proto;		/* enum pv_proto */
+	uint16_t	port;		/* of the cloud, to dial */
+	uint32_t	pad;
+	char		reason[PV_REASONLEN];
+};
+
 /* decoder -> listener */
 struct pv_reply {
 	uint64_t	conn;
@@ -202,6 +221,10 @@ struct pv_protoconf {
 	uint16_t	pad;
 	uint32_t	heartbeat_interval;	/* solarman-v5: seconds */
 	uint32_t	capture_limit;		/* capture: bytes per connection */
+	uint32_t	cloud_timeout;		/* relay: reply deadline, ms */
+	uint32_t	cloud_allow;		/* relay: bits of cloud kinds */
+	struct pv_addr	cloud;			/* relay to; family 0: off;
+						   port 0: the device's */
 };
 
 /*

@@ -47,6 +47,9 @@ connector_start(const struct pvconf *conf)
 	for (i = 0; i < conf->ndevices; i++)
 		if (conf->devices[i].client.family != 0)
 			ntargets++;
+	for (i = 0; i < PROTO_MAX && ntargets == 0; i++)
+		if (conf->proto[i].cloud.family != 0)
+			return;		/* clouds only, when asked */
 	if (ntargets == 0)
 		fatalx("%s: nothing to dial", __func__);
 	if ((targets = calloc(ntargets, sizeof(*targets))) == NULL)
@@ -71,29 +74,53 @@ static void
 dial(int fd, short event, void *arg)
 {
 	struct target		*t = arg;
-	struct sockaddr_storage	 ss;
 	struct timeval		 tv = { CONNECT_WAIT, 0 };
-	socklen_t		 len;
 
 	(void)fd;
 	(void)event;
 	if (env->draining)
 		return;
 	dial_state(t, DIAL_CONNECTING);
+	if (target_connect(t, dial_done, &tv) == -1)
+		dial_failed(t, strerror(errno));
+}
+
+/*
+ * Connect to t->dev.client without waiting; cb runs once that is done
+ * or tv has passed.  -1 (errno set) if it failed at once.
+ */
+int
+target_connect(struct target *t, void (*cb)(int, short, void *),
+    const struct timeval *tv)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+
 	len = pv_addr_sockaddr(&t->dev.client, &ss);
 	if ((t->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1) {
-		dial_failed(t, strerror(errno));
-		return;
-	}
+	    SOCK_CLOEXEC, 0)) == -1)
+		return -1;
 	if (connect(t->fd, (struct sockaddr *)&ss, len) == -1 &&
-	    errno != EINPROGRESS) {
-		dial_failed(t, strerror(errno));
-		return;
-	}
+	    errno != EINPROGRESS)
+		return -1;
 	/* done or not, writable says so */
-	event_set(&t->ev, t->fd, EV_WRITE, dial_done, t);
-	event_add(&t->ev, &tv);
+	event_set(&t->ev, t->fd, EV_WRITE, cb, t);
+	event_add(&t->ev, tv);
+	return 0;
+}
+
+/* in target_connect()'s callback: NULL if connected, else why not */
+const char *
+target_connected(int fd, short event)
+{
+	socklen_t	len = sizeof(int);
+	int		error = 0;
+
+	if (event & EV_TIMEOUT)
+		return "connection timed out";
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == -1)
+		error = errno;
+	return error != 0 ? strerror(error) : NULL;
 }
 
 static void
@@ -102,17 +129,10 @@ dial_done(int fd, short event, void *arg)
 	struct target		*t = arg;
 	struct pv_conn_open	 co;
 	char			 buf[64];
-	socklen_t		 len = sizeof(int);
-	int			 error = 0;
+	const char		*why;
 
-	if (event & EV_TIMEOUT) {
-		dial_failed(t, "connection timed out");
-		return;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == -1)
-		error = errno;
-	if (error != 0) {
-		dial_failed(t, strerror(error));
+	if ((why = target_connected(fd, event)) != NULL) {
+		dial_failed(t, why);
 		return;
 	}
 	t->c = conn_add(fd, &t->dev.client, t->proto, t);
@@ -168,6 +188,10 @@ dial_later(struct target *t)
 void
 connector_closed(struct target *t, const char *why)
 {
+	if (t->relay) {
+		relay_closed(t);
+		return;
+	}
 	if (t->c != NULL && t->c->gotframe)
 		t->backoff = 1;
 	t->c = NULL;
@@ -185,6 +209,7 @@ connector_stop(void)
 {
 	struct target	*t;
 
+	relay_stop();
 	for (t = targets; t < targets + ntargets; t++) {
 		if (event_initialized(&t->ev))
 			event_del(&t->ev);

@@ -216,6 +216,7 @@ listener_dispatch_decoder(int fd, short event, void *bula)
 	struct imsg	 imsg;
 	struct ibuf	 ibuf;
 	struct pv_reply	 r;
+	struct pv_relay	 rl;
 	int		 shut;
 
 	(void)fd;
@@ -238,6 +239,14 @@ listener_dispatch_decoder(int fd, short event, void *bula)
 				fatalx("%s: IMSG_CONN_KILL wrong length: %zu",
 				    __func__, imsg_get_len(&imsg));
 			conn_kill(r.conn);
+			break;
+		case IMSG_RELAY_DIAL:
+			if (!env->connector ||
+			    imsg_get_data(&imsg, &rl, sizeof(rl)) == -1)
+				fatalx("%s: IMSG_RELAY_DIAL wrong length or "
+				    "not a connector: %zu", __func__,
+				    imsg_get_len(&imsg));
+			relay_dial(&rl);
 			break;
 		case IMSG_DECODER_DONE:
 			listener_done();

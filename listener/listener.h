@@ -132,7 +132,7 @@ void	 conn_resume_all(void);
 void	 conn_close_all(int, const char *);
 void	 conn_flush_all(void);
 
-/* a device the connector dials */
+/* a device the connector dials, or a cloud it relays one to */
 struct target {
 	struct pv_deviceconf	 dev;
 	const struct proto	*proto;
@@ -145,16 +145,28 @@ struct target {
 	time_t			 next;		/* waiting: dial then */
 	uint32_t		 failures;	/* in a row */
 	char			 error[PV_REASONLEN];	/* the last */
+	int			 relay;		/* a cloud, for tag */
+	int			 queued;	/* on the dialling list */
+	uint64_t		 tag;		/* the device connection */
+	TAILQ_ENTRY(target)	 entry;
 };
 
 /* connect.c */
 void	 connector_start(const struct pvconf *);
 void	 connector_closed(struct target *, const char *);
 void	 connector_stop(void);
+int	 target_connect(struct target *, void (*)(int, short, void *),
+	    const struct timeval *);
+const char *target_connected(int, short);
 void	 connector_ctl(struct imsgev *, uint32_t);
 
 /* control.c */
 void	 listener_ctl(struct imsg *);
+
+/* relay.c */
+void	 relay_dial(const struct pv_relay *);
+void	 relay_closed(struct target *);
+void	 relay_stop(void);
 
 /* listener.c */
 void	 listener_backpressure(void);

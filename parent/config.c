@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cloud.h"
 #include "keyfile.h"
 #include "log.h"
 #include "pvgated.h"
@@ -56,6 +57,9 @@ static int	 e3dc_key(struct parse *, const char *, const char *);
 static int	 device_interval(struct parse *, const struct pv_deviceconf *);
 static int	 handler(void *, const char *, const char *, const char *);
 static int	 mqtt_key(struct parse *, const char *, const char *);
+static int	 setresolver(struct parse *, const char *);
+static int	 cloud_key(struct parse *, const struct proto *, const char *,
+		    const char *);
 static int	 mqtt_check(struct parentconf *, const char *, char *, size_t);
 static void	 mqtt_print(FILE *, const struct parentconf *);
 
@@ -324,6 +328,8 @@ gateway_key(struct parse *p, const char *name, const char *value)
 		    &g->accept_known);
 	if (strcmp(name, "allow_from") == 0)
 		return setallow(p, PROTO_NONE, value);
+	if (strcmp(name, "resolver") == 0)
+		return setresolver(p, value);
 	return fail(p, "unknown key %s in [gateway]", name);
 }
 
@@ -373,6 +379,8 @@ proto_key(struct parse *p, const struct proto *pr, const char *name,
 	if (pr->id == PROTO_CAPTURE && strcmp(name, "limit") == 0)
 		return setnum(p, name, value, 1, 1024 * 1024 * 1024,
 		    &pc->capture_limit);
+	if (cloud_byid(pr->id) != NULL && strncmp(name, "cloud", 5) == 0)
+		return cloud_key(p, pr, name, value);
 	return fail(p, "unknown key %s in [%s]", name, pr->name);
 }
 
@@ -406,6 +414,38 @@ device_get(struct parse *p, const char *name)
 	return dc;
 }
 
+/*
+ * HOST:PORT or [HOST]:PORT of key, split in buf (len bytes): *host and
+ * *port point into it.
+ */
+static int
+hostport(struct parse *p, const char *key, const char *value, char *buf,
+    size_t len, char **host, char **port)
+{
+	const char	*errstr;
+
+	if (strlcpy(buf, value, len) >= len)
+		return fail(p, "%s %s: too long", key, value);
+	if (buf[0] == '[') {
+		*host = buf + 1;
+		if ((*port = strchr(*host, ']')) == NULL || (*port)[1] != ':')
+			return fail(p, "%s %s: want [ADDR]:PORT", key, value);
+		**port = '\0';
+		*port += 2;
+	} else {
+		if ((*port = strrchr(buf, ':')) == NULL)
+			return fail(p, "%s %s: want HOST:PORT", key, value);
+		*(*port)++ = '\0';
+		*host = buf;
+	}
+	if (**host == '\0')
+		return fail(p, "%s %s: no host", key, value);
+	(void)strtonum(*port, 1, 65535, &errstr);
+	if (errstr != NULL)
+		return fail(p, "%s %s: port %s", key, value, errstr);
+	return 1;
+}
+
 /* HOST:PORT or [HOST]:PORT; the name is looked up here, once */
 static int
 setclient(struct parse *p, struct pv_deviceconf *dc, char *text,
@@ -413,28 +453,10 @@ setclient(struct parse *p, struct pv_deviceconf *dc, char *text,
 {
 	struct addrinfo	 hints, *res;
 	char		 buf[256], *host, *port;
-	const char	*errstr;
 	int		 error;
 
-	if (strlcpy(buf, value, sizeof(buf)) >= sizeof(buf))
-		return fail(p, "client %s: too long", value);
-	if (buf[0] == '[') {
-		host = buf + 1;
-		if ((port = strchr(host, ']')) == NULL || port[1] != ':')
-			return fail(p, "client %s: want [ADDR]:PORT", value);
-		*port = '\0';
-		port += 2;
-	} else {
-		if ((port = strrchr(buf, ':')) == NULL)
-			return fail(p, "client %s: want HOST:PORT", value);
-		*port++ = '\0';
-		host = buf;
-	}
-	if (*host == '\0')
-		return fail(p, "client %s: no host", value);
-	(void)strtonum(port, 1, 65535, &errstr);
-	if (errstr != NULL)
-		return fail(p, "client %s: port %s", value, errstr);
+	if (!hostport(p, "client", value, buf, sizeof(buf), &host, &port))
+		return 0;
 	strlcpy(text, value, sizeof(p->conf->client_text[0]));
 	/* a reload keeps the addresses looked up at start */
 	if (!p->resolve)
@@ -447,6 +469,105 @@ setclient(struct parse *p, struct pv_deviceconf *dc, char *text,
 		return fail(p, "client %s: %s", value, gai_strerror(error));
 	pv_addr_set(&dc->client, res->ai_addr);
 	freeaddrinfo(res);
+	return 1;
+}
+
+/*
+ * The cloud relay: cloud = HOST:PORT (looked up once at start, by
+ * config_resolve), cloud_allow = KIND, ... and cloud_timeout = MS.
+ */
+static int
+setcloud(struct parse *p, const struct proto *pr, const char *value)
+{
+	char	buf[256], *host, *port;
+	size_t	n = strlen(value);
+
+	/* without a port: the one the device came to, [v6] in brackets */
+	if (n == 0 || (value[0] == '[' ? value[n - 1] != ']' :
+	    strchr(value, ':') != NULL)) {
+		if (!hostport(p, "cloud", value, buf, sizeof(buf), &host,
+		    &port))
+			return 0;
+	} else if (n >= sizeof(p->conf->cloud_text[0]) || n <= 2)
+		return fail(p, "cloud %s: want HOST[:PORT]", value);
+	strlcpy(p->conf->cloud_text[pr->id], value,
+	    sizeof(p->conf->cloud_text[0]));
+	return 1;
+}
+
+static int
+setcloudallow(struct parse *p, const struct proto *pr, const char *value)
+{
+	const struct cloud_proto	*cp = cloud_byid(pr->id);
+	char				 buf[256], *s, *item, names[160];
+	uint32_t			*allow = &p->conf->c.proto[pr->id].
+					    cloud_allow;
+	int				 k;
+
+	if (strlcpy(buf, value, sizeof(buf)) >= sizeof(buf))
+		return fail(p, "cloud_allow: list too long");
+	*allow = 0;
+	if (buf[strspn(buf, " \t")] == '\0')
+		return 1;	/* "cloud_allow =": nothing */
+	s = buf;
+	while ((item = strsep(&s, ",")) != NULL) {
+		item += strspn(item, " \t");
+		item[strcspn(item, " \t")] = '\0';
+		k = cloud_kind_byname(item);
+		if (k < 0 || (cp->allowable & CK_BIT(k)) == 0) {
+			cloud_names(cp->allowable, names, sizeof(names));
+			return fail(p, "cloud_allow %s: not a kind of cloud "
+			    "frame %s may let through (%s)", item, pr->name,
+			    names);
+		}
+		*allow |= CK_BIT(k);
+	}
+	return 1;
+}
+
+static int
+cloud_key(struct parse *p, const struct proto *pr, const char *name,
+    const char *value)
+{
+	struct pv_protoconf	*pc = &p->conf->c.proto[pr->id];
+
+	if (strcmp(name, "cloud") == 0)
+		return setcloud(p, pr, value);
+	if (strcmp(name, "cloud_allow") == 0)
+		return setcloudallow(p, pr, value);
+	if (strcmp(name, "cloud_timeout") == 0)
+		return setnum(p, name, value, 100, 60000, &pc->cloud_timeout);
+	return fail(p, "unknown key %s in [%s]", name, pr->name);
+}
+
+/* ADDR, ADDR:PORT or [ADDR]:PORT, numeric; port 53 if none */
+static int
+setresolver(struct parse *p, const char *value)
+{
+	struct parentconf	*conf = p->conf;
+	struct addrinfo		 hints, *res;
+	char			 buf[64], *host = buf, *port = "53";
+	const char		*colon = strchr(value, ':');
+	int			 error;
+
+	/* [ADDR]:PORT; or one colon: IPv4 and a port; else an address */
+	if (value[0] == '[' || (colon != NULL && colon == strrchr(value,
+	    ':'))) {
+		if (!hostport(p, "resolver", value, buf, sizeof(buf), &host,
+		    &port))
+			return 0;
+	} else if (strlcpy(buf, value, sizeof(buf)) >= sizeof(buf))
+		return fail(p, "resolver %s: too long", value);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if ((error = getaddrinfo(host, port, &hints, &res)) != 0)
+		return fail(p, "resolver %s: not an IP address (%s)", value,
+		    gai_strerror(error));
+	pv_addr_set(&conf->resolver, res->ai_addr);
+	freeaddrinfo(res);
+	strlcpy(conf->resolver_text, value, sizeof(conf->resolver_text));
 	return 1;
 }
 
@@ -575,6 +696,8 @@ proto_on(struct parse *p, const struct proto *pr)
 	pc->proto = pr->id;
 	pc->heartbeat_interval = 60;
 	pc->capture_limit = 1024 * 1024;
+	if (cloud_byid(pr->id) != NULL)
+		pc->cloud_timeout = cloud_byid(pr->id)->deadline;
 }
 
 /*
@@ -688,6 +811,8 @@ config_check(const char *file, struct parentconf *conf, char *err,
 	for (i = 1; i < PROTO_MAX; i++) {
 		if (conf->c.proto[i].proto == PROTO_NONE)
 			continue;
+		if (cloud_check(conf, i, file, err, errlen) == -1)
+			return -1;
 		if (conf->listen_text[i][0] == '\0' && !dialled(conf, i)) {
 			snprintf(err, errlen, "%s: [%s] has no listen "
 			    "address and no device is dialled with it", file,
@@ -803,6 +928,8 @@ config_print(FILE *fp, const struct parentconf *conf)
 	if (conf->allow_text[PROTO_NONE][0] != '\0')
 		fprintf(fp, "allow_from = %s\n",
 		    conf->allow_text[PROTO_NONE]);
+	if (conf->resolver_text[0] != '\0')
+		fprintf(fp, "resolver = %s\n", conf->resolver_text);
 	fprintf(fp, "\n[export]\n");
 	fprintf(fp, "stdout = %s\nsyslog = %s\ndump = %s\n",
 	    g->out_stdout ? "json" : "off", g->out_syslog ? "on" : "off",
@@ -823,6 +950,7 @@ config_print(FILE *fp, const struct parentconf *conf)
 			    pc->heartbeat_interval);
 		if (i == PROTO_CAPTURE)
 			fprintf(fp, "limit = %u\n", pc->capture_limit);
+		cloud_print(fp, conf, i);
 		/* the device it dials is printed as a [device] */
 		if (i == PROTO_E3DC_RSCP)
 			fprintf(fp, "secrets = %s\n", conf->secrets_file);
@@ -1114,6 +1242,8 @@ config_resolve(struct parentconf *conf, const char *file, char *err,
 	char			 port[8];
 	int			 error;
 
+	if (cloud_resolve(conf, file, err, errlen) == -1)
+		return -1;
 	if (!m->enabled)
 		return 0;
 	memset(&hints, 0, sizeof(hints));

@@ -177,7 +177,8 @@ main(int argc, char *argv[])
 
 	log_info("started: %d listener%s%s", conf->nports,
 	    conf->nports == 1 ? "" : "s",
-	    config_dialled(conf) ? " and a connector" : "");
+	    config_dialled(conf) || config_relayed(conf) ?
+	    " and a connector" : "");
 	event_dispatch();
 	/* NOTREACHED: the parent leaves through parent_reap() */
 	return 1;
@@ -233,8 +234,12 @@ spawn_all(const char *argv0, int debug, int verbose)
 	int			 ld[PVGATE_MAX_LISTENERS + 1][2], de[2], pc[2];
 	int			 i, j, ac, nports = conf->nports, nchan;
 
-	/* the connector, if any, is the decoder's last listener channel */
-	nchan = nports + (config_dialled(conf) ? 1 : 0);
+	/*
+	 * The connector, if any, is the decoder's last listener channel:
+	 * it dials the devices of [device] sections and the clouds.
+	 */
+	nchan = nports + (config_dialled(conf) || config_relayed(conf) ?
+	    1 : 0);
 	if (socketpair_nb(de) == -1)
 		fatal("socketpair");
 	for (i = 0; i < nchan; i++)
@@ -284,6 +289,8 @@ spawn_all(const char *argv0, int debug, int verbose)
 		av[ac++] = "-z";
 		av[ac++] = conf->timezone;
 	}
+	if (config_relayed(conf))
+		av[ac++] = "-R";
 	av[ac] = NULL;
 	fds[0] = pc[1];
 	fds[1] = de[0];
@@ -630,6 +637,7 @@ parent_reload(char *msg, size_t len)
 	}
 	later[0] = '\0';
 	config_reload_mqtt(conf, nconf, later, sizeof(later));
+	config_reload_cloud(conf, nconf, later, sizeof(later));
 	reload_keep(conf, nconf, later, sizeof(later));
 	config_free(conf);
 	conf = nconf;

@@ -35,6 +35,9 @@ struct parentconf {
 	uint16_t		 mqtt_port;		/* 0: default */
 	char			 mqtt_password_file[PATH_MAX];
 	char			 mqtt_ca_file[PATH_MAX];
+	char			 cloud_text[PROTO_MAX][256];	/* HOST:PORT */
+	char			 resolver_text[64];
+	struct pv_addr		 resolver;		/* family 0: none */
 };
 
 /* config.c */
@@ -45,12 +48,31 @@ int	 config_resolve(struct parentconf *, const char *, char *, size_t);
 void	 config_later(char *, size_t, const char *);
 void	 config_reload_mqtt(const struct parentconf *, struct parentconf *,
 	    char *, size_t);
+void	 config_reload_cloud(const struct parentconf *, struct parentconf *,
+	    char *, size_t);
+int	 config_relayed(const struct parentconf *);
 void	 config_free(struct parentconf *);
+
+/* cloudconf.c */
+int	 cloud_check(const struct parentconf *, int, const char *, char *,
+	    size_t);
+int	 cloud_resolve(struct parentconf *, const char *, char *, size_t);
+void	 cloud_print(FILE *, const struct parentconf *, int);
+void	 cloud_names(uint32_t, char *, size_t);
 
 /* control.c */
 int	 control_init(const char *, gid_t);
 void	 control_listen(void);
 int	 control_relay(struct imsg *, const char *);
+
+/* dns.c */
+#define DNS_TYPE_A	1
+#define DNS_TYPE_AAAA	28
+size_t	 dns_query(uint8_t *, size_t, const char *, uint16_t, uint16_t);
+int	 dns_answer(const uint8_t *, size_t, const uint8_t *, size_t,
+	    uint16_t, uint8_t *, const char **);
+int	 dns_resolve(const struct pv_addr *, const char *, uint16_t,
+	    struct pv_addr *, char *, size_t);
 
 /* pvgated.c, for control.c */
 int	 parent_forward(int, uint32_t, uint32_t, struct imsg *);

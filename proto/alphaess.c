@@ -34,6 +34,7 @@
 
 #include "pvgate.h"
 #include "proto.h"
+#include "alphaess.h"
 
 #define AE_SOF			0x01
 #define AE_REQUEST		0x01
@@ -67,23 +68,6 @@
 #define AE_YEAR_MIN		2000
 #define AE_YEAR_MAX		2099
 #define AE_KW			3	/* decimals: kW to W */
-
-/* the JSON scanner */
-enum { AJ_START, AJ_PAIRS, AJ_DONE };
-enum { AJ_STRING, AJ_NUMBER, AJ_LITERAL, AJ_NESTED };
-
-struct ae_str {
-	const uint8_t	*p;
-	size_t		 len;
-};
-
-struct ae_json {
-	const uint8_t	*p;
-	size_t		 len;
-	size_t		 off;
-	int		 state;
-	const char	*err;
-};
 
 /* exact decimal numbers: raw / 10^dec */
 struct ae_dec {
@@ -200,19 +184,14 @@ struct alphaess_state {
 static void	ae_reply(struct pvctx *, uint8_t);
 static void	ae_dump(struct pvctx *, const uint8_t *, size_t, const char *,
 		    ...) __attribute__((__format__ (printf, 4, 5)));
-static size_t	ae_mask_keys(uint8_t *, size_t);
 static size_t	ae_mask_login(uint8_t *, size_t);
 static void	ae_mask_value(uint8_t *, size_t, size_t);
-static void	aj_init(struct ae_json *, const uint8_t *, size_t);
-static int	aj_next(struct ae_json *, struct ae_str *, struct ae_str *,
-		    int *);
 static int	aj_fail(struct ae_json *, const char *);
 static void	aj_ws(struct ae_json *);
 static int	aj_end(struct ae_json *);
 static int	aj_string(struct ae_json *, struct ae_str *);
 static int	aj_nested(struct ae_json *, struct ae_str *);
 static int	aj_token(struct ae_json *, struct ae_str *, int *);
-static int	ae_is(const struct ae_str *, const char *);
 static int	ae_number(const struct ae_str *, struct ae_dec *);
 static void	ae_scale(struct ae_dec *, int);
 static void	ae_add(struct ae_dec *, const struct ae_dec *);
@@ -436,7 +415,7 @@ ae_dump(struct pvctx *ctx, const uint8_t *buf, size_t len, const char *fmt,
  * ae_secrets, wherever it is in the bytes, JSON or not.  Returns the
  * number of values masked.
  */
-static size_t
+size_t
 ae_mask_keys(uint8_t *p, size_t n)
 {
 	size_t	i, j, k, s, klen, masked = 0;
@@ -541,7 +520,7 @@ ae_mask_value(uint8_t *p, size_t n, size_t k)
 /* ------------------------------------------------------------------ */
 /* the JSON scanner: one flat object, pairs in order, nothing copied */
 
-static void
+void
 aj_init(struct ae_json *j, const uint8_t *p, size_t len)
 {
 	memset(j, 0, sizeof(*j));
@@ -585,7 +564,7 @@ aj_end(struct ae_json *j)
  * error (j->err says which).  A string value is given without its
  * quotes and escapes are left as they are.
  */
-static int
+int
 aj_next(struct ae_json *j, struct ae_str *key, struct ae_str *val,
     int *type)
 {
@@ -730,7 +709,7 @@ aj_token(struct ae_json *j, struct ae_str *s, int *type)
 	return (0);
 }
 
-static int
+int
 ae_is(const struct ae_str *s, const char *lit)
 {
 	size_t	n = strlen(lit);

@@ -194,8 +194,6 @@ struct aps_walk {
 };
 
 static size_t	aps_resync(const uint8_t *, size_t);
-static int	aps_length(const uint8_t *, size_t *);
-static int	aps_digits(const uint8_t *, size_t);
 static int64_t	aps_num(const uint8_t *, size_t);
 static void	aps_text(char *, size_t, const uint8_t *, size_t);
 static const char *aps_model(const struct aps_model *, size_t, const char *);
@@ -247,7 +245,7 @@ aps_resync(const uint8_t *buf, size_t len)
 }
 
 /* the 5-character length: 'A's, then digits */
-static int
+int
 aps_length(const uint8_t *p, size_t *len)
 {
 	size_t	i = 0, v = 0;
@@ -359,7 +357,7 @@ apsystems_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	    cmd);
 }
 
-static int
+int
 aps_digits(const uint8_t *p, size_t n)
 {
 	size_t	i;

@@ -59,6 +59,8 @@
 #define E3DC_FLOAT_DECIMALS	2
 #define E3DC_MAXDCB		16	/* battery modules polled */
 #define E3DC_MAXSTRINGS		8	/* PV strings polled */
+/* 9999-12-31T23:59:59Z: the last time a record takes */
+#define E3DC_TIME_MAX		253402300799LL
 
 /* tags: authentication, identity */
 #define TAG_REQ_AUTH		0x00000001
@@ -1011,11 +1013,14 @@ e3dc_top(struct e3dc_ans *a, const struct rscp_value *v)
 		e3dc_status(a, v);
 	else if (p->metric != M_NONE)
 		e3dc_value(a, p, 0, v);
-	else if (rscp_timestamp(v, &sec, &nsec) == 0 && sec > 0)
-		a->rec.time = sec;
-	else
+	else if (rscp_timestamp(v, &sec, &nsec) == -1)
 		e3dc_why(a, "%s: type 0x%02x, %zu bytes", p->name, v->type,
 		    v->len);
+	else if (sec > 0 && sec <= E3DC_TIME_MAX)
+		a->rec.time = sec;
+	else	/* the receive time stays */
+		e3dc_why(a, "%s: %lld s, out of range", p->name,
+		    (long long)sec);
 }
 
 /* EMS_STATUS: documented UChar8, seen as UInt32 (or a bit field) */

@@ -199,7 +199,6 @@ static void	 hm_package(struct pvctx *, struct hm_state *,
 		    const struct hm_frame *);
 static void	 hm_cfgreport(struct pvctx *, struct hm_state *,
 		    const struct hm_frame *);
-static int	 hm_varint(const uint8_t *, size_t, size_t *, uint64_t *);
 static int	 hm_layout(const uint8_t *, size_t, int);
 static int	 hm_realtime(struct pvctx *, struct hm_state *,
 		    const struct hm_frame *, int);
@@ -714,7 +713,7 @@ hm_cfgreport(struct pvctx *ctx, struct hm_state *st,
 }
 
 /* a varint at *off; -1 if it runs past len or over ten bytes */
-static int
+int
 hm_varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v)
 {
 	int	k;

@@ -127,7 +127,9 @@ const struct metric_def metric_defs[M_MAX] = {
 	[M_GRID_L_EXPORT_TOTAL] = { "grid_l%u_export_total", "kWh", "energy",
 				    TOTAL, 1 },
 	/* tsun-gen3 */
-	[M_POWER_LIMIT] =	{ "power_limit", "%", NULL, NULL, 0 }
+	[M_POWER_LIMIT] =	{ "power_limit", "%", NULL, NULL, 0 },
+	/* events: no measurement, no sensor */
+	[M_COUNT] =		{ "count", "", NULL, NULL, 0 }
 };
 
 const char *attr_names[A_MAX] = {
@@ -139,5 +141,8 @@ const char *attr_names[A_MAX] = {
 	[A_SSID] =		"ssid",
 	[A_SENSOR_LIST] =	"sensor_list",
 	[A_SERIAL] =		"serial",
-	[A_HARDWARE] =		"hardware"
+	[A_HARDWARE] =		"hardware",
+	[A_EVENT] =		"event",
+	[A_COMMAND] =		"command",
+	[A_REASON] =		"reason"
 };

@@ -165,6 +165,8 @@ int	 apsystems_frame(const uint8_t *, size_t, size_t, size_t *,
 	    const char **);
 void	 apsystems_decode(struct pvctx *, const uint8_t *, size_t);
 size_t	 apsystems_statesize(void);
+int	 aps_digits(const uint8_t *, size_t);
+int	 aps_length(const uint8_t *, size_t *);
 
 /* e3dc_rscp.c */
 int	 e3dc_frame(const uint8_t *, size_t, size_t, size_t *,
@@ -183,6 +185,7 @@ void	 hoymiles_open(struct pvctx *);
 void	 hoymiles_tick(struct pvctx *);
 void	 hoymiles_gone(struct pvctx *);
 size_t	 hoymiles_statesize(void);
+int	 hm_varint(const uint8_t *, size_t, size_t *, uint64_t *);
 
 /* tsun_gen3.c */
 int	 gen3_frame(const uint8_t *, size_t, size_t, size_t *,

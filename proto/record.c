@@ -276,7 +276,8 @@ record_check(const struct record *rec)
 	uint16_t		 first[M_MAX], next[RECORD_MAX_METRICS];
 	size_t			 i, j;
 
-	if (rec->kind != REC_MEASUREMENT && rec->kind != REC_DEVICE)
+	if (rec->kind != REC_MEASUREMENT && rec->kind != REC_DEVICE &&
+	    rec->kind != REC_EVENT)
 		return (-1);
 	if (rec->proto == PROTO_NONE || rec->proto >= PROTO_MAX)
 		return (-1);

@@ -90,6 +90,8 @@ enum metric_id {
 	M_GRID_L_EXPORT_TOTAL,	/* indexed: grid_l<N>_export_total */
 	/* tsun-gen3 */
 	M_POWER_LIMIT,		/* output limit, % of rated power */
+	/* events */
+	M_COUNT,		/* how many of this event so far */
 	M_MAX
 };
 
@@ -103,6 +105,10 @@ enum attr_id {
 	A_SENSOR_LIST,
 	A_SERIAL,
 	A_HARDWARE,
+	/* events */
+	A_EVENT,		/* what happened: cloud_blocked, ... */
+	A_COMMAND,		/* the command, or the kind of cloud frame */
+	A_REASON,		/* why, or what it was */
 	A_MAX
 };
 
@@ -132,7 +138,8 @@ struct metric {
 
 enum record_kind {
 	REC_MEASUREMENT,
-	REC_DEVICE
+	REC_DEVICE,
+	REC_EVENT		/* a command, its answer, a blocked frame */
 };
 
 struct record_attr {

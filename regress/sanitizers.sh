@@ -65,6 +65,9 @@ build tsun_gen3_test regress/decoder/tsun_gen3_test.c $HARNESS &&
     run tsun_gen3_test regress/vectors/tsun-gen3
 build modbus_test regress/decoder/modbus_test.c $HARNESS &&
     run modbus_test regress/vectors
+build cloud_test regress/decoder/cloud_test.c parent/dns.c \
+    regress/integration/cloudframe.c $HARNESS &&
+    run cloud_test regress/vectors
 build export_test regress/exporter/export_test.c exporter/out_json.c \
     exporter/out_syslog.c exporter/dump.c exporter/outbuf.c lib/keyfile.c \
     lib/util.c \
@@ -109,7 +112,7 @@ for t in integration/run integration/alphaess integration/apsystems_ecu \
     integration/tsun_gen3 integration/hoymiles integration/hoymiles-poll \
     integration/solarman_client integration/connector integration/sinks \
     integration/limits integration/backpressure integration/failclosed \
-    hostile/run; do
+    integration/relay hostile/run; do
 	n=$(echo "$t" | tr / -)
 	sh "$GW/regress/$t.sh" > "$OUT/gw-$n.log" 2>&1
 	sed -n "s/^ok - /ok - asan: $n: /p; s/^not ok - /not ok - asan: $n: /p" \

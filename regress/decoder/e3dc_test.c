@@ -477,15 +477,16 @@ struct detail {
 	int		 deep;		/* DCB_SOH right in BAT_DATA */
 	int		 stray;		/* a DCB_INFO at the top */
 	int		 pvnoindex;	/* a string's value without index */
+	int		 badtime;	/* INFO_UTC_TIME past year 9999 */
 };
 
 static void
-fill_fast(struct rscp_builder *b, int32_t batpower)
+fill_fast(struct rscp_builder *b, int32_t batpower, int badtime)
 {
 	uint8_t	x[12];
 
 	pv_put_le32(x, 1700000001);
-	pv_put_le32(x + 4, 0);
+	pv_put_le32(x + 4, badtime ? 0x7fffffff : 0);
 	pv_put_le32(x + 8, 0);
 	rscp_put(b, 0x0a80000f, RSCP_TIMESTAMP, x, 12);
 	put_num(b, 0x01800008, RSCP_UCHAR8, 93);
@@ -559,7 +560,7 @@ fill_detail(struct rscp_builder *b, void *arg)
 	const struct detail	*d = arg;
 	uint8_t			 code[4];
 
-	fill_fast(b, d->batpower);
+	fill_fast(b, d->batpower, d->badtime);
 	put_num(b, 0x01800040, d->statustype, d->status);
 	put_num(b, 0x01800073, RSCP_UCHAR8, 2);	/* not active */
 	if (d->stray) {
@@ -2037,9 +2038,16 @@ test_detail_errors(void)
 	want_dump(c, 2, "PVI_DC_CURRENT without a value for a string asked");
 	want_absent(&c->rec[3], M_PV_CURRENT, 2);
 	want_metric(&c->rec[3], M_PV_VOLTAGE, 2, 38090, 2);
-	check(c->ncloses == 0 && c->nrecords == 4, "closed or lost");
+	d.pvnoindex = 0;
+	d.badtime = 1;
+	poll_once(c, 5, &d);
+	want_dump(c, 3, "INFO_UTC_TIME: 9223372034259808513 s, out of range");
+	check(c->rec[4].time == T0 && c->rec[4].nmetrics == 32,
+	    "time %lld, %u metrics", (long long)c->rec[4].time,
+	    c->rec[4].nmetrics);
+	check(c->ncloses == 0 && c->nrecords == 5, "closed or lost");
 	result("detail: values only where asked: deeper ignored, at the top "
-	    "or unindexed dumped");
+	    "or unindexed dumped; a time past 9999 dumped, receive time");
 }
 
 int

@@ -66,6 +66,7 @@ static const char *t_record_build(void);
 static const char *t_json_example(void);
 static const char *t_json_hostile(void);
 static const char *t_json_attrs(void);
+static const char *t_json_event(void);
 static const char *t_json_small(void);
 static const char *t_json_worst(void);
 static const char *t_pack_roundtrip(void);
@@ -102,6 +103,7 @@ static const struct {
 	{ "json_record hostile strings, no via, no attributes",
 	    t_json_hostile },
 	{ "json_record hostile attributes", t_json_attrs },
+	{ "json_record of an event", t_json_event },
 	{ "json_record small buffers", t_json_small },
 	{ "json_record worst case fits", t_json_worst },
 	{ "record_pack round trip", t_pack_roundtrip },
@@ -399,6 +401,36 @@ t_json_hostile(void)
 	return (NULL);
 }
 
+/* an event: a blocked cloud frame, its kind, why, how many so far */
+static const char *
+t_json_event(void)
+{
+	static const char	 want[] =
+	    "{\"time\":\"2024-04-11T18:46:37Z\",\"kind\":\"event\","
+	    "\"protocol\":\"tsun-gen3\",\"device\":\"R170000000000001\","
+	    "\"peer\":\"192.0.2.10:51512\",\"metrics\":{\"count\":3},"
+	    "\"attributes\":{\"event\":\"cloud_blocked\","
+	    "\"command\":\"firmware\",\"reason\":\"OTA update\"}}\n";
+	struct record		 r, u;
+	char			 buf[JSON_RECORD_MAX];
+	uint8_t			 packed[4096];
+	size_t			 n;
+
+	record_init(&r, REC_EVENT, PROTO_TSUN_GEN3, T_EXAMPLE);
+	strlcpy(r.device, "R170000000000001", sizeof(r.device));
+	strlcpy(r.peer, "192.0.2.10:51512", sizeof(r.peer));
+	record_attr(&r, A_EVENT, "cloud_blocked");
+	record_attr(&r, A_COMMAND, "firmware");
+	record_attr(&r, A_REASON, "OTA update");
+	record_metric(&r, M_COUNT, 0, 3, 0);
+	n = record_pack(&r, packed, sizeof(packed));
+	EXPECT(n > 0 && record_unpack(&u, packed, n) == 0 &&
+	    u.kind == REC_EVENT, "does not pack and unpack");
+	n = json_record(&u, buf, sizeof(buf));
+	EXPECT(n == strlen(want) && strcmp(buf, want) == 0, "got %s", buf);
+	return (NULL);
+}
+
 static const char *
 t_json_attrs(void)
 {
@@ -539,7 +571,7 @@ t_pack_refuse(void)
 	uint8_t		 buf[4096];
 
 	example(&r);
-	r.kind = 2;
+	r.kind = REC_EVENT + 1;
 	EXPECT(record_pack(&r, buf, sizeof(buf)) == 0, "kind");
 	example(&r);
 	r.proto = PROTO_MAX;
@@ -670,7 +702,7 @@ t_unpack_fields(void)
 	} bad[] = {
 		{ 0, 2, "version 2" },
 		{ 0, 0, "version 0" },
-		{ 1, 2, "kind 2" },
+		{ 1, REC_EVENT + 1, "kind 3" },
 		{ 3, PROTO_NONE, "proto none" },
 		{ 3, PROTO_MAX, "proto max" },
 		{ 2, 1, "proto 256" },

@@ -643,6 +643,10 @@ t_topics(void)
 	    "state topic does not fit");
 	EXPECT(mqtt_status_topic(&m, buf, sizeof(buf)) == 0 &&
 	    strcmp(buf, "home/pv/status") == 0, "status topic: %s", buf);
+	EXPECT(mqtt_event_topic(&m, "R17+1", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "home/pv/R17_1/event") == 0, "event topic: %s", buf);
+	EXPECT(mqtt_event_topic(&m, "x/y", buf, 17) == -1,
+	    "event topic does not fit");
 	return (NULL);
 }
 

@@ -2,8 +2,10 @@
 #
 # regress/fuzz/budget.sh (make fuzz): every target regress/fuzz/build.sh
 # built, run to a number of executions rather than for a time: 10
-# million for a framer's target, 1 million for a decoder's (each a
-# structure-aware one too), from the vectors and the corpus kept in
+# million for a framer's target (the relay's cloud_* targets are the
+# cloud framer with its firewall: framers too), 1 million for a
+# decoder's (each a structure-aware one too; dns is the cloud lookup's
+# answer reader, a decoder), from the vectors and the corpus kept in
 # regress/fuzz/corpus/TARGET/.  One target at a time, niced: the
 # machine is shared.  What a run found that adds coverage is merged
 # back into the corpus (minimised; inputs of at most 1 KiB keep it
@@ -58,6 +60,7 @@ for bin in "$BIN"/fuzz_*; do
 	esac
 	case $short in
 	*_frame)	kind=framer; runs=$FRAMER_RUNS ;;
+	cloud_*)	kind=cloud; runs=$FRAMER_RUNS ;;
 	*_struct)	kind=struct; runs=$DECODER_RUNS ;;
 	*)		kind=decoder; runs=$DECODER_RUNS ;;
 	esac

@@ -78,4 +78,7 @@ size_t	 fuzz_shape_mutate(const struct fuzz_shape *, uint8_t *, size_t,
 void	 fuzz_shape_run(const struct fuzz_shape *, const uint8_t *,
 	    size_t);
 
+/* the cloud's side of a protocol: its framer, its firewall's verdicts */
+void	 fuzz_cloud(int, const uint8_t *, size_t);
+
 #endif /* FUZZLIB_H */

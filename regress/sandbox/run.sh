@@ -31,7 +31,6 @@ for role in parent listener connector decoder exporter exporter-mqtt; do
 		killed "$role" "$call"
 	done
 done
-killed connector listen
 killed listener open
 killed listener connect
 check "connector filter: ordinary stdio work is allowed" "$SB" connector allowed
@@ -41,6 +40,9 @@ killed connector fork
 killed connector open
 killed connector socketunix
 killed connector bind
+# the relay connector is the connector: it dials clouds, never listens
+killed connector listen
+killed connector accept
 killed decoder open
 killed decoder openw
 killed exporter open
@@ -74,11 +76,21 @@ fi
 setup_system
 SP=$(free_port)
 write_conf "$T/pvgated.conf" "$SP" $((SP + 1))
-# and a device to dial, so that a connector runs too (nobody answers)
+# and a device to dial, so that a connector runs too (nobody answers),
+# and a cloud, so that it relays too
 printf '\n[device DEV1]\nprotocol = capture\nclient = 127.0.0.1:%s\n' \
     $((SP + 2)) >> "$T/pvgated.conf"
+sed "s/^heartbeat_interval = 60\$/&\\
+cloud = 127.0.0.2:$((SP + 3))/" "$T/pvgated.conf" > "$T/relay.conf"
+mv "$T/relay.conf" "$T/pvgated.conf"
 gw_start "$T/pvgated.conf" || exit 1
 check "a connector is running" sh -c "pgrep -P $GWPID -f connector"
+# a logger's heartbeat: the connector dials the cloud in its sandbox
+"$PVSIM" -l "relayed logger" -p "$SP" \
+    send:$VEC/24-heartbeat-ind-4710.hex expect:$VEC/25-heartbeat-rsp-1710.hex
+wait_for "$T/stderr" "cloud 127.0.0.2:$((SP + 3)) lost"
+check "the relay connector dialled the cloud (refused) and lives on" \
+    sh -c "grep -q 'cloud 127.0.0.2:$((SP + 3)) lost (Connection refused)' '$T/stderr' && pgrep -P $GWPID -f connector"
 sleep 0.3	# the parent drops privileges after spawning
 uid=$(id -u _pvgated)
 for p in $GWPID $(children); do
