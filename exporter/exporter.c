@@ -67,7 +67,7 @@ static void		stdout_gone(void);
 static void		log_kick(void);
 static void		exporter_ctl(struct imsg *);
 static void		exporter_ctl_counters(uint32_t, const struct ctl_mqtt *,
-			    uint64_t, uint64_t);
+			    const uint64_t[3]);
 
 static __dead void
 usage(void)
@@ -414,22 +414,22 @@ exporter_ctl(struct imsg *imsg)
 	struct imsgev	*iev = &iev_parent;
 	struct ctl_mqtt	 cm;
 	uint32_t	 id = ctl_request(imsg, __func__);
-	uint64_t	 sent, dropped;
+	uint64_t	 figs[3];	/* sent, dropped, lost */
 
 	/* what is still in the buffer is written first */
 	stdout_flush();
 	ctl_proc(iev, id);
-	mqtt_ctl(&cm, &sent, &dropped);
+	mqtt_ctl(&cm, &figs[0], &figs[1], &figs[2]);
 	if (imsg_get_type(imsg) == IMSG_CTL_STATUS)
 		ctl_answer(iev, id, IMSG_CTL_MQTT, &cm, sizeof(cm));
 	else
-		exporter_ctl_counters(id, &cm, sent, dropped);
+		exporter_ctl_counters(id, &cm, figs);
 	ctl_end(iev, id);
 }
 
 static void
-exporter_ctl_counters(uint32_t id, const struct ctl_mqtt *cm, uint64_t sent,
-    uint64_t dropped)
+exporter_ctl_counters(uint32_t id, const struct ctl_mqtt *cm,
+    const uint64_t figs[3])
 {
 	struct imsgev		*iev = &iev_parent;
 	const struct ctl_figure	 f[] = {
@@ -438,8 +438,8 @@ exporter_ctl_counters(uint32_t id, const struct ctl_mqtt *cm, uint64_t sent,
 		{ CTR_EXPORTER_SYSLOG, stats.syslog },
 		{ CTR_EXPORTER_DUMPS, stats.dumps },
 		{ CTR_EXPORTER_DUMPS_WRITTEN, stats.dumps_written },
-		{ CTR_EXPORTER_MQTT_SENT, sent },
-		{ CTR_EXPORTER_MQTT_DROPPED, dropped },
+		{ CTR_EXPORTER_MQTT_SENT, figs[0] },
+		{ CTR_EXPORTER_MQTT_DROPPED, figs[1] },
 		{ CTR_EXPORTER_MQTT_CONNECTED, cm->connected },
 		{ CTR_EXPORTER_MQTT_SPOOL_BYTES, cm->spool_bytes },
 		{ CTR_EXPORTER_MQTT_SPOOL_RECORDS, cm->spool_records },
@@ -451,4 +451,5 @@ exporter_ctl_counters(uint32_t id, const struct ctl_mqtt *cm, uint64_t sent,
 	ctl_counter(iev, id, CTR_EXPORTER_LOST, 0, 0, "syslog",
 	    stats.lost_syslog);
 	ctl_counter(iev, id, CTR_EXPORTER_LOST, 0, 0, "dump", stats.lost_dump);
+	ctl_counter(iev, id, CTR_EXPORTER_LOST, 0, 0, "mqtt", figs[2]);
 }

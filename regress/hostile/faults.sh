@@ -12,6 +12,11 @@
 #  - the dump directory's disk full (a 64 KiB tmpfs): dumps are lost,
 #    counted and logged, devices are still answered, no half line is
 #    left, and dumps are written again once there is room;
+#  - the MQTT spool's disk full (a small tmpfs, the broker frozen so
+#    that records stay in the spool): records are lost, counted and
+#    logged once, devices are still answered, the spool is written
+#    again once there is room, and every record reaches the broker but
+#    the ones counted lost;
 #  - stdout closed by its reader: with nowhere else for records the
 #    gateway says why and stops; with syslog too it goes on without
 #    stdout, answering devices, without spinning;
@@ -27,8 +32,9 @@ if [ -z "$FAULTS_NS" ]; then
 	FAULTS_NS=1 exec unshare -m --propagation private sh "$0" "$@"
 fi
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../integration/mqttlib.sh"
 setup_system
-for c in jq perl; do
+for c in jq perl mosquitto mosquitto_sub mosquitto_pub; do
 	command -v $c > /dev/null 2>&1 || { nok "$c is installed"; exit 1; }
 done
 LONG=0
@@ -150,7 +156,86 @@ gw_wait_exit 10
 GWPID=
 umount "$T/state/dump"
 
-# 3. stdout closed by its reader, nowhere else for records
+# 3. the MQTT spool's disk full, then room again
+DEV=Y17E7A0F010B013E
+MP=$((CP + 1))
+while ss -ltn "sport = :$MP" 2>/dev/null | grep -q LISTEN; do
+	MP=$((MP + 1))
+done
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nuser root\n' "$MP" \
+    > "$T/broker.conf"
+mosquitto -c "$T/broker.conf" > "$T/broker.log" 2>&1 &
+BPID=$!
+waitn 10 sh -c "ss -ltn 'sport = :$MP' | grep -q LISTEN"
+mosquitto_sub -p "$MP" -q 1 -v -t 'pvgated/#' > "$T/sub.out" 2>&1 &
+SUBPID=$!
+trap 'kill -CONT $BPID; kill $SUBPID $BPID; cleanup' EXIT INT TERM
+# the subscriber is there once it hears its own probe
+waitn 10 sh -c "mosquitto_pub -p $MP -q 1 -t pvgated/probe -m probe &&
+    grep -q '^pvgated/probe probe' '$T/sub.out'" || nok "mosquitto runs"
+mkdir -p "$T/state/spool"
+mount -t tmpfs -o size=256k tmpfs "$T/state/spool" ||
+    { nok "a 256 KiB tmpfs for the spool"; exit 1; }
+dd if=/dev/zero of="$T/state/spool/filler" bs=1k count=224 2>/dev/null
+write_conf "$T/mqtt.conf" "$SP" "$CP"
+printf '\n[mqtt]\nhost = 127.0.0.1\nport = %s\nspool_size = 1M\nkeepalive = 60\n' \
+    "$MP" >> "$T/mqtt.conf"
+restart "$T/mqtt.conf" || exit 1
+wait_for "$T/stderr" "mqtt: connected to 127.0.0.1:$MP"
+# frozen, the broker acknowledges nothing: records stay in the spool
+kill -STOP $BPID
+gen 1 210
+$PVSIM -l full -p "$SP" $(steps 1 200 0) > "$T/full.out" 2>&1
+check "spool disk full: every device ack came back" \
+    test "$(grep -c '^ok - ' "$T/full.out")" -eq 200
+wait_for "$T/stderr" "mqtt: spool: cannot write"
+check "spool disk full: records lost, counted and logged with the reason" \
+    grep -q "mqtt: spool: cannot write; [0-9]* records lost so far: No space left on device" \
+    "$T/stderr"
+check "spool disk full: logged once, not once per record" \
+    test "$(grep -c 'mqtt: spool: cannot write' "$T/stderr")" -eq 1
+rm -f "$T/state/spool/filler"
+$PVSIM -l room -p "$SP" $(steps 201 210 0) > "$T/room.out" 2>&1
+check "spool room again: every device ack came back" \
+    test "$(grep -c '^ok - ' "$T/room.out")" -eq 10
+wait_for "$T/stderr" "mqtt: spool: written again"
+L=$(sed -n 's/.*mqtt: spool: written again; \([0-9]*\) records lost .*/\1/p' \
+    "$T/stderr")
+check "spool room again: written again, the records lost counted ($L)" \
+    test "${L:-0}" -gt 0
+check "spool: the counters say the same (exporter_lost, sink mqtt)" \
+    sh -c "'$PVGATECTL' -s '$CTLSOCK' counters | tee '$T/counters' |
+    grep -Eq 'lost.*mqtt.* $L\$'"
+kill -CONT $BPID
+# delivered: the sample times of the records that reached the broker
+delivered()
+{
+	sed -n "s|^pvgated/$DEV/state ||p" "$T/sub.out" | jq -r .time |
+	    sort -u > "$T/delivered"
+	wc -l < "$T/delivered"
+}
+waitn 30 grep -q "\"time\":\"$(ktime 210)\"" "$T/sub.out"
+D=$(delivered)
+R=0
+for k in $(seq 201 210); do
+	grep -qx "$(ktime "$k")" "$T/delivered" && R=$((R + 1))
+done
+echo "# spool disk full: 210 records, $D delivered, $L lost"
+check "spool: every record delivered but those counted lost" \
+    test "$((D + L))" -eq 210
+check "spool: the records after room came back all delivered" \
+    test "$R" -eq 10
+kill -TERM "$GWPID"
+gw_wait_exit 10
+check "spool: at exit the count of lost records is logged" \
+    grep -q "mqtt: .* $L lost when it could not be written" "$T/stderr"
+GWPID=
+umount "$T/state/spool"
+kill $SUBPID $BPID 2>/dev/null
+wait $SUBPID $BPID 2>/dev/null
+trap cleanup EXIT INT TERM
+
+# 4. stdout closed by its reader, nowhere else for records
 mkfifo "$T/out"
 "$PVGATED" -d -f "$T/pvgated.conf" > "$T/out" 2> "$T/stderr" &
 GWPID=$!
@@ -216,7 +301,7 @@ gw_wait_exit 10
 GWPID=
 kill "$RECVPID" 2>/dev/null
 
-# 4. the wall clock jumps an hour forward, then back
+# 5. the wall clock jumps an hour forward, then back
 if [ $LONG -eq 0 ] && [ "$CI" != true ]; then
 	ok "clock jumps # SKIP only with -long or on CI: date -s shifts every test here"
 	exit 0
