@@ -10,8 +10,8 @@
 # machine is shared.  What a run found that adds coverage is merged
 # back into the corpus (minimised; inputs of at most 1 KiB keep it
 # small).  A crash is kept in regress/fuzz/crashes/ and fails the run;
-# once fixed, its input goes into the target's corpus, where every run
-# (make test's short one too) replays it.
+# once fixed, its input goes into regress/fuzz/regressions/, which
+# every target replays on every run (make test's short one too).
 #
 # Prints one table: target, kind, executions, edges, findings.
 #
@@ -69,7 +69,8 @@ for bin in "$BIN"/fuzz_*; do
 	nice -n 10 "$bin" -runs="$runs" -max_len=$MAXLEN -timeout=25 \
 	    -max_total_time="$MAXTIME" \
 	    -print_final_stats=1 -artifact_prefix="$TMP/$name-" \
-	    "$TMP/$name" "$CORPUS/$name" "$TMP/seeds" > "$log" 2>&1
+	    "$TMP/$name" "$CORPUS/$name" "$TMP/seeds" regress/fuzz/regressions \
+	    > "$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
 	    tail -n 1)
