@@ -107,7 +107,7 @@ if ! gateway; then
 	exit 0
 fi
 echo "ok - asan: the gateway built with ASan and UBSan"
-export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 PVGATE_SANITIZED=1
 for t in integration/run integration/alphaess integration/apsystems_ecu \
     integration/tsun_gen3 integration/hoymiles integration/hoymiles-poll \
     integration/solarman_client integration/connector integration/sinks \

@@ -12,6 +12,11 @@
 #
 # Short budgets by default (make test), long ones with -long (make
 # hostile), which also prints the figures as one table.
+#
+# On the sanitizers' build (regress/sanitizers.sh sets PVGATE_SANITIZED)
+# RSS is not the gateway's: ASan's quarantine keeps freed memory (up to
+# 256 MiB a process) and its allocator returns it on its own terms.
+# There RSS is printed, not judged.
 
 . "$(dirname "$0")/../integration/lib.sh"
 setup_system
@@ -85,8 +90,15 @@ tsun-gen3:$GP:$V/tsun-gen3/15-heartbeat-ind.hex
 apsystems-ecu:$AP:$V/apsystems-ecu/06-aps13-a101-control-request-ecu-r.hex
 alphaess:$EP:$V/alphaess/03-login-1-1-2-battery.hex
 hoymiles:$HP:$V/hoymiles/07-dtu-to-cloud-2202-heartbeat-derived.hex"
-# noread needs a frame each protocol answers: all but capture
-NOREAD=$(echo "$TARGETS" | grep -v '^capture')
+# noread needs a frame each protocol answers: all but capture.  For
+# tsun-gen3 it is another device's (R170000000000009): a connection
+# that names the legitimate device's serial takes its place, by design
+# (one device, one connection), which no attack without the serial can
+# do.
+sed '2s/^30 30 30 30 31 91/30 30 30 30 39 91/' \
+    "$V/tsun-gen3/15-heartbeat-ind.hex" > "$T/gen3-other.hex"
+NOREAD=$(echo "$TARGETS" | grep -v '^capture' |
+    sed "s|^tsun-gen3:.*|tsun-gen3:$GP:$T/gen3-other.hex|")
 
 # the legitimate devices: one simulator run per protocol, round after
 # round, until the wave is over
@@ -225,7 +237,8 @@ settle()
 		back=1
 		while read -r p fd r; do
 			[ "$(nfd "$p")" -le "$fd" ] || back=0
-			[ "$(rss "$p")" -le $((r + r / 10)) ] || back=0
+			[ -n "$PVGATE_SANITIZED" ] ||
+			    [ "$(rss "$p")" -le $((r + r / 10)) ] || back=0
 		done < "$T/base"
 		[ $back -eq 1 ] && return 0
 		sleep 0.1
@@ -274,8 +287,13 @@ EOF
 		pk=$(hwm "$p")
 		check "$w: $n: descriptors back to $fd0 ($fd1)" \
 		    test "$fd1" -le "$fd0"
-		check "$w: $n: RSS within 10% of ${r0} KiB ($r1 KiB, peak $pk)" \
-		    test "$r1" -le $((r0 + r0 / 10))
+		if [ -n "$PVGATE_SANITIZED" ]; then
+			ok "$w: $n: RSS ${r0} KiB before, $r1 KiB after, peak" \
+			    "$pk # SKIP the sanitizers' allocator"
+		else
+			check "$w: $n: RSS within 10% of ${r0} KiB ($r1 KiB, peak $pk)" \
+			    test "$r1" -le $((r0 + r0 / 10))
+		fi
 		echo "$w $n $fd0 $fd1 $r0 $pk $r1" >> "$T/table"
 	done < "$T/procs"
 	echo "$row $3 $drops" >> "$T/waves"
@@ -288,9 +306,11 @@ EOF
 		check "$w: '$why' logged $n times, twice per 10 s at most" \
 		    test "$n" -le $((lim * 6 * 2))
 	done
-	n=$(grep -c 'dumped' "$T/$w.log")
-	check "$w: dumped frames logged $n times, 11 per 10 s at most" \
-	    test "$n" -le $((lim * 11))
+	for why in dumped 'back on a new connection'; do
+		n=$(grep -c "$why" "$T/$w.log")
+		check "$w: '$why' logged $n times, 11 per 10 s at most" \
+		    test "$n" -le $((lim * 11))
+	done
 }
 
 # counted REASON LOG FIRST: the first of an interval said with its
@@ -315,7 +335,9 @@ drops()
 	    "noread:$(counted 'connections closed: their replies' "$1" \
 	    'does not read its replies')" \
 	    "dumped:$(counted 'frames dumped' "$1" \
-	    'frame of [0-9]* bytes from .* dumped')" | tr ' ' ,
+	    'frame of [0-9]* bytes from .* dumped')" \
+	    "taken_over:$(counted 'devices back on a new connection' "$1" \
+	    'is back on a new connection')" | tr ' ' ,
 }
 
 if [ $LONG -eq 1 ]; then
