@@ -307,10 +307,12 @@ bench/floor: bench/floor.o bench/protos.o proto/libproto.a lib/libpvgate.a
 	$(LINK) bench/floor.o bench/protos.o proto/libproto.a \
 	    lib/libpvgate.a $(LIBS)
 
-regress/hostile/hostile.o: config.h lib/compat.h
+regress/hostile/hostile.o: config.h lib/compat.h regress/integration/simlib.h
 
-regress/hostile/hostile: regress/hostile/hostile.o lib/libpvgate.a
-	$(LINK) regress/hostile/hostile.o lib/libpvgate.a $(LIBS)
+regress/hostile/hostile: regress/hostile/hostile.o \
+    regress/integration/simlib.o lib/libpvgate.a
+	$(LINK) regress/hostile/hostile.o regress/integration/simlib.o \
+	    lib/libpvgate.a $(LIBS)
 
 bench: all
 	@sh bench/bench.sh

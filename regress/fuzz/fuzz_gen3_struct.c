@@ -18,9 +18,6 @@
 #include "proto.h"
 #include "fuzzlib.h"
 
-int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-size_t	 LLVMFuzzerCustomMutator(uint8_t *, size_t, size_t, unsigned int);
-
 static void	 shape(uint8_t *, size_t);
 
 static const struct fuzz_shape	fs = { PROTO_TSUN_GEN3, 7, shape };
@@ -40,16 +37,4 @@ shape(uint8_t *f, size_t n)
 		f[4] = rest - 3;
 }
 
-size_t
-LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,
-    unsigned int seed)
-{
-	return (fuzz_shape_mutate(&fs, data, size, max, seed));
-}
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	fuzz_shape_run(&fs, data, size);
-	return (0);
-}
+FUZZ_SHAPE_TARGET(fs)

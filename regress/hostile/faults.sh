@@ -85,6 +85,21 @@ restart()
 	gw_start "$@"
 }
 
+# headed CONF: a gateway whose stdout is read by head -n 1, which has
+# its first record and is gone
+headed()
+{
+	rm -f "$T/out"
+	mkfifo "$T/out"
+	"$PVGATED" -d -f "$1" > "$T/out" 2> "$T/stderr" &
+	GWPID=$!
+	head -n 1 < "$T/out" > "$T/first" &
+	HEAD=$!
+	wait_for "$T/stderr" "accepting capture" || nok "gateway started"
+	$PVSIM -l "first record" -p "$SP" $DATA
+	wait_gone $HEAD
+}
+
 SP=$(free_port)
 CP=$((SP + 1))
 write_conf "$T/pvgated.conf" "$SP" "$CP"
@@ -236,14 +251,7 @@ wait $SUBPID $BPID 2>/dev/null
 trap cleanup EXIT INT TERM
 
 # 4. stdout closed by its reader, nowhere else for records
-mkfifo "$T/out"
-"$PVGATED" -d -f "$T/pvgated.conf" > "$T/out" 2> "$T/stderr" &
-GWPID=$!
-head -n 1 < "$T/out" > "$T/first" &
-HEAD=$!
-wait_for "$T/stderr" "accepting capture" || nok "gateway started"
-$PVSIM -l "first record" -p "$SP" $DATA
-wait_gone $HEAD
+headed "$T/pvgated.conf"
 $PVSIM -l "a record after the reader left" -p "$SP" $DATA > /dev/null
 if gw_wait_exit 10; then
 	ok "stdout closed, no other sink: pvgated stops (status $GWRC)"
@@ -255,7 +263,6 @@ check "stdout closed: the log says why" grep -q \
     "$T/stderr"
 check "stdout closed: the reader got a whole record" whole_lines "$T/first"
 GWPID=
-rm -f "$T/out"
 
 # ... with syslog as well: on without stdout, not spinning
 sed 's/^dump = on/dump = on\nsyslog = on/' "$T/pvgated.conf" > "$T/syslog.conf"
@@ -272,14 +279,7 @@ else
 	RECVPID=$!
 	sleep 0.2
 fi
-mkfifo "$T/out"
-"$PVGATED" -d -f "$T/syslog.conf" > "$T/out" 2> "$T/stderr" &
-GWPID=$!
-head -n 1 < "$T/out" > "$T/first" &
-HEAD=$!
-wait_for "$T/stderr" "accepting capture" || nok "gateway started"
-$PVSIM -l "first record" -p "$SP" $DATA
-wait_gone $HEAD
+headed "$T/syslog.conf"
 $PVSIM -l "after the reader left: answered" -p "$SP" $DATA $HB
 wait_for "$T/stderr" "stdout closed by its reader"
 check "stdout closed, syslog too: goes on, and says so" \

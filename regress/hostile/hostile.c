@@ -45,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "regress/integration/simlib.h"
+
 #define MAXTARGETS	16
 #define MAXFILE		4096
 #define RANDMAX		2048
@@ -95,7 +97,6 @@ static __dead void	 usage(void);
 static long long	 now_ms(void);
 static void		 target_parse(struct target *, char *);
 static void		 hdr_build(struct target *);
-static void		 loadhex(const char *, uint8_t *, size_t *);
 static int		 conn_open(struct hconn *, int);
 static void		 conn_end(struct hconn *, int);
 static void		 conn_event(struct hconn *, uint32_t);
@@ -124,32 +125,6 @@ now_ms(void)
 }
 
 static void
-loadhex(const char *path, uint8_t *buf, size_t *len)
-{
-	FILE		*fp;
-	unsigned int	 b;
-	int		 c;
-
-	*len = 0;
-	if ((fp = fopen(path, "r")) == NULL)
-		err(1, "%s", path);
-	for (;;) {
-		while ((c = fgetc(fp)) == ' ' || c == '\n' || c == '\r' ||
-		    c == '\t')
-			;
-		if (c == EOF)
-			break;
-		ungetc(c, fp);
-		if (fscanf(fp, "%2x", &b) != 1)
-			errx(1, "%s: not hex", path);
-		if (*len == MAXFILE)
-			errx(1, "%s: too long", path);
-		buf[(*len)++] = b;
-	}
-	fclose(fp);
-}
-
-static void
 target_parse(struct target *t, char *arg)
 {
 	const char	*errstr;
@@ -165,7 +140,7 @@ target_parse(struct target *t, char *arg)
 	if (errstr != NULL)
 		errx(2, "port %s: %s", port, errstr);
 	if (file != NULL)
-		loadhex(file, t->file, &t->filelen);
+		t->filelen = sim_load_hex(file, t->file, sizeof(t->file));
 	hdr_build(t);
 }
 
