@@ -13,7 +13,7 @@ LIB_OBJS += lib/ctl.o lib/ctlproc.o
 PROTO_OBJS = proto/proto.o proto/metrics.o proto/record.o \
 	     proto/solarman_v5.o proto/capture.o
 PROTO_OBJS += proto/alphaess.o
-PROTO_OBJS += proto/apsystems_ecu.o
+PROTO_OBJS += proto/apsystems_ecu.o proto/apsystems_local.o
 PROTO_OBJS += proto/e3dc_rscp.o proto/rscp.o proto/rijndael.o
 PROTO_OBJS += proto/hoymiles.o proto/hoymiles.pb-c.o
 PROTO_OBJS += proto/tsun_gen3.o proto/modbus.o
@@ -23,6 +23,7 @@ PROTO_OBJS += proto/cloud.o proto/solarman_v5_cloud.o proto/tsun_gen3_cloud.o \
 
 PARENT_OBJS = parent/pvgated.o parent/config.o parent/spawn.o
 PARENT_OBJS += parent/secrets.o parent/control.o
+PARENT_OBJS += parent/version.o
 PARENT_OBJS += parent/cloudconf.o parent/dns.o
 LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o \
 	listener/control.o listener/relay.o
@@ -41,6 +42,7 @@ REGRESS_PROGS = regress/compat/imsg_test regress/decoder/proto_test \
 	regress/lib/imsgev_test regress/lib/util_test
 REGRESS_PROGS += regress/decoder/alphaess_test regress/integration/aesim
 REGRESS_PROGS += regress/decoder/apsystems_ecu_test regress/integration/apssim
+REGRESS_PROGS += regress/decoder/apsystems_local_test regress/integration/ecusim
 REGRESS_PROGS += regress/decoder/e3dc_test regress/integration/rscpd
 REGRESS_PROGS += regress/decoder/hoymiles_test regress/integration/hmsim
 REGRESS_PROGS += regress/decoder/tsun_gen3_test regress/integration/gen3sim \
@@ -57,6 +59,7 @@ HOSTILE_linux = regress/hostile/hostile
 HOSTILE_PROGS = $(HOSTILE_$(SANDBOX))
 
 all: $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS) $(HOSTILE_PROGS)
+progs: $(PROGS)
 
 .c.o:
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -69,6 +72,8 @@ REGRESS_OBJS = regress/compat/imsg_test.o regress/decoder/proto_test.o \
 REGRESS_OBJS += regress/decoder/alphaess_test.o regress/integration/aesim.o
 REGRESS_OBJS += regress/decoder/apsystems_ecu_test.o \
 	regress/decoder/apsystems_ecu_gen.o regress/integration/apssim.o
+REGRESS_OBJS += regress/decoder/apsystems_local_test.o \
+	regress/decoder/apsystems_local_gen.o regress/integration/ecusim.o
 REGRESS_OBJS += regress/decoder/e3dc_test.o regress/integration/rscpd.o
 REGRESS_OBJS += regress/decoder/hoymiles_test.o regress/integration/hmsim.o
 REGRESS_OBJS += regress/decoder/tsun_gen3_test.o regress/integration/gen3sim.o \
@@ -79,6 +84,7 @@ REGRESS_OBJS += regress/integration/cloudsim.o regress/integration/devsim.o \
 	regress/integration/dnssim.o regress/decoder/cloud_test.o \
 	regress/integration/cloudframe.o
 SIM_OBJS = regress/integration/aesim.o regress/integration/apssim.o \
+	regress/integration/ecusim.o \
 	regress/integration/gen3sim.o regress/integration/hmsim.o \
 	regress/integration/loggersim.o regress/integration/pvsim.o \
 	regress/integration/rscpd.o regress/integration/simlib.o \
@@ -111,6 +117,16 @@ proto/hoymiles.o regress/decoder/hoymiles_test.o \
     regress/integration/hmsim.o: proto/hoymiles.pb-c.h
 
 $(PARENT_OBJS): parent/pvgated.h
+
+# Where pvgated finds its children is compiled in: a PREFIX or
+# LIBEXECDIR given to make itself (make install PREFIX=/usr) rebuilds
+# the two objects that use it.  libexec.path changes only when it does.
+lib/proc.o parent/version.o: libexec.path
+libexec.path: FORCE
+	@echo '$(LIBEXECDIR)' > libexec.path.new
+	@if cmp -s libexec.path.new libexec.path; then \
+	    rm -f libexec.path.new; else mv libexec.path.new libexec.path; fi
+FORCE:
 
 $(EXPORTER_OBJS) $(CTL_OBJS) regress/exporter/export_test.o \
     regress/exporter/mqtt_test.o: exporter/exporter.h
@@ -190,6 +206,23 @@ regress/integration/apssim: regress/integration/apssim.o \
     lib/libpvgate.a
 	$(LINK) regress/integration/apssim.o regress/integration/simlib.o \
 	    regress/decoder/apsystems_ecu_gen.o lib/libpvgate.a $(LIBS)
+
+regress/decoder/apsystems_local_test: regress/decoder/apsystems_local_test.o \
+    regress/decoder/apsystems_local_gen.o regress/decoder/harness.o \
+    proto/libproto.a lib/libpvgate.a
+	$(LINK) regress/decoder/apsystems_local_test.o \
+	    regress/decoder/apsystems_local_gen.o regress/decoder/harness.o \
+	    proto/libproto.a lib/libpvgate.a $(LIBS)
+
+regress/decoder/apsystems_local_test.o regress/decoder/apsystems_local_gen.o \
+    regress/integration/ecusim.o: regress/decoder/apsystems_local_gen.h
+regress/decoder/apsystems_local_test.o: regress/decoder/harness.h
+
+regress/integration/ecusim: regress/integration/ecusim.o \
+    regress/integration/simlib.o regress/decoder/apsystems_local_gen.o \
+    lib/libpvgate.a
+	$(LINK) regress/integration/ecusim.o regress/integration/simlib.o \
+	    regress/decoder/apsystems_local_gen.o lib/libpvgate.a $(LIBS)
 
 regress/decoder/e3dc_test: regress/decoder/e3dc_test.o \
     regress/decoder/harness.o proto/libproto.a lib/libpvgate.a
@@ -297,15 +330,16 @@ regress/integration/logrecv: regress/integration/logrecv.o
 
 bench/loadgen.o bench/floor.o bench/protos.o: bench/bench.h config.h \
     proto/proto.h proto/record.h lib/compat.h
+bench/protos.o: proto/hoymiles.pb-c.h regress/decoder/apsystems_ecu_gen.h
 
-bench/loadgen: bench/loadgen.o bench/protos.o proto/libproto.a \
-    lib/libpvgate.a
-	$(LINK) bench/loadgen.o bench/protos.o proto/libproto.a \
-	    lib/libpvgate.a $(EVENT_LIBS) $(LIBS)
+BENCH_OBJS = bench/protos.o regress/decoder/apsystems_ecu_gen.o \
+    proto/libproto.a lib/libpvgate.a
 
-bench/floor: bench/floor.o bench/protos.o proto/libproto.a lib/libpvgate.a
-	$(LINK) bench/floor.o bench/protos.o proto/libproto.a \
-	    lib/libpvgate.a $(LIBS)
+bench/loadgen: bench/loadgen.o $(BENCH_OBJS)
+	$(LINK) bench/loadgen.o $(BENCH_OBJS) $(EVENT_LIBS) $(LIBS)
+
+bench/floor: bench/floor.o $(BENCH_OBJS)
+	$(LINK) bench/floor.o $(BENCH_OBJS) $(LIBS)
 
 regress/hostile/hostile.o: config.h lib/compat.h regress/integration/simlib.h
 
@@ -331,17 +365,37 @@ lint:
 	mandoc -Tlint -Wwarning parent/pvgated.8 parent/pvgated.conf.5 \
 	    ctl/pvgatectl.8
 
-install: all
+# Everything here works as any user into a DESTDIR.  The service files
+# name the installed pvgated wherever BINDIR is; the systemd unit and the
+# rc.d script go to their places only when SYSTEMDUNITDIR or RCDIR is set.
+UNIT_SED = sed 's|/usr/sbin/pvgated|$(BINDIR)/pvgated|g' etc/pvgated.service
+RC_SED = sed 's|/usr/local/sbin/pvgated|$(BINDIR)/pvgated|g' etc/rc.d/pvgated
+
+install: $(PROGS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(EXAMPLEDIR)
 	install -m 755 parent/pvgated ctl/pvgatectl $(DESTDIR)$(BINDIR)
 	install -m 755 listener/pvgate-listener decoder/pvgate-decoder \
 	    exporter/pvgate-exporter $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 parent/pvgated.8 ctl/pvgatectl.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 parent/pvgated.conf.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 etc/pvgated.conf etc/redirect/* $(DESTDIR)$(EXAMPLEDIR)
+	$(UNIT_SED) > $(DESTDIR)$(EXAMPLEDIR)/pvgated.service
+	$(RC_SED) > $(DESTDIR)$(EXAMPLEDIR)/pvgated.rc
+	chmod 644 $(DESTDIR)$(EXAMPLEDIR)/pvgated.service \
+	    $(DESTDIR)$(EXAMPLEDIR)/pvgated.rc
+	if [ -n "$(SYSTEMDUNITDIR)" ]; then \
+	    install -d $(DESTDIR)$(SYSTEMDUNITDIR) && \
+	    $(UNIT_SED) > $(DESTDIR)$(SYSTEMDUNITDIR)/pvgated.service && \
+	    chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/pvgated.service; fi
+	if [ -n "$(RCDIR)" ]; then \
+	    install -d $(DESTDIR)$(RCDIR) && \
+	    $(RC_SED) > $(DESTDIR)$(RCDIR)/pvgated && \
+	    chmod 555 $(DESTDIR)$(RCDIR)/pvgated; fi
 
 clean:
 	rm -f $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS) $(HOSTILE_PROGS) \
-	    lib/libpvgate.a \
+	    lib/libpvgate.a libexec.path libexec.path.new \
 	    proto/libproto.a */*.o regress/*/*.o proto/*.pb-c.[ch]
 	rm -rf regress/fuzz/bin regress/asan

@@ -65,9 +65,13 @@ struct lconn {
 	struct event	 ev;
 	int		 fd;
 	int		 state;
-	unsigned int	 out;		/* requests without reply */
+	unsigned int	 out;		/* requests not all answered */
+	unsigned int	 got;		/* replies to the oldest, so far */
 	unsigned int	 head;		/* oldest of sent[] */
+	unsigned int	 dev;		/* the device it plays */
+	unsigned int	 nsent;		/* requests sent */
 	int64_t		 sent[RING];	/* send times, ns */
+	unsigned int	 reqn[RING];	/* their numbers */
 	size_t		 rlen;
 	uint8_t		 rbuf[RBUF];
 };
@@ -91,8 +95,19 @@ struct proc {
 
 static const struct bench_proto	*bp;
 static uint8_t			 req[BENCH_MAXFRAME];
-static uint8_t			 want[BENCH_MAXFRAME];
-static size_t			 reqlen, wantlen;
+static size_t			 reqlen;
+static size_t			 partoff[BENCH_MAXPART];
+static size_t			 partlen[BENCH_MAXPART];
+static unsigned int		 parts;
+static framer_fn		 rframe;
+
+/* the replies the floor's builder makes of each part, by second */
+struct expect {
+	time_t		 t;
+	size_t		 len[BENCH_MAXPART];
+	uint8_t		 b[BENCH_MAXPART][BENCH_MAXFRAME];
+};
+static struct expect		 expect[3];
 static const char		*vecdir = "regress/vectors";
 
 static struct lconn		*conns;
@@ -173,6 +188,13 @@ static void		hist_add(int64_t);
 static double		hist_pct(double);
 static int		number(const char *, long long, long long);
 static void		setup(const char *);
+static void		request_load(void);
+static const struct expect *expect_at(time_t);
+static int		reply_good(const struct lconn *, const uint8_t *,
+			    size_t);
+static const uint8_t	*request_of(const struct lconn *, unsigned int);
+static unsigned int	inflight(const struct lconn *);
+static uint64_t		records_of(uint64_t);
 static struct side	*side_add(const char *, int, pid_t, int);
 static void		closed_all(const char *, double);
 static void		target_wait(void);
@@ -317,12 +339,14 @@ main(int argc, char *argv[])
 	gw = side_add(name, port, gpid, recpath != NULL);
 	cur = NULL;
 	out("protocol %s", bp->name);
-	out("request %s %zu", bp->request, reqlen);
+	out("request %s %zu", bp->request != NULL ? bp->request : "built",
+	    reqlen);
+	out("parts %u", parts);
 	if (floor != NULL) {
 		compare(gw, floor);
 		/* the samples' records are not the load's */
 		run_until(NULL, 1);
-		extra = records - gw->st.sent * bp->records;
+		extra = records - records_of(gw->st.sent);
 	}
 
 	for (i = 0; idle != NULL && i < nsides; i++) {
@@ -368,12 +392,8 @@ static void
 setup(const char *recpath)
 {
 	struct rlimit	 rl;
-	char		 path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", vecdir, bp->request);
-	reqlen = bench_loadhex(path, req, sizeof(req));
-	snprintf(path, sizeof(path), "%s/%s", vecdir, bp->reply);
-	wantlen = bench_loadhex(path, want, sizeof(want));
+	request_load();
 	snprintf(recmatch, sizeof(recmatch),
 	    "\"kind\":\"measurement\",\"protocol\":\"%s\"", bp->name);
 
@@ -402,6 +422,113 @@ setup(const char *recpath)
 #endif
 	event_set(&ev_rec, recfd, EV_READ | EV_PERSIST, rec_read, NULL);
 	event_add(&ev_rec, NULL);
+}
+
+/*
+ * The request: its file or what the table builds, cut into its parts;
+ * the floor's builder must make the captured reply of the first part.
+ */
+static void
+request_load(void)
+{
+	uint8_t		 want[BENCH_MAXFRAME], got[BENCH_MAXFRAME];
+	char		 path[PATH_MAX];
+	const char	*why;
+	size_t		 off, n, wantlen, gotlen;
+	time_t		 now = time(NULL);
+
+	if (bp->make != NULL)
+		reqlen = bp->make(req, sizeof(req));
+	else {
+		snprintf(path, sizeof(path), "%s/%s", vecdir, bp->request);
+		reqlen = bench_loadhex(path, req, sizeof(req));
+	}
+	if (reqlen == 0)
+		errx(1, "%s: no request", bp->name);
+	rframe = bp->rframe != NULL ? bp->rframe : bp->frame;
+	for (off = 0; off < reqlen; off += n) {
+		n = 0;
+		if (parts == BENCH_MAXPART || bp->frame(req + off,
+		    reqlen - off, sizeof(req), &n, &why) != FRAME_OK)
+			errx(1, "%s: the request is not %d whole frames",
+			    bp->name, bp->parts);
+		partoff[parts] = off;
+		partlen[parts++] = n;
+	}
+	if ((int)parts != bp->parts)
+		errx(1, "%s: the request has %u frames, not %d", bp->name,
+		    parts, bp->parts);
+	if (bp->reply == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", vecdir, bp->reply);
+	wantlen = bench_loadhex(path, want, sizeof(want));
+	gotlen = bp->answer(req, partlen[0], got, sizeof(got), now);
+	if (bp->reply_ok != NULL ? !bp->reply_ok(got, gotlen, want, wantlen,
+	    now) : gotlen != wantlen || memcmp(got, want, wantlen) != 0)
+		errx(1, "%s: the floor's reply is not %s", bp->name,
+		    bp->reply);
+}
+
+/* the reply to part k at second t, built once a second */
+static const struct expect *
+expect_at(time_t t)
+{
+	struct expect	*e = &expect[t % 3];
+	unsigned int	 k;
+
+	if (e->t == t)
+		return (e);
+	e->t = t;
+	for (k = 0; k < parts; k++)
+		e->len[k] = bp->answer(req + partoff[k], partlen[k],
+		    e->b[k], sizeof(e->b[k]), t);
+	return (e);
+}
+
+/* request n of c's device */
+static const uint8_t *
+request_of(const struct lconn *c, unsigned int n)
+{
+	static uint8_t	buf[BENCH_MAXFRAME];
+
+	if (bp->vary == NULL)
+		return (req);
+	memcpy(buf, req, reqlen);
+	bp->vary(buf, reqlen, c->dev, n);
+	return (buf);
+}
+
+/*
+ * 1 if buf is the reply to the next part of c's oldest request, byte
+ * for byte as the floor's builder makes it at a second from a second
+ * ago to a second ahead (time() reads a clock that lags others by up
+ * to a tick)
+ */
+static int
+reply_good(const struct lconn *c, const uint8_t *buf, size_t len)
+{
+	const struct expect	*e;
+	const uint8_t		*q;
+	uint8_t			 a[BENCH_MAXFRAME];
+	time_t			 now = time(NULL);
+	unsigned int		 k = c->got;
+	int			 i;
+
+	if (bp->vary == NULL) {
+		for (i = -1; i < 2; i++) {
+			e = expect_at(now - i);
+			if (e->len[k] == len &&
+			    memcmp(e->b[k], buf, len) == 0)
+				return (1);
+		}
+		return (0);
+	}
+	q = request_of(c, c->reqn[c->head]);
+	for (i = -1; i < 2; i++)
+		if (bp->answer(q + partoff[k], partlen[k], a, sizeof(a),
+		    now - i) == len && memcmp(a, buf, len) == 0)
+			return (1);
+	return (0);
 }
 
 /* a server to measure: up, answering, its processes found */
@@ -454,7 +581,7 @@ target_wait(void)
 
 	for (i = 0; i < 100; i++) {
 		if (pool_resize(1, 1) == 0 && pool_up() == 1 &&
-		    cur->st.replies == 1)
+		    cur->st.replies == parts)
 			break;
 		pool_resize(0, 0);
 		run_until(NULL, 0.1);
@@ -486,7 +613,7 @@ summary(void)
 	out("refused %llu", (unsigned long long)cur->st.refused);
 	if (cur->hasrec) {
 		out("records %llu", (unsigned long long)records);
-		out("lost %lld", (long long)(cur->st.sent * bp->records) -
+		out("lost %lld", (long long)records_of(cur->st.sent) -
 		    (long long)(records - extra));
 	}
 }
@@ -499,9 +626,10 @@ static void
 conn_start(struct lconn *c, int i)
 {
 	struct sockaddr_in	src;
-	int			on = 1;
+	int			on = 1, buf;
 
 	memset(c, 0, sizeof(*c));
+	c->dev = i;
 	if ((c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1)
 		err(1, "socket");
 #ifdef IP_BIND_ADDRESS_NO_PORT
@@ -509,6 +637,12 @@ conn_start(struct lconn *c, int i)
 	    sizeof(on));
 #endif
 	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	/* room for every request in flight: a write is never short */
+	if (reqlen * RING > 16384) {
+		buf = reqlen * RING * 2;
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &buf,
+		    sizeof(buf));
+	}
 	memset(&src, 0, sizeof(src));
 	src.sin_family = AF_INET;
 	src.sin_addr.s_addr = htonl(0x7f010000 | (i / 250) << 8 |
@@ -557,7 +691,8 @@ conn_send(struct lconn *c, int64_t now)
 	if (c->out >= RING)
 		errx(1, "%u requests in flight on one connection", c->out);
 	/* a few small frames always fit the socket buffer */
-	if ((n = write(c->fd, req, reqlen)) != (ssize_t)reqlen) {
+	if ((n = write(c->fd, request_of(c, c->nsent), reqlen)) !=
+	    (ssize_t)reqlen) {
 		if (n == -1 && (errno == ECONNRESET || errno == EPIPE)) {
 			conn_dead(c);
 			return;
@@ -565,9 +700,24 @@ conn_send(struct lconn *c, int64_t now)
 		errx(1, "short write (%zd of %zu bytes)", n, reqlen);
 	}
 	c->sent[(c->head + c->out) % RING] = now;
+	c->reqn[(c->head + c->out) % RING] = c->nsent++;
 	c->out++;
-	cur->st.sent++;
-	cur->st.awaiting++;
+	cur->st.sent += parts;
+	cur->st.awaiting += parts;
+}
+
+/* replies still to come on c */
+static unsigned int
+inflight(const struct lconn *c)
+{
+	return (c->out * parts - c->got);
+}
+
+/* the records that so many frames sent should give */
+static uint64_t
+records_of(uint64_t frames)
+{
+	return (frames / parts * bp->records);
 }
 
 static void
@@ -591,7 +741,7 @@ conn_read(int fd, short event, void *arg)
 	c->rlen += r;
 	while (off < c->rlen) {
 		n = 0;
-		switch (bp->frame(c->rbuf + off, c->rlen - off, RBUF, &n,
+		switch (rframe(c->rbuf + off, c->rlen - off, RBUF, &n,
 		    &why)) {
 		case FRAME_MORE:
 			goto more;
@@ -620,19 +770,23 @@ conn_read(int fd, short event, void *arg)
 static void
 conn_reply(struct lconn *c, const uint8_t *buf, size_t len, int64_t now)
 {
-	if (!bp->reply_ok(buf, len, want, wantlen, time(NULL)))
-		cur->st.bad++;
 	if (c->out == 0) {
 		cur->st.bad++;
 		return;
 	}
+	if (!reply_good(c, buf, len))
+		cur->st.bad++;
+	cur->st.replies++;
+	cur->st.awaiting--;
+	cur->st.last_reply = now;
+	if (++c->got < parts)
+		return;
+	/* the request's last reply: its latency */
+	c->got = 0;
 	if (mode == M_OPEN || mode == M_CLOSED)
 		hist_add(now - c->sent[c->head]);
 	c->head = (c->head + 1) % RING;
 	c->out--;
-	cur->st.replies++;
-	cur->st.awaiting--;
-	cur->st.last_reply = now;
 	if (mode == M_CLOSED && now < deadline)
 		conn_send(c, now);
 }
@@ -643,8 +797,8 @@ conn_dead(struct lconn *c)
 {
 	event_del(&c->ev);
 	close(c->fd);
-	cur->st.awaiting -= c->out;
-	c->out = 0;
+	cur->st.awaiting -= inflight(c);
+	c->out = c->got = 0;
 	c->state = C_DEAD;
 	cur->st.dead++;
 }
@@ -687,7 +841,7 @@ pool_resize(int n, int greeting)
 		if (c->state == C_UP || c->state == C_CONNECTING) {
 			event_del(&c->ev);
 			close(c->fd);
-			owner->st.awaiting -= c->out;
+			owner->st.awaiting -= inflight(c);
 		}
 		if (c->state == C_CONNECTING)
 			nconnecting--;
@@ -956,24 +1110,29 @@ hist_pct(double q)
 }
 
 /*
- * One blocking connection for compare(); returns the reply to one
- * request, its length, or 0 if none came within 3 s.
+ * One blocking connection for compare(); returns the nrep replies to
+ * one request, their length, or 0 if they did not all come within 3 s.
  */
 static size_t
-ask(int fd, const uint8_t *q, size_t qlen, uint8_t *r, size_t rmax)
+ask(int fd, const uint8_t *q, size_t qlen, int nrep, uint8_t *r,
+    size_t rmax)
 {
 	struct pollfd	 pfd;
 	const char	*why;
-	size_t		 have = 0, n;
+	size_t		 have = 0, done = 0, n;
 	ssize_t		 k;
 
 	if (write(fd, q, qlen) != (ssize_t)qlen)
 		err(1, "compare: write");
 	for (;;) {
 		n = 0;
-		if (have > 0 && bp->frame(r, have, rmax, &n, &why) ==
-		    FRAME_OK)
-			return (n);
+		while (nrep > 0 && have > done && rframe(r + done,
+		    have - done, rmax, &n, &why) == FRAME_OK) {
+			done += n;
+			nrep--;
+		}
+		if (nrep == 0)
+			return (done);
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 3000) <= 0 ||
@@ -997,50 +1156,64 @@ dial(const struct side *sd)
 }
 
 /*
- * Every sample to the target and to the floor, one after the other:
+ * One request to the target and to the floor, one after the other:
  * both replies must be the same bytes.  They carry the clock, so a
- * pair that straddles a second is asked again.
+ * pair that straddles a second is asked again.  1 if they agree.
  */
+static int
+compare_one(int tfd, int ffd, const char *name, const uint8_t *q,
+    size_t qlen, int nrep)
+{
+	uint8_t		 a[BENCH_MAXFRAME], b[BENCH_MAXFRAME];
+	size_t		 alen, blen, k;
+	time_t		 t0;
+	int		 try;
+
+	for (try = 0; try < 3; try++) {
+		t0 = time(NULL);
+		alen = ask(tfd, q, qlen, nrep, a, sizeof(a));
+		blen = ask(ffd, q, qlen, nrep, b, sizeof(b));
+		if (time(NULL) == t0)
+			break;
+	}
+	if (alen > 0 && alen == blen && memcmp(a, b, alen) == 0) {
+		out("compare.%s identical %zu", name, alen);
+		return (1);
+	}
+	/* the floor is the first side, the target the second */
+	out("compare.%s differ", name);
+	fprintf(stderr, "%s: %s", name, sides[1].name);
+	for (k = 0; k < alen; k++)
+		fprintf(stderr, " %02x", a[k]);
+	fprintf(stderr, "\n%s: %s", name, sides[0].name);
+	for (k = 0; k < blen; k++)
+		fprintf(stderr, " %02x", b[k]);
+	fprintf(stderr, "\n");
+	return (0);
+}
+
+/* every sample, then the load's request, to both servers */
 static void
 compare(const struct side *gw, const struct side *floor)
 {
-	uint8_t		 q[BENCH_MAXFRAME], a[BENCH_MAXFRAME];
-	uint8_t		 b[BENCH_MAXFRAME];
+	uint8_t		 q[BENCH_MAXFRAME];
 	char		 path[PATH_MAX];
 	const char	*name;
-	size_t		 qlen, alen, blen, i, k;
-	time_t		 t0;
-	int		 tfd, ffd, try, same = 0, n = 0;
+	size_t		 qlen, i;
+	int		 tfd, ffd, same = 0, n = 0;
 
 	tfd = dial(gw);
 	ffd = dial(floor);
 	for (i = 0; i < BENCH_MAXSAMPLE && bp->samples[i] != NULL; i++) {
 		snprintf(path, sizeof(path), "%s/%s", vecdir, bp->samples[i]);
 		qlen = bench_loadhex(path, q, sizeof(q));
-		for (try = 0; try < 3; try++) {
-			t0 = time(NULL);
-			alen = ask(tfd, q, qlen, a, sizeof(a));
-			blen = ask(ffd, q, qlen, b, sizeof(b));
-			if (time(NULL) == t0)
-				break;
-		}
 		name = strrchr(bp->samples[i], '/');
 		name = name != NULL ? name + 1 : bp->samples[i];
 		n++;
-		if (alen > 0 && alen == blen && memcmp(a, b, alen) == 0) {
-			same++;
-			out("compare.%s identical %zu", name, alen);
-			continue;
-		}
-		out("compare.%s differ", name);
-		fprintf(stderr, "%s: %s", name, gw->name);
-		for (k = 0; k < alen; k++)
-			fprintf(stderr, " %02x", a[k]);
-		fprintf(stderr, "\n%s: %s", name, floor->name);
-		for (k = 0; k < blen; k++)
-			fprintf(stderr, " %02x", b[k]);
-		fprintf(stderr, "\n");
+		same += compare_one(tfd, ffd, name, q, qlen, 1);
 	}
+	n++;
+	same += compare_one(tfd, ffd, "request", req, reqlen, parts);
 	close(tfd);
 	close(ffd);
 	out("compare %d/%d", same, n);
@@ -1110,7 +1283,8 @@ phase_idle(const char *list, double secs)
 			n = (target_nofile() - 512) / 1000 * 1000;
 		else if ((n = strtonum(item, 1, maxconns, &errstr)) == 0)
 			errx(1, "connections %s: %s", item, errstr);
-		rec_want = records + (uint64_t)(n - nconns) * bp->records;
+		rec_want = records + records_of((uint64_t)(n - nconns) *
+		    parts);
 		if (pool_resize(n, 1) == -1)
 			warnx("idle: %d connections not all up", n);
 		run_until(records_in, DRAIN_SECS);
@@ -1181,7 +1355,7 @@ phase_closed(int n, double secs)
 		if (conns[i].state == C_UP)
 			conn_send(&conns[i], start);
 	run_until(NULL, secs);
-	rec_want = t0.records + (cur->st.sent - t0.sent) * bp->records;
+	rec_want = t0.records + records_of(cur->st.sent - t0.sent);
 	if (run_until(drained, DRAIN_SECS) == -1)
 		warnx("closed %d: not drained", n);
 	procs_sample();
@@ -1228,7 +1402,7 @@ closed_report(int n, int64_t start, const struct sample *t0)
 		out("closed.%d.records %llu", n,
 		    (unsigned long long)(records - t0->records));
 		out("closed.%d.lost %lld", n,
-		    (long long)((cur->st.sent - t0->sent) * bp->records) -
+		    (long long)records_of(cur->st.sent - t0->sent) -
 		    (long long)(records - t0->records));
 	}
 	for (i = 0; i < cur->nprocs; i++) {
@@ -1266,11 +1440,11 @@ pace(int fd, short event, void *arg)
 				break;
 		}
 		if (tries == nconns) {
-			pace_skipped++;
+			pace_skipped += parts;
 			continue;
 		}
 		conn_send(c, now);
-		pace_sent++;
+		pace_sent += parts;
 	}
 }
 
@@ -1297,7 +1471,7 @@ phase_open(const char *key, int n, double rate, double secs)
 	evtimer_add(&ev_pace, &tv);
 	run_until(NULL, secs);
 	evtimer_del(&ev_pace);
-	rec_want = rec0 + (cur->st.sent - sent0) * bp->records;
+	rec_want = rec0 + records_of(cur->st.sent - sent0);
 	if (run_until(drained, DRAIN_SECS) == -1)
 		warnx("%s: not drained", key);
 	mode = M_QUIET;
@@ -1314,6 +1488,6 @@ phase_open(const char *key, int n, double rate, double secs)
 	out("%s.p999 %.3f", key, hist_pct(0.999));
 	out("%s.max %.3f", key, hist_max / 1e6);
 	if (cur->hasrec)
-		out("%s.lost %lld", key, (long long)((cur->st.sent - sent0) *
-		    bp->records) - (long long)(records - rec0));
+		out("%s.lost %lld", key, (long long)records_of(cur->st.sent -
+		    sent0) - (long long)(records - rec0));
 }

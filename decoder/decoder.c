@@ -3,10 +3,16 @@
  * file system, no network: "stdio" on the descriptors it was born with.
  * For each frame it runs the protocol's decoder and sends the reply to
  * the listener, records and dumps to the exporter.
+ *
+ * A protocol's state lives as long as its connection, except when the
+ * protocol hangs up a dialled connection (pv_hangup()): then the state
+ * is kept, by device, until the connector's next connection to that
+ * device takes it over.
  */
 
 #include "compat.h"
 
+#include <sys/queue.h>
 #include <sys/tree.h>
 
 #include <err.h>
@@ -43,6 +49,8 @@ struct dconn {
 	struct lchan		*l;		/* the channel it comes on */
 	const struct proto	*pr;
 	int			 dev;		/* dialled: conf->devices[] */
+	int			 hungup;	/* pv_hangup(): keep the state */
+	char			 device[PV_NAMELEN]; /* dialled: its name */
 	struct pv_frame		 hdr;		/* for dumps between frames */
 	struct event		*timer;		/* once pv_timer() was called */
 	char			 peer[64];
@@ -55,6 +63,14 @@ struct dconn {
 };
 
 RB_HEAD(dconn_tree, dconn);
+
+/* a dialled device's protocol state between two connections */
+struct dkeep {
+	TAILQ_ENTRY(dkeep)	 entry;
+	char			 device[PV_NAMELEN];
+	const struct proto	*pr;
+	uint64_t		 state[];
+};
 
 /* what the pvout functions need to know about the frame at hand */
 struct current {
@@ -80,6 +96,7 @@ static int		 nlisteners;
 static int		 ndone;
 static int		 paused;
 static struct dconn_tree conns = RB_INITIALIZER(&conns);
+static TAILQ_HEAD(, dkeep) kept = TAILQ_HEAD_INITIALIZER(kept);
 static uint8_t		 packbuf[PVGATE_IMSG_PAYLOAD];
 
 static __dead void	usage(void);
@@ -103,6 +120,11 @@ static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
 static void		out_claim(struct pvctx *, const char *);
 static int		burst_say(struct burst *);
 static int		out_admit(struct pvctx *, const char *);
+static void		out_hangup(struct pvctx *, unsigned int);
+static void		kill_send(struct lchan *, uint64_t, uint32_t,
+			    uint32_t);
+static void		dkeep_put(struct dconn *);
+static void		dkeep_take(struct dconn *);
 static void		decoder_conn_open(struct lchan *, struct imsg *);
 static void		dconn_tick(int, short, void *);
 static void		log_kick(void);
@@ -114,7 +136,7 @@ RB_GENERATE(dconn_tree, dconn, entry, dconn_cmp);
 
 static const struct pvout decoder_out = {
 	out_reply, out_record, out_dump, out_close, out_timer, out_device,
-	out_claim, out_admit
+	out_claim, out_admit, out_hangup
 };
 
 static __dead void
@@ -592,6 +614,8 @@ decoder_conn_open(struct lchan *l, struct imsg *imsg)
 	if (dc->dev == -1)
 		fatalx("%s: connection to unknown device %s", __func__,
 		    co.device);
+	strlcpy(dc->device, co.device, sizeof(dc->device));
+	dkeep_take(dc);
 	pv_addr_str(&co.peer, dc->peer, sizeof(dc->peer));
 	dc->hdr.conn = co.conn;
 	dc->hdr.proto = co.proto;
@@ -626,7 +650,45 @@ decoder_conn_close(struct imsg *imsg)
 		dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
 		dc->pr->gone(&ctx);
 	}
+	if (dc->hungup && dc->device[0] != '\0')
+		dkeep_put(dc);
 	dconn_free(dc);
+}
+
+/* the state of a hung-up connection, for the device's next one */
+static void
+dkeep_put(struct dconn *dc)
+{
+	struct dkeep	*k, *next;
+
+	TAILQ_FOREACH_SAFE(k, &kept, entry, next) {
+		if (k->pr == dc->pr && strcmp(k->device, dc->device) == 0) {
+			TAILQ_REMOVE(&kept, k, entry);
+			freezero(k, sizeof(*k) + k->pr->statesize);
+		}
+	}
+	if ((k = calloc(1, sizeof(*k) + dc->pr->statesize)) == NULL)
+		fatal(NULL);
+	strlcpy(k->device, dc->device, sizeof(k->device));
+	k->pr = dc->pr;
+	memcpy(k->state, dc->state, dc->pr->statesize);
+	TAILQ_INSERT_TAIL(&kept, k, entry);
+}
+
+/* a new connection to a device goes on where the hung-up one stopped */
+static void
+dkeep_take(struct dconn *dc)
+{
+	struct dkeep	*k;
+
+	TAILQ_FOREACH(k, &kept, entry) {
+		if (k->pr == dc->pr && strcmp(k->device, dc->device) == 0) {
+			memcpy(dc->state, k->state, dc->pr->statesize);
+			TAILQ_REMOVE(&kept, k, entry);
+			freezero(k, sizeof(*k) + k->pr->statesize);
+			return;
+		}
+	}
 }
 
 /* the timer a protocol armed has expired */
@@ -751,22 +813,48 @@ out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
 	decoder_dump(cur->f, buf, len, reason);
 }
 
+/* IMSG_CONN_KILL: close a connection, or hang up (PV_REPLY_REDIAL) */
+static void
+kill_send(struct lchan *l, uint64_t conn, uint32_t flags, uint32_t redial)
+{
+	struct pv_reply	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.conn = conn;
+	r.flags = flags;
+	r.redial = redial;
+	if (imsg_compose(&l->iev.ibuf, IMSG_CONN_KILL, 0, 0, -1, &r,
+	    sizeof(r)) == -1)
+		fatal("%s: imsg_compose", __func__);
+	lchan_arm(l);
+}
+
 static void
 out_close(struct pvctx *ctx)
 {
 	struct current	*cur = ctx->arg;
-	struct pv_reply	 r;
 
 	if (cur->dc != NULL)
 		relay_flush(cur->dc->relay);
+	kill_send(cur->l, ctx->conn, PV_REPLY_CLOSE, 0);
+}
 
-	memset(&r, 0, sizeof(r));
-	r.conn = ctx->conn;
-	r.flags = PV_REPLY_CLOSE;
-	if (imsg_compose(&cur->l->iev.ibuf, IMSG_CONN_KILL, 0, 0, -1, &r,
-	    sizeof(r)) == -1)
-		fatal("%s: imsg_compose", __func__);
-	lchan_arm(cur->l);
+/*
+ * The exchange on a dialled connection is over: the connector dials
+ * again in msec, and the state waits for that connection.  Sent after
+ * the connection closed (from gone), it still moves the next dial.
+ */
+static void
+out_hangup(struct pvctx *ctx, unsigned int msec)
+{
+	struct current	*cur = ctx->arg;
+
+	if (cur->dc->dev < 0) {
+		out_close(ctx);
+		return;
+	}
+	cur->dc->hungup = 1;
+	kill_send(cur->l, ctx->conn, PV_REPLY_CLOSE | PV_REPLY_REDIAL, msec);
 }
 
 static void
@@ -835,7 +923,6 @@ out_claim(struct pvctx *ctx, const char *name)
 				    0, 0, 0 };
 	struct current		*cur = ctx->arg;
 	struct dconn		*dc = cur->dc, *o;
-	struct pv_reply		 r;
 
 	if (strcmp(dc->claim, name) == 0)
 		return;
@@ -850,13 +937,7 @@ out_claim(struct pvctx *ctx, const char *name)
 			    "the old one from %s", dc->pr->name, name,
 			    o->peer);
 		o->claim[0] = '\0';
-		memset(&r, 0, sizeof(r));
-		r.conn = o->id;
-		r.flags = PV_REPLY_CLOSE;
-		if (imsg_compose(&o->l->iev.ibuf, IMSG_CONN_KILL, 0, 0, -1,
-		    &r, sizeof(r)) == -1)
-			fatal("%s: imsg_compose", __func__);
-		lchan_arm(o->l);
+		kill_send(o->l, o->id, PV_REPLY_CLOSE, 0);
 	}
 }
 
@@ -935,7 +1016,6 @@ out_admit(struct pvctx *ctx, const char *name)
 {
 	struct current	*cur = ctx->arg;
 	struct dconn	*dc = cur->dc;
-	struct pv_reply	 r;
 
 	if (!conf->gate.accept_known)
 		return 1;
@@ -951,13 +1031,7 @@ out_admit(struct pvctx *ctx, const char *name)
 	pstats[dc->pr->id].refused++;
 	seen_refused(dc->pr->id, name, dc->peer, ctx->now);
 	refuse_log(dc, name, ctx->now);
-	memset(&r, 0, sizeof(r));
-	r.conn = dc->id;
-	r.flags = PV_REPLY_CLOSE;
-	if (imsg_compose(&dc->l->iev.ibuf, IMSG_CONN_KILL, 0, 0, -1, &r,
-	    sizeof(r)) == -1)
-		fatal("%s: imsg_compose", __func__);
-	lchan_arm(dc->l);
+	kill_send(dc->l, dc->id, PV_REPLY_CLOSE, 0);
 	return 0;
 }
 

@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config libevent-dev libbsd-dev libsodium-dev
 libinih-dev libseccomp-dev mandoc clang libclang-rt-14-dev iproute2 procps
 bsdextrautils nftables tzdata zlib1g-dev libprotobuf-c-dev
 protobuf-c-compiler libmosquitto-dev libssl-dev mosquitto mosquitto-clients
-openssl jq python3-prometheus-client"
+openssl jq python3-prometheus-client debhelper bmake iptables"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: not a Debian system; install: libevent libbsd libsodium" \

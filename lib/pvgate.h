@@ -80,7 +80,8 @@ enum imsg_type {
 
 	/* decoder -> listener */
 	IMSG_REPLY,		/* struct pv_reply, then the bytes to send */
-	IMSG_CONN_KILL,		/* struct pv_reply (len 0): close it */
+	IMSG_CONN_KILL,		/* struct pv_reply (len 0): close it, or
+				   hang up (PV_REPLY_REDIAL) */
 	IMSG_DECODER_DONE,	/* empty: answer to IMSG_LISTENER_DONE */
 	IMSG_RELAY_DIAL,	/* to the connector: struct pv_relay */
 
@@ -183,7 +184,8 @@ struct pv_reply {
 	uint64_t	conn;
 	uint32_t	flags;
 #define PV_REPLY_CLOSE	0x01		/* close after sending */
-	uint32_t	pad;
+#define PV_REPLY_REDIAL	0x02		/* IMSG_CONN_KILL: dial again */
+	uint32_t	redial;		/* PV_REPLY_REDIAL: in this many ms */
 };
 
 /* decoder -> exporter: a frame kept for analysis */

@@ -660,13 +660,28 @@ conn_reply(uint64_t id, uint32_t flags, const uint8_t *buf, size_t len)
 	}
 }
 
+/*
+ * The decoder closes a connection, or hangs up a dialled one that has
+ * done its exchange: that one is dialled again when the decoder says,
+ * even if it had closed already.
+ */
 void
-conn_kill(uint64_t id)
+conn_kill(const struct pv_reply *r)
 {
 	struct conn	*c;
+	int		 hangup = r->flags & PV_REPLY_REDIAL;
 
-	if ((c = conn_byid(id)) != NULL)
-		conn_close(c, CLOSE_DECODER, "closed by decoder");
+	if ((c = conn_byid(r->conn)) == NULL) {
+		if (hangup)
+			connector_redial(r->conn, r->redial);
+		return;
+	}
+	if (hangup && c->target != NULL) {
+		connector_hangup(c->target, r->redial);
+		conn_close(c, CLOSE_HANGUP, "hung up by decoder");
+		return;
+	}
+	conn_close(c, CLOSE_DECODER, "closed by decoder");
 }
 
 void

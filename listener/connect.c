@@ -6,6 +6,13 @@
  * listener.  A connection that fails or ends is dialled again after a
  * backoff: 1 s, doubling up to BACKOFF_MAX, and back to 1 s once the
  * device has sent a frame.
+ *
+ * Some devices want one exchange per connection.  For them the decoder
+ * hangs up (IMSG_CONN_KILL with PV_REPLY_REDIAL): the connection is
+ * closed and the device dialled again when the decoder said, without
+ * backoff; such planned dials are logged at debug level only.  A
+ * hangup for a connection the device closed first moves the wait for
+ * the next dial the same way.
  */
 
 #include "compat.h"
@@ -35,6 +42,7 @@ static void	dial(int, short, void *);
 static void	dial_done(int, short, void *);
 static void	dial_failed(struct target *, const char *);
 static void	dial_later(struct target *);
+static void	dial_after(struct target *, unsigned int);
 static void	dial_state(struct target *, int);
 
 void
@@ -140,7 +148,12 @@ dial_done(int fd, short event, void *arg)
 	dial_state(t, DIAL_CONNECTED);
 	t->failures = 0;
 	pv_addr_str(&t->dev.client, buf, sizeof(buf));
-	log_info("%s %s: connected to %s", t->proto->name, t->dev.name, buf);
+	if (t->planned)
+		log_debug("%s %s: connected to %s", t->proto->name,
+		    t->dev.name, buf);
+	else
+		log_info("%s %s: connected to %s", t->proto->name,
+		    t->dev.name, buf);
 
 	memset(&co, 0, sizeof(co));
 	co.conn = t->c->id;
@@ -163,6 +176,7 @@ dial_failed(struct target *t, const char *why)
 	}
 	strlcpy(t->error, why, sizeof(t->error));
 	t->failures++;
+	t->planned = 0;
 	pv_addr_str(&t->dev.client, buf, sizeof(buf));
 	log_warnx("%s %s: cannot connect to %s: %s; again in %u s",
 	    t->proto->name, t->dev.name, buf, why, t->backoff);
@@ -172,16 +186,55 @@ dial_failed(struct target *t, const char *why)
 static void
 dial_later(struct target *t)
 {
-	struct timeval	tv = { t->backoff, 0 };
+	dial_after(t, t->backoff * 1000);
+	t->backoff = t->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+	    t->backoff * 2;
+}
+
+static void
+dial_after(struct target *t, unsigned int msec)
+{
+	struct timeval	tv;
 
 	if (env->draining)
 		return;
 	dial_state(t, DIAL_WAITING);
-	t->next = t->since + t->backoff;
+	t->next = t->since + (msec + 999) / 1000;
+	tv.tv_sec = msec / 1000;
+	tv.tv_usec = (msec % 1000) * 1000;
+	if (event_initialized(&t->ev))
+		event_del(&t->ev);
 	evtimer_set(&t->ev, dial, t);
 	evtimer_add(&t->ev, &tv);
-	t->backoff = t->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
-	    t->backoff * 2;
+}
+
+/* the decoder hung up t's connection: dial again in msec */
+void
+connector_hangup(struct target *t, unsigned int msec)
+{
+	t->hangup = 1;
+	t->redial = msec;
+}
+
+/*
+ * A hangup for a connection that had closed before it came: if the
+ * device still waits for its next dial, that dial comes in msec.
+ */
+void
+connector_redial(uint64_t conn, unsigned int msec)
+{
+	struct target	*t;
+
+	for (t = targets; t < targets + ntargets; t++) {
+		if (t->last != conn || t->c != NULL || t->fd != -1)
+			continue;
+		log_debug("%s %s: hung up after it closed; again in %u ms",
+		    t->proto->name, t->dev.name, msec);
+		t->backoff = 1;
+		t->planned = 1;
+		dial_after(t, msec);
+		return;
+	}
 }
 
 /* conn_close() of a dialled connection */
@@ -194,10 +247,21 @@ connector_closed(struct target *t, const char *why)
 	}
 	if (t->c != NULL && t->c->gotframe)
 		t->backoff = 1;
+	if (t->c != NULL)
+		t->last = t->c->id;
 	t->c = NULL;
-	strlcpy(t->error, why, sizeof(t->error));
+	t->planned = t->hangup;
 	if (env->draining)
 		return;
+	if (t->hangup) {
+		t->hangup = 0;
+		t->backoff = 1;
+		log_debug("%s %s: hung up; again in %u ms", t->proto->name,
+		    t->dev.name, t->redial);
+		dial_after(t, t->redial);
+		return;
+	}
+	strlcpy(t->error, why, sizeof(t->error));
 	log_info("%s %s: connection closed (%s); again in %u s",
 	    t->proto->name, t->dev.name, why, t->backoff);
 	dial_later(t);

@@ -238,7 +238,7 @@ listener_dispatch_decoder(int fd, short event, void *bula)
 			if (imsg_get_data(&imsg, &r, sizeof(r)) == -1)
 				fatalx("%s: IMSG_CONN_KILL wrong length: %zu",
 				    __func__, imsg_get_len(&imsg));
-			conn_kill(r.conn);
+			conn_kill(&r);
 			break;
 		case IMSG_RELAY_DIAL:
 			if (!env->connector ||

@@ -27,6 +27,7 @@ enum close_reason {
 	CLOSE_ERROR,
 	CLOSE_SHUTDOWN,
 	CLOSE_ROOM,		/* no frame yet, room for a newcomer */
+	CLOSE_HANGUP,		/* the decoder's: its exchange is done */
 	CLOSE_MAX
 };
 
@@ -125,7 +126,7 @@ void	 conn_accept(int, short, void *);
 struct conn *conn_add(int, const struct pv_addr *, const struct proto *,
 	    struct target *);
 void	 conn_reply(uint64_t, uint32_t, const uint8_t *, size_t);
-void	 conn_kill(uint64_t);
+void	 conn_kill(const struct pv_reply *);
 void	 conn_close(struct conn *, int, const char *);
 void	 conn_pause_all(void);
 void	 conn_resume_all(void);
@@ -145,6 +146,10 @@ struct target {
 	time_t			 next;		/* waiting: dial then */
 	uint32_t		 failures;	/* in a row */
 	char			 error[PV_REASONLEN];	/* the last */
+	uint64_t		 last;		/* the connection before */
+	int			 hangup;	/* the decoder hung up c */
+	unsigned int		 redial;	/* then dial again in ms */
+	int			 planned;	/* this dial is the decoder's */
 	int			 relay;		/* a cloud, for tag */
 	int			 queued;	/* on the dialling list */
 	uint64_t		 tag;		/* the device connection */
@@ -153,6 +158,8 @@ struct target {
 
 /* connect.c */
 void	 connector_start(const struct pvconf *);
+void	 connector_hangup(struct target *, unsigned int);
+void	 connector_redial(uint64_t, unsigned int);
 void	 connector_closed(struct target *, const char *);
 void	 connector_stop(void);
 int	 target_connect(struct target *, void (*)(int, short, void *),

@@ -30,6 +30,8 @@
 #define E3DC_DEVICE	"e3dc-rscp"	/* the device [e3dc-rscp] dials */
 #define E3DC_PORT	5033
 #define E3DC_INTERVAL	5
+#define APS_INTERVAL	60	/* the ECU's local server: at least */
+#define APS_IDLEN	12	/* an ECU id: digits */
 
 struct parse {
 	struct parentconf	*conf;
@@ -55,6 +57,7 @@ static int	 device_key(struct parse *, const char *, const char *,
 		    const char *);
 static int	 e3dc_key(struct parse *, const char *, const char *);
 static int	 device_interval(struct parse *, const struct pv_deviceconf *);
+static int	 device_ecu(struct parse *, const struct pv_deviceconf *);
 static int	 handler(void *, const char *, const char *, const char *);
 static int	 mqtt_key(struct parse *, const char *, const char *);
 static int	 setresolver(struct parse *, const char *);
@@ -571,7 +574,10 @@ setresolver(struct parse *p, const char *value)
 	return 1;
 }
 
-/* hoymiles: a DTU hangs when polled too often (whichever key is last) */
+/*
+ * hoymiles: a DTU hangs when polled too often; so does an APsystems
+ * ECU's local server (whichever key is last)
+ */
 static int
 device_interval(struct parse *p, const struct pv_deviceconf *dc)
 {
@@ -579,6 +585,25 @@ device_interval(struct parse *p, const struct pv_deviceconf *dc)
 	    dc->interval < 30)
 		return fail(p, "interval %u: a Hoymiles DTU needs 30 s or "
 		    "more between polls", dc->interval);
+	if (dc->proto == PROTO_APSYSTEMS_ECU && dc->interval > 0 &&
+	    dc->interval < APS_INTERVAL)
+		return fail(p, "interval %u: an APsystems ECU's local server "
+		    "needs %d s or more between polls", dc->interval,
+		    APS_INTERVAL);
+	return 1;
+}
+
+/* a dialled ECU is asked by its id: the section's name */
+static int
+device_ecu(struct parse *p, const struct pv_deviceconf *dc)
+{
+	if (dc->proto != PROTO_APSYSTEMS_ECU ||
+	    p->conf->client_text[dc - p->conf->c.devices][0] == '\0')
+		return 1;
+	if (strlen(dc->name) != APS_IDLEN ||
+	    strspn(dc->name, "0123456789") != APS_IDLEN)
+		return fail(p, "[device %s]: a dialled APsystems ECU is "
+		    "named by its %d-digit ECU id", dc->name, APS_IDLEN);
 	return 1;
 }
 
@@ -597,11 +622,11 @@ device_key(struct parse *p, const char *dev, const char *name,
 		if ((pr = proto_byname(value)) == NULL)
 			return fail(p, "protocol %s: unknown", value);
 		dc->proto = pr->id;
-		return device_interval(p, dc);
+		return device_interval(p, dc) && device_ecu(p, dc);
 	}
 	if (strcmp(name, "client") == 0)
 		return setclient(p, dc, p->conf->client_text[dc -
-		    p->conf->c.devices], value);
+		    p->conf->c.devices], value) && device_ecu(p, dc);
 	if (strcmp(name, "logger") == 0)
 		return setnum(p, name, value, 1, UINT32_MAX, &dc->logger);
 	if (strcmp(name, "interval") == 0)
@@ -789,6 +814,13 @@ config_check(const char *file, struct parentconf *conf, char *err,
 		    dc->proto == PROTO_HOYMILES && dc->interval == 0) {
 			snprintf(err, errlen, "%s: [device %s]: a dialled "
 			    "Hoymiles DTU needs an interval", file, dc->name);
+			return -1;
+		}
+		if (conf->client_text[i][0] != '\0' &&
+		    dc->proto == PROTO_APSYSTEMS_ECU && dc->interval == 0) {
+			snprintf(err, errlen, "%s: [device %s]: a dialled "
+			    "APsystems ECU needs an interval (%d s or more)",
+			    file, dc->name, APS_INTERVAL);
 			return -1;
 		}
 		/* solarman-v5: a logger ignores frames without its serial */

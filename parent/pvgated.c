@@ -66,7 +66,7 @@ usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s [-dnv] [-f file] [-s socket]\n",
+	fprintf(stderr, "usage: %s [-dnVv] [-f file] [-s socket]\n",
 	    __progname);
 	exit(1);
 }
@@ -84,7 +84,7 @@ main(int argc, char *argv[])
 
 	log_init(1, LOG_DAEMON);	/* log to stderr until daemonized */
 
-	while ((ch = getopt(argc, argv, "df:ns:v")) != -1) {
+	while ((ch = getopt(argc, argv, "df:ns:Vv")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -98,6 +98,9 @@ main(int argc, char *argv[])
 		case 's':
 			ctlsock = optarg;
 			break;
+		case 'V':
+			parent_version(stdout);
+			exit(0);
 		case 'v':
 			verbose++;
 			break;

@@ -82,6 +82,9 @@ int	 parent_stopping(void);
 /* secrets.c */
 int	 secrets_read(const char *, struct pv_secret *, char *, size_t);
 
+/* version.c */
+void	 parent_version(FILE *);
+
 /* spawn.c */
 int	 parent_bind(struct listen_port *);
 void	 parent_statedir(const struct parentconf *, uid_t, gid_t);

@@ -38,6 +38,11 @@
  * whose query ("APS13AAA22" + ECU id) we answer with "100": nothing
  * stored that the ECU did not hear about already.  The command poll
  * (A101) gets command A100, "no more commands".
+ *
+ * Generations 11 and 12 are the answers of the ECU's local port 8899,
+ * which the gateway polls itself (apsystems_local.c): their length
+ * field has 4 digits, not 5.  The framer cuts both; a dialled
+ * connection's frames go to apsystems_local_decode().
  */
 
 #include <stdarg.h>
@@ -56,6 +61,7 @@
 #define APS_LENOFF		5
 #define APS_LENLEN		5
 #define APS_LENEND		10	/* the shortest frame ends here */
+#define APS_LOCAL_LENLEN	4	/* APS11, APS12: the local port's */
 #define APS_CMD			10	/* 4 characters */
 #define APS_CMDLEN		4
 #define APS_FLAG		17
@@ -163,7 +169,8 @@ static const struct aps_model	inverter_models[] = {
 	{ "403", "YC500" }, { "404", "YC500" },
 	{ "406", "YC600/DS3" }, { "407", "YC600/DS3" },
 	{ "408", "YC600/DS3" }, { "409", "YC600/DS3" },
-	{ "703", "YC600/DS3" }, { "706", "YC600/DS3" },
+	{ "703", "YC600/DS3" }, { "704", "YC600/DS3" },
+	{ "706", "YC600/DS3" },
 	{ "801", "QS1" }, { "802", "QS1" }, { "805", "QS1" }, { "806", "QS1" },
 	{ "501", "YC1000/QT2" }, { "502", "YC1000/QT2" },
 	{ "503", "YC1000/QT2" }, { "504", "YC1000/QT2" }
@@ -194,10 +201,10 @@ struct aps_walk {
 };
 
 static size_t	aps_resync(const uint8_t *, size_t);
-static int64_t	aps_num(const uint8_t *, size_t);
+static int	aps_local(const uint8_t *);
+static int	aps_lengthn(const uint8_t *, size_t, size_t *);
 static void	aps_text(char *, size_t, const uint8_t *, size_t);
 static const char *aps_model(const struct aps_model *, size_t, const char *);
-static int	aps_time(const uint8_t *, int64_t *);
 static const char *aps_head(const uint8_t *, size_t);
 static void	aps_problem(struct aps_walk *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
@@ -220,11 +227,11 @@ static void	aps_query(struct pvctx *, const uint8_t *, size_t);
 static void	aps_poll(struct pvctx *, const uint8_t *, size_t);
 static void	aps_status(struct pvctx *, const uint8_t *, size_t);
 
+/* every message to the cloud stands alone: the state is the poll's */
 size_t
 apsystems_statesize(void)
 {
-	/* every message stands alone */
-	return (0);
+	return (apsystems_local_statesize());
 }
 
 /*
@@ -244,15 +251,29 @@ aps_resync(const uint8_t *buf, size_t len)
 	return (len);
 }
 
-/* the 5-character length: 'A's, then digits */
+/* "APS11" or "APS12", an answer of the local port (5 bytes there) */
+static int
+aps_local(const uint8_t *p)
+{
+	return (p[3] == '1' && (p[4] == '1' || p[4] == '2'));
+}
+
+/* the 5-character length of the cloud's messages (also theirs) */
 int
 aps_length(const uint8_t *p, size_t *len)
 {
+	return (aps_lengthn(p, APS_LENLEN, len));
+}
+
+/* the length field of n characters: 'A's, then digits */
+static int
+aps_lengthn(const uint8_t *p, size_t n, size_t *len)
+{
 	size_t	i = 0, v = 0;
 
-	while (i < APS_LENLEN && p[i] == 'A')
+	while (i < n && p[i] == 'A')
 		i++;
-	for (; i < APS_LENLEN; i++) {
+	for (; i < n; i++) {
 		if (p[i] < '0' || p[i] > '9')
 			return (-1);
 		v = v * 10 + (p[i] - '0');
@@ -274,7 +295,7 @@ apsystems_frame(const uint8_t *buf, size_t len, size_t max, size_t *n,
     const char **why)
 {
 	static char	toobig[PV_REASONLEN];
-	size_t		flen;
+	size_t		flen, lenlen;
 
 	if (len == 0)
 		return (FRAME_MORE);
@@ -284,14 +305,17 @@ apsystems_frame(const uint8_t *buf, size_t len, size_t max, size_t *n,
 		*why = "no APS header";
 		return (FRAME_SKIP);
 	}
-	if (len < APS_LENEND)
+	if (len < APS_LENOFF)
 		return (FRAME_MORE);
-	if (aps_length(buf + APS_LENOFF, &flen) == -1) {
+	lenlen = aps_local(buf) ? APS_LOCAL_LENLEN : APS_LENLEN;
+	if (len < APS_LENOFF + lenlen)
+		return (FRAME_MORE);
+	if (aps_lengthn(buf + APS_LENOFF, lenlen, &flen) == -1) {
 		*n = aps_resync(buf, len);
 		*why = "bad length field";
 		return (FRAME_SKIP);
 	}
-	if (flen < APS_LENEND) {
+	if (flen < APS_LENOFF + lenlen) {
 		*n = aps_resync(buf, len);
 		*why = "length field shorter than the header";
 		return (FRAME_SKIP);
@@ -319,9 +343,20 @@ apsystems_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	char	ver[3], cmd[APS_CMDLEN + 1];
 	size_t	flen;
 
+	if (ctx->dev != NULL) {
+		/* a dialled ECU: the local port's answers */
+		apsystems_local_decode(ctx, buf, len);
+		return;
+	}
+	if (len > APS_LENOFF && memcmp(buf, APS_MAGIC, APS_MAGICLEN) == 0 &&
+	    aps_local(buf)) {
+		pv_dump(ctx, buf, len, "APS%c%c: the local port's, not the "
+		    "cloud's", buf[3], buf[4]);
+		return;
+	}
 	if (len < APS_LENEND + 1 || memcmp(buf, APS_MAGIC, APS_MAGICLEN) != 0 ||
-	    aps_length(buf + APS_LENOFF, &flen) == -1 || flen + 1 != len ||
-	    buf[flen] != APS_LF) {
+	    aps_length(buf + APS_LENOFF, &flen) == -1 ||
+	    flen + 1 != len || buf[flen] != APS_LF) {
 		pv_dump(ctx, buf, len, "malformed frame of %zu bytes", len);
 		return;
 	}
@@ -357,6 +392,7 @@ apsystems_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	    cmd);
 }
 
+/* n decimal digits?  (also apsystems_local.c's and the relay's) */
 int
 aps_digits(const uint8_t *p, size_t n)
 {
@@ -369,7 +405,7 @@ aps_digits(const uint8_t *p, size_t n)
 }
 
 /* n <= 18 digits, checked by the caller */
-static int64_t
+int64_t
 aps_num(const uint8_t *p, size_t n)
 {
 	int64_t	v = 0;
@@ -404,6 +440,16 @@ aps_model(const struct aps_model *t, size_t n, const char *id)
 	return (NULL);
 }
 
+/* the model of an ECU or an inverter by its id, or NULL */
+const char *
+apsystems_model(const char *id, int inverter)
+{
+	if (inverter)
+		return (aps_model(inverter_models, NELEM(inverter_models),
+		    id));
+	return (aps_model(ecu_models, NELEM(ecu_models), id));
+}
+
 /*
  * YYYYMMDDhhmmss, digits checked by the caller, as the gateway's local
  * time (the ECU's, when both are in the same zone).  A date that does
@@ -414,8 +460,8 @@ aps_model(const struct aps_model *t, size_t n, const char *id)
  * reads the fields as UTC; the zone's offset then comes from
  * localtime_r(), twice, since it may change in between.
  */
-static int
-aps_time(const uint8_t *p, int64_t *when)
+int
+apsystems_time(const uint8_t *p, int64_t *when)
 {
 	struct tm	want, tm;
 	time_t		local, t;
@@ -517,7 +563,7 @@ aps_data(struct pvctx *ctx, const uint8_t *buf, size_t flen)
 	memcpy(reply + 3, buf + REC_TIME, APS_TIMELEN);
 	pv_reply(ctx, reply, sizeof(reply));
 
-	if (aps_time(buf + REC_TIME, &when) == -1) {
+	if (apsystems_time(buf + REC_TIME, &when) == -1) {
 		pv_dump(ctx, buf, len, "record time %.14s is no date",
 		    (const char *)buf + REC_TIME);
 		return;
@@ -540,7 +586,7 @@ aps_data(struct pvctx *ctx, const uint8_t *buf, size_t flen)
 	/* the head's own interval energy is 0 on current firmware */
 	if (w.failed == 0 && w.decoded == count)
 		record_metric(&rec, M_ENERGY_INTERVAL, 0, w.energy, 6);
-	if ((model = aps_model(ecu_models, NELEM(ecu_models), ecu)) != NULL)
+	if ((model = apsystems_model(ecu, 0)) != NULL)
 		record_attr(&rec, A_MODEL, model);
 	pv_record(ctx, &rec);
 
@@ -689,8 +735,7 @@ aps_inverter(struct aps_walk *w, const uint8_t *r, size_t rlen, int n)
 		return;
 	}
 	record_metric(&rec, M_ENERGY_INTERVAL, 0, energy, 6);
-	if ((model = aps_model(inverter_models, NELEM(inverter_models),
-	    uid)) != NULL)
+	if ((model = apsystems_model(uid, 1)) != NULL)
 		record_attr(&rec, A_MODEL, model);
 	w->decoded++;
 	w->power += power;

@@ -178,8 +178,8 @@ static int	 hm_parse(struct pvctx *, const uint8_t *, size_t,
 static ProtobufCMessage *hm_unpack(struct pvctx *, const struct hm_frame *,
 		    const ProtobufCMessageDescriptor *);
 static int	 hm_serial_ok(const char *, int);
-static int	 hm_check_sn(struct pvctx *, const struct hm_frame *,
-		    const char *);
+static const char *hm_dtu(struct pvctx *, struct hm_state *,
+		    const struct hm_frame *, const char *);
 static void	 hm_serial(char *, size_t, int64_t);
 static void	 hm_clock(time_t, struct hm_clock *);
 static int	 hm_send(struct pvctx *, uint16_t, uint16_t,
@@ -192,13 +192,18 @@ static void	 hm_heartbeat(struct pvctx *, struct hm_state *,
 		    const struct hm_frame *);
 static void	 hm_devdata(struct pvctx *, struct hm_state *,
 		    const struct hm_frame *);
-static void	 hm_devrecords(struct pvctx *, const Hm__DevDataFromDtu *);
+static void	 hm_devrecords(struct pvctx *, const Hm__DevDataFromDtu *,
+		    const char *);
+static void	 hm_undecoded(struct pvctx *, const struct hm_frame *);
 static void	 hm_cmdstatus(struct pvctx *, struct hm_state *,
 		    const struct hm_frame *);
 static void	 hm_package(struct pvctx *, struct hm_state *,
 		    const struct hm_frame *);
 static void	 hm_cfgreport(struct pvctx *, struct hm_state *,
 		    const struct hm_frame *);
+static int	 hm_wire(const uint8_t *, size_t, size_t *, uint64_t *,
+		    uint64_t *);
+static int64_t	 hm_echo(const struct hm_frame *, uint64_t);
 static int	 hm_layout(const uint8_t *, size_t, int);
 static int	 hm_realtime(struct pvctx *, struct hm_state *,
 		    const struct hm_frame *, int);
@@ -476,15 +481,37 @@ hm_serial_ok(const char *s, int empty)
 	return (i > 0 || empty);
 }
 
-/* the DTU serial a message names; -1: dumped */
-static int
-hm_check_sn(struct pvctx *ctx, const struct hm_frame *f, const char *sn)
+/*
+ * The DTU a frame speaks for: the serial it names or, when it names
+ * none (proto3 leaves an empty string out, and a DTU may send an empty
+ * message), the one that earlier frames on the connection named, or on
+ * a poller's connection the device it dialled.  On a cloud connection
+ * the DTU is claimed.  NULL, dumped, when there is no such DTU or the
+ * serial is garbage; the frame has had its answer already.
+ */
+static const char *
+hm_dtu(struct pvctx *ctx, struct hm_state *st, const struct hm_frame *f,
+    const char *sn)
 {
-	if (hm_serial_ok(sn, 0))
-		return (0);
-	pv_dump(ctx, f->buf, f->len, "0x%04x: no printable DTU serial "
-	    "(encrypted payload?)", f->cmd);
-	return (-1);
+	if (sn == NULL || sn[0] == '\0') {
+		if (st->claimed[0] != '\0')
+			return (st->claimed);
+		if (st->dialled && ctx->dev != NULL &&
+		    hm_serial_ok(ctx->dev->name, 0))
+			return (ctx->dev->name);
+		pv_dump(ctx, f->buf, f->len, "0x%04x: no DTU serial, and no "
+		    "earlier frame on the connection named one", f->cmd);
+		return (NULL);
+	}
+	if (!hm_serial_ok(sn, 0)) {
+		pv_dump(ctx, f->buf, f->len, "0x%04x: no printable DTU serial "
+		    "(encrypted payload?)", f->cmd);
+		return (NULL);
+	}
+	if (st->dialled)
+		return (sn);
+	hm_claim(ctx, st, sn);
+	return (st->claimed);
 }
 
 /* inverter and meter serials: the hex digits are the printed serial */
@@ -559,6 +586,13 @@ hm_claim(struct pvctx *ctx, struct hm_state *st, const char *sn)
 	pv_claim(ctx, sn);
 }
 
+/*
+ * The cloud answers every frame a DTU starts, whatever its payload
+ * holds: a DTU left without its ack sends again or keeps the data for
+ * later.  What a frame that could not be read would have echoed (a
+ * package index, a command's action and id) is taken from its top
+ * level fields where they can be read, else 0.
+ */
 static void
 hm_heartbeat(struct pvctx *ctx, struct hm_state *st,
     const struct hm_frame *f)
@@ -567,17 +601,16 @@ hm_heartbeat(struct pvctx *ctx, struct hm_state *st,
 	Hm__HeartbeatToDtu	 r;
 	struct hm_clock		 c;
 
-	if ((m = (Hm__HeartbeatFromDtu *)hm_unpack(ctx, f,
-	    &hm__heartbeat_from_dtu__descriptor)) == NULL ||
-	    hm_check_sn(ctx, f, m->dtu_sn) == -1)
-		return;
-	hm_claim(ctx, st, m->dtu_sn);
+	m = (Hm__HeartbeatFromDtu *)hm_unpack(ctx, f,
+	    &hm__heartbeat_from_dtu__descriptor);
 	hm_clock(ctx->now, &c);
 	hm__heartbeat_to_dtu__init(&r);
 	r.offset = c.offset;
 	r.time = c.time;
 	r.ymd_hms = c.ymd_hms;
 	(void)hm_send(ctx, f->cmd + HM_REPLY, f->seq, &r.base);
+	if (m != NULL)
+		(void)hm_dtu(ctx, st, f, m->dtu_sn);
 }
 
 static void
@@ -586,21 +619,20 @@ hm_devdata(struct pvctx *ctx, struct hm_state *st, const struct hm_frame *f)
 	Hm__DevDataFromDtu	*m;
 	Hm__DevDataToDtu	 r;
 	struct hm_clock		 c;
+	const char		*sn;
 
-	if ((m = (Hm__DevDataFromDtu *)hm_unpack(ctx, f,
-	    &hm__dev_data_from_dtu__descriptor)) == NULL ||
-	    hm_check_sn(ctx, f, m->dtu_sn) == -1)
-		return;
-	hm_claim(ctx, st, m->dtu_sn);
+	m = (Hm__DevDataFromDtu *)hm_unpack(ctx, f,
+	    &hm__dev_data_from_dtu__descriptor);
 	hm_clock(ctx->now, &c);
 	hm__dev_data_to_dtu__init(&r);
 	r.ymd_hms = c.ymd_hms;
 	r.offset = c.offset;
-	r.package_idx = m->package_idx;
+	r.package_idx = m != NULL ? m->package_idx : (int32_t)hm_echo(f, 6);
 	r.err_code = 0;
 	r.time = c.time;
 	(void)hm_send(ctx, f->cmd + HM_REPLY, f->seq, &r.base);
-	hm_devrecords(ctx, m);
+	if (m != NULL && (sn = hm_dtu(ctx, st, f, m->dtu_sn)) != NULL)
+		hm_devrecords(ctx, m, sn);
 }
 
 /*
@@ -609,7 +641,8 @@ hm_devdata(struct pvctx *ctx, struct hm_state *st, const struct hm_frame *f)
  * reports them.
  */
 static void
-hm_devrecords(struct pvctx *ctx, const Hm__DevDataFromDtu *m)
+hm_devrecords(struct pvctx *ctx, const Hm__DevDataFromDtu *m,
+    const char *dtu)
 {
 	struct record		 rec;
 	const Hm__InverterInfo	*inv;
@@ -623,7 +656,7 @@ hm_devrecords(struct pvctx *ctx, const Hm__DevDataFromDtu *m)
 		v = m->dtu->gprs_version;
 	if (v != NULL) {
 		record_init(&rec, REC_DEVICE, PROTO_HOYMILES, ctx->now);
-		(void)strlcpy(rec.device, m->dtu_sn, sizeof(rec.device));
+		(void)strlcpy(rec.device, dtu, sizeof(rec.device));
 		record_attr(&rec, A_FIRMWARE, v);
 		pv_record(ctx, &rec);
 	}
@@ -632,7 +665,7 @@ hm_devrecords(struct pvctx *ctx, const Hm__DevDataFromDtu *m)
 			continue;
 		record_init(&rec, REC_DEVICE, PROTO_HOYMILES, ctx->now);
 		hm_serial(rec.device, sizeof(rec.device), inv->sn);
-		(void)strlcpy(rec.via, m->dtu_sn, sizeof(rec.via));
+		(void)strlcpy(rec.via, dtu, sizeof(rec.via));
 		(void)snprintf(text, sizeof(text), "%d", inv->sw_version);
 		record_attr(&rec, A_FIRMWARE, text);
 		(void)snprintf(text, sizeof(text), "%X",
@@ -640,6 +673,15 @@ hm_devrecords(struct pvctx *ctx, const Hm__DevDataFromDtu *m)
 		record_attr(&rec, A_HARDWARE, text);
 		pv_record(ctx, &rec);
 	}
+}
+
+/* what is acked and not decoded is dumped, unless there is nothing */
+static void
+hm_undecoded(struct pvctx *ctx, const struct hm_frame *f)
+{
+	if (f->plen > 0)
+		pv_dump(ctx, f->buf, f->len, "0x%04x: acknowledged, payload "
+		    "not decoded", f->cmd);
 }
 
 /* command status: acked, not decoded (we never send commands) */
@@ -650,20 +692,23 @@ hm_cmdstatus(struct pvctx *ctx, struct hm_state *st,
 	Hm__CommandStatusFromDtu	*m;
 	Hm__CommandStatusToDtu		 r;
 
-	if ((m = (Hm__CommandStatusFromDtu *)hm_unpack(ctx, f,
-	    &hm__command_status_from_dtu__descriptor)) == NULL ||
-	    hm_check_sn(ctx, f, m->dtu_sn) == -1)
-		return;
-	hm_claim(ctx, st, m->dtu_sn);
+	m = (Hm__CommandStatusFromDtu *)hm_unpack(ctx, f,
+	    &hm__command_status_from_dtu__descriptor);
 	hm__command_status_to_dtu__init(&r);
 	r.time = (int32_t)ctx->now;
-	r.action = m->action;
-	r.package_idx = m->package_idx;
-	r.tid = m->tid;
+	if (m != NULL) {
+		r.action = m->action;
+		r.package_idx = m->package_idx;
+		r.tid = m->tid;
+	} else {
+		r.action = (int32_t)hm_echo(f, 3);
+		r.package_idx = (int32_t)hm_echo(f, 5);
+		r.tid = hm_echo(f, 6);
+	}
 	r.err_code = 0;
 	(void)hm_send(ctx, f->cmd + HM_REPLY, f->seq, &r.base);
-	pv_dump(ctx, f->buf, f->len, "0x%04x: acknowledged, payload not "
-	    "decoded", f->cmd);
+	if (m != NULL && hm_dtu(ctx, st, f, m->dtu_sn) != NULL)
+		hm_undecoded(ctx, f);
 }
 
 /* waves and alarms: acked, not decoded */
@@ -672,44 +717,48 @@ hm_package(struct pvctx *ctx, struct hm_state *st, const struct hm_frame *f)
 {
 	Hm__PackageFromDtu	*m;
 
-	if ((m = (Hm__PackageFromDtu *)hm_unpack(ctx, f,
-	    &hm__package_from_dtu__descriptor)) == NULL ||
-	    hm_check_sn(ctx, f, m->dtu_sn) == -1)
-		return;
-	hm_claim(ctx, st, m->dtu_sn);
-	hm_ack(ctx, f, m->package_idx);
-	pv_dump(ctx, f->buf, f->len, "0x%04x: acknowledged, payload not "
-	    "decoded", f->cmd);
+	m = (Hm__PackageFromDtu *)hm_unpack(ctx, f,
+	    &hm__package_from_dtu__descriptor);
+	hm_ack(ctx, f, m != NULL ? m->package_idx : (int32_t)hm_echo(f, 4));
+	if (m != NULL && hm_dtu(ctx, st, f, m->dtu_sn) != NULL)
+		hm_undecoded(ctx, f);
 }
 
-/* a configuration report: acked as the cloud does, not decoded */
+/*
+ * A configuration report: acked as the cloud does, echoing the DTU's
+ * and the device's serials (the known DTU's when the report names
+ * none; a serial that is not text is left out), not decoded.
+ */
 static void
 hm_cfgreport(struct pvctx *ctx, struct hm_state *st,
     const struct hm_frame *f)
 {
 	Hm__DevConfigReportFromDtu	*m;
 	Hm__DevConfigReportToDtu	 r;
+	const char			*sn = NULL;
+	char				 dtu[HM_SNLEN];
 
-	if ((m = (Hm__DevConfigReportFromDtu *)hm_unpack(ctx, f,
-	    &hm__dev_config_report_from_dtu__descriptor)) == NULL ||
-	    hm_check_sn(ctx, f, m->dtu_sn) == -1)
-		return;
-	if (!hm_serial_ok(m->dev_sn, 1)) {
-		pv_dump(ctx, f->buf, f->len, "0x%04x: device serial not "
-		    "printable", f->cmd);
-		return;
-	}
-	hm_claim(ctx, st, m->dtu_sn);
+	m = (Hm__DevConfigReportFromDtu *)hm_unpack(ctx, f,
+	    &hm__dev_config_report_from_dtu__descriptor);
+	if (m != NULL)
+		sn = hm_dtu(ctx, st, f, m->dtu_sn);
 	hm__dev_config_report_to_dtu__init(&r);
 	r.time = (int32_t)ctx->now;
-	r.tid = m->tid;
-	r.dtu_sn = m->dtu_sn;
-	r.dev_sn = m->dev_sn;
-	r.package_idx = m->package_idx;
-	r.rule_type = m->rule_type;
+	r.tid = m != NULL ? m->tid : hm_echo(f, 2);
+	(void)strlcpy(dtu, sn != NULL ? sn : st->claimed, sizeof(dtu));
+	r.dtu_sn = dtu;
+	if (m != NULL && hm_serial_ok(m->dev_sn, 1))
+		r.dev_sn = m->dev_sn;
+	r.package_idx = m != NULL ? m->package_idx : (int32_t)hm_echo(f, 11);
+	r.rule_type = m != NULL ? m->rule_type : (int32_t)hm_echo(f, 12);
 	(void)hm_send(ctx, f->cmd + HM_REPLY, f->seq, &r.base);
-	pv_dump(ctx, f->buf, f->len, "0x%04x: acknowledged, payload not "
-	    "decoded", f->cmd);
+	if (sn == NULL)
+		return;
+	if (!hm_serial_ok(m->dev_sn, 1))
+		pv_dump(ctx, f->buf, f->len, "0x%04x: acknowledged, device "
+		    "serial not printable", f->cmd);
+	else
+		hm_undecoded(ctx, f);
 }
 
 /* a varint at *off; -1 if it runs past len or over ten bytes */
@@ -728,6 +777,56 @@ hm_varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v)
 }
 
 /*
+ * The top-level field at *off: its tag, and for a varint its value;
+ * anything else is stepped over (v: its length).  -1 if the bytes are
+ * not protobuf.
+ */
+static int
+hm_wire(const uint8_t *p, size_t len, size_t *off, uint64_t *tag,
+    uint64_t *v)
+{
+	if (hm_varint(p, len, off, tag) == -1)
+		return (-1);
+	switch (*tag & 7) {
+	case 0:
+		return (hm_varint(p, len, off, v));
+	case 1:
+		*v = 8;
+		break;
+	case 2:
+		if (hm_varint(p, len, off, v) == -1)
+			return (-1);
+		break;
+	case 5:
+		*v = 4;
+		break;
+	default:
+		return (-1);
+	}
+	if (*v > len - *off)
+		return (-1);
+	*off += (size_t)*v;
+	return (0);
+}
+
+/*
+ * A varint field of a frame that did not unpack, for its ack to echo:
+ * the last value the readable part of the payload gives it, else 0.
+ */
+static int64_t
+hm_echo(const struct hm_frame *f, uint64_t field)
+{
+	size_t		off = 0;
+	uint64_t	tag, v, got = 0;
+
+	while (off < f->plen &&
+	    hm_wire(f->payload, f->plen, &off, &tag, &v) == 0)
+		if (tag >> 3 == field && (tag & 7) == 0)
+			got = v;
+	return ((int64_t)got);
+}
+
+/*
  * Which real-time layout a payload has, by the wire types of the
  * fields where the two differ: 6, 7 and 11 are messages in the new
  * layout and numbers in the old; 12 and 13 exist only in the new.  A
@@ -741,9 +840,7 @@ hm_layout(const uint8_t *p, size_t len, int nominal)
 	uint64_t	tag, field, v;
 	unsigned int	wt;
 
-	while (off < len) {
-		if (hm_varint(p, len, &off, &tag) == -1)
-			return (nominal);
+	while (off < len && hm_wire(p, len, &off, &tag, &v) == 0) {
 		field = tag >> 3;
 		wt = tag & 7;
 		if (field == 12 || field == 13)
@@ -751,35 +848,14 @@ hm_layout(const uint8_t *p, size_t len, int nominal)
 		if ((field == 6 || field == 7 || field == 11) &&
 		    (wt == 0 || wt == 2))
 			return (wt == 2 ? HM_LAYOUT_NEW : HM_LAYOUT_OLD);
-		switch (wt) {
-		case 0:
-			if (hm_varint(p, len, &off, &v) == -1)
-				return (nominal);
-			v = 0;
-			break;
-		case 1:
-			v = 8;
-			break;
-		case 2:
-			if (hm_varint(p, len, &off, &v) == -1)
-				return (nominal);
-			break;
-		case 5:
-			v = 4;
-			break;
-		default:
-			return (nominal);
-		}
-		if (v > len - off)
-			return (nominal);
-		off += (size_t)v;
 	}
 	return (nominal);
 }
 
 /*
  * A real-time or history upload (or a poll answer): unpack it in the
- * layout its content has, ack it when it came to the cloud, merge it
+ * layout its content has, ack it when it came to the cloud (even when
+ * it cannot be read, or names no DTU we know), merge it
  * into the upload being assembled, export when all packages are in.
  * 1: the upload is complete and exported, 0: more packages to come,
  * -1: dumped, nothing merged.
@@ -795,29 +871,32 @@ hm_realtime(struct pvctx *ctx, struct hm_state *st, const struct hm_frame *f,
 	int			 layout;
 
 	layout = hm_layout(f->payload, f->plen, nominal);
-	if (layout == HM_LAYOUT_NEW) {
-		if ((n = (Hm__RealDataNewFromDtu *)hm_unpack(ctx, f,
-		    &hm__real_data_new_from_dtu__descriptor)) == NULL)
-			return (-1);
+	if (layout == HM_LAYOUT_NEW)
+		n = (Hm__RealDataNewFromDtu *)hm_unpack(ctx, f,
+		    &hm__real_data_new_from_dtu__descriptor);
+	else
+		o = (Hm__RealDataFromDtu *)hm_unpack(ctx, f,
+		    &hm__real_data_from_dtu__descriptor);
+	if (n != NULL) {
 		sn = n->dtu_sn;
 		time = n->time;
 		ap = n->ap;
 		cp = n->cp;
-	} else {
-		if ((o = (Hm__RealDataFromDtu *)hm_unpack(ctx, f,
-		    &hm__real_data_from_dtu__descriptor)) == NULL)
-			return (-1);
+	} else if (o != NULL) {
 		sn = o->dtu_sn;
 		time = o->time;
 		ap = o->package_count;
 		cp = o->package_idx;
-	}
-	if (hm_check_sn(ctx, f, sn) == -1)
+	} else {
+		if (!st->dialled)
+			hm_ack(ctx, f, (int32_t)hm_echo(f,
+			    layout == HM_LAYOUT_NEW ? 4 : 6));
 		return (-1);
-	if (!st->dialled) {
-		hm_claim(ctx, st, sn);
-		hm_ack(ctx, f, cp);
 	}
+	if (!st->dialled)
+		hm_ack(ctx, f, cp);
+	if ((sn = hm_dtu(ctx, st, f, sn)) == NULL)
+		return (-1);
 	if (hm_begin(ctx, st, sn, time, ap, cp, layout) == -1) {
 		pv_dump(ctx, f->buf, f->len, "0x%04x: package %d of %d out of "
 		    "range", f->cmd, cp, ap);
@@ -1039,8 +1118,14 @@ hm_merge_new(struct hm_upload *up, const Hm__RealDataNewFromDtu *m)
 	for (i = 0; i < m->n_meters; i++)
 		if (m->meters[i] != NULL)
 			hm_merge_meter(up, m->meters[i]);
-	/* absent is 0: a package without the totals keeps the others' */
-	up->totals = 1;
+	/*
+	 * Absent is 0: a package without the totals keeps the others'.
+	 * A package with nothing at all in it says nothing of them: a
+	 * daily energy of 0 from it would look like a new day.
+	 */
+	if (m->n_sgs + m->n_tgs + m->n_pv + m->n_meters > 0 ||
+	    m->dtu_power != 0 || m->dtu_energy_today != 0)
+		up->totals = 1;
 	if (m->dtu_power != 0)
 		up->dtu_power = m->dtu_power;
 	if (m->dtu_energy_today != 0)

@@ -16,6 +16,7 @@
 #include "record.h"
 
 #define U_DEGC	"\302\260C"	/* degree sign (UTF-8), C */
+#define U_MOHM	"M\316\251"	/* M, capital omega (UTF-8) */
 
 #define MEAS	"measurement"
 #define TOTAL	"total_increasing"
@@ -96,6 +97,15 @@ const struct metric_def metric_defs[M_MAX] = {
 				    1 },
 	[M_INVERTERS] =		{ "inverters", "", NULL, MEAS, 0 },
 	[M_DC_VOLTAGE] =	{ "dc_voltage", "V", "voltage", MEAS, 0 },
+	/*
+	 * apsystems-ecu, the local port.  inverters counts the records of
+	 * a cloud upload; the ECU's own counts are these two.  online is
+	 * a state (1 or 0), no measurement.
+	 */
+	[M_ONLINE] =		{ "online", "", NULL, NULL, 0 },
+	[M_INVERTERS_ONLINE] =	{ "inverters_online", "", NULL, MEAS, 0 },
+	[M_INVERTERS_REGISTERED] = { "inverters_registered", "", NULL, MEAS,
+				    0 },
 	/* e3dc-rscp */
 	[M_ADDITIONAL_POWER] =	{ "additional_power", "W", "power", MEAS, 0 },
 	[M_SELF_CONSUMPTION] =	{ "self_consumption", "%", NULL, MEAS, 0 },
@@ -128,6 +138,14 @@ const struct metric_def metric_defs[M_MAX] = {
 				    TOTAL, 1 },
 	/* tsun-gen3 */
 	[M_POWER_LIMIT] =	{ "power_limit", "%", NULL, NULL, 0 },
+	/*
+	 * The TSUN Titan's insulation resistances.  Home Assistant has
+	 * no device class for a resistance: none.
+	 */
+	[M_INSULATION_RX] =	{ "insulation_resistance_rx", U_MOHM, NULL,
+				    MEAS, 0 },
+	[M_INSULATION_RY] =	{ "insulation_resistance_ry", U_MOHM, NULL,
+				    MEAS, 0 },
 	/* events: no measurement, no sensor */
 	[M_COUNT] =		{ "count", "", NULL, NULL, 0 }
 };

@@ -35,6 +35,7 @@
 enum {
 	MB_U16,			/* unsigned */
 	MB_S16,			/* signed */
+	MB_NEG16,		/* signed, the other way round */
 	MB_U32,			/* two registers, high first */
 	MB_TEMP,		/* degrees C + 40 */
 	MB_COEFF,		/* 1024 = 100 % */
@@ -60,7 +61,8 @@ static const struct mb_reg	mb_regs[] = {
 	{ 0x0009, 1, MB_U16, M_PV_CURRENT, 1, 2, 2, 2 },
 	{ 0x000c, 2, MB_U32, M_BATTERY_CHARGE_TOTAL, 0, 2, 1, 0 },
 	{ 0x0010, 1, MB_S16, M_BATTERY_VOLTAGE, 0, 2, 1, 0 },
-	{ 0x0011, 1, MB_S16, M_BATTERY_CURRENT, 0, 2, 1, 0 },
+	/* the DCU counts charging positive, we discharging */
+	{ 0x0011, 1, MB_NEG16, M_BATTERY_CURRENT, 0, 2, 1, 0 },
 	{ 0x0012, 1, MB_U16, M_BATTERY_SOC, 0, 2, 1, 0 },
 	{ 0x0013, 1, MB_U16, M_CELL_VOLTAGE, 1, 3, 16, 1 },
 	{ 0x0023, 1, MB_S16, M_CELL_TEMPERATURE, 1, 0, 3, 1 },
@@ -79,6 +81,8 @@ static const struct mb_reg	mb_regs[] = {
 	{ 0x1210, 1, MB_U16, M_RATED_POWER, 0, 0, 1, 0 },
 	{ 0x1212, 1, MB_U16, M_ENERGY_TODAY, 0, 2, 1, 0 },
 	{ 0x1213, 2, MB_U32, M_ENERGY_TOTAL, 0, 2, 1, 0 },
+	{ 0x1216, 1, MB_U16, M_INSULATION_RX, 0, 2, 1, 0 },
+	{ 0x1217, 1, MB_U16, M_INSULATION_RY, 0, 2, 1, 0 },
 	{ 0x1218, 1, MB_TEMP, M_TEMPERATURE, 0, 0, 1, 0 },
 	{ 0x1302, 1, MB_U16, M_PV_VOLTAGE, 1, 1, 6, 7 },
 	{ 0x1303, 1, MB_U16, M_PV_CURRENT, 1, 2, 6, 7 },
@@ -273,6 +277,8 @@ mb_value(const uint8_t *p, const struct mb_reg *r)
 	switch (r->how) {
 	case MB_S16:
 		return ((int16_t)pv_be16(p));
+	case MB_NEG16:
+		return (-(int64_t)(int16_t)pv_be16(p));
 	case MB_U32:
 		return (pv_be32(p));
 	default:
@@ -355,7 +361,7 @@ modbus_decode(struct record *rec, uint16_t reg, const uint8_t *data,
 
 /*
  * What the DCU does not say but its values give: the power of each PV
- * input, of the battery (positive: discharging, the battery current is
+ * input, of the battery (positive: discharging, the register's current is
  * negative then) and of the output.
  */
 static int

@@ -24,7 +24,8 @@ static struct proto	protos[] = {
 	{ "alphaess", PROTO_ALPHAESS, 7777, 0,
 	    alphaess_frame, alphaess_decode, NULL, NULL, NULL },
 	{ "apsystems-ecu", PROTO_APSYSTEMS_ECU, 8995, 0,
-	    apsystems_frame, apsystems_decode, NULL, NULL, NULL },
+	    apsystems_frame, apsystems_decode, apsystems_open,
+	    apsystems_tick, apsystems_gone },
 	{ "e3dc-rscp", PROTO_E3DC_RSCP, 5033, 0,
 	    e3dc_frame, e3dc_decode, e3dc_open, e3dc_tick, e3dc_gone },
 	{ "hoymiles", PROTO_HOYMILES, 10081, 0,
@@ -167,6 +168,16 @@ pv_admit(struct pvctx *ctx, const char *name)
 	if (ctx->out != NULL && ctx->out->admit != NULL && name != NULL)
 		return (ctx->out->admit(ctx, name));
 	return (1);
+}
+
+/* a pvout without hangup (a test's) closes instead */
+void
+pv_hangup(struct pvctx *ctx, unsigned int msec)
+{
+	if (ctx->out != NULL && ctx->out->hangup != NULL)
+		ctx->out->hangup(ctx, msec);
+	else
+		pv_close(ctx);
 }
 
 /*

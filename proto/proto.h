@@ -60,6 +60,14 @@ struct pvctx;
  * closed: the protocol dumps the frame at hand with the reason
  * "unknown device NAME" and stops, and nothing it sends or records on
  * that connection goes out.
+ *
+ * hangup is for a dialled device whose server wants one exchange per
+ * connection: the connection is closed, the connector dials the device
+ * again in msec milliseconds (instead of after its error backoff), and
+ * the next connection to the device starts with this connection's
+ * protocol state instead of a zeroed one.  Called from gone (the device
+ * closed first), it still sets when the next dial comes and keeps the
+ * state.  On a listened-on connection it is close.
  */
 struct pvout {
 	void	(*reply)(struct pvctx *, const uint8_t *, size_t);
@@ -71,6 +79,7 @@ struct pvout {
 	const struct pv_deviceconf *(*device)(struct pvctx *, const char *);
 	void	(*claim)(struct pvctx *, const char *);
 	int	(*admit)(struct pvctx *, const char *);
+	void	(*hangup)(struct pvctx *, unsigned int);
 };
 
 /* the world as a decoder sees it while handling one frame */
@@ -95,7 +104,8 @@ typedef void (*event_fn)(struct pvctx *);
  * open is called once when a connection is up, before its first frame
  * (a dialled connection: ctx->dev is set, and the decoder may send the
  * first request); tick when the timer armed with pv_timer() expires;
- * gone when the connection has closed, just before its state is freed.
+ * gone when the connection has closed, just before its state is freed
+ * (or kept for the device's next connection, after pv_hangup()).
  * Any of them may be NULL.
  */
 struct proto {
@@ -123,6 +133,7 @@ void	 pv_timer(struct pvctx *, unsigned int);
 const struct pv_deviceconf *pv_device(struct pvctx *, const char *);
 void	 pv_claim(struct pvctx *, const char *);
 int	 pv_admit(struct pvctx *, const char *);
+void	 pv_hangup(struct pvctx *, unsigned int);
 /* a log line for what no dump can say (no frame); the decoder hooks it */
 void	 pv_log(struct pvctx *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
@@ -165,8 +176,22 @@ int	 apsystems_frame(const uint8_t *, size_t, size_t, size_t *,
 	    const char **);
 void	 apsystems_decode(struct pvctx *, const uint8_t *, size_t);
 size_t	 apsystems_statesize(void);
+/* 14 digits YYYYMMDDhhmmss, local time, as UTC; -1 if no date */
+int	 apsystems_time(const uint8_t *, int64_t *);
+/* the model of an ECU (0) or an inverter (1) by its id, or NULL */
+const char *apsystems_model(const char *, int);
+/* are these n characters digits; their value (n <= 18) */
 int	 aps_digits(const uint8_t *, size_t);
+int64_t	 aps_num(const uint8_t *, size_t);
+/* the cloud messages' 5-character length field: 'A's, then digits */
 int	 aps_length(const uint8_t *, size_t *);
+
+/* apsystems_local.c: the ECU's local port, polled */
+void	 apsystems_local_decode(struct pvctx *, const uint8_t *, size_t);
+void	 apsystems_open(struct pvctx *);
+void	 apsystems_tick(struct pvctx *);
+void	 apsystems_gone(struct pvctx *);
+size_t	 apsystems_local_statesize(void);
 
 /* e3dc_rscp.c */
 int	 e3dc_frame(const uint8_t *, size_t, size_t, size_t *,

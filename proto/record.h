@@ -66,6 +66,9 @@ enum metric_id {
 	M_PV_ENERGY_INTERVAL,	/* indexed: pv<N>_energy_interval */
 	M_INVERTERS,		/* inverters reporting */
 	M_DC_VOLTAGE,		/* one DC voltage for every input */
+	M_ONLINE,		/* 1: the inverter reports, 0: it does not */
+	M_INVERTERS_ONLINE,	/* the ECU's count of inverters online */
+	M_INVERTERS_REGISTERED,	/* the inverters the ECU knows */
 	/* e3dc-rscp */
 	M_ADDITIONAL_POWER,	/* external source, positive = producing */
 	M_SELF_CONSUMPTION,
@@ -90,6 +93,9 @@ enum metric_id {
 	M_GRID_L_EXPORT_TOTAL,	/* indexed: grid_l<N>_export_total */
 	/* tsun-gen3 */
 	M_POWER_LIMIT,		/* output limit, % of rated power */
+	/* TSUN Titan (sensor list 0x1097), polled */
+	M_INSULATION_RX,	/* insulation resistance, MOhm */
+	M_INSULATION_RY,
 	/* events */
 	M_COUNT,		/* how many of this event so far */
 	M_MAX

@@ -96,6 +96,7 @@
 
 #define SM_SENSOR_MS		0x02b0	/* TSOL-MS600 .. MS2000 */
 #define SM_SENSOR_DCU		0x3026	/* DCU1000 battery */
+#define SM_SENSOR_TITAN		0x1097	/* TSOL-MX ("Y00"): Modbus only */
 
 /* sensor list 0x02b0: big-endian registers, Modbus 0x3000 then 0x2000 */
 #define MS_STATUS		0xc0
@@ -451,7 +452,25 @@ sm_data(struct pvctx *ctx, struct solarman_state *st, const uint8_t *buf,
 		return;
 	}
 
+	/*
+	 * The header names the inverter and its sensor list whatever the
+	 * layout after it: a Modbus poll reads the list's registers and
+	 * names its records after the inverter, even for a list whose
+	 * 0x4210 layout we cannot decode.
+	 */
 	sensor = pv_le16(buf + SM_DATA_SENSOR);
+	st->sensor_list = sensor;
+	st->have_sensor_list = 1;
+	record_init(&rec, REC_MEASUREMENT, PROTO_SOLARMAN_V5, when);
+	sm_ids(&rec, buf, 1);
+	if (rec.via[0] != '\0')
+		(void)strlcpy(st->inverter, rec.device, sizeof(st->inverter));
+	if (sensor == SM_SENSOR_TITAN) {
+		pv_dump(ctx, buf, len, "sensor list 0x%04x (TSUN Titan, "
+		    "TSOL-MX): no public 0x4210 layout; poll it over Modbus",
+		    sensor);
+		return;
+	}
 	if (sensor != SM_SENSOR_MS && sensor != SM_SENSOR_DCU) {
 		pv_dump(ctx, buf, len, "sensor list 0x%04x not decoded",
 		    sensor);
@@ -463,10 +482,6 @@ sm_data(struct pvctx *ctx, struct solarman_state *st, const uint8_t *buf,
 		return;
 	}
 
-	record_init(&rec, REC_MEASUREMENT, PROTO_SOLARMAN_V5, when);
-	sm_ids(&rec, buf, 1);
-	if (rec.via[0] != '\0')
-		(void)strlcpy(st->inverter, rec.device, sizeof(st->inverter));
 	if (sensor == SM_SENSOR_MS) {
 		sm_ms(&rec, buf);
 		st->maxpower = pv_be16(buf + MS_MAXPOWER);
@@ -624,12 +639,15 @@ sm_dcu(struct record *rec, const uint8_t *buf, size_t end)
 	if (DCU_HAVE(DCU_BATT_V, 2))
 		record_metric(rec, M_BATTERY_VOLTAGE, 0,
 		    DCU_S16(DCU_BATT_V), 2);
+	/*
+	 * Ours are positive while discharging, current and power; the
+	 * frame's current is negative then.
+	 */
 	if (DCU_HAVE(DCU_BATT_A, 2))
 		record_metric(rec, M_BATTERY_CURRENT, 0,
-		    DCU_S16(DCU_BATT_A), 2);
+		    -DCU_S16(DCU_BATT_A), 2);
 	if (DCU_HAVE(DCU_SOC, 2))
 		record_metric(rec, M_BATTERY_SOC, 0, pv_be16(buf + DCU_SOC), 2);
-	/* positive = discharging; the frame's current is < 0 then */
 	if (DCU_HAVE(DCU_BATT_V, 4))
 		record_metric(rec, M_BATTERY_POWER, 0,
 		    -(DCU_S16(DCU_BATT_V) * DCU_S16(DCU_BATT_A)), 4);

@@ -57,6 +57,9 @@ build alphaess_test regress/decoder/alphaess_test.c $HARNESS &&
 build apsystems_ecu_test regress/decoder/apsystems_ecu_test.c \
     regress/decoder/apsystems_ecu_gen.c $HARNESS &&
     run apsystems_ecu_test regress/vectors/apsystems-ecu
+build apsystems_local_test regress/decoder/apsystems_local_test.c \
+    regress/decoder/apsystems_local_gen.c $HARNESS &&
+    run apsystems_local_test regress/vectors/apsystems-ecu
 build e3dc_test regress/decoder/e3dc_test.c $HARNESS &&
     run e3dc_test regress/vectors/e3dc-rscp
 build hoymiles_test regress/decoder/hoymiles_test.c $HARNESS &&

@@ -31,11 +31,12 @@ static void	out_timer(struct pvctx *, unsigned int);
 static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
 static void	out_claim(struct pvctx *, const char *);
 static int	out_admit(struct pvctx *, const char *);
+static void	out_hangup(struct pvctx *, unsigned int);
 static int	hexval(int);
 
 static const struct pvout	testout = {
 	out_reply, out_record, out_dump, out_close, out_timer, out_device,
-	out_claim, out_admit
+	out_claim, out_admit, out_hangup
 };
 
 /* record the first failed check of a case */
@@ -291,6 +292,15 @@ out_admit(struct pvctx *ctx, const char *name)
 	return (0);
 }
 
+static void
+out_hangup(struct pvctx *ctx, unsigned int msec)
+{
+	struct conn	*c = ctx->arg;
+
+	c->nhangups++;
+	c->redial = msec;
+}
+
 struct conn *
 conn_open(int id, uint32_t capture_limit)
 {
@@ -395,7 +405,18 @@ conn_clear(struct conn *c)
 {
 	c->nframes = c->nskips = c->badverdict = 0;
 	c->nreplies = c->nrecords = c->ndumps = c->ncloses = 0;
-	c->ntimers = c->nclaims = 0;
+	c->ntimers = c->nclaims = c->nhangups = 0;
+}
+
+void
+conn_reopen(struct conn *c)
+{
+	conn_clear(c);
+	c->len = 0;
+	c->dead = 0;
+	c->timer = 0;
+	c->redial = 0;
+	c->ctx.conn++;
 }
 
 const char *
@@ -449,6 +470,18 @@ want_attr(const struct record *rec, int id, const char *value)
 	if (a != NULL)
 		check(strcmp(a, value) == 0, "attribute %s = \"%s\", want "
 		    "\"%s\"", attr_names[id], a, value);
+}
+
+const struct record *
+want_record(struct conn *c, const char *device)
+{
+	int	i;
+
+	for (i = 0; i < c->nrecords && i < MAX_RECORDS; i++)
+		if (strcmp(c->rec[i].device, device) == 0)
+			return (&c->rec[i]);
+	check(0, "no record of %s", device);
+	return (NULL);
 }
 
 void

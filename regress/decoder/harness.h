@@ -65,6 +65,8 @@ struct conn {
 	size_t			 dumplen[MAX_DUMPS];
 	uint8_t			 dump[MAX_DUMPS][DUMP_KEEP];
 	int			 ncloses;
+	int			 nhangups;	/* pv_hangup() calls */
+	unsigned int		 redial;	/* the last one's msec */
 
 	unsigned int		 timer;		/* armed msec, 0: not armed */
 	int			 ntimers;	/* pv_timer() calls */
@@ -108,11 +110,18 @@ void	 conn_tick(struct conn *);
 void	 conn_gone(struct conn *);
 /* forget what the connection produced so far (replies, records, ...) */
 void	 conn_clear(struct conn *);
+/*
+ * the next connection to the same device after a pv_hangup(): what the
+ * last one produced is forgotten, its protocol state is kept
+ */
+void	 conn_reopen(struct conn *);
 
 const char	*mname(int, int);
 void	 want_metric(const struct record *, int, int, int64_t, int);
 void	 want_absent(const struct record *, int, int);
 void	 want_attr(const struct record *, int, const char *);
+/* the first record of device; a failed check and NULL if none */
+const struct record *want_record(struct conn *, const char *);
 /* exactly n replies; if ref, the last one must equal it */
 void	 want_reply(struct conn *, int, const uint8_t *, size_t);
 /* exactly n dumps; if reason, one of them says it */

@@ -245,6 +245,25 @@ cloud(time_t now)
 	return (c);
 }
 
+static struct conn *
+poller(unsigned int interval, unsigned int timeout, time_t now)
+{
+	struct conn	*c;
+
+	memset(devices, 0, sizeof(devices));
+	(void)snprintf(devices[0].name, sizeof(devices[0].name), "%s", DTU);
+	devices[0].proto = PROTO_HOYMILES;
+	devices[0].client.family = 2;
+	devices[0].interval = interval;
+	devices[0].timeout = timeout;
+	ndevices = 1;
+	c = conn_open(PROTO_HOYMILES, 0);
+	c->ctx.dev = &devices[0];
+	c->ctx.now = now;
+	conn_up(c);
+	return (c);
+}
+
 /* ------------------------------------------------------------------ */
 
 static void
@@ -1160,6 +1179,233 @@ test_other_acks(void)
 	result("0x2205, 0x2305: dumped, not answered");
 }
 
+/*
+ * Every frame a DTU starts gets its ack, with its sequence number,
+ * whatever the payload: empty, without a serial, with fields we do not
+ * know, with a known field of another wire type, or no protobuf at
+ * all.  Where the ack echoes a package index, and where it has its
+ * time, by field number.
+ */
+static const struct upcase {
+	uint16_t	 cmd;
+	unsigned int	 count;		/* the frame's package count field */
+	unsigned int	 pkg;		/* its package index field, 0: none */
+	unsigned int	 rpkg;		/* the ack's package index field */
+	unsigned int	 rtime;		/* the ack's time field */
+	int		 undecoded;	/* acked, dumped as not decoded */
+	const char	*msg;		/* what the frame unpacks as */
+} upcases[] = {
+	{ 0x2201, 5, 6, 3, 5, 0, "DevDataFromDtu" },
+	{ 0x2202, 0, 0, 0, 2, 0, "HeartbeatFromDtu" },
+	{ 0x2203, 5, 6, 2, 5, 0, "RealDataFromDtu" },
+	{ 0x2204, 5, 6, 2, 5, 0, "RealDataFromDtu" },
+	{ 0x2206, 4, 5, 3, 1, 1, "CommandStatusFromDtu" },
+	{ 0x220a, 3, 4, 2, 5, 1, "PackageFromDtu" },
+	{ 0x220b, 3, 4, 2, 5, 1, "PackageFromDtu" },
+	{ 0x220c, 3, 4, 2, 5, 0, "RealDataNewFromDtu" },
+	{ 0x220d, 3, 4, 2, 5, 0, "RealDataNewFromDtu" },
+	{ 0x220e, 10, 11, 5, 1, 1, "DevConfigReportFromDtu" }
+};
+
+enum upkind { UP_EMPTY, UP_UNKNOWN_DTU, UP_NO_SERIAL, UP_WIRETYPE, UP_JUNK };
+
+static const char	*upnames[] = {
+	"empty payload, the DTU known from its heartbeat",
+	"empty payload, no DTU known on the connection",
+	"no serial, unknown fields",
+	"a known field of another wire type",
+	"no protobuf at all"
+};
+
+static size_t
+put_varint(uint8_t *p, uint64_t x)
+{
+	size_t	n = 0;
+
+	while (x >= 0x80) {
+		p[n++] = (x & 0x7f) | 0x80;
+		x >>= 7;
+	}
+	p[n++] = (uint8_t)x;
+	return (n);
+}
+
+/* a varint field of a payload, 0 when it is absent */
+static uint64_t
+field_or0(const uint8_t *p, size_t len, unsigned int f)
+{
+	const uint8_t	*b;
+	uint64_t	 x = 0;
+	size_t		 bl;
+
+	if (field(p, len, f, &x, &b, &bl) == -1)
+		return (0);
+	return (x);
+}
+
+/* the payload of one case: package 2 of 4 where the frame has them */
+static size_t
+up_payload(const struct upcase *u, int kind, uint8_t *p)
+{
+	static const uint8_t	unknown[] = {
+		0xd0, 0x05, 0x05,			/* 90: varint */
+		0xda, 0x05, 0x03, 'x', 'y', 'z',	/* 91: bytes */
+		0xe5, 0x05, 1, 2, 3, 4,			/* 92: fixed32 */
+		0xe9, 0x05, 1, 2, 3, 4, 5, 6, 7, 8	/* 93: fixed64 */
+	};
+	size_t			n = 0;
+
+	if (kind == UP_EMPTY || kind == UP_UNKNOWN_DTU)
+		return (0);
+	if (kind == UP_JUNK) {
+		memset(p, 0xff, 24);
+		return (24);
+	}
+	if (u->count != 0) {
+		n += put_varint(p + n, u->count << 3);
+		p[n++] = 4;
+		n += put_varint(p + n, u->pkg << 3);
+		p[n++] = 2;
+	}
+	if (kind == UP_NO_SERIAL) {
+		p[n++] = 2 << 3;		/* 2: a number in all */
+		p[n++] = 7;
+		memcpy(p + n, unknown, sizeof(unknown));
+		return (n + sizeof(unknown));
+	}
+	p[n++] = 2 << 3 | 2;			/* 2 as bytes */
+	p[n++] = 2;
+	p[n++] = 'a';
+	p[n++] = 'b';
+	return (n);
+}
+
+static void
+up_check(struct conn *c, const struct upcase *u, int kind, uint16_t seq)
+{
+	struct reply	r;
+	uint64_t	pkg;
+	char		want[PV_REASONLEN];
+
+	want_reply(c, 1, NULL, 0);
+	if (reply_get(c, 0, &r) == 0) {
+		check(r.cmd == u->cmd + 0x100 && r.seq == seq, "ack 0x%04x "
+		    "seq %u", r.cmd, r.seq);
+		check(field_or0(r.payload, r.plen, u->rtime) == T0 + 1,
+		    "ack time");
+		pkg = u->rpkg == 0 ? 0 : field_or0(r.payload, r.plen, u->rpkg);
+		check(pkg == (u->rpkg != 0 && (kind == UP_NO_SERIAL ||
+		    kind == UP_WIRETYPE) ? 2 : 0), "ack package %llu",
+		    (unsigned long long)pkg);
+		if (u->cmd == 0x220e && kind == UP_EMPTY)
+			want_sfield(r.payload, r.plen, 3, DTU);
+	}
+	want[0] = '\0';
+	if (kind == UP_UNKNOWN_DTU)
+		(void)snprintf(want, sizeof(want), "0x%04x: no DTU serial, "
+		    "and no earlier frame on the connection named one",
+		    u->cmd);
+	else if (kind == UP_WIRETYPE || kind == UP_JUNK)
+		(void)snprintf(want, sizeof(want), "0x%04x: payload is not a "
+		    "%s message (encrypted?)", u->cmd, u->msg);
+	else if (kind == UP_NO_SERIAL && u->undecoded)
+		(void)snprintf(want, sizeof(want), "0x%04x: acknowledged, "
+		    "payload not decoded", u->cmd);
+	want_dump(c, want[0] != '\0', want[0] != '\0' ? want : NULL);
+	/* nothing to export: empty, unreadable, or package 2 of 4 */
+	check(c->nrecords == 0, "%d records", c->nrecords);
+	if (kind == UP_UNKNOWN_DTU)
+		check(c->nclaims == 0, "claimed %s", c->claim);
+	else
+		check(c->nclaims == 0 && strcmp(c->claim, DTU) == 0,
+		    "the DTU's claim kept");
+}
+
+static void
+test_every_upload(void)
+{
+	static struct vec	 f;
+	static uint8_t		 p[256];
+	const struct upcase	*u;
+	struct conn		*c;
+	size_t			 i, n;
+	int			 kind;
+	uint16_t		 seq;
+
+	for (i = 0; i < sizeof(upcases) / sizeof(upcases[0]); i++) {
+		u = &upcases[i];
+		for (kind = UP_EMPTY; kind <= UP_JUNK; kind++) {
+			c = cloud(T0 + 1);
+			if (kind != UP_UNKNOWN_DTU && vec_load(&v, "07") == 0)
+				feed(c, v.b, v.len);
+			conn_clear(c);
+			n = up_payload(u, kind, p);
+			seq = 0x4000 + i * 8 + kind;
+			frame_raw(&f, u->cmd, seq, p, n);
+			feed(c, f.b, f.len);
+			up_check(c, u, kind, seq);
+			result("0x%04x, %s: 0x%04x, same sequence", u->cmd,
+			    upnames[kind], u->cmd + 0x100);
+		}
+	}
+}
+
+/* a frame without the DTU's serial speaks for the connection's DTU */
+static void
+test_known_dtu(void)
+{
+	static struct vec	 f;
+	Hm__RealDataNewFromDtu	 m;
+	Hm__Sgs			 s, *sp = &s;
+	Hm__DevConfigReportFromDtu cr;
+	const struct record	*r;
+	struct conn		*c;
+
+	hm__real_data_new_from_dtu__init(&m);
+	m.time = T0;
+	sgs_init(&s, INV, 2800);
+	m.n_sgs = 1;
+	m.sgs = &sp;
+	frame(&f, 0x220c, 0x600, &m.base);
+	c = cloud(T0 + 1);
+	if (vec_load(&v, "07") == 0)
+		feed(c, v.b, v.len);
+	conn_clear(c);
+	feed(c, f.b, f.len);
+	want_reply(c, 1, NULL, 0);
+	want_dump(c, 0, NULL);
+	if ((r = rec_of(c, INV_SN)) != NULL) {
+		check(strcmp(r->via, DTU) == 0, "via %s", r->via);
+		want_metric(r, M_AC_POWER, 0, 2800, 1);
+	}
+	check(rec_of(c, DTU) != NULL, "the DTU's totals record");
+	result("0x220c without a serial: inverter via the heartbeat's DTU");
+
+	/* the serial of a DTU that came as a poller's answer */
+	c = poller(60, 0, T0);
+	m.ap = 1;
+	frame(&f, 0xa211, 1, &m.base);
+	feed(c, f.b, f.len);
+	want_dump(c, 0, NULL);
+	if ((r = rec_of(c, INV_SN)) != NULL)
+		check(strcmp(r->via, DTU) == 0, "via %s", r->via);
+	check(c->nclaims == 0, "a poller claims nothing");
+	result("0xa211 without a serial: the dialled DTU's");
+
+	/* a configuration report with a device serial that is no text */
+	hm__dev_config_report_from_dtu__init(&cr);
+	cr.tid = 9;
+	cr.dtu_sn = DTU;
+	cr.dev_sn = "\x01\x02";
+	frame(&f, 0x220e, 0x601, &cr.base);
+	c = cloud(T0 + 1);
+	feed(c, f.b, f.len);
+	want_reply(c, 1, NULL, 0);
+	want_dump(c, 1, "0x220e: acknowledged, device serial not printable");
+	result("0x220e with a device serial that is not text: answered, "
+	    "dumped");
+}
+
 /* frames that must not be decoded */
 static void
 test_bad(void)
@@ -1206,7 +1452,7 @@ test_bad(void)
 	c = cloud(T0);
 	frame_raw(&f, 0x220c, 0x501, junk, 48);
 	feed(c, f.b, f.len);
-	want_reply(c, 0, NULL, 0);
+	want_reply(c, 1, NULL, 0);
 	want_dump(c, 1, "0x220c: payload is not a RealDataNewFromDtu message "
 	    "(encrypted?)");
 	/* protobuf by chance, but no serial in it */
@@ -1215,16 +1461,18 @@ test_bad(void)
 	hb.dtu_sn = "\x01\x02\x03";
 	frame(&f, 0x2202, 0x502, &hb.base);
 	feed(c, f.b, f.len);
-	want_reply(c, 0, NULL, 0);
+	want_reply(c, 2, NULL, 0);
 	want_dump(c, 2, "0x2202: no printable DTU serial (encrypted "
 	    "payload?)");
 	hb.dtu_sn = "";
 	frame(&f, 0x2202, 0x503, &hb.base);
 	feed(c, f.b, f.len);
-	want_reply(c, 0, NULL, 0);
-	want_dump(c, 3, NULL);
+	want_reply(c, 3, NULL, 0);
+	want_dump(c, 3, "0x2202: no DTU serial, and no earlier frame on the "
+	    "connection named one");
 	check(c->nrecords == 0 && c->nclaims == 0, "records or claims");
-	result("not protobuf, or no serial: dumped, not answered");
+	result("not protobuf, or no serial: answered, dumped, nothing "
+	    "claimed");
 
 	/* length field and frame size disagree (decoder's own check) */
 	c = cloud(T0);
@@ -1246,15 +1494,18 @@ test_bounds(void)
 	static Hm__Sgs		 s[130];
 	static Hm__Sgs		*sp[130];
 	Hm__RealDataNewFromDtu	 m;
+	Hm__PackageToDtu	*a;
 	struct conn		*c;
 	size_t			 n = 0;
 	int			 i;
 
-	/* the serial, then 8000 empty PV entries */
+	/* the serial, package 3 of 5, then 8000 empty PV entries */
 	p[n++] = 0x0a;
 	p[n++] = 12;
 	memcpy(p + n, DTU, 12);
 	n += 12;
+	memcpy(p + n, "\x18\x05\x20\x03", 4);
+	n += 4;
 	while (n + 2 <= 16000) {
 		p[n++] = 0x5a;
 		p[n++] = 0;
@@ -1262,15 +1513,20 @@ test_bounds(void)
 	frame_raw(&f, 0x220c, 1, p, n);
 	c = cloud(T0);
 	feed(c, f.b, f.len);
-	want_reply(c, 0, NULL, 0);
 	want_dump(c, 1, "0x220c: RealDataNewFromDtu needs more than 262144 "
 	    "bytes to unpack");
-	result("a frame beyond the unpacking arena: dumped");
+	if ((a = reply_package(c, 0x230c, 1)) != NULL) {
+		check(a->package_idx == 3, "package %d", a->package_idx);
+		hm__package_to_dtu__free_unpacked(a, NULL);
+	}
+	check(c->nrecords == 0, "records");
+	result("a frame beyond the unpacking arena: acked (package 3), "
+	    "dumped");
 
 	/* the arena is reset: the next frame decodes */
 	if (vec_load(&v, "09") == 0) {
 		feed(c, v.b, v.len);
-		want_reply(c, 1, NULL, 0);
+		want_reply(c, 2, NULL, 0);
 		check(c->nrecords == 2, "%d records", c->nrecords);
 	}
 	result("the frame after it decodes");
@@ -1322,24 +1578,6 @@ test_unset_clock(void)
 /* ------------------------------------------------------------------ */
 /* local polling */
 
-static struct conn *
-poller(unsigned int interval, unsigned int timeout, time_t now)
-{
-	struct conn	*c;
-
-	memset(devices, 0, sizeof(devices));
-	(void)snprintf(devices[0].name, sizeof(devices[0].name), "%s", DTU);
-	devices[0].proto = PROTO_HOYMILES;
-	devices[0].client.family = 2;
-	devices[0].interval = interval;
-	devices[0].timeout = timeout;
-	ndevices = 1;
-	c = conn_open(PROTO_HOYMILES, 0);
-	c->ctx.dev = &devices[0];
-	c->ctx.now = now;
-	conn_up(c);
-	return (c);
-}
 
 /* the DTU's answer: RealDataNew package cp of ap */
 static void
@@ -1515,6 +1753,8 @@ main(int argc, char *argv[])
 	test_old_layout();
 	test_tgs_meter();
 	test_other_acks();
+	test_every_upload();
+	test_known_dtu();
 	test_bad();
 	test_bounds();
 	test_unset_clock();

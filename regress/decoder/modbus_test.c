@@ -38,6 +38,7 @@ static int	 g3vec(struct vec *, const char *);
 static int	 smvec(struct vec *, const char *);
 static void	 setdev(const char *, uint32_t, uint32_t, uint32_t,
 		    uint32_t);
+static void	 test_v5_titan(void);
 static void	 sm_req(struct vec *, uint8_t, uint8_t, uint32_t, uint16_t,
 		    uint8_t, uint16_t, uint16_t);
 
@@ -404,10 +405,14 @@ test_decode(void)
 		want_metric(&rec, M_ENERGY_TODAY, 0, 69, 2);
 		want_metric(&rec, M_ENERGY_TOTAL, 0, 1259, 2);
 		want_metric(&rec, M_TEMPERATURE, 0, 41, 0);
-		check(rec.nmetrics == 8, "%u metrics", rec.nmetrics);
+		/* the manifest's insulation RX 9.43 and RY 0.61 MOhm */
+		want_metric(&rec, M_INSULATION_RX, 0, 943, 2);
+		want_metric(&rec, M_INSULATION_RY, 0, 61, 2);
+		check(rec.nmetrics == 10, "%u metrics", rec.nmetrics);
 	} else
 		check(0, "vector 43");
-	result("decode V5 43 (Titan 0x1200): 244.0 V 1.40 A 342.0 W, 41 C");
+	result("decode V5 43 (Titan 0x1200): 244.0 V 1.40 A 342.0 W, 41 C, "
+	    "insulation 9.43 and 0.61 MOhm");
 
 	if (smvec(&v, "37") == 0 && modbus_check(v.b + SM_RTU_RSP,
 	    v.len - SM_RTU_RSP - 2, 1, 16, &data, why, sizeof(why)) == 0) {
@@ -433,9 +438,12 @@ test_decode(void)
 		want_metric(&rec, M_PV_POWER, 2, 0, 4);
 		want_metric(&rec, M_BATTERY_CHARGE_TOTAL, 0, 4219, 2);
 		want_metric(&rec, M_BATTERY_VOLTAGE, 0, 5275, 2);
-		want_metric(&rec, M_BATTERY_CURRENT, 0, -259, 2);
+		/*
+		 * The register says -2.59 A, the reference -136.6225 W:
+		 * discharging, and ours are positive then, both.
+		 */
+		want_metric(&rec, M_BATTERY_CURRENT, 0, 259, 2);
 		want_metric(&rec, M_BATTERY_SOC, 0, 9512, 2);
-		/* the reference's -136.6225 W; positive is discharging */
 		want_metric(&rec, M_BATTERY_POWER, 0, 1366225, 4);
 		want_metric(&rec, M_OUTPUT_VOLTAGE, 0, 3988, 2);
 		want_metric(&rec, M_OUTPUT_CURRENT, 0, 330, 2);
@@ -448,7 +456,8 @@ test_decode(void)
 		check(rec.nmetrics == 35, "%u metrics", rec.nmetrics);
 	} else
 		check(0, "vector 44");
-	result("decode V5 44 (DCU): battery 136.6225 W out, output 131.604 W");
+	result("decode V5 44 (DCU): battery 2.59 A, 136.6225 W out, output "
+	    "131.604 W");
 
 	/* settings block 0x2000: maximum power, power limit 50 % */
 	memset(blk, 0, sizeof(blk));
@@ -719,6 +728,54 @@ test_v5_poll(void)
 	result("V5 poll: sensor list 0x3026 from the 0x4110, 45 from 0x0000");
 }
 
+/*
+ * Server mode, a TSUN Titan: its 0x4210 (vector 85, sensor list 0x1097,
+ * no public layout) is dumped, but names the inverter and the list, so
+ * a [device] for the inverter's serial has its registers polled before
+ * the logger's device information ever came.
+ */
+static void
+test_v5_titan(void)
+{
+	static struct vec	 data, r43, want;
+	struct conn		*c;
+	const struct record	*r;
+
+	if (smvec(&data, "85") == -1 || smvec(&r43, "43") == -1) {
+		result("V5 Titan vectors");
+		return;
+	}
+	setdev("Y0019348081B0023", 0, 60, 0, 0);
+	c = conn_open(PROTO_SOLARMAN_V5, 0);
+	feed(c, data.b, data.len);
+	want_reply(c, 1, NULL, 0);
+	want_dump(c, 1, "sensor list 0x1097 (TSUN Titan, TSOL-MX): no public "
+	    "0x4210 layout; poll it over Modbus");
+	check(c->timer == 40000, "first in %u", c->timer);
+	conn_tick(c);
+	/* 85 came with seq 01 02, its ack was 02 02 */
+	sm_req(&want, 0x03, 0x02, 0x80000000U, MB_SET_TITAN, 1, 0x1100, 16);
+	want_reply(c, 2, want.b, want.len);
+	result("V5 poll: a Titan's 0x4210 alone: 0x1100 for sensor list "
+	    "0x1097");
+
+	feed(c, r43.b, r43.len);
+	want_dump(c, 2, "Modbus response: 96 data bytes, asked 16 registers");
+	conn_tick(c);
+	sm_req(&want, 0xa9, 0xac, LOGGER_N, MB_SET_TITAN, 1, 0x1200, 48);
+	want_reply(c, 3, want.b, want.len);
+	feed(c, r43.b, r43.len);
+	check(c->nrecords == 1, "%d records", c->nrecords);
+	if (c->nrecords == 1) {
+		r = &c->rec[0];
+		check(strcmp(r->device, "Y0019348081B0023") == 0, "device %s",
+		    r->device);
+		want_metric(r, M_AC_VOLTAGE, 0, 2440, 1);
+		want_metric(r, M_INSULATION_RX, 0, 943, 2);
+	}
+	result("V5 poll: the Titan's 0x1200 (vector 43) under its serial");
+}
+
 /* client mode: dialled, polled at once, redialled when silent */
 static void
 test_client(void)
@@ -851,6 +908,7 @@ main(int argc, char *argv[])
 	test_gen3_poll();
 	test_gen3_config();
 	test_v5_poll();
+	test_v5_titan();
 	test_client();
 
 	return (finish());

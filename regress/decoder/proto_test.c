@@ -235,7 +235,8 @@ static const struct vcase	vcases[] = {
 	{ "82", V_NOACK, "unknown control code 0x1110", 0, NULL },
 	{ "83", V_SKIP, "bad start byte", 0, NULL },
 	{ "84", V_ACK, NULL, 1, NULL },
-	{ "85", V_ACK, "sensor list 0x1097 not decoded", 0, NULL },
+	{ "85", V_ACK, "sensor list 0x1097 (TSUN Titan, TSOL-MX): no public "
+	    "0x4210 layout; poll it over Modbus", 0, NULL },
 	{ "86", V_NOACK, "unknown control code 0x1110", 0, NULL },
 };
 
@@ -673,9 +674,12 @@ check_dcu(const struct record *r, int pv1a)
 	want_absent(r, M_PV_VOLTAGE, 3);
 	want_metric(r, M_BATTERY_CHARGE_TOTAL, 0, 2080, 2);
 	want_metric(r, M_BATTERY_VOLTAGE, 0, 5134, 2);
-	want_metric(r, M_BATTERY_CURRENT, 0, -2, 2);
+	/*
+	 * The manifest: -0.02 A, -1.0268 W, state 0 (discharging).  Ours
+	 * are positive while discharging, current and power alike.
+	 */
+	want_metric(r, M_BATTERY_CURRENT, 0, 2, 2);
 	want_metric(r, M_BATTERY_SOC, 0, 1000, 2);
-	/* -(51.34 V x -0.02 A): discharging is positive */
 	want_metric(r, M_BATTERY_POWER, 0, 10268, 4);
 	for (i = 0; i < 16; i++)
 		want_metric(r, M_CELL_VOLTAGE, i + 1, cells72[i], 3);
@@ -741,8 +745,8 @@ test_dcu(void)
 			}
 		}
 	}
-	result("72 body as 0x4210: battery values, power positive "
-	    "discharging");
+	result("72 body as 0x4210: battery values, current and power "
+	    "positive discharging");
 
 	if (vec_load(&body, "73") == 0) {
 		wrap(&v, body.b, body.len, 0x4210, 0x92, 0x02, 2070233888U);
@@ -772,8 +776,11 @@ test_dcu(void)
 		want_dump(c, 1, "short 0x3026 payload");
 		r = &c->rec[0];
 		if (c->nrecords == 1) {
-			want_metric(r, M_BATTERY_CURRENT, 0, 766, 2);
-			/* charging 393.2644 W: negative */
+			/*
+			 * The manifest: 7.66 A, 393.2644 W, state 2
+			 * (charging); ours negative, both
+			 */
+			want_metric(r, M_BATTERY_CURRENT, 0, -766, 2);
 			want_metric(r, M_BATTERY_POWER, 0, -3932644, 4);
 			want_metric(r, M_CELL_VOLTAGE, 16, 3208, 3);
 			want_metric(r, M_CELL_TEMPERATURE, 3, 15, 0);
@@ -785,7 +792,8 @@ test_dcu(void)
 			want_attr(r, A_MODEL, "TSOL-DC1000");
 		}
 	}
-	result("74 truncated body: fields past the end absent, dumped");
+	result("74 truncated body: fields past the end absent, dumped; "
+	    "charging current and power negative");
 
 	if (vec_load(&body, "75") == 0) {
 		wrap(&v, body.b, body.len, 0x4210, 0x01, 0x02, 2070233889U);
@@ -793,9 +801,10 @@ test_dcu(void)
 		feed(c, v.b, v.len);
 		check(c->nreplies == 1, "%d replies", c->nreplies);
 		check(c->nrecords == 0, "%d records", c->nrecords);
-		want_dump(c, 1, "sensor list 0x1097 not decoded");
+		want_dump(c, 1, "sensor list 0x1097 (TSUN Titan, TSOL-MX): no "
+		    "public 0x4210 layout; poll it over Modbus");
 	}
-	result("75 body, sensor list 0x1097: acked, dumped");
+	result("75 body, sensor list 0x1097: acked, dumped naming the list");
 }
 
 /* every payload length of a frame: always acked, never out of bounds */

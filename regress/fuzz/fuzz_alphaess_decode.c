@@ -47,7 +47,7 @@ static void	 whole(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
 	out_reply, out_record, out_dump, fuzz_no_close, NULL, NULL,
-	out_claim, fuzz_admit
+	out_claim, fuzz_admit, NULL
 };
 static const struct fuzz_conn	alphaess = {
 	alphaess_frame, alphaess_decode, fixcrc, 1

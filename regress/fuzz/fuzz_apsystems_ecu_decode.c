@@ -43,7 +43,7 @@ static void	 data_record(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
 	out_reply, out_record, fuzz_out_dump, fuzz_no_close, NULL, NULL, NULL,
-	fuzz_admit
+	fuzz_admit, NULL
 };
 static const struct fuzz_conn	aps = {
 	apsystems_frame, apsystems_decode, NULL, 0
@@ -103,7 +103,8 @@ out_record(struct pvctx *ctx, const struct record *rec)
 static void
 run(const uint8_t *data, size_t size, size_t chunk)
 {
-	static uint64_t		 state[8];
+	/* the state is the local port's poll's, unused here */
+	static uint64_t		 state[16384 / sizeof(uint64_t)];
 	struct pv_protoconf	 conf;
 	struct pvctx		 ctx;
 

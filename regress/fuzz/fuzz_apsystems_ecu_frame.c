@@ -5,7 +5,8 @@
  * OK and SKIP, a reason on SKIP and CLOSE, more wanted only for what
  * can still become a frame, and an OK frame that really is one ("APS",
  * a length field of its length without the line feed, the line feed,
- * within the maximum).
+ * within the maximum).  The length field has 5 characters, 4 digits
+ * for generations 11 and 12 (the answers of the ECU's local port).
  *
  * Needs every proto/ file.
  */
@@ -23,7 +24,8 @@
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static int	 length(const uint8_t *, size_t *);
+static size_t	 lenlen(const uint8_t *);
+static int	 length(const uint8_t *, size_t, size_t *);
 static void	 more(const uint8_t *, size_t, size_t);
 static void	 ok(const uint8_t *, size_t, size_t);
 
@@ -31,16 +33,23 @@ static const struct fuzz_verdicts	verdicts = {
 	apsystems_frame, more, NULL, NULL, ok
 };
 
+/* the length field's size: the frame starts "APS" and has 5 bytes */
+static size_t
+lenlen(const uint8_t *p)
+{
+	return (p[3] == '1' && (p[4] == '1' || p[4] == '2') ? 4 : 5);
+}
+
 /* the length field, written here from the spec: 'A's, then digits */
 static int
-length(const uint8_t *p, size_t *v)
+length(const uint8_t *p, size_t n, size_t *v)
 {
 	size_t	i = 0;
 
 	*v = 0;
-	while (i < 5 && p[i] == 'A')
+	while (i < n && p[i] == 'A')
 		i++;
-	for (; i < 5; i++) {
+	for (; i < n; i++) {
 		if (p[i] < '0' || p[i] > '9')
 			return (-1);
 		*v = *v * 10 + (p[i] - '0');
@@ -52,12 +61,12 @@ length(const uint8_t *p, size_t *v)
 static void
 more(const uint8_t *data, size_t size, size_t max)
 {
-	size_t	flen;
+	size_t	flen, ll;
 
 	if (memcmp(data, "APS", size < 3 ? size : 3) != 0)
 		abort();
-	if (size >= 10) {
-		if (length(data + 5, &flen) == -1 || flen < 10 ||
+	if (size >= 5 && size >= 5 + (ll = lenlen(data))) {
+		if (length(data + 5, ll, &flen) == -1 || flen < 5 + ll ||
 		    flen + 1 <= size || flen + 1 > max)
 			abort();
 	}
@@ -69,9 +78,10 @@ ok(const uint8_t *data, size_t n, size_t max)
 	size_t	flen;
 
 	(void)max;
-	if (n < 11 || memcmp(data, "APS", 3) != 0 || data[n - 1] != '\n')
+	if (n < 10 || memcmp(data, "APS", 3) != 0 || data[n - 1] != '\n')
 		abort();
-	if (length(data + 5, &flen) == -1 || flen + 1 != n)
+	if (length(data + 5, lenlen(data), &flen) == -1 || flen + 1 != n ||
+	    flen < 5 + lenlen(data))
 		abort();
 }
 

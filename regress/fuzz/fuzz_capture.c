@@ -31,7 +31,7 @@ static void	 out_close(struct pvctx *);
 
 static const struct pvout	fuzzout = {
 	out_reply, out_record, out_dump, out_close, NULL, NULL, NULL,
-	fuzz_admit
+	fuzz_admit, NULL
 };
 
 static const uint8_t	*cur;

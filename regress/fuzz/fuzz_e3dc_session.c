@@ -56,7 +56,7 @@ static int	 within(const uint8_t *, size_t, const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
 	out_reply, out_record, out_dump, out_close, out_timer, NULL,
-	out_claim, fuzz_admit
+	out_claim, fuzz_admit, NULL
 };
 
 static struct rijndael	 e3dc;		/* the E3/DC's key */

@@ -37,7 +37,7 @@ static void	 block(const uint8_t *, size_t, uint8_t, uint32_t);
 
 static const struct pvout	fuzzout = {
 	out_reply, fuzz_out_record, fuzz_out_dump, fuzz_no_close, NULL, NULL,
-	NULL, fuzz_admit
+	NULL, fuzz_admit, NULL
 };
 static const struct fuzz_conn	gen3 = {
 	gen3_frame, gen3_decode, NULL, 0

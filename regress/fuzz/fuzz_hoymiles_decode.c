@@ -43,7 +43,7 @@ static void	 whole(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
 	out_reply, fuzz_out_record, fuzz_out_dump, out_close, out_timer, NULL,
-	out_claim, fuzz_admit
+	out_claim, fuzz_admit, NULL
 };
 static const struct fuzz_conn	hoymiles = {
 	hoymiles_frame, hoymiles_decode, fixcrc, 0

@@ -48,7 +48,7 @@ static void	 frame(int, const uint8_t *, size_t, uint8_t);
 
 static const struct pvout	fuzzout = {
 	out_reply, out_record, out_dump, out_close, out_timer, out_device,
-	NULL, fuzz_admit
+	NULL, fuzz_admit, NULL
 };
 
 enum { K_GEN3, K_SERVER, K_CLIENT };

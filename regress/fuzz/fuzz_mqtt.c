@@ -5,7 +5,8 @@
  * each metric with the record's strings as the device's.  Beyond
  * memory errors it checks that everything fits the exporter's buffers,
  * that topics hold only [A-Za-z0-9_/-] and that the messages are
- * printable ASCII but for the metric table's degree sign.
+ * printable ASCII but for the non-ASCII characters of the metric
+ * table's units (the degree sign, the omega of MOhm).
  *
  * Needs every proto/ file, exporter/out_mqtt.c and exporter/outbuf.c
  * (and libbsd for strlcpy).
@@ -26,15 +27,43 @@ int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static void	 check_text(const char *, size_t);
 static void	 check_topic(const char *);
 
-/* printable ASCII, or the two bytes of U+00B0 */
+/*
+ * How many bytes at s (n left) are a run of non-ASCII bytes that one of
+ * the metric table's units has (the degree sign, the capital omega);
+ * 0 if none.
+ */
+static size_t
+unit_utf8(const char *s, size_t n)
+{
+	const char	*u;
+	size_t		 k;
+	int		 i;
+
+	for (i = M_NONE + 1; i < M_MAX; i++) {
+		for (u = metric_defs[i].unit; *u != '\0'; u++) {
+			if ((unsigned char)*u < 0x80)
+				continue;
+			for (k = 0; u[k] != '\0' &&
+			    (unsigned char)u[k] >= 0x80; k++)
+				;
+			if (k <= n && memcmp(s, u, k) == 0)
+				return (k);
+			u += k - 1;
+		}
+	}
+	return (0);
+}
+
+/* printable ASCII, or the non-ASCII characters of the units */
 static void
 check_text(const char *s, size_t n)
 {
-	size_t	 i;
+	size_t	 i, k;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '\302' && i + 1 < n && s[i + 1] == '\260') {
-			i++;
+		if ((unsigned char)s[i] >= 0x80 &&
+		    (k = unit_utf8(s + i, n - i)) > 0) {
+			i += k - 1;
 			continue;
 		}
 		if (s[i] < 0x20 || s[i] > 0x7e)

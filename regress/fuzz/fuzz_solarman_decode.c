@@ -39,7 +39,7 @@ static void	 whole(const uint8_t *, size_t);
 
 static const struct pvout	fuzzout = {
 	out_reply, fuzz_out_record, fuzz_out_dump, fuzz_no_close, NULL, NULL,
-	NULL, fuzz_admit
+	NULL, fuzz_admit, NULL
 };
 static const struct fuzz_conn	solarman = {
 	solarman_frame, solarman_decode, fixsum, 0

@@ -9,6 +9,9 @@
  *	devdata:SEQ	send 0x2201 (two inverters), expect 0x2301
  *	upload:SEQ	send a RealDataNew in two packages (SEQ, SEQ+1),
  *			expect 0x230C for each, echoing its index
+ *	empty:CMD:SEQ	send CMD (hex, a 0x22xx) with an empty payload,
+ *			expect its 0x23xx with SEQ and our clock
+ *	junk:CMD:SEQ	the same with a payload that is no protobuf
  *	send:FILE	send the bytes of a hex file
  *	expect:CMD:SEQ	read one frame: command CMD (hex), sequence SEQ
  *	silence:MS	nothing may arrive for MS milliseconds
@@ -322,6 +325,89 @@ upload(uint16_t seq)
 	}
 }
 
+/* the time fields of any ack: all three, or only the time */
+static const char *
+ack_clock(uint16_t cmd, const uint8_t *p, size_t n)
+{
+	Hm__PackageToDtu		*pk;
+	Hm__HeartbeatToDtu		*hb;
+	Hm__DevDataToDtu		*dd;
+	Hm__CommandStatusToDtu		*cs;
+	Hm__DevConfigReportToDtu	*cr;
+	const char			*why = "reply does not unpack";
+
+	switch (cmd) {
+	case 0x2302:
+		if ((hb = hm__heartbeat_to_dtu__unpack(NULL, n, p)) == NULL)
+			break;
+		why = bad_clock(hb->time, hb->offset, hb->ymd_hms);
+		hm__heartbeat_to_dtu__free_unpacked(hb, NULL);
+		break;
+	case 0x2301:
+		if ((dd = hm__dev_data_to_dtu__unpack(NULL, n, p)) == NULL)
+			break;
+		why = bad_clock(dd->time, dd->offset, dd->ymd_hms);
+		hm__dev_data_to_dtu__free_unpacked(dd, NULL);
+		break;
+	case 0x2306:
+		if ((cs = hm__command_status_to_dtu__unpack(NULL, n, p)) ==
+		    NULL)
+			break;
+		why = labs((long)cs->time - (long)time(NULL)) > 2 ?
+		    "time" : NULL;
+		hm__command_status_to_dtu__free_unpacked(cs, NULL);
+		break;
+	case 0x230e:
+		if ((cr = hm__dev_config_report_to_dtu__unpack(NULL, n, p)) ==
+		    NULL)
+			break;
+		why = labs((long)cr->time - (long)time(NULL)) > 2 ? "time" :
+		    strcmp(cr->dtu_sn, DTU_SN) != 0 ? "DTU serial" : NULL;
+		hm__dev_config_report_to_dtu__free_unpacked(cr, NULL);
+		break;
+	default:
+		if ((pk = hm__package_to_dtu__unpack(NULL, n, p)) == NULL)
+			break;
+		why = bad_clock(pk->time, pk->offset, pk->ymd_hms);
+		if (why == NULL && (pk->package_idx != 0 || pk->err_code != 0))
+			why = "package index or error code";
+		hm__package_to_dtu__free_unpacked(pk, NULL);
+		break;
+	}
+	return (why);
+}
+
+/* a frame whose payload the gateway cannot use, and its ack */
+static void
+unusable(const char *step, const char *arg, int junk)
+{
+	uint8_t		 f[4096];
+	size_t		 n, plen = junk ? 24 : 0;
+	unsigned long	 cmd, seq;
+	char		*end;
+	const char	*why;
+
+	cmd = strtoul(arg, &end, 16);
+	if (*end != ':' || (cmd >> 8) != 0x22)
+		errx(100, "%s:CMD:SEQ with a 0x22xx command", step);
+	seq = strtoul(end + 1, NULL, 10);
+	f[0] = 'H';
+	f[1] = 'M';
+	put16(f + 2, (uint16_t)cmd);
+	put16(f + 4, (uint16_t)seq);
+	memset(f + 10, 0xff, plen);
+	put16(f + 6, pv_crc16_modbus(f + 10, plen));
+	put16(f + 8, (uint16_t)(plen + 10));
+	sim_send_all(c.fd, f, plen + 10);
+	if (answer(step, cmd + 0x100, seq, f, &n) == -1)
+		return;
+	if ((why = ack_clock(cmd + 0x100, f + 10, n - 10)) != NULL)
+		sim_result(0, step, "0x%04lx: %s", cmd + 0x100, why);
+	else
+		sim_result(1, step, "0x%04lx seq %lu for 0x%04lx", cmd + 0x100,
+		    seq, cmd);
+}
+
 static void
 expect(const char *arg)
 {
@@ -358,6 +444,9 @@ dtu(int argc, char *argv[])
 			devdata((uint16_t)atoi(val));
 		else if (strcmp(arg, "upload") == 0)
 			upload((uint16_t)atoi(val));
+		else if (strcmp(arg, "empty") == 0 ||
+		    strcmp(arg, "junk") == 0)
+			unusable(arg, val, arg[0] == 'j');
 		else if (strcmp(arg, "send") == 0) {
 			n = sim_load_hex(val, buf, sizeof(buf));
 			sim_send_all(c.fd, buf, n);

@@ -64,6 +64,29 @@ check "stdout: sample time is the upload's ($WHEN), for all three" \
 check "stdout: every line is one JSON object" \
     sh -c "! grep -v '^{.*}\$' '$S'"
 
+# 1b. a DTU that named itself, then frames of every kind it starts with
+# nothing in them, and two with no protobuf in them: each has its ack
+$HMSIM -l "empty frames" -p "$HP" heartbeat:200 empty:220b:201 \
+    empty:220a:202 empty:2206:203 empty:220e:204 empty:2201:205 \
+    empty:2203:206 empty:2204:207 empty:220c:208 empty:220d:209 \
+    empty:2202:210 junk:220b:211 junk:220c:212 silence:300 |
+    tee "$T/hmsim-empty.log"
+check "hmsim: every empty frame answered with its sequence" \
+    test "$(grep -c '^ok - empty frames: empty: ' "$T/hmsim-empty.log")" -eq 10
+check "hmsim: the frames without protobuf answered too" \
+    test "$(grep -c '^ok - empty frames: junk: ' "$T/hmsim-empty.log")" -eq 2
+D=$T/state/dump/$(date -u +%F).jsonl
+wait_for "$D" '0x220c: payload is not a RealDataNewFromDtu' ||
+    nok "dump: the 0x220c without protobuf"
+check "dump: the 0x220b without protobuf, with the reason" \
+    grep -q '"reason":"0x220b: payload is not a PackageFromDtu message (encrypted?)","bytes":"484d220b00d3' "$D"
+check "dump: no empty frame (nothing in them to keep)" \
+    sh -c "! grep -q '\"bytes\":\"484d22[0-9a-f][0-9a-f]00[cd][0-9a-f]ffff000a\"' '$D'"
+check "dump: no frame judged without a DTU" \
+    sh -c "! grep -q 'DTU serial' '$D'"
+check "stdout: no record from the empty uploads" \
+    test "$(grep -c "\"kind\":\"measurement\",\"protocol\":\"hoymiles\",\"device\":\"$DTU\"" "$S")" -eq 1
+
 # 2. what the gateway must not answer, and keeps for analysis
 $HMSIM -l "app frame" -p "$HP" send:$HVEC/06-app-req-a311-realdatanew-derived.hex \
     silence:300 heartbeat:7

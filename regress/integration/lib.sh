@@ -166,3 +166,17 @@ dumps()
 {
 	cat "$T"/state/dump/*.jsonl 2>/dev/null
 }
+
+# gw_stop: SIGTERM; pvgated exits 0 within 10 s, every process of it gone
+gw_stop()
+{
+	_pids=$(children)
+	kill -TERM "$GWPID"
+	if gw_wait_exit 10 && [ "$GWRC" = 0 ]; then
+		ok "SIGTERM: pvgated exits 0"
+	else
+		nok "SIGTERM: pvgated exits 0 (got $GWRC)"
+	fi
+	check "SIGTERM: no process left" sh -c \
+	    "! ps -p '$(echo $_pids $GWPID | tr ' ' ,)' > /dev/null"
+}

@@ -4,11 +4,14 @@
  * sends nothing of its own, and answers Modbus read requests (0x4510,
  * frame type 2) with 0x1510 responses from a register image of a
  * TSOL-MS2000 (the 0x3000 block of capture 35, max power 2000 W at
- * 0x2007, power limit 100 % at 0x202c).  Other registers get Modbus
- * exception 2.  Every second response carries the stray 0xff byte some
- * loggers put before the RTU frame.
+ * 0x2007, power limit 100 % at 0x202c), or with -t of a TSUN Titan
+ * (TSOL-MX3000D, sensor list 0x1097: status 1 at 0x1100, the 0x1200
+ * block of capture 43, two PV inputs at 0x1300 whose energies add up to
+ * capture 43's, maximum power 3000 W at 0x1437).  Other registers get
+ * Modbus exception 2.  Every second response carries the stray 0xff
+ * byte some loggers put before the RTU frame.
  *
- *	loggersim [-l label] -p port -s serial [-w seconds] answers ...
+ *	loggersim [-t] [-l label] -p port -s serial [-w seconds] answers ...
  *
  * Each argument is one connection to accept: answer that many requests,
  * then fall silent (the known stall) until the gateway hangs up; the
@@ -51,20 +54,66 @@ static const uint8_t	regs3000[96] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
+/* the Titan's 0x1200 block: capture 43, registers that are not 0 */
+static const uint16_t	titan1200[][2] = {
+	{ 0x1200, 2440 }, { 0x1201, 140 }, { 0x1202, 3420 },
+	{ 0x1209, 4997 }, { 0x1210, 3000 }, { 0x1212, 69 }, { 0x1214, 1259 },
+	{ 0x1216, 943 }, { 0x1217, 61 }, { 0x1218, 81 }
+};
+
+/* its PV inputs: V x0.1, A x0.01, W x0.1, today and total (u32) x0.01 */
+static const uint16_t	titan1300[][7] = {
+	{ 352, 485, 1707, 0, 39, 0, 700 },
+	{ 348, 472, 1643, 0, 30, 0, 559 }
+};
+
+static const char	 titan_serial[] = "Y0012345678A0001";
+
 static struct sim_conn	 c = SIM_CONN_INIT;
+static int		 titan;
 static uint32_t		 serial;
 static int		 nanswers;
 static uint8_t		 lastseq6;
 
+static int	 titan_value(uint16_t, uint16_t *);
 static int	 reg_value(uint16_t, uint16_t *);
 static int	 next_frame(int, size_t *);
 static void	 respond(const uint8_t *, size_t);
 static void	 serve(int, int);
 
+/* the Titan's register image; 0 if there is no such register */
+static int
+titan_value(uint16_t reg, uint16_t *v)
+{
+	size_t	i, n;
+
+	*v = 0;
+	if (reg >= 0x1000 && reg < 0x1008)
+		*v = (uint16_t)titan_serial[2 * (reg - 0x1000)] << 8 |
+		    (uint8_t)titan_serial[2 * (reg - 0x1000) + 1];
+	else if (reg == 0x1100)
+		*v = 1;
+	else if (reg == 0x1437)
+		*v = 3000;
+	else if (reg >= 0x1200 && reg < 0x1230) {
+		n = sizeof(titan1200) / sizeof(titan1200[0]);
+		for (i = 0; i < n; i++)
+			if (titan1200[i][0] == reg)
+				*v = titan1200[i][1];
+	} else if (reg >= 0x1302 && reg < 0x1302 + 7 * 2)
+		*v = titan1300[(reg - 0x1302) / 7][(reg - 0x1302) % 7];
+	return ((reg >= 0x1000 && reg < 0x1010) ||
+	    (reg >= 0x1100 && reg < 0x1110) || (reg >= 0x1200 &&
+	    reg < 0x1230) || (reg >= 0x1300 && reg < 0x1330) ||
+	    (reg >= 0x1400 && reg < 0x1438));
+}
+
 /* the register image; 0 if there is no such register */
 static int
 reg_value(uint16_t reg, uint16_t *v)
 {
+	if (titan)
+		return (titan_value(reg, v));
 	if (reg >= 0x3000 && reg < 0x3030) {
 		*v = pv_be16(regs3000 + 2 * (reg - 0x3000));
 		return (1);
@@ -213,8 +262,11 @@ main(int argc, char *argv[])
 	int			 ch, ls, s, port = 0, i, wait = 30;
 
 	sim_label = "loggersim";
-	while ((ch = getopt(argc, argv, "l:p:s:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "l:p:s:tw:")) != -1) {
 		switch (ch) {
+		case 't':
+			titan = 1;
+			break;
 		case 'l':
 			sim_label = optarg;
 			break;
@@ -232,8 +284,8 @@ main(int argc, char *argv[])
 				errx(100, "wait %s: %s", optarg, errstr);
 			break;
 		default:
-			fprintf(stderr, "usage: loggersim [-l label] -p port "
-			    "-s serial [-w seconds] answers ...\n");
+			fprintf(stderr, "usage: loggersim [-t] [-l label] -p "
+			    "port -s serial [-w seconds] answers ...\n");
 			return (100);
 		}
 	}

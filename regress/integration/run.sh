@@ -43,6 +43,33 @@ check "stdout: historic frame exported with its own time" \
 check "stdout: every line is one JSON object" \
     sh -c "! grep -v '^{.*}\$' '$S'"
 
+# 1b. a DCU1000 battery's logger: the battery current's sign is ours
+# (positive while discharging), as the battery power's
+$PVSIM -l "DCU logger" -p "$SP" \
+    send:$VEC/45-dcu-device-ind-4110.hex \
+    expect:$VEC/46-dcu-device-rsp-1110.hex \
+    send:$VEC/47-dcu-data-ind-4210-3026.hex \
+    expect:$VEC/48-dcu-data-rsp-1210.hex
+wait_for "$S" '"device":"4101240701490314"' || nok "stdout: DCU record"
+DCU=$(grep '"kind":"measurement","protocol":"solarman-v5","device":"4101240701490314"' "$S")
+check "stdout: DCU discharging (vector 47): 51.34 V, +0.02 A, +1.0268 W" \
+    sh -c "echo '$DCU' | grep -q '\"battery_voltage\":51.34,\"battery_current\":0.02,.*\"battery_power\":1.0268'"
+
+# 1c. a TSUN Titan's logger (sensor list 0x1097): acked; its data frame
+# has no public layout, so it is dumped naming the list
+$PVSIM -l "Titan logger" -p "$SP" \
+    send:$VEC/84-titan-device-ind-4110.hex \
+    expect:$VEC/86-titan-cloud-rsp-1110-captured.hex \
+    send:$VEC/85-titan-data-ind-4210-1097.hex replies:1
+TD=$T/state/dump/$(date -u +%F).jsonl
+wait_for "$TD" 'sensor list 0x1097' || nok "dump: the Titan's data frame"
+check "dump: the Titan's 0x4210, naming its sensor list and the way out" \
+    grep -q '"protocol":"solarman-v5".*"reason":"sensor list 0x1097 (TSUN Titan, TSOL-MX): no public 0x4210 layout; poll it over Modbus","bytes":"a5c9011042' "$TD"
+check "stdout: the Titan's logger says sensor list 1097" \
+    grep -q '"kind":"device","protocol":"solarman-v5",.*"sensor_list":"1097"' "$S"
+check "stdout: no measurement made up for the Titan" \
+    sh -c "! grep -q '\"device\":\"Y0019348081B0023\"' '$S'"
+
 # 2. bad input: dumped, B.1 behaviour, the gateway keeps answering
 $PVSIM -l "bad start byte" -p "$SP" \
     send:$VEC/05-device-ind-invalid-start-byte.hex silence:300 \

@@ -5,13 +5,19 @@
 # connector dials it, the decoder detects the sensor list and polls it
 # over Modbus every 2 s, the values arrive on stdout.  Then the logger
 # falls silent (the known 3-hour stall): the gateway hangs up and the
-# connector dials it again.
+# connector dials it again.  A second logger has a TSUN Titan behind it
+# (sensor list 0x1097, whose data frames have no public layout): its
+# list is detected and its registers are polled.
 
 . "$(dirname "$0")/lib.sh"
 setup_system
 
 SIM=$TOP/regress/integration/loggersim
 LP=$(free_port)
+TP=$((LP + 1))
+while ss -ltn "sport = :$TP" 2>/dev/null | grep -q LISTEN; do
+	TP=$((TP + 1))
+done
 cat > "$T/pvgated.conf" <<EOC
 [gateway]
 user = _pvgated
@@ -32,6 +38,13 @@ client = localhost:$LP
 logger = 2070233889
 interval = 2
 timeout = 500
+
+[device Y0012345678A0001]
+protocol = solarman-v5
+client = localhost:$TP
+logger = 2070233890
+interval = 2
+timeout = 500
 EOC
 
 check "pvgated -n takes the client device" \
@@ -40,8 +53,12 @@ check "pvgated -n takes the client device" \
 # connection 1: five answers, then silence; connection 2: three answers
 $SIM -l logger -p "$LP" -s 2070233889 -w 20 5 3 > "$T/sim" 2>&1 &
 SIMPID=$!
+# the Titan: detection (0x3000 refused, 0x1000) and a round of five
+$SIM -t -l titan -p "$TP" -s 2070233890 -w 20 7 > "$T/titan" 2>&1 &
+TITANPID=$!
 i=0
-while ! grep -q listening "$T/sim" && [ $i -lt 40 ]; do
+while ! { grep -q listening "$T/sim" && grep -q listening "$T/titan"; } &&
+    [ $i -lt 40 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
@@ -49,7 +66,9 @@ mkdir -p "$T/state"
 "$PVGATED" -d -f "$T/pvgated.conf" > "$T/stdout" 2> "$T/stderr" &
 GWPID=$!
 wait $SIMPID
+wait $TITANPID
 grep -v listening "$T/sim"
+grep -v listening "$T/titan"
 
 S=$T/stdout
 L=$(grep -c '^ok - logger: read ' "$T/sim")
@@ -74,6 +93,22 @@ check "stdout: model from the settings block: TSOL-MS2000(600), limit 100 %" \
 check "connector: connected, hung up after the silence, again in 1 s" \
     sh -c "grep -q 'solarman-v5 Y17E7A0F010B013E: connected to 127.0.0.1:$LP' '$T/stderr' &&
     grep -q 'solarman-v5 Y17E7A0F010B013E: connection closed (.*); again in 1 s' '$T/stderr'"
+check "titan: 0x3000 refused, then 0x1000 answered: sensor list 0x1097" \
+    sh -c "grep -q '^ok - titan: read 48 from 0x3000 (sensor 0x02b0, seq 01 00): exception 2' '$T/titan' &&
+    grep -q '^ok - titan: read 16 from 0x1000 (sensor 0x1097' '$T/titan'"
+check "titan: the round reads 0x1100, 0x1200, 0x1300 and 0x1400" \
+    sh -c "for b in '16 from 0x1100' '48 from 0x1200' '48 from 0x1300' '56 from 0x1400'; do
+    grep -q \"^ok - titan: read \$b (sensor 0x1097\" '$T/titan' || exit 1; done"
+TI='"kind":"measurement","protocol":"solarman-v5","device":"Y0012345678A0001","via":"2070233890"'
+wait_for "$S" "$TI.*insulation" || nok "stdout: the Titan's 0x1200 block"
+check "stdout: Titan grid 244 V 1.4 A 342 W 49.97 Hz, insulation 9.43 and 0.61 MOhm" \
+    grep -q "$TI"',"peer":"127.0.0.1:'"$TP"'","metrics":{"ac_voltage":244,"ac_current":1.4,"ac_power":342,"ac_frequency":49.97,"rated_power":3000,"energy_today":0.69,"energy_total":12.59,"insulation_resistance_rx":9.43,"insulation_resistance_ry":0.61,"temperature":41}' "$S"
+wait_for "$S" "$TI.*pv2_energy_total" || nok "stdout: the Titan's PV inputs"
+check "stdout: Titan pv1 35.2 V 4.85 A 170.7 W, pv2 7.00 + 5.59 kWh total" \
+    grep -q "$TI"'.*"pv1_voltage":35.2,"pv2_voltage":34.8,.*"pv1_current":4.85,.*"pv1_power":170.7,.*"pv1_energy_total":7,"pv2_energy_total":5.59' "$S"
+wait_for "$S" "$TI.*TSOL-MX3000D" || nok "stdout: the Titan's model"
+check "stdout: Titan model TSOL-MX3000D from 0x1437 and 0x1210" \
+    grep -q "$TI"'.*"metrics":{"max_power":3000},"attributes":{"model":"TSOL-MX3000D"}' "$S"
 check "stdout: every line is one JSON object" \
     sh -c "! grep -v '^{.*}\$' '$S'"
 
