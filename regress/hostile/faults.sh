@@ -89,13 +89,16 @@ restart()
 # its first record and is gone
 headed()
 {
-	rm -f "$T/out"
+	# no log of the gateway before: the shell truncates it only in
+	# the child, after this one may have read it
+	rm -f "$T/out" "$T/stderr"
 	mkfifo "$T/out"
 	"$PVGATED" -d -f "$1" > "$T/out" 2> "$T/stderr" &
 	GWPID=$!
 	head -n 1 < "$T/out" > "$T/first" &
 	HEAD=$!
-	wait_for "$T/stderr" "accepting capture" || nok "gateway started"
+	wait_for "$T/stderr" "accepting solarman" &&
+	    wait_for "$T/stderr" "accepting capture" || nok "gateway started"
 	$PVSIM -l "first record" -p "$SP" $DATA
 	wait_gone $HEAD
 }
