@@ -625,8 +625,8 @@ t_spool_nospace(void)
 	EXPECT(errs == 0, "%d puts failed otherwise", errs);
 	EXPECT(lost > 50 && nkept + lost == 300, "%llu lost, %llu kept",
 	    (unsigned long long)lost, (unsigned long long)nkept);
-	EXPECT(sp.evicted > 0 && sp.evicted + sp.count == nkept, "%llu kept, %llu dropped for "
-	    "room, %llu in the spool", (unsigned long long)nkept,
+	EXPECT(sp.evicted > 0 && sp.evicted + sp.count == nkept,
+	    "%llu kept, %llu dropped for room, %llu in the spool", (unsigned long long)nkept,
 	    (unsigned long long)sp.evicted, (unsigned long long)sp.count);
 	EXPECT(spool_sync(&sp) == 0 && reopen(&sp) == 0, "reopen: %s",
 	    strerror(errno));
