@@ -22,17 +22,21 @@ static void	 shape(uint8_t *, size_t);
 
 static const struct fuzz_shape	fs = { PROTO_APSYSTEMS_ECU, 11, shape };
 
-/* "APS", two version digits, five length digits, ..., line feed */
+/*
+ * "APS", two version digits, five length digits (four for versions 11
+ * and 12, the ECU's local port), ..., line feed
+ */
 static void
 shape(uint8_t *f, size_t n)
 {
-	size_t	len = n - 1, i;
+	size_t	len = n - 1, i, last;
 
 	memcpy(f, "APS", 3);
 	for (i = 3; i < 5; i++)
 		if (f[i] < '0' || f[i] > '9')
 			f[i] = '0' + f[i] % 10;
-	for (i = 9; i >= 5; i--) {
+	last = f[3] == '1' && (f[4] == '1' || f[4] == '2') ? 8 : 9;
+	for (i = last; i >= 5; i--) {
 		f[i] = '0' + len % 10;
 		len /= 10;
 	}
