@@ -39,6 +39,7 @@ struct bench_proto {
 	const char	*reply;
 	int		 parts;		/* frames (and replies) per request */
 	int		 records;	/* measurements per request */
+	int		 churn;		/* 1: a churn phase, one per connection */
 	/* more requests whose replies floor and gateway must agree on */
 	const char	*samples[BENCH_MAXSAMPLE];
 	/* cuts requests (floor), and replies unless rframe does */

@@ -30,9 +30,10 @@ if [ "${1:-}" = -quick ]; then
 fi
 if [ $QUICK = 1 ]; then
 	CLOSED=1,10 SECS=1 OCONNS=10 OSECS=1 FIXED=0 IDLE=10 ISECS=1
+	CHURN=1,10 CSECS=1
 else
 	CLOSED=1,100,1000,10000 SECS=3 OCONNS=1000 OSECS=5 FIXED=1000
-	IDLE=10000,max ISECS=10
+	IDLE=10000,max ISECS=10 CHURN=1,10,100 CSECS=${CHURN_SECS:-3}
 fi
 
 for p in "$LOADGEN" "$FLOOR" "$PVGATED"; do
@@ -168,7 +169,7 @@ run_proto()
 	"$LOADGEN" -P "$proto" -V "$VEC" -N pvgated -p "$GP" -G "$GPID" \
 	    -x "$T/records" -F "$FP" -H "$FPID" -c "$CLOSED" -t "$SECS" \
 	    -O "$OCONNS" -o "$OSECS" -R "$FIXED" -i "$IDLE" -I "$ISECS" \
-	    > "$T/out" 2> "$T/err"
+	    -C "$CHURN" -T "$CSECS" > "$T/out" 2> "$T/err"
 	check "$proto: the load generator ran" test $? -eq 0
 	gw_stop
 	kill -TERM "$FPID" 2>/dev/null
@@ -190,6 +191,10 @@ run_proto()
 	    -a "$(val "$O" pvgated.unanswered)" = 0
 	check "$proto: records lost: $(val "$O" pvgated.lost)" \
 	    test "$(val "$O" pvgated.lost)" = 0
+	n=$(val "$O" pvgated.churn.total)
+	[ -n "$n" ] && check "$proto: churn, $n connections, no record lost" \
+	    test "$(awk '$1 ~ /^pvgated\.churn\.[0-9]+\.lost$/ &&
+	    $2 != 0' "$O")" = ""
 	check "$proto: no connection dropped" \
 	    test "$(val "$O" floor.dropped)" = 0 \
 	    -a "$(val "$O" pvgated.dropped)" = 0
@@ -237,7 +242,65 @@ table()
 		row("  reply latency p99.9 ms", fix(f[k ".p999"], 3),
 		    fix(g[k ".p999"], 3), ratio(f[k ".p999"], g[k ".p999"]), "")
 	}
-	BEGIN { }
+	# times each process was run (schedstat) per frame or connection
+	function runs(k, per,    j, t, s) {
+		if (!((k "listener") in g))
+			return
+		t = 0; s = ""
+		for (j = 1; j <= 3; j++) {
+			t += g[k ps[j]]
+			s = s (j > 1 ? " / " : "") fix(g[k ps[j]], 2)
+		}
+		row("  times run per " per ", all", fix(f[k "floor"], 2),
+		    fix(t, 2), ratio(f[k "floor"], t), "")
+		row("    listener / decoder / exporter", "", s, "", "")
+	}
+	# one connection per request, as an ECU does
+	function churn(    n, i, c, k, t) {
+		if (!has("churn.total"))
+			return
+		n = split("1 10 100 1000", cs, " ")
+		for (i = 1; i <= n; i++) {
+			c = cs[i]; k = "churn." c
+			if (!has(k ".cps"))
+				continue
+			t = verdict(g[k ".cps"] >= f[k ".cps"] * \
+			    (c == 1 ? 0.6 : 0.9), c == 1 ? ">= 0.60x" : \
+			    ">= 0.90x")
+			row(sprintf("churn, %s client%s: connections/s",
+			    big(c), c == 1 ? "" : "s"), big(f[k ".cps"]),
+			    big(g[k ".cps"]), ratio(f[k ".cps"], g[k ".cps"]),
+			    t)
+			row("  connect to reply p50 ms", fix(f[k ".p50"], 3),
+			    fix(g[k ".p50"], 3), ratio(f[k ".p50"],
+			    g[k ".p50"]), "")
+			row("  connect to reply p99 ms", fix(f[k ".p99"], 3),
+			    fix(g[k ".p99"], 3), ratio(f[k ".p99"],
+			    g[k ".p99"]), "")
+			row("  CPU ms per 1,000 connections, all",
+			    fix(f[k ".cpu.total"] * 1000, 1),
+			    fix(g[k ".cpu.total"] * 1000, 1),
+			    ratio(f[k ".cpu.total"], g[k ".cpu.total"]),
+			    verdict(g[k ".cpu.total"] <= \
+			    1.3 * f[k ".cpu.total"], "<= 1.30x"))
+			for (j = 1; j <= 3; j++)
+				row("    " ps[j], "",
+				    fix(g[k ".cpu." ps[j]] * 1000, 1), "", "")
+			runs(k ".wakeups.", "connection")
+		}
+		row(sprintf("churn: descriptors before / after %s conns",
+		    big(g["churn.total"])), f["churn.before.fds.floor"] \
+		    " / " f["churn.after.fds.floor"],
+		    g["churn.before.fds.listener"] " / " \
+		    g["churn.after.fds.listener"], "",
+		    verdict(g["churn.after.fds.listener"] <= \
+		    g["churn.before.fds.listener"], "no growth"))
+		for (j = 1; j <= 4; j++)
+			row("  RSS KiB before / after, " ps[j], "",
+			    big(g["churn.before.kib." ps[j]]) " / " \
+			    big(g["churn.after.kib." ps[j]]), "", "")
+	}
+	BEGIN { split("listener decoder exporter parent", ps, " ") }
 	END {
 		printf "make bench: %s over loopback, %d CPUs (load average " \
 		    "%s before the run);\nfloor = one epoll process, same " \
@@ -272,9 +335,9 @@ table()
 		    fix(f[k "total"] * 1000, 1), fix(g[k "total"] * 1000, 1),
 		    ratio(f[k "total"], g[k "total"]),
 		    verdict(g[k "total"] <= 1.5 * f[k "total"], "<= 1.50x"))
-		split("listener decoder exporter parent", ps, " ")
 		for (i = 1; i <= 4; i++)
 			row("  " ps[i], "", fix(g[k ps[i]] * 1000, 1), "", "")
+		runs(sprintf("closed.%d.wakeups.", c), "frame")
 		row("peak RSS KiB (VmHWM), floor / listener",
 		    big(f["hwm.floor"]), big(g["hwm.listener"]), "", "")
 		for (i = 2; i <= 4; i++)
@@ -314,6 +377,7 @@ table()
 		    verdict(cpu < 1 * g["idle.secs"], "~0"))
 		row("  wakeups, all processes", big(f["idle.wakeups.floor"]),
 		    big(wk), "", verdict(wk <= 2 * g["idle.secs"], "~0"))
+		churn()
 		row("records exported / lost", "", big(g["records"]) " / " \
 		    g["lost"], "", verdict(g["lost"] == 0, "0 lost"))
 		row("replies checked, bad", big(f["replies"]) " / " f["bad"],

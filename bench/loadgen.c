@@ -16,6 +16,11 @@
  *	open	 a fixed rate, half the best closed-loop rate (and a rate
  *		 given with -R), spread over the connections; reply
  *		 latency percentiles
+ *	churn	 N clients, each opening a connection, sending one
+ *		 request, reading its reply and closing, over and over,
+ *		 as an APsystems ECU does for every record (protocols
+ *		 whose entry says churn); connections/s, CPU per
+ *		 connection, descriptors and memory before and after
  *
  * Every step runs on one server right after the other, so that a ratio
  * compares the two on the same machine at nearly the same time.  End
@@ -57,8 +62,9 @@
 #define MAXPROCS	16
 #define DRAIN_SECS	15
 #define NSEC		1000000000LL
+#define CHURN_ADDRS	60000	/* source addresses churn dials from */
 
-enum mode { M_HELLO, M_CLOSED, M_OPEN, M_QUIET };
+enum mode { M_HELLO, M_CLOSED, M_OPEN, M_QUIET, M_CHURN };
 enum cstate { C_FREE, C_CONNECTING, C_UP, C_DEAD };
 
 struct lconn {
@@ -70,6 +76,7 @@ struct lconn {
 	unsigned int	 head;		/* oldest of sent[] */
 	unsigned int	 dev;		/* the device it plays */
 	unsigned int	 nsent;		/* requests sent */
+	int64_t		 opened;	/* churn: when it was dialled */
 	int64_t		 sent[RING];	/* send times, ns */
 	unsigned int	 reqn[RING];	/* their numbers */
 	size_t		 rlen;
@@ -79,6 +86,7 @@ struct lconn {
 /* a phase's starting point */
 struct sample {
 	long long	 ticks[MAXPROCS];
+	long long	 slices[MAXPROCS];	/* times run, schedstat */
 	uint64_t	 sent;
 	uint64_t	 replies;
 	uint64_t	 records;
@@ -115,6 +123,9 @@ static int			 maxconns, nconns, nconnecting, nwant;
 static int			 hello;
 static int			 mode;
 static int64_t			 deadline;
+/* churn: connections done, and the next source address */
+static uint64_t			 churned;
+static unsigned int		 churn_addr;
 
 /* the records on -x; extra are the compare samples', not the load's */
 static int			 recfd = -1;
@@ -208,6 +219,10 @@ static double		phase_closed(int, double);
 static void		sample_take(struct sample *);
 static double		closed_report(int, int64_t, const struct sample *);
 static void		phase_open(const char *, int, double, double);
+static void		churn_all(const char *, double);
+static double		phase_churn(int, double);
+static void		churn_next(struct lconn *, int64_t);
+static int		proc_fds(pid_t);
 
 static __dead void
 usage(void)
@@ -215,10 +230,11 @@ usage(void)
 	extern char	*__progname;
 
 	fprintf(stderr, "usage: %s -l\n"
-	    "       %s [-w] [-c counts] [-F port] [-G pid] [-H pid] "
-	    "[-I seconds]\n\t[-i counts] [-N name] [-O connections] "
-	    "[-o seconds] [-P protocol]\n\t[-R rate] [-r rate] "
-	    "[-t seconds] [-V dir] [-x file] -p port\n",
+	    "       %s [-w] [-C counts] [-c counts] [-F port] [-G pid] "
+	    "[-H pid]\n\t[-I seconds] [-i counts] [-N name] "
+	    "[-O connections] [-o seconds]\n\t[-P protocol] [-R rate] "
+	    "[-r rate] [-T seconds] [-t seconds] [-V dir]\n\t[-x file] "
+	    "-p port\n",
 	    __progname, __progname);
 	exit(1);
 }
@@ -253,14 +269,19 @@ main(int argc, char *argv[])
 	const char	*proto = "solarman-v5", *closed = NULL;
 	const char	*idle = NULL, *recpath = NULL, *name = "target";
 	double		 tsecs = 3, osecs = 5, isecs = 10, rate = 0;
+	double		 csecs = 3;
+	const char	*churn = NULL;
 	double		 frate = 0;
 	int		 ch, i, port = 0, fport = 0, oconns = 1000;
 	int		 wconf = 0;
 	pid_t		 gpid = 0, fpid = 0;
 
 	while ((ch = getopt(argc, argv,
-	    "c:F:G:H:I:i:lN:O:o:P:p:R:r:t:V:wx:")) != -1) {
+	    "C:c:F:G:H:I:i:lN:O:o:P:p:R:r:T:t:V:wx:")) != -1) {
 		switch (ch) {
+		case 'C':
+			churn = optarg;
+			break;
 		case 'c':
 			closed = optarg;
 			break;
@@ -304,6 +325,9 @@ main(int argc, char *argv[])
 			break;
 		case 'r':
 			rate = strtod(optarg, NULL);
+			break;
+		case 'T':
+			csecs = strtod(optarg, NULL);
 			break;
 		case 't':
 			tsecs = strtod(optarg, NULL);
@@ -367,6 +391,8 @@ main(int argc, char *argv[])
 		cur = &sides[(i + 1) % nsides];
 		phase_open("fixed", oconns, frate, osecs);
 	}
+	if (churn != NULL && bp->churn)
+		churn_all(churn, csecs);
 	for (i = 0; i < nsides; i++) {
 		cur = &sides[i];
 		pool_resize(0, 0);
@@ -654,6 +680,7 @@ conn_start(struct lconn *c, int i)
 	    -1 && errno != EINPROGRESS)
 		err(1, "connect");
 	c->state = C_CONNECTING;
+	c->opened = now_ns();
 	nconnecting++;
 	event_set(&c->ev, c->fd, EV_WRITE, conn_connected, c);
 	event_add(&c->ev, NULL);
@@ -670,6 +697,11 @@ conn_connected(int fd, short event, void *arg)
 	nconnecting--;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1 || e != 0) {
 		cur->st.refused++;
+		if (mode == M_CHURN) {
+			c->state = C_UP;	/* as churn_next wants it */
+			churn_next(c, now_ns());
+			return;
+		}
 		close(c->fd);
 		c->state = C_DEAD;
 		pool_fill();
@@ -678,7 +710,7 @@ conn_connected(int fd, short event, void *arg)
 	c->state = C_UP;
 	event_set(&c->ev, c->fd, EV_READ | EV_PERSIST, conn_read, c);
 	event_add(&c->ev, NULL);
-	if (hello)
+	if (hello || mode == M_CHURN)
 		conn_send(c, now_ns());
 	pool_fill();
 }
@@ -747,6 +779,8 @@ conn_read(int fd, short event, void *arg)
 			goto more;
 		case FRAME_OK:
 			conn_reply(c, c->rbuf + off, n, now);
+			if (c->state != C_UP)
+				return;		/* churn: closed */
 			off += n;
 			break;
 		default:
@@ -787,6 +821,12 @@ conn_reply(struct lconn *c, const uint8_t *buf, size_t len, int64_t now)
 		hist_add(now - c->sent[c->head]);
 	c->head = (c->head + 1) % RING;
 	c->out--;
+	if (mode == M_CHURN) {
+		hist_add(now - c->opened);
+		churned++;
+		churn_next(c, now);
+		return;
+	}
 	if (mode == M_CLOSED && now < deadline)
 		conn_send(c, now);
 }
@@ -1369,8 +1409,10 @@ sample_take(struct sample *t)
 {
 	int	i;
 
-	for (i = 0; i < cur->nprocs; i++)
+	for (i = 0; i < cur->nprocs; i++) {
 		t->ticks[i] = cur->procs[i].ticks;
+		t->slices[i] = cur->procs[i].slices;
+	}
 	t->sent = cur->st.sent;
 	t->replies = cur->st.replies;
 	t->records = records;
@@ -1411,6 +1453,8 @@ closed_report(int n, int64_t start, const struct sample *t0)
 		    sysconf(_SC_CLK_TCK);
 		total += cpu;
 		out("closed.%d.cpu.%s %.4f", n, pr->name, cpu * k);
+		out("closed.%d.wakeups.%s %.3f", n, pr->name,
+		    (pr->slices - t0->slices[i]) * k / 1000);
 	}
 	out("closed.%d.cpu.total %.4f", n, total * k);
 	out("closed.%d.cpu.loadgen %.4f", n, (self_cpu() - t0->self) * k);
@@ -1490,4 +1534,157 @@ phase_open(const char *key, int n, double rate, double secs)
 	if (cur->hasrec)
 		out("%s.lost %lld", key, (long long)records_of(cur->st.sent -
 		    sent0) - (long long)(records - rec0));
+}
+
+/*
+ * Churn: close c, whose request is answered, and before the deadline
+ * dial again from the next source address (spreading the TIME_WAIT of
+ * our side over many addresses, as many ECUs would).
+ */
+static void
+churn_next(struct lconn *c, int64_t now)
+{
+	event_del(&c->ev);
+	close(c->fd);
+	cur->st.awaiting -= inflight(c);
+	c->state = C_FREE;
+	if (now >= deadline)
+		return;
+	conn_start(c, churn_addr);
+	churn_addr = (churn_addr + 1) % CHURN_ADDRS;
+}
+
+/* the descriptors a process holds */
+static int
+proc_fds(pid_t pid)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[64];
+	int		 n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	if ((d = opendir(path)) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return (n);
+}
+
+static int
+churn_done(void)
+{
+	return (nconnecting == 0 && cur->st.awaiting == 0 && pool_up() == 0 &&
+	    (!cur->hasrec || records >= rec_want));
+}
+
+/*
+ * Every count of clients on every side, taking turns at going first,
+ * with each side's descriptors and memory before the first and after
+ * the last.
+ */
+static void
+churn_all(const char *list, double secs)
+{
+	char		 buf[256], *s, *item;
+	long long	 kib0[MAXPROCS];
+	int		 fds0[MAXPROCS];
+	uint64_t	 total[2] = { 0, 0 };
+	int		 i, j, k = 0, n;
+
+	if (strlcpy(buf, list, sizeof(buf)) >= sizeof(buf))
+		errx(1, "list too long");
+	for (i = 0; i < nsides; i++) {
+		cur = &sides[i];
+		pool_resize(0, 0);
+	}
+	for (s = buf; (item = strsep(&s, ",")) != NULL; k++) {
+		n = number(item, 1, CONNECTING_MAX);
+		for (i = 0; i < nsides; i++) {
+			cur = &sides[(i + k) % nsides];
+			if (k == 0)
+				for (j = 0; j < cur->nprocs; j++) {
+					fds0[j] = proc_fds(cur->procs[j].pid);
+					kib0[j] = proc_kib(cur->procs[j].pid,
+					    "VmRSS:");
+					out("churn.before.fds.%s %d",
+					    cur->procs[j].name, fds0[j]);
+					out("churn.before.kib.%s %lld",
+					    cur->procs[j].name, kib0[j]);
+				}
+			phase_churn(n, secs);
+			total[(i + k) % nsides] += churned;
+		}
+	}
+	for (i = 0; i < nsides; i++) {
+		cur = &sides[i];
+		/* what closing left behind settles first */
+		run_until(NULL, 0.5);
+		out("churn.total %llu", (unsigned long long)total[i]);
+		for (j = 0; j < cur->nprocs; j++) {
+			out("churn.after.fds.%s %d", cur->procs[j].name,
+			    proc_fds(cur->procs[j].pid));
+			out("churn.after.kib.%s %lld", cur->procs[j].name,
+			    proc_kib(cur->procs[j].pid, "VmRSS:"));
+		}
+	}
+}
+
+/* n clients churning for secs; returns connections/s */
+static double
+phase_churn(int n, double secs)
+{
+	struct proc	*pr;
+	struct sample	 t0;
+	int64_t		 start, end;
+	uint64_t	 refused0 = cur->st.refused;
+	double		 el, cps, k, cpu, total = 0;
+	int		 i;
+
+	pool_resize(0, 0);
+	procs_sample();
+	sample_take(&t0);
+	hist_reset();
+	churned = 0;
+	start = now_ns();
+	deadline = start + (int64_t)(secs * NSEC);
+	mode = M_CHURN;
+	nwant = n;
+	pool_fill();
+	run_until(NULL, secs);
+	rec_want = t0.records + records_of(cur->st.sent - t0.sent);
+	if (run_until(churn_done, DRAIN_SECS) == -1)
+		warnx("churn %d: not drained", n);
+	procs_sample();
+	mode = M_QUIET;
+	nconns = nwant = 0;
+	end = cur->st.last_reply;
+	if (cur->hasrec && last_record > end)
+		end = last_record;
+	el = (end - start) / 1e9;
+	cps = el > 0 ? churned / el : 0;
+	k = churned > 0 ? 1000.0 / churned : 0;
+	out("churn.%d.conns %llu", n, (unsigned long long)churned);
+	out("churn.%d.secs %.3f", n, el);
+	out("churn.%d.cps %.0f", n, cps);
+	out("churn.%d.refused %llu", n,
+	    (unsigned long long)(cur->st.refused - refused0));
+	out("churn.%d.p50 %.3f", n, hist_pct(0.5));
+	out("churn.%d.p99 %.3f", n, hist_pct(0.99));
+	if (cur->hasrec)
+		out("churn.%d.lost %lld", n,
+		    (long long)records_of(cur->st.sent - t0.sent) -
+		    (long long)(records - t0.records));
+	for (i = 0; i < cur->nprocs; i++) {
+		pr = &cur->procs[i];
+		cpu = (double)(pr->ticks - t0.ticks[i]) / sysconf(_SC_CLK_TCK);
+		total += cpu;
+		out("churn.%d.cpu.%s %.4f", n, pr->name, cpu * k);
+		out("churn.%d.wakeups.%s %.3f", n, pr->name,
+		    (pr->slices - t0.slices[i]) * k / 1000);
+	}
+	out("churn.%d.cpu.total %.4f", n, total * k);
+	return (cps);
 }

@@ -41,6 +41,7 @@ const struct bench_proto bench_protos[] = {
 		.reply = "solarman-v5/09-data-rsp-1210.hex",
 		.parts = 1,
 		.records = 1,
+		.churn = 1,
 		.samples = {
 			"solarman-v5/01-device-ind-4110.hex",
 			"solarman-v5/08-data-ind-4210-02b0.hex",
@@ -81,6 +82,7 @@ const struct bench_proto bench_protos[] = {
 		.reply = "apsystems-ecu/03-ema-reply-to-01-own-ts.hex",
 		.parts = 1,
 		.records = 41,
+		.churn = 1,
 		.samples = {
 			"apsystems-ecu/01-aps18-data-record-ecu-r-2inv.hex",
 			NULL

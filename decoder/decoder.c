@@ -16,6 +16,7 @@
 #include <sys/tree.h>
 
 #include <err.h>
+#include <errno.h>
 #include <event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -128,7 +129,7 @@ static void		dkeep_take(struct dconn *);
 static void		decoder_conn_open(struct lchan *, struct imsg *);
 static void		dconn_tick(int, short, void *);
 static void		log_kick(void);
-static void		lchan_arm(struct lchan *);
+static void		lchan_arm(struct imsgev *);
 static void		decoder_backpressure(void);
 
 RB_PROTOTYPE(dconn_tree, dconn, entry, dconn_cmp);
@@ -239,7 +240,7 @@ main(int argc, char *argv[])
 	imsgev_hello(&iev_exporter, ROLE_DECODER);
 	zone_log();
 	pv_log_hook(decoder_log);
-	event_dispatch();
+	imsgev_loop(decoder_backpressure);
 	return 0;
 }
 
@@ -337,6 +338,7 @@ decoder_configure(struct pvconf *nconf)
 	for (i = 0; i < nlisteners; i++) {
 		imsgev_init(&listeners[i].iev, PVGATE_FD_LISTENERS + i,
 		    decoder_dispatch_listener, &listeners[i]);
+		listeners[i].iev.arm = lchan_arm;
 		imsgev_hello(&listeners[i].iev, ROLE_DECODER);
 	}
 }
@@ -389,7 +391,7 @@ decoder_dispatch_listener(int fd, short event, void *bula)
 		event_del(&iev->ev);
 		return;
 	}
-	lchan_arm(l);
+	imsg_event_add(&l->iev);
 	decoder_backpressure();
 }
 
@@ -421,9 +423,8 @@ decoder_dispatch_exporter(int fd, short event, void *bula)
  * while replies are queued.
  */
 static void
-lchan_arm(struct lchan *l)
+lchan_arm(struct imsgev *iev)
 {
-	struct imsgev	*iev = &l->iev;
 	short		 events = 0;
 
 	if (!paused)
@@ -437,7 +438,8 @@ lchan_arm(struct lchan *l)
 	iev->events = events;
 	if (events == 0)
 		return;
-	event_set(&iev->ev, iev->ibuf.fd, events, iev->handler, iev);
+	event_set(&iev->ev, iev->ibuf.fd, events | EV_PERSIST, iev->handler,
+	    iev);
 	event_add(&iev->ev, NULL);
 }
 
@@ -452,6 +454,13 @@ decoder_backpressure(void)
 	int		i;
 
 	if (!paused && q > QUEUE_HIGH) {
+		/* a pass's records are written at its end: are they still
+		 * there once written? */
+		if (imsgbuf_write(&iev_exporter.ibuf) == -1 && errno != EPIPE)
+			fatal("%s: imsgbuf_write", __func__);
+		q = imsgbuf_queuelen(&iev_exporter.ibuf);
+	}
+	if (!paused && q > QUEUE_HIGH) {
 		paused = 1;
 		log_debug("exporter behind (%u queued): pausing", q);
 	} else if (paused && q < QUEUE_LOW) {
@@ -461,7 +470,7 @@ decoder_backpressure(void)
 		return;
 	for (i = 0; i < nlisteners; i++)
 		if (!listeners[i].done && listeners[i].iev.handler != NULL)
-			lchan_arm(&listeners[i]);
+			imsg_event_add(&listeners[i].iev);
 }
 
 static struct dconn *
@@ -721,7 +730,7 @@ decoder_listener_done(struct lchan *l)
 	if (imsg_compose(&l->iev.ibuf, IMSG_DECODER_DONE, 0, 0, -1, NULL,
 	    0) == -1)
 		fatal("%s: imsg_compose", __func__);
-	lchan_arm(l);
+	imsg_event_add(&l->iev);
 	if (++ndone < nlisteners)
 		return;
 	if (imsg_compose(&iev_exporter.ibuf, IMSG_EXPORT_DONE, 0, 0, -1,
@@ -751,7 +760,7 @@ decoder_send(struct lchan *l, uint64_t conn, const uint8_t *buf, size_t len)
 	iov[1].iov_len = len;
 	if (imsg_composev(&l->iev.ibuf, IMSG_REPLY, 0, 0, -1, iov, 2) == -1)
 		fatal("%s: imsg_composev", __func__);
-	lchan_arm(l);
+	imsg_event_add(&l->iev);
 }
 
 /* a message to listener l */
@@ -760,7 +769,7 @@ decoder_compose(struct lchan *l, int type, const void *data, size_t len)
 {
 	if (imsg_compose(&l->iev.ibuf, type, 0, 0, -1, data, len) == -1)
 		fatal("%s: imsg_compose", __func__);
-	lchan_arm(l);
+	imsg_event_add(&l->iev);
 }
 
 /* while the cloud relay holds the answers, they are kept */
@@ -826,7 +835,7 @@ kill_send(struct lchan *l, uint64_t conn, uint32_t flags, uint32_t redial)
 	if (imsg_compose(&l->iev.ibuf, IMSG_CONN_KILL, 0, 0, -1, &r,
 	    sizeof(r)) == -1)
 		fatal("%s: imsg_compose", __func__);
-	lchan_arm(l);
+	imsg_event_add(&l->iev);
 }
 
 static void

@@ -147,7 +147,7 @@ main(int argc, char *argv[])
 	sandbox_exporter(mqtt_on);
 
 	imsgev_hello(&iev_parent, ROLE_EXPORTER);
-	event_dispatch();
+	imsgev_loop(NULL);
 	return 0;
 }
 

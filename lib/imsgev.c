@@ -8,10 +8,32 @@
 #include <errno.h>
 #include <event.h>
 #include <string.h>
+#include <time.h>
 
 #include "imsgev.h"
 #include "log.h"
 #include "pvgate.h"
+
+/*
+ * Inside imsgev_loop(), what a pass of the event loop composes is
+ * written once the pass is over, every channel in one write, instead
+ * of asking for a writable event (two epoll_ctl and one more wakeup).
+ * A channel asks for EV_WRITE only when its peer's buffer is full.  A
+ * channel in the loop lives as long as the process (pending[] points
+ * at it until the pass is over).
+ */
+#define IMSGEV_PENDING	(PVGATE_MAX_LISTENERS + 8)
+
+static struct imsgev	*pending[IMSGEV_PENDING];
+static int		 npending;
+static int		 deferring;
+
+/* the wall clock, read once a pass */
+static struct timespec	 pass_now;
+static int		 pass_clock;
+
+static void	imsgev_arm(struct imsgev *);
+static void	imsgev_flush(void);
 
 void
 imsgev_init(struct imsgev *iev, int fd, void (*handler)(int, short, void *),
@@ -33,16 +55,37 @@ imsgev_start(struct imsgev *iev, void (*handler)(int, short, void *),
 	iev->handler = handler;
 	iev->data = data;
 	iev->events = EV_READ;
-	event_set(&iev->ev, fd, iev->events, handler, iev);
+	event_set(&iev->ev, fd, iev->events | EV_PERSIST, handler, iev);
 	event_add(&iev->ev, NULL);
 }
 
 /*
- * Read always; write while something is queued.  Re-arming costs two
- * epoll_ctl calls, so it only happens when the wanted events change.
+ * Arm the channel after messages were composed: at the end of the pass
+ * inside imsgev_loop(), at once outside it.
  */
 void
 imsg_event_add(struct imsgev *iev)
+{
+	if (deferring && npending < IMSGEV_PENDING) {
+		if (!iev->pending) {
+			iev->pending = 1;
+			pending[npending++] = iev;
+		}
+		return;
+	}
+	if (iev->arm != NULL)
+		iev->arm(iev);
+	else
+		imsgev_arm(iev);
+}
+
+/*
+ * Read always; write while something is queued.  The event persists,
+ * and re-arming costs two epoll_ctl calls, so it only happens when the
+ * wanted events change.
+ */
+static void
+imsgev_arm(struct imsgev *iev)
 {
 	short	events = EV_READ;
 
@@ -53,8 +96,64 @@ imsg_event_add(struct imsgev *iev)
 		return;
 	iev->events = events;
 	event_del(&iev->ev);
-	event_set(&iev->ev, iev->ibuf.fd, iev->events, iev->handler, iev);
+	event_set(&iev->ev, iev->ibuf.fd, iev->events | EV_PERSIST,
+	    iev->handler, iev);
 	event_add(&iev->ev, NULL);
+}
+
+/* the end of a pass: write what it queued, then arm */
+static void
+imsgev_flush(void)
+{
+	struct imsgev	*iev;
+	int		 i;
+
+	deferring = 0;
+	pass_clock = 0;
+	for (i = 0; i < npending; i++) {
+		iev = pending[i];
+		iev->pending = 0;
+		if (imsgbuf_queuelen(&iev->ibuf) > 0 &&
+		    imsgbuf_write(&iev->ibuf) == -1 && errno != EPIPE)
+			fatal("%s: imsgbuf_write", __func__);
+		/* a closed peer is its read handler's to notice */
+		imsg_event_add(iev);
+	}
+	npending = 0;
+}
+
+/*
+ * The event loop, one pass at a time, with the messages of each pass
+ * written at its end: never on a timer, never later than the pass that
+ * composed them.  Then after(), if given: a write that emptied a queue
+ * wakes no handler, so backpressure is judged again there.
+ */
+void
+imsgev_loop(void (*after)(void))
+{
+	for (;;) {
+		deferring = 1;
+		if (event_loop(EVLOOP_ONCE) != 0)
+			break;
+		imsgev_flush();
+		if (after != NULL)
+			after();
+	}
+	imsgev_flush();
+}
+
+/*
+ * The wall clock: inside imsgev_loop() read once a pass, when first
+ * asked, so that every frame of the pass has the same receive time.
+ */
+void
+imsgev_clock(struct timespec *ts)
+{
+	if (!deferring || !pass_clock) {
+		clock_gettime(CLOCK_REALTIME, &pass_now);
+		pass_clock = deferring;
+	}
+	*ts = pass_now;
 }
 
 int

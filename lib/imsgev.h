@@ -13,6 +13,9 @@ struct imsgev {
 	struct event	 ev;
 	short		 events;
 	int		 hello;		/* the peer's IMSG_HELLO was seen */
+	int		 pending;	/* to be written at the pass's end */
+	/* arms the event; NULL: read always, write while queued */
+	void		(*arm)(struct imsgev *);
 	void		*data;
 };
 
@@ -20,6 +23,8 @@ void	 imsgev_init(struct imsgev *, int, void (*)(int, short, void *),
 	    void *);
 void	 imsgev_start(struct imsgev *, void (*)(int, short, void *), void *);
 void	 imsg_event_add(struct imsgev *);
+void	 imsgev_loop(void (*)(void));
+void	 imsgev_clock(struct timespec *);
 int	 imsg_compose_event(struct imsgev *, uint32_t, uint32_t, pid_t, int,
 	    const void *, size_t);
 int	 imsg_composev_event(struct imsgev *, uint32_t, uint32_t,

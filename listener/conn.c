@@ -296,6 +296,7 @@ conn_add(int fd, const struct pv_addr *peer, const struct proto *proto,
     struct target *t)
 {
 	struct timeval	 tv = { env->conf->gate.idle_timeout, 0 };
+	struct timespec	 now;
 	struct conn	*c;
 	int		 on = 1;
 
@@ -307,7 +308,8 @@ conn_add(int fd, const struct pv_addr *peer, const struct proto *proto,
 	c->proto = proto;
 	c->target = t;
 	c->id = ((uint64_t)env->instance << 32) | ++env->next_id;
-	c->start = time(NULL);
+	imsgev_clock(&now);
+	c->start = now.tv_sec;
 	env->stats.accepted++;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	RB_INSERT(conn_tree, &env->conns, c);
@@ -470,7 +472,7 @@ conn_frames(struct conn *c, const uint8_t *data, size_t total, int *closed)
 	const char	*why;
 	size_t		 off = 0, n, max = env->conf->gate.max_frame;
 
-	clock_gettime(CLOCK_REALTIME, &now);
+	imsgev_clock(&now);
 	while (off < total) {
 		n = 0;
 		why = NULL;
@@ -526,7 +528,7 @@ conn_send(struct conn *c, int type, const uint8_t *data, size_t len,
 	size_t		 n;
 
 	if (ts == NULL) {
-		clock_gettime(CLOCK_REALTIME, &now);
+		imsgev_clock(&now);
 		ts = &now;
 	}
 	memset(&f, 0, sizeof(f));

@@ -153,7 +153,7 @@ main(int argc, char *argv[])
 
 	imsgev_hello(&env->iev_parent, ROLE_LISTENER);
 	imsgev_hello(&env->iev_decoder, ROLE_LISTENER);
-	event_dispatch();
+	imsgev_loop(listener_backpressure);
 	return 0;
 }
 

@@ -7,6 +7,8 @@
  *    frame it starts gets its 0x23xx answer at once, with the same
  *    sequence number and our clock; what it uploads becomes records.
  *    We never send commands or configuration (0x2305, 0x2307, 0x2308).
+ *    The DTU is admitted (accept = known) before its frame is answered:
+ *    an unknown one gets no byte back, and its connection is closed.
  *  - local poller: a connector dials a DTU (a [device] with client and
  *    interval) and asks for its real-time data with 0xA311, one package
  *    at a time, never two requests at once.
@@ -143,6 +145,7 @@ struct hm_upload {
 
 struct hm_state {
 	char		claimed[HM_SNLEN];
+	char		refused[HM_SNLEN];	/* accept = known said no */
 	uint8_t		dialled;	/* a poller's connection */
 	uint8_t		pending;	/* a request is out */
 	uint8_t		misses;		/* timeouts in a row */
@@ -178,6 +181,12 @@ static int	 hm_parse(struct pvctx *, const uint8_t *, size_t,
 static ProtobufCMessage *hm_unpack(struct pvctx *, const struct hm_frame *,
 		    const ProtobufCMessageDescriptor *);
 static int	 hm_serial_ok(const char *, int);
+static uint64_t	 hm_snfield(uint16_t);
+static int	 hm_text(const struct hm_frame *, uint64_t, char *, size_t);
+static int	 hm_admit(struct pvctx *, struct hm_state *,
+		    const struct hm_frame *);
+static int	 hm_admitted(struct pvctx *, struct hm_state *,
+		    const struct hm_frame *, const char *);
 static const char *hm_dtu(struct pvctx *, struct hm_state *,
 		    const struct hm_frame *, const char *);
 static void	 hm_serial(char *, size_t, int64_t);
@@ -406,9 +415,10 @@ hoymiles_decode(struct pvctx *ctx, const uint8_t *buf, size_t len)
 		return;
 	if (f.cmd == HM_APP_REALDATANEW && st->dialled)
 		hm_poll_answer(ctx, st, &f);
-	else if ((f.cmd >> 8) == (HM_DTU_HEARTBEAT >> 8) && !st->dialled)
-		hm_cloud(ctx, st, &f);
-	else
+	else if ((f.cmd >> 8) == (HM_DTU_HEARTBEAT >> 8) && !st->dialled) {
+		if (hm_admit(ctx, st, &f) == 0)
+			hm_cloud(ctx, st, &f);
+	} else
 		pv_dump(ctx, buf, len, "unexpected command 0x%04x", f.cmd);
 }
 
@@ -481,12 +491,108 @@ hm_serial_ok(const char *s, int empty)
 	return (i > 0 || empty);
 }
 
+/* the field of its serial in what a DTU sends; 0: it has none we know */
+static uint64_t
+hm_snfield(uint16_t cmd)
+{
+	switch (cmd) {
+	case HM_DTU_HEARTBEAT:
+		return (4);
+	case HM_DTU_CFGREPORT:
+		return (6);
+	case HM_DTU_DEVDATA:
+	case HM_DTU_REALDATA:
+	case HM_DTU_HISTORY:
+	case HM_DTU_CMDSTATUS:
+	case HM_DTU_WAVE:
+	case HM_DTU_ALARMS:
+	case HM_DTU_REALDATANEW:
+	case HM_DTU_HISTORYNEW:
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+/*
+ * A string field of a frame not yet unpacked, as the unpacking will
+ * give it to us: its last occurrence, as C text (up to a NUL byte),
+ * cut to len - 1 bytes.  -1 if the readable part of the payload has
+ * no such field.
+ */
+static int
+hm_text(const struct hm_frame *f, uint64_t field, char *dst, size_t len)
+{
+	const uint8_t	*s = NULL, *nul;
+	size_t		 off = 0, n = 0;
+	uint64_t	 tag, v;
+
+	while (field != 0 && off < f->plen &&
+	    hm_wire(f->payload, f->plen, &off, &tag, &v) == 0)
+		if (tag >> 3 == field && (tag & 7) == 2) {
+			s = f->payload + off - v;
+			n = (size_t)v;
+		}
+	if (s == NULL || len == 0)
+		return (-1);
+	if ((nul = memchr(s, '\0', n)) != NULL)
+		n = (size_t)(nul - s);
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return (0);
+}
+
+/*
+ * accept = known, asked before a frame a DTU starts is answered: may
+ * the DTU it speaks for be served?  That is the serial the payload
+ * names or, when it names none (or none that is a serial), the one the
+ * connection claimed.  A frame that names no DTU on a connection that
+ * named none has nobody to refuse: it is answered, and makes no
+ * record.  0: serve the frame; -1: refused and dumped.
+ */
+static int
+hm_admit(struct pvctx *ctx, struct hm_state *st, const struct hm_frame *f)
+{
+	char		 sn[HM_SNLEN];
+	const char	*name = st->claimed;
+
+	if (st->refused[0] != '\0')
+		name = st->refused;
+	else if (hm_text(f, hm_snfield(f->cmd), sn, sizeof(sn)) == 0 &&
+	    hm_serial_ok(sn, 0))
+		name = sn;
+	if (name[0] == '\0')
+		return (0);
+	return (hm_admitted(ctx, st, f, name));
+}
+
+/*
+ * pv_admit() for a serial; once refused, a connection stays refused:
+ * every frame it sends after is dumped for the same reason and gets
+ * nothing back.  -1: refused, the frame dumped.
+ */
+static int
+hm_admitted(struct pvctx *ctx, struct hm_state *st, const struct hm_frame *f,
+    const char *sn)
+{
+	if (st->refused[0] == '\0') {
+		if (pv_admit(ctx, sn))
+			return (0);
+		(void)strlcpy(st->refused, sn, sizeof(st->refused));
+	}
+	pv_dump(ctx, f->buf, f->len, "unknown device %s", st->refused);
+	return (-1);
+}
+
 /*
  * The DTU a frame speaks for: the serial it names or, when it names
  * none (proto3 leaves an empty string out, and a DTU may send an empty
  * message), the one that earlier frames on the connection named, or on
  * a poller's connection the device it dialled.  On a cloud connection
- * the DTU is claimed.  NULL, dumped, when there is no such DTU or the
+ * the DTU is admitted (hm_admit() asked for the same serial before the
+ * answer) and claimed.  NULL, dumped, when there is no such DTU or the
  * serial is garbage; the frame has had its answer already.
  */
 static const char *
@@ -510,6 +616,8 @@ hm_dtu(struct pvctx *ctx, struct hm_state *st, const struct hm_frame *f,
 	}
 	if (st->dialled)
 		return (sn);
+	if (hm_admitted(ctx, st, f, sn) == -1)
+		return (NULL);
 	hm_claim(ctx, st, sn);
 	return (st->claimed);
 }

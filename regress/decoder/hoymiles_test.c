@@ -1406,6 +1406,196 @@ test_known_dtu(void)
 	    "dumped");
 }
 
+/* ------------------------------------------------------------------ */
+/* accept = known */
+
+#define STRANGER	"4143A0999999"
+
+/* known: only DTU; or nobody at all */
+static void
+known_devices(int dtu)
+{
+	memset(devices, 0, sizeof(devices));
+	ndevices = 0;
+	if (dtu) {
+		(void)snprintf(devices[0].name, sizeof(devices[0].name), "%s",
+		    DTU);
+		devices[0].proto = PROTO_HOYMILES;
+		ndevices = 1;
+	}
+}
+
+/* a payload of one string field: the serial where cmd keeps it */
+static void
+sn_frame(struct vec *f, uint16_t cmd, uint16_t seq, const char *sn,
+    size_t snlen)
+{
+	uint8_t		p[64];
+	unsigned int	field;
+
+	field = cmd == 0x2202 ? 4 : cmd == 0x220e ? 6 : 1;
+	p[0] = field << 3 | 2;
+	p[1] = (uint8_t)snlen;
+	memcpy(p + 2, sn, snlen);
+	frame_raw(f, cmd, seq, p, snlen + 2);
+}
+
+/* refused: not a byte back, every frame dumped, nothing kept */
+static void
+want_refused(struct conn *c, int frames, const char *sn)
+{
+	char	why[PV_REASONLEN];
+
+	(void)snprintf(why, sizeof(why), "unknown device %s", sn);
+	want_reply(c, 0, NULL, 0);
+	want_dump(c, frames, why);
+	check(c->refused && c->nrecords == 0 && c->nclaims == 0,
+	    "refused %d, %d records, %d claims", c->refused, c->nrecords,
+	    c->nclaims);
+	check(strcmp(c->admit, sn) == 0, "admit \"%s\"", c->admit);
+}
+
+/* every frame a DTU starts names its serial in its own field */
+static void
+test_accept_commands(void)
+{
+	static struct vec	 f;
+	struct conn		*c;
+	size_t			 i;
+	uint16_t		 cmd;
+
+	for (i = 0; i < sizeof(upcases) / sizeof(upcases[0]); i++) {
+		cmd = upcases[i].cmd;
+		known_devices(1);
+		c = cloud(T0 + 1);
+		sn_frame(&f, cmd, 0x700 + i, STRANGER, strlen(STRANGER));
+		feed(c, f.b, f.len);
+		want_refused(c, 1, STRANGER);
+		want_dump_of(c, f.b, f.len);
+		c = cloud(T0 + 1);
+		sn_frame(&f, cmd, 0x780 + i, DTU, strlen(DTU));
+		feed(c, f.b, f.len);
+		want_reply(c, 1, NULL, 0);
+		check(!c->refused && strcmp(c->claim, DTU) == 0 &&
+		    strcmp(c->admit, DTU) == 0, "refused %d, claim \"%s\"",
+		    c->refused, c->claim);
+		result("accept = known: 0x%04x of an unknown DTU refused "
+		    "unanswered, of a known one answered", cmd);
+	}
+}
+
+/* a connection: heartbeat, upload, empty alarms */
+static void
+test_accept_session(void)
+{
+	static struct vec	 hb, up, al;
+	struct conn		*c;
+	int			 known;
+
+	if (vec_load(&hb, "07") == -1 || vec_load(&up, "09") == -1) {
+		result("accept = known: vectors");
+		return;
+	}
+	frame(&al, 0x220b, 0x800, NULL);
+	for (known = 1; known >= 0; known--) {
+		known_devices(known);
+		c = cloud(T0 + 1);
+		feed(c, hb.b, hb.len);
+		feed(c, up.b, up.len);
+		feed(c, al.b, al.len);
+		if (known) {
+			want_reply(c, 3, NULL, 0);
+			want_dump(c, 0, NULL);
+			check(!c->refused && rec_of(c, INV_SN) != NULL,
+			    "refused %d", c->refused);
+		} else {
+			want_refused(c, 3, DTU);
+			want_dump_of(c, hb.b, hb.len);
+		}
+		result("accept = known: %s DTU's heartbeat, upload and "
+		    "empty alarms %s", known ? "a known" : "an unknown",
+		    known ? "answered, recorded" : "dumped, unanswered");
+	}
+}
+
+/* what the serial is, as the unpacking reads it */
+static void
+test_accept_serials(void)
+{
+	static struct vec	 f;
+	static const char	 nul[] = STRANGER "\0" DTU;
+	Hm__HeartbeatFromDtu	 hb;
+	struct conn		*c;
+	uint8_t			 p[64];
+	size_t			 n;
+
+	known_devices(1);
+	/* a known DTU's connection, then a frame of another */
+	c = cloud(T0 + 1);
+	sn_frame(&f, 0x2202, 1, DTU, strlen(DTU));
+	feed(c, f.b, f.len);
+	conn_clear(c);
+	sn_frame(&f, 0x220c, 2, STRANGER, strlen(STRANGER));
+	feed(c, f.b, f.len);
+	want_reply(c, 0, NULL, 0);
+	want_dump(c, 1, "unknown device " STRANGER);
+	check(c->refused, "not refused");
+	result("accept = known: a known DTU's connection speaking for an "
+	    "unknown one is refused");
+
+	/* text up to a NUL byte, and the last of a repeated field */
+	c = cloud(T0 + 1);
+	sn_frame(&f, 0x2202, 3, nul, sizeof(nul) - 1);
+	feed(c, f.b, f.len);
+	want_refused(c, 1, STRANGER);
+	c = cloud(T0 + 1);
+	sn_frame(&f, 0x220c, 4, DTU, strlen(DTU));
+	n = f.len - 10;
+	memcpy(p, f.b + 10, n);
+	p[n++] = 1 << 3 | 2;
+	p[n++] = strlen(STRANGER);
+	memcpy(p + n, STRANGER, strlen(STRANGER));
+	frame_raw(&f, 0x220c, 4, p, n + strlen(STRANGER));
+	feed(c, f.b, f.len);
+	want_refused(c, 1, STRANGER);
+	result("accept = known: the serial is the text before a NUL, the "
+	    "last of a repeated field");
+
+	/* a frame that names nobody has nobody to refuse */
+	known_devices(0);
+	c = cloud(T0 + 1);
+	hm__heartbeat_from_dtu__init(&hb);
+	hb.time = 5;
+	frame(&f, 0x2202, 5, &hb.base);
+	feed(c, f.b, f.len);
+	want_reply(c, 1, NULL, 0);
+	check(c->nadmits == 0 && !c->refused, "%d admits", c->nadmits);
+	result("accept = known: a heartbeat without a serial answered, "
+	    "nobody admitted");
+
+	/* accept = any: the same serial asked about, and served */
+	accept_known = 0;
+	c = cloud(T0 + 1);
+	sn_frame(&f, 0x2202, 6, STRANGER, strlen(STRANGER));
+	feed(c, f.b, f.len);
+	want_reply(c, 1, NULL, 0);
+	check(strcmp(c->admit, STRANGER) == 0 && !c->refused &&
+	    strcmp(c->claim, STRANGER) == 0, "admit \"%s\"", c->admit);
+	result("accept = any: an unknown DTU served");
+	accept_known = 1;
+}
+
+static void
+test_accept(void)
+{
+	accept_known = 1;
+	test_accept_commands();
+	test_accept_session();
+	test_accept_serials();
+	accept_known = 0;
+	known_devices(0);
+}
+
 /* frames that must not be decoded */
 static void
 test_bad(void)
@@ -1755,6 +1945,7 @@ main(int argc, char *argv[])
 	test_other_acks();
 	test_every_upload();
 	test_known_dtu();
+	test_accept();
 	test_bad();
 	test_bounds();
 	test_unset_clock();

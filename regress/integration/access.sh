@@ -2,8 +2,9 @@
 #
 # Who may talk to the gateway, end to end through the real processes:
 # with accept = known, a known device of every listening protocol gets
-# its byte-exact replies and records while an unknown one (the same
-# frame with another serial) gets no byte back, is dumped with the
+# its byte-exact replies and records (a Hoymiles DTU's, which carry
+# our clock, checked field by field by hmsim) while an unknown one (the
+# same frame with another serial) gets no byte back, is dumped with the
 # reason and closed, and is logged once however often it comes back.
 # allow_from: a source outside the list (127.0.0.2) is closed at
 # accept, before a byte, while one inside is served; a protocol's own
@@ -19,14 +20,20 @@ AV=$TOP/regress/vectors/apsystems-ecu
 GEN3SIM=$IV/gen3sim
 APSSIM=$IV/apssim
 AESIM=$IV/aesim
+HMSIM=$IV/hmsim
+# hmsim checks the time in the replies against the gateway's zone
+TZ=Europe/Berlin
+export TZ
 
 SP=$(free_port)
 CP=$((SP + 1))
 GP=$((SP + 2))
 EP=$((SP + 3))
 AP=$((SP + 4))
+HP=$((SP + 5))
 write_conf "$T/pvgated.conf" "$SP" "$CP" "accept = known
-allow_from = 127.0.0.1"
+allow_from = 127.0.0.1
+timezone = Europe/Berlin"
 cat >> "$T/pvgated.conf" <<EOC
 
 [tsun-gen3]
@@ -39,6 +46,9 @@ listen = 127.0.0.1:$EP
 [alphaess]
 listen = 127.0.0.1:$AP
 
+[hoymiles]
+listen = 127.0.0.1:$HP
+
 ; a logger known as the logger of its inverter (its "Monitoring SN")
 [device Y17E7A0F010B013E]
 logger = 2070233889
@@ -50,9 +60,13 @@ logger = 2070233889
 protocol = apsystems-ecu
 
 [device ALXXXXXXXXXXXXX]
+
+; hmsim's DTU
+[device 4143A0987654]
+protocol = hoymiles
 EOC
 gw_start "$T/pvgated.conf" || exit 1
-for p in tsun-gen3 apsystems-ecu alphaess; do
+for p in tsun-gen3 apsystems-ecu alphaess hoymiles; do
 	wait_for "$T/stderr" "accepting $p" || nok "listener for $p started"
 done
 S=$T/stdout
@@ -70,6 +84,8 @@ $APSSIM -l "known apsystems-ecu" -p "$EP" \
     expect:$AV/03-ema-reply-to-01-own-ts.hex
 $AESIM -l "known alphaess battery" -p "$AP" login:ALXXXXXXXXXXXXX:pw ok:2 \
     push:0 ok:16
+$HMSIM -l "known hoymiles DTU" -p "$HP" heartbeat:4660 upload:4661 \
+    empty:220b:4663
 
 # 2. unknown devices: not a byte back, closed
 $PVSIM -l "unknown solarman-v5 logger" -p "$SP" \
@@ -80,6 +96,8 @@ $PVSIM -l "unknown apsystems-ecu" -p "$EP" \
     send:$IV/unknown-aps-record.hex refused:3000
 $PVSIM -l "unknown alphaess battery" -p "$AP" \
     send:$IV/unknown-alphaess-login.hex refused:3000
+$PVSIM -l "unknown hoymiles DTU" -p "$HP" \
+    send:$IV/unknown-hoymiles-heartbeat.hex refused:3000
 # the same logger twice more: refused, not logged again
 $PVSIM -l "unknown logger again" -p "$SP" \
     send:$IV/unknown-solarman-4110.hex refused:3000
@@ -96,12 +114,14 @@ $GEN3SIM -l "tsun-gen3 from 127.0.0.2" -b 127.0.0.2 -p "$GP" \
 $PVSIM -l "solarman-v5 from 127.0.0.1 still served" -p "$SP" \
     send:$SM/01-device-ind-4110.hex expect:$SM/02-device-rsp-1110.hex
 
-wait_for "$D" 'unknown device ALYYYYYYYYYYYYY' || true
-for dev in 2070233889 R170000000000001 216000064136 ALXXXXXXXXXXXXX; do
+wait_for "$D" 'unknown device 4143A0999999' || true
+for dev in 2070233889 R170000000000001 216000064136 ALXXXXXXXXXXXXX \
+    4143A0987654 116412340001; do
 	check "stdout: a record of known $dev" \
 	    wait_for "$S" "\"device\":\"$dev\""
 done
-for dev in 1111111111 R179999999999999 216000099999 ALYYYYYYYYYYYYY; do
+for dev in 1111111111 R179999999999999 216000099999 ALYYYYYYYYYYYYY \
+    4143A0999999; do
 	check "stdout: nothing of unknown $dev" \
 	    sh -c "! grep -q '$dev' '$S'"
 	check "dump: unknown device $dev, with its frame" \
@@ -112,7 +132,7 @@ check "dump: the alphaess password masked" \
 n=$(grep -c 'device 1111111111 from .* refused' "$T/stderr")
 check "log: unknown logger said once for three refusals ($n)" \
     test "$n" -eq 1
-for dev in R179999999999999 216000099999 ALYYYYYYYYYYYYY; do
+for dev in R179999999999999 216000099999 ALYYYYYYYYYYYYY 4143A0999999; do
 	check "log: unknown $dev said" grep -q "device $dev from .* refused" \
 	    "$T/stderr"
 done
@@ -131,7 +151,7 @@ check "counters: solarman-v5 refused 3 connections of unknown devices" \
 check "counters: every other protocol refused 1" test "$(jq -r \
     '[.protocols[] | select(.protocol != "solarman-v5" and .protocol !=
     "capture") | .decoder_refused] | map(tostring) | join(" ")' \
-    "$T/counters.json")" = "1 1 1"
+    "$T/counters.json")" = "1 1 1 1"
 check "counters: listener $SP refused 1 connection by allow_from" \
     test "$(jq ".listeners[] | select(.port == $SP) |
     .listener_refused.allow_from" "$T/counters.json")" -eq 1

@@ -7,7 +7,7 @@
 
 . "$(dirname "$0")/lib.sh"
 setup_system
-N=3000
+N=6000
 
 SP=$(free_port)
 write_conf "$T/pvgated.conf" "$SP" $((SP + 1))
