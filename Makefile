@@ -21,11 +21,11 @@ test: deps
 	@$(MAKE) all
 	@sh regress/run
 
-bench regress fuzz install lint: config.mk
+bench regress fuzz hostile install lint: config.mk
 	@$(BUILD) $@
 
 clean:
 	-@test -f config.mk && $(BUILD) clean
 	rm -f config.mk config.h config.log
 
-.PHONY: all deps run test bench regress fuzz install lint clean
+.PHONY: all deps run test bench regress fuzz hostile install lint clean

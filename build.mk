@@ -58,8 +58,11 @@ REGRESS_PROGS += regress/integration/cloudsim regress/integration/devsim \
 # make bench: the load generator everywhere, the epoll floor on Linux
 FLOOR_linux = bench/floor
 BENCH_PROGS = bench/loadgen $(FLOOR_$(SANDBOX))
+# make hostile: the attack waves' load generator (epoll), Linux only
+HOSTILE_linux = regress/hostile/hostile
+HOSTILE_PROGS = $(HOSTILE_$(SANDBOX))
 
-all: $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS)
+all: $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS) $(HOSTILE_PROGS)
 progs: $(PROGS)
 
 .c.o:
@@ -360,14 +363,25 @@ bench/loadgen: bench/loadgen.o $(BENCH_OBJS)
 bench/floor: bench/floor.o $(BENCH_OBJS)
 	$(LINK) bench/floor.o $(BENCH_OBJS) $(LIBS)
 
+regress/hostile/hostile.o: config.h lib/compat.h regress/integration/simlib.h
+
+regress/hostile/hostile: regress/hostile/hostile.o \
+    regress/integration/simlib.o lib/libpvgate.a
+	$(LINK) regress/hostile/hostile.o regress/integration/simlib.o \
+	    lib/libpvgate.a $(LIBS)
+
 bench: all
 	@sh bench/bench.sh
 
 regress: all
 	@sh regress/run
 
+hostile: all
+	@sh regress/hostile/faults.sh -long
+	@sh regress/hostile/run.sh -long
+
 fuzz: proto/hoymiles.pb-c.c
-	@sh regress/fuzz/build.sh && sh regress/fuzz/run.sh 60
+	@sh regress/fuzz/build.sh && sh regress/fuzz/budget.sh
 
 lint:
 	mandoc -Tlint -Wwarning parent/pvgated.8 parent/pvgated.conf.5 \
@@ -403,7 +417,7 @@ install: $(PROGS)
 	    chmod 555 $(DESTDIR)$(RCDIR)/pvgated; fi
 
 clean:
-	rm -f $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS) lib/libpvgate.a \
-	    libexec.path libexec.path.new \
+	rm -f $(PROGS) $(REGRESS_PROGS) $(BENCH_PROGS) $(HOSTILE_PROGS) \
+	    lib/libpvgate.a libexec.path libexec.path.new \
 	    proto/libproto.a */*.o regress/*/*.o proto/*.pb-c.[ch]
 	rm -rf regress/fuzz/bin regress/asan

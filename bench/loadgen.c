@@ -63,6 +63,7 @@
 #define DRAIN_SECS	15
 #define NSEC		1000000000LL
 #define CHURN_ADDRS	60000	/* source addresses churn dials from */
+#define REPLY_SECS	60	/* the oldest clock a reply may carry */
 
 enum mode { M_HELLO, M_CLOSED, M_OPEN, M_QUIET, M_CHURN };
 enum cstate { C_FREE, C_CONNECTING, C_UP, C_DEAD };
@@ -78,6 +79,7 @@ struct lconn {
 	unsigned int	 nsent;		/* requests sent */
 	int64_t		 opened;	/* churn: when it was dialled */
 	int64_t		 sent[RING];	/* send times, ns */
+	time_t		 sentsec[RING];	/* and on the wall clock */
 	unsigned int	 reqn[RING];	/* their numbers */
 	size_t		 rlen;
 	uint8_t		 rbuf[RBUF];
@@ -526,9 +528,10 @@ request_of(const struct lconn *c, unsigned int n)
 
 /*
  * 1 if buf is the reply to the next part of c's oldest request, byte
- * for byte as the floor's builder makes it at a second from a second
- * ago to a second ahead (time() reads a clock that lags others by up
- * to a tick)
+ * for byte as the floor's builder makes it at a second from the one
+ * before the request was sent to the one after now (time() reads a
+ * clock that lags others by up to a tick; under load a reply may wait
+ * seconds to be read)
  */
 static int
 reply_good(const struct lconn *c, const uint8_t *buf, size_t len)
@@ -536,13 +539,15 @@ reply_good(const struct lconn *c, const uint8_t *buf, size_t len)
 	const struct expect	*e;
 	const uint8_t		*q;
 	uint8_t			 a[BENCH_MAXFRAME];
-	time_t			 now = time(NULL);
+	time_t			 now = time(NULL), t, from;
 	unsigned int		 k = c->got;
-	int			 i;
 
+	from = c->sentsec[c->head] - 1;
+	if (from < now - REPLY_SECS)
+		from = now - REPLY_SECS;
 	if (bp->vary == NULL) {
-		for (i = -1; i < 2; i++) {
-			e = expect_at(now - i);
+		for (t = now + 1; t >= from; t--) {
+			e = expect_at(t);
 			if (e->len[k] == len &&
 			    memcmp(e->b[k], buf, len) == 0)
 				return (1);
@@ -550,9 +555,9 @@ reply_good(const struct lconn *c, const uint8_t *buf, size_t len)
 		return (0);
 	}
 	q = request_of(c, c->reqn[c->head]);
-	for (i = -1; i < 2; i++)
+	for (t = now + 1; t >= from; t--)
 		if (bp->answer(q + partoff[k], partlen[k], a, sizeof(a),
-		    now - i) == len && memcmp(a, buf, len) == 0)
+		    t) == len && memcmp(a, buf, len) == 0)
 			return (1);
 	return (0);
 }
@@ -732,6 +737,7 @@ conn_send(struct lconn *c, int64_t now)
 		errx(1, "short write (%zd of %zu bytes)", n, reqlen);
 	}
 	c->sent[(c->head + c->out) % RING] = now;
+	c->sentsec[(c->head + c->out) % RING] = time(NULL);
 	c->reqn[(c->head + c->out) % RING] = c->nsent++;
 	c->out++;
 	cur->st.sent += parts;

@@ -82,6 +82,15 @@ struct current {
 	struct dconn		*dc;
 };
 
+/* a kind of log line a flood must not flood the log with */
+#define DUMP_LOG_BURST	10	/* lines of a kind */
+#define DUMP_LOG_PERIOD	10	/* per so many seconds */
+struct burst {
+	const char		*what;	/* "frames dumped" */
+	time_t			 start;
+	unsigned int		 said, quiet;
+};
+
 static struct pvconf	*conf;
 static struct imsgev	 iev_parent;
 static struct imsgev	 iev_exporter;
@@ -113,6 +122,7 @@ static void		out_timer(struct pvctx *, unsigned int);
 static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
 static void		out_claim(struct pvctx *, const char *);
 static void		out_command(struct pvctx *, int, const char *);
+static int		burst_say(struct burst *);
 static int		out_admit(struct pvctx *, const char *);
 static void		out_hangup(struct pvctx *, unsigned int);
 static void		kill_send(struct lchan *, uint64_t, uint32_t,
@@ -905,14 +915,42 @@ out_device(struct pvctx *ctx, const char *name)
 }
 
 /*
+ * A line a flood must not flood the log with: at most DUMP_LOG_BURST
+ * of a kind per DUMP_LOG_PERIOD seconds, then how many were not said.
+ * Returns 1 if this one may be said.
+ */
+static int
+burst_say(struct burst *b)
+{
+	time_t	now = pv_monotime();
+
+	if (now - b->start >= DUMP_LOG_PERIOD || b->start == 0) {
+		if (b->quiet > 0)
+			log_warnx("%u more %s in the last %d s", b->quiet,
+			    b->what, DUMP_LOG_PERIOD);
+		b->start = now;
+		b->said = b->quiet = 0;
+	}
+	if (b->said++ >= DUMP_LOG_BURST) {
+		b->quiet++;
+		return (0);
+	}
+	return (1);
+}
+
+/*
  * One device, one connection: when a device speaks on a new
  * connection, the old one (a dead link the device gave up on) goes.
+ * Said in the log, but not once per connection of a flood that names
+ * one device over and over.
  */
 static void
 out_claim(struct pvctx *ctx, const char *name)
 {
-	struct current	*cur = ctx->arg;
-	struct dconn	*dc = cur->dc, *o;
+	static struct burst	 b = { "devices back on a new connection",
+				    0, 0, 0 };
+	struct current		*cur = ctx->arg;
+	struct dconn		*dc = cur->dc, *o;
 
 	if (strcmp(dc->claim, name) == 0)
 		return;
@@ -922,8 +960,10 @@ out_claim(struct pvctx *ctx, const char *name)
 		if (o == dc || o->pr != dc->pr ||
 		    strcmp(o->claim, dc->claim) != 0)
 			continue;
-		log_info("%s %s is back on a new connection: closing the old "
-		    "one from %s", dc->pr->name, name, o->peer);
+		if (burst_say(&b))
+			log_info("%s %s is back on a new connection: closing "
+			    "the old one from %s", dc->pr->name, name,
+			    o->peer);
 		o->claim[0] = '\0';
 		kill_send(o->l, o->id, PV_REPLY_CLOSE, 0);
 	}
@@ -1028,29 +1068,16 @@ out_admit(struct pvctx *ctx, const char *name)
  * at most DUMP_LOG_BURST lines per DUMP_LOG_PERIOD seconds, then a
  * count of what was not said.
  */
-#define DUMP_LOG_BURST	10
-#define DUMP_LOG_PERIOD	10
-
 static void
 dump_log(const struct pv_frame *f, size_t len, const char *reason)
 {
-	static time_t	 start;
-	static unsigned	 said, quiet;
-	char		 peer[64];
+	static struct burst	 b = { "frames dumped", 0, 0, 0 };
+	char			 peer[64];
 
 	if (f->proto == PROTO_CAPTURE)
 		return;		/* dumping everything is its job */
-	if (f->rx_sec - start >= DUMP_LOG_PERIOD) {
-		if (quiet > 0)
-			log_warnx("%u more frames dumped in the last %d s",
-			    quiet, DUMP_LOG_PERIOD);
-		start = f->rx_sec;
-		said = quiet = 0;
-	}
-	if (said++ >= DUMP_LOG_BURST) {
-		quiet++;
+	if (!burst_say(&b))
 		return;
-	}
 	pv_addr_str(&f->peer, peer, sizeof(peer));
 	log_warnx("%s frame of %zu bytes from %s dumped: %s",
 	    proto_byid(f->proto)->name, len, peer, reason);

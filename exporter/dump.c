@@ -141,14 +141,16 @@ dump_writeall(int fd, const char *p, size_t n)
 /*
  * Append one whole line (ending in its only '\n') to the dump file of
  * t's UTC date, relative to the current directory.  A write that
- * fails half way leaves a torn line; the next line starts on a fresh
- * one.  Returns 0, or -1 with errno set.
+ * fails half way (the disk full) is cut off again, so that no reader
+ * finds half a line; if even that fails, the next line starts on a
+ * fresh one.  Returns 0, or -1 with errno set.
  */
 int
 dump_write(struct dumpfile *df, time_t t, const char *line, size_t n)
 {
 	struct tm	 tm;
-	int		 day;
+	off_t		 end;
+	int		 day, save;
 
 	if (n == 0 || line[n - 1] != '\n' ||
 	    memchr(line, '\n', n - 1) != NULL) {
@@ -169,8 +171,15 @@ dump_write(struct dumpfile *df, time_t t, const char *line, size_t n)
 			return (-1);
 		df->torn = 0;
 	}
+	if ((end = lseek(df->fd, 0, SEEK_END)) == -1)
+		return (-1);
 	if (dump_writeall(df->fd, line, n) == -1) {
-		df->torn = 1;
+		/* the disk is full: what went out of the line goes again */
+		save = errno;
+		if (ftruncate(df->fd, end) == -1 ||
+		    lseek(df->fd, end, SEEK_SET) == -1)
+			df->torn = 1;
+		errno = save;
 		return (-1);
 	}
 	return (0);

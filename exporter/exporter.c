@@ -26,6 +26,7 @@
 #include "mqtt.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "util.h"
 
 #define OUTBUF_SIZE	65536
 
@@ -41,6 +42,7 @@ static char		 sealed[DUMP_SEALED_MAX];
 static char		 outbuf[OUTBUF_SIZE];
 static size_t		 outlen;
 static uint64_t		 outlines;	/* records in outbuf */
+static int		 stdout_closed;	/* by its reader */
 static struct {
 	uint64_t	 records;
 	uint64_t	 to_stdout;	/* written */
@@ -61,11 +63,12 @@ static void		exporter_dump(struct imsg *);
 static void		exporter_done(void);
 static void		stdout_add(const char *, size_t);
 static void		stdout_flush(void);
+static void		stdout_gone(void);
 static void		log_kick(void);
 static void		exporter_command(const struct pv_command *);
 static void		exporter_ctl(struct imsg *);
 static void		exporter_ctl_counters(uint32_t, const struct ctl_mqtt *,
-			    uint64_t, uint64_t);
+			    const uint64_t[3]);
 
 static __dead void
 usage(void)
@@ -271,7 +274,7 @@ exporter_record(struct imsg *imsg)
 		fatalx("%s: malformed IMSG_RECORD, %zu bytes", __func__,
 		    imsg_get_len(imsg));
 	stats.records++;
-	if (conf->gate.out_stdout) {
+	if (conf->gate.out_stdout && !stdout_closed) {
 		if ((n = json_record(&rec, line, sizeof(line))) == 0)
 			fatalx("%s: record does not fit a line", __func__);
 		stdout_add(line, n);
@@ -323,7 +326,7 @@ exporter_dump(struct imsg *imsg)
 		return;
 	}
 	stats.lost_dump++;
-	now = time(NULL);
+	now = pv_monotime();
 	if (now - last >= 10) {
 		last = now;
 		log_warn("dump: cannot write; %llu lost so far",
@@ -372,7 +375,10 @@ stdout_flush(void)
 		    -1) {
 			if (errno == EINTR)
 				continue;
-			log_warn("stdout");
+			if (errno == EPIPE)
+				stdout_gone();
+			else
+				log_warn("stdout");
 			/* the lines not wholly written */
 			stats.lost_stdout += outlines;
 			outlines = 0;
@@ -396,6 +402,26 @@ exporter_command(const struct pv_command *c)
 		fatal("%s: imsg_compose", __func__);
 }
 
+/*
+ * The reader of stdout went away (pvgated | head -1).  With records
+ * going elsewhere too, carry on without stdout; with nowhere else to
+ * go, there is nothing left to do: say so and stop.
+ */
+static void
+stdout_gone(void)
+{
+	if (stdout_closed)
+		return;
+	if ((syslog_fd != -1 && conf->gate.out_syslog) || mqtt_on) {
+		log_warnx("stdout closed by its reader: records go on to %s "
+		    "only", mqtt_on ? "MQTT" : "syslog");
+		stdout_closed = 1;
+		return;
+	}
+	fatalx("stdout closed by its reader, and records go nowhere else: "
+	    "stopping");
+}
+
 /* pvgatectl status and counters */
 static void
 exporter_ctl(struct imsg *imsg)
@@ -403,22 +429,22 @@ exporter_ctl(struct imsg *imsg)
 	struct imsgev	*iev = &iev_parent;
 	struct ctl_mqtt	 cm;
 	uint32_t	 id = ctl_request(imsg, __func__);
-	uint64_t	 sent, dropped;
+	uint64_t	 figs[3];	/* sent, dropped, lost */
 
 	/* what is still in the buffer is written first */
 	stdout_flush();
 	ctl_proc(iev, id);
-	mqtt_ctl(&cm, &sent, &dropped);
+	mqtt_ctl(&cm, &figs[0], &figs[1], &figs[2]);
 	if (imsg_get_type(imsg) == IMSG_CTL_STATUS)
 		ctl_answer(iev, id, IMSG_CTL_MQTT, &cm, sizeof(cm));
 	else
-		exporter_ctl_counters(id, &cm, sent, dropped);
+		exporter_ctl_counters(id, &cm, figs);
 	ctl_end(iev, id);
 }
 
 static void
-exporter_ctl_counters(uint32_t id, const struct ctl_mqtt *cm, uint64_t sent,
-    uint64_t dropped)
+exporter_ctl_counters(uint32_t id, const struct ctl_mqtt *cm,
+    const uint64_t figs[3])
 {
 	struct imsgev		*iev = &iev_parent;
 	const struct ctl_figure	 f[] = {
@@ -427,8 +453,8 @@ exporter_ctl_counters(uint32_t id, const struct ctl_mqtt *cm, uint64_t sent,
 		{ CTR_EXPORTER_SYSLOG, stats.syslog },
 		{ CTR_EXPORTER_DUMPS, stats.dumps },
 		{ CTR_EXPORTER_DUMPS_WRITTEN, stats.dumps_written },
-		{ CTR_EXPORTER_MQTT_SENT, sent },
-		{ CTR_EXPORTER_MQTT_DROPPED, dropped },
+		{ CTR_EXPORTER_MQTT_SENT, figs[0] },
+		{ CTR_EXPORTER_MQTT_DROPPED, figs[1] },
 		{ CTR_EXPORTER_MQTT_CONNECTED, cm->connected },
 		{ CTR_EXPORTER_MQTT_SPOOL_BYTES, cm->spool_bytes },
 		{ CTR_EXPORTER_MQTT_SPOOL_RECORDS, cm->spool_records },
@@ -440,4 +466,5 @@ exporter_ctl_counters(uint32_t id, const struct ctl_mqtt *cm, uint64_t sent,
 	ctl_counter(iev, id, CTR_EXPORTER_LOST, 0, 0, "syslog",
 	    stats.lost_syslog);
 	ctl_counter(iev, id, CTR_EXPORTER_LOST, 0, 0, "dump", stats.lost_dump);
+	ctl_counter(iev, id, CTR_EXPORTER_LOST, 0, 0, "mqtt", figs[2]);
 }

@@ -117,6 +117,7 @@ struct spool {
 	uint64_t	 rd;		/* the next record to read */
 	uint64_t	 rdseq;
 	uint64_t	 dropped;	/* thrown away as unreadable */
+	uint64_t	 evicted;	/* the oldest, dropped for room */
 	int		 dirty;		/* header to be written */
 };
 

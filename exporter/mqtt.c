@@ -7,7 +7,10 @@
  * are in flight.  When the connection is lost, what was in flight is
  * sent again, in order, after the next connect: a record arrives at
  * least once.  While the broker is away the spool fills; when it is
- * full the oldest records are dropped, counted and logged.
+ * full the oldest records are dropped, counted and logged.  When the
+ * spool cannot be written (its disk full), the records that do not get
+ * in are lost: counted, logged at once and then once a minute, and
+ * when writing works again.
  *
  * libmosquitto runs inside the exporter's event loop: mosquitto_socket()
  * is watched with libevent, and mosquitto_loop_read(), _write() and
@@ -90,7 +93,7 @@ static struct {
 	time_t			 since, retry;
 	time_t			 changed;	/* up or down since */
 	int			 backoff, failures;
-	time_t			 lastwarn, lastdrop;
+	time_t			 lastwarn, lastdrop, lastlost;
 	struct inflight		 win[MQTT_WINDOW];
 	int			 nwin;
 	int			 spoolfd;
@@ -98,6 +101,9 @@ static struct {
 	TAILQ_HEAD(, mdev)	 devs;
 	int			 ndevs;
 	uint64_t		 sent, dropped, unspooled, dropped_told;
+	uint64_t		 lost_told;	/* of unspooled */
+	uint64_t		 lost_from;	/* unspooled when it began */
+	int			 losing, lost_said, losterr;
 	char			 status[MQTT_TOPIC_MAX];
 	char			 hastatus[MQTT_TOPIC_MAX];
 	/* owners' commands: the devices that allow some, what is sent on */
@@ -128,6 +134,7 @@ static void	 mqtt_drops(time_t);
 static int	 mqtt_cmd_devices(const struct pvconf *);
 static void	 mqtt_announce_cmds(const struct pv_deviceconf *);
 static void	 mqtt_command(const struct mosquitto_message *);
+static void	 mqtt_lost(time_t, int);
 static void	 mqtt_read(int, short, void *);
 static void	 mqtt_write(int, short, void *);
 static void	 mqtt_tick(int, short, void *);
@@ -263,20 +270,24 @@ mqtt_tls(void)
 void
 mqtt_record(const uint8_t *data, size_t len)
 {
-	int	n;
+	uint64_t	evicted = mq.spool.evicted;
+	int		n;
 
 	if (mq.state == MQ_OFF)
 		return;
-	if ((n = spool_put(&mq.spool, data, len)) == -1) {
+	n = spool_put(&mq.spool, data, len);
+	mq.dropped += mq.spool.evicted - evicted;
+	if (n == -1) {
+		if (!mq.losing)
+			mq.lost_from = mq.unspooled;
+		mq.losing = 1;
 		mq.unspooled++;
-		if (time(NULL) - mq.lastwarn >= MQTT_WARN_EVERY) {
-			mq.lastwarn = time(NULL);
-			log_warn("mqtt: spool: record lost (%llu so far)",
-			    (unsigned long long)mq.unspooled);
-		}
+		mq.losterr = errno;
+		mqtt_lost(pv_monotime(), 0);
 		return;
 	}
-	mq.dropped += n;
+	if (mq.losing)
+		mqtt_lost(pv_monotime(), 1);
 	if (mq.state == MQ_UP)
 		mqtt_after();
 }
@@ -289,9 +300,10 @@ mqtt_shutdown(void)
 		return;
 	(void)spool_sync(&mq.spool);
 	log_info("mqtt: %llu records sent, %llu in the spool, %llu dropped "
-	    "when it was full", (unsigned long long)mq.sent,
-	    (unsigned long long)mq.spool.count,
-	    (unsigned long long)mq.dropped);
+	    "when it was full, %llu lost when it could not be written",
+	    (unsigned long long)mq.sent, (unsigned long long)mq.spool.count,
+	    (unsigned long long)mq.dropped,
+	    (unsigned long long)(mq.unspooled + mq.spool.dropped));
 	if (mq.mosq != NULL)
 		mosquitto_destroy(mq.mosq);
 	mq.mosq = NULL;
@@ -335,7 +347,7 @@ mqtt_connect(void)
 	mosquitto_log_callback_set(m, on_log);
 
 	mq.state = MQ_CONNECTING;
-	mq.since = time(NULL);
+	mq.since = pv_monotime();
 	if ((rc = mosquitto_connect_async(m, addr, mq.cf.broker.port,
 	    mq.cf.keepalive)) != MOSQ_ERR_SUCCESS) {
 		mq.lostrc = rc;
@@ -358,7 +370,7 @@ mqtt_connect(void)
 static void
 mqtt_teardown(const char *why)
 {
-	time_t	now = time(NULL);
+	time_t	now = pv_monotime();
 	char	addr[80], reason[128];
 	size_t	n;
 
@@ -685,6 +697,38 @@ mqtt_drops(time_t now)
 	mq.lastdrop = now;
 }
 
+/*
+ * Records the spool could not take (back: a record was written again
+ * after some were lost).  At most one line a minute says how many in
+ * all, and its reason; the first as it happens.  When writing works
+ * again after such a line, one more says so, with the number lost
+ * while it could not.
+ */
+static void
+mqtt_lost(time_t now, int back)
+{
+	if (back) {
+		mq.losing = 0;
+		if (mq.lost_said)
+			log_info("mqtt: spool: written again; %llu records "
+			    "lost while it could not be (%llu so far)",
+			    (unsigned long long)(mq.unspooled - mq.lost_from),
+			    (unsigned long long)mq.unspooled);
+		mq.lost_said = 0;
+		mq.lost_told = mq.unspooled;
+		return;
+	}
+	if (mq.unspooled == mq.lost_told || (mq.lastlost != 0 &&
+	    now - mq.lastlost < MQTT_WARN_EVERY))
+		return;
+	errno = mq.losterr;
+	log_warn("mqtt: spool: cannot write; %llu records lost so far",
+	    (unsigned long long)mq.unspooled);
+	mq.lost_said = mq.losing;
+	mq.lost_told = mq.unspooled;
+	mq.lastlost = now;
+}
+
 /* what TLS has decrypted is not on the socket: read that too */
 static void
 mqtt_read(int fd, short event, void *arg)
@@ -727,7 +771,7 @@ static void
 mqtt_tick(int fd, short event, void *arg)
 {
 	struct timeval	tv = { 1, 0 };
-	time_t		now = time(NULL);
+	time_t		now = pv_monotime();
 	int		rc;
 
 	(void)fd;
@@ -735,6 +779,7 @@ mqtt_tick(int fd, short event, void *arg)
 	(void)arg;
 	evtimer_add(&mq.ev_tick, &tv);
 	mqtt_drops(now);
+	mqtt_lost(now, 0);
 	switch (mq.state) {
 	case MQ_IDLE:
 		if (now >= mq.retry)
@@ -921,13 +966,18 @@ on_log(struct mosquitto *m, void *arg, int level, const char *s)
 		log_debug("mqtt: libmosquitto: %s", s);
 }
 
-/* pvgatectl: the client's state and figures */
+/*
+ * pvgatectl: the client's state and figures; lost, the records the
+ * spool could not take or could not give back
+ */
 void
-mqtt_ctl(struct ctl_mqtt *cm, uint64_t *sent, uint64_t *dropped)
+mqtt_ctl(struct ctl_mqtt *cm, uint64_t *sent, uint64_t *dropped,
+    uint64_t *lost)
 {
 	memset(cm, 0, sizeof(*cm));
 	*sent = mq.sent;
 	*dropped = mq.dropped;
+	*lost = mq.unspooled + mq.spool.dropped;
 	if (mq.state == MQ_OFF)
 		return;
 	cm->enabled = 1;

@@ -20,6 +20,6 @@ void	 mqtt_configure(const struct pvconf *);
 void	 mqtt_record(const uint8_t *, size_t);
 void	 mqtt_shutdown(void);
 void	 mqtt_command_hook(void (*)(const struct pv_command *));
-void	 mqtt_ctl(struct ctl_mqtt *, uint64_t *, uint64_t *);
+void	 mqtt_ctl(struct ctl_mqtt *, uint64_t *, uint64_t *, uint64_t *);
 
 #endif /* MQTT_H */

@@ -269,12 +269,19 @@ spool_place(struct spool *sp, uint64_t esz, uint64_t *pos)
 		if (spool_drop(sp) == -1)
 			return (-1);
 		dropped++;
+		sp->evicted++;
 	}
 }
 
 /*
  * Append one record.  Returns the number of old records dropped to make
- * room, or -1 (errno set) if it could not be written.
+ * room, or -1 (errno set) if it could not be written: then the spool
+ * holds what it held (less the oldest dropped for room, which
+ * sp->evicted counts either way), and perhaps a torn piece of the
+ * record past its last entry, without the entry header that would make
+ * it one: the next spool_put() writes over it, a reopen leaves it out.
+ * A full disk is such a failure; once there is room again, the next
+ * record is written.
  */
 int
 spool_put(struct spool *sp, const uint8_t *data, size_t len)
@@ -299,11 +306,12 @@ spool_put(struct spool *sp, const uint8_t *data, size_t len)
 	put64(h + 8, sp->headseq + sp->count);
 	put32(h + 16, crc32_buf(data, len));
 	memset(pad, 0, sizeof(pad));
-	if (spool_rw(sp, 1, h, sizeof(h), SPOOL_HDR + pos) == -1 ||
-	    spool_rw(sp, 1, (void *)(uintptr_t)data, len,
+	/* the entry's header last: a record cut short is never one */
+	if (spool_rw(sp, 1, (void *)(uintptr_t)data, len,
 	    SPOOL_HDR + pos + SPOOL_EHDR) == -1 ||
 	    spool_rw(sp, 1, pad, SPOOL_ALIGN((uint64_t)len) - len,
-	    SPOOL_HDR + pos + SPOOL_EHDR + len) == -1)
+	    SPOOL_HDR + pos + SPOOL_EHDR + len) == -1 ||
+	    spool_rw(sp, 1, h, sizeof(h), SPOOL_HDR + pos) == -1)
 		return (-1);
 	if (sp->count == 0)
 		sp->head = sp->rd = pos;

@@ -8,12 +8,45 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pvgate.h"
 #include "util.h"
+
+/*
+ * Seconds on a clock that never jumps, for intervals: how long since
+ * the last warning, when to try again.  time(3) would stop them for an
+ * hour when the wall clock is set back an hour.
+ */
+time_t
+pv_monotime(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return ts.tv_sec;
+}
+
+/*
+ * Give the heap's free pages back to the system.  glibc keeps what a
+ * burst of connections freed (their buffers interleave with what stays,
+ * so the heap cannot shrink from its top); OpenBSD's malloc returns
+ * pages by itself.
+ */
+void
+pv_heap_trim(void)
+{
+#ifdef HAVE_MALLOC_TRIM
+	(void)malloc_trim(0);
+#endif
+}
 
 void
 pv_addr_set(struct pv_addr *a, const struct sockaddr *sa)

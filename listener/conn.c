@@ -24,6 +24,9 @@
 
 #define ACCEPT_BATCH	64
 #define OUT_MAX		65536	/* unsent reply bytes per connection */
+#define IN_MIN		512	/* a partial frame's first buffer */
+#define TRIM_MIN	64	/* connections gone: trim the heap */
+#define TALLY_PERIOD	10	/* seconds */
 #define CHUNK_MAX	(PVGATE_IMSG_PAYLOAD - sizeof(struct pv_frame))
 
 static uint8_t	scratch[65536];
@@ -36,6 +39,10 @@ static size_t	conn_frames(struct conn *, const uint8_t *, size_t, int *);
 static void	conn_send(struct conn *, int, const uint8_t *, size_t,
 		    const char *, const struct timespec *);
 static void	conn_leftover(struct conn *, const char *);
+static void	conn_grow(struct conn *, size_t);
+static int	conn_evict(void);
+static void	conn_noread(struct conn *);
+static void	conn_trim(int, short, void *);
 
 RB_GENERATE(conn_tree, conn, entry, conn_cmp);
 RB_GENERATE(peer_tree, peer_count, entry, peer_cmp);
@@ -58,12 +65,75 @@ peer_cmp(struct peer_count *a, struct peer_count *b)
 static int
 ratelimit(time_t *last)
 {
-	time_t	now = time(NULL);
+	time_t	now = pv_monotime();
 
-	if (now - *last < 10)
+	if (now - *last < 10 && *last != 0)
 		return 0;
 	*last = now;
 	return 1;
+}
+
+/*
+ * Refusals and closes the listener decides on, counted: the first of
+ * an interval is said with its details, the rest in one line once the
+ * interval is over.
+ */
+enum tally_kind { T_FULL, T_PEER, T_EVICT, T_NOREAD, T_MAX };
+static struct tally {
+	const char	*what;
+	uint64_t	 n, said;
+	time_t		 last;
+} tallies[T_MAX] = {
+	{ "connections refused (max_connections)", 0, 0, 0 },
+	{ "connections refused (max_per_address)", 0, 0, 0 },
+	{ "connections without a frame closed for room (max_connections)",
+	    0, 0, 0 },
+	{ "connections closed: their replies were not read", 0, 0, 0 },
+};
+static struct event	ev_tally;
+static int		tally_armed;
+
+static void
+tally_report(int fd, short event, void *arg)
+{
+	struct tally	*ty;
+	time_t		 now = pv_monotime();
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	tally_armed = 0;
+	for (ty = tallies; ty < tallies + T_MAX; ty++) {
+		if (ty->n == ty->said)
+			continue;
+		log_warnx("%llu more %s in the last %d s",
+		    (unsigned long long)(ty->n - ty->said), ty->what,
+		    TALLY_PERIOD);
+		ty->said = ty->n;
+		ty->last = now;
+	}
+}
+
+/* count one of kind; 1 if it is to be said now, with its details */
+static int
+tally(enum tally_kind kind)
+{
+	struct tally	*ty = &tallies[kind];
+	struct timeval	 tv = { TALLY_PERIOD, 0 };
+	time_t		 now = pv_monotime();
+
+	ty->n++;
+	if (ty->last == 0 || now - ty->last >= TALLY_PERIOD) {
+		ty->last = now;
+		ty->said = ty->n;
+		return 1;
+	}
+	if (!tally_armed) {
+		evtimer_set(&ev_tally, tally_report, NULL);
+		evtimer_add(&ev_tally, &tv);
+		tally_armed = 1;
+	}
+	return 0;
 }
 
 static void
@@ -167,7 +237,7 @@ conn_allowed(const struct pv_addr *peer)
 static void
 conn_new(int fd, const struct sockaddr_storage *ss)
 {
-	static time_t		 last_full, last_peer, last_addr;
+	static time_t		 last_addr;
 	static uint64_t		 said_addr;
 	struct pv_gateconf	*g = &env->conf->gate;
 	struct pv_addr		 peer;
@@ -190,9 +260,9 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
-	if (env->nconns >= g->max_connections) {
+	if (env->nconns >= g->max_connections && conn_evict() == -1) {
 		env->stats.refused[REFUSE_MAX_CONNECTIONS]++;
-		if (ratelimit(&last_full))
+		if (tally(T_FULL))
 			log_warnx("%u connections: refusing more "
 			    "(max_connections)", env->nconns);
 		close(fd);
@@ -201,7 +271,7 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 	pc = peer_get(&peer);
 	if (pc->n >= g->max_per_address) {
 		env->stats.refused[REFUSE_MAX_PER_ADDRESS]++;
-		if (ratelimit(&last_peer)) {
+		if (tally(T_PEER)) {
 			pv_addr_str(&peer, buf, sizeof(buf));
 			log_warnx("%s has %u connections: refusing more "
 			    "(max_per_address)", buf, pc->n);
@@ -243,7 +313,12 @@ conn_add(int fd, const struct pv_addr *peer, const struct proto *proto,
 	env->stats.accepted++;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	RB_INSERT(conn_tree, &env->conns, c);
-	env->nconns++;
+	if (t == NULL) {
+		TAILQ_INSERT_TAIL(&env->unframed, c, unframed_entry);
+		c->unframed = 1;
+	}
+	if (++env->nconns > env->trim_peak)
+		env->trim_peak = env->nconns;
 	event_set(&c->ev, fd, EV_READ | EV_PERSIST, conn_read, c);
 	event_add(&c->ev, &tv);
 	return c;
@@ -307,7 +382,9 @@ conn_read(int fd, short event, void *arg)
 		return;
 	}
 	if (c->in != NULL) {
-		n = read(fd, c->in + c->inlen, max - c->inlen);
+		if (c->inlen == c->incap)
+			conn_grow(c, c->incap * 2);
+		n = read(fd, c->in + c->inlen, c->incap - c->inlen);
 		data = c->in;
 		total = c->inlen + (n > 0 ? n : 0);
 	} else {
@@ -350,11 +427,33 @@ conn_read(int fd, short event, void *arg)
 	if (data == c->in)
 		memmove(c->in, c->in + used, left);
 	else {
-		if (c->in == NULL && (c->in = malloc(max)) == NULL)
-			fatal(NULL);
+		conn_grow(c, left);
 		memcpy(c->in, data + used, left);
 	}
 	c->inlen = left;
+}
+
+/*
+ * Room for a partial frame of want bytes, at most max_frame: a buffer
+ * as large as the frame so far, not as large as any frame may be, so
+ * that a byte from each of many connections costs little.
+ */
+static void
+conn_grow(struct conn *c, size_t want)
+{
+	size_t	 max = env->conf->gate.max_frame;
+	uint8_t	*p;
+
+	if (want < IN_MIN)
+		want = IN_MIN;
+	if (want > max)
+		want = max;
+	if (c->in != NULL && want <= c->incap)
+		return;
+	if ((p = realloc(c->in, want)) == NULL)
+		fatal(NULL);
+	c->in = p;
+	c->incap = want;
 }
 
 /* the start of a frame that will never be complete: dump it */
@@ -389,6 +488,11 @@ conn_frames(struct conn *c, const uint8_t *data, size_t total, int *closed)
 			env->stats.frames++;
 			c->frames++;
 			c->gotframe = 1;
+			if (c->unframed) {
+				TAILQ_REMOVE(&env->unframed, c,
+				    unframed_entry);
+				c->unframed = 0;
+			}
 			off += n;
 			break;
 		case FRAME_SKIP:
@@ -491,6 +595,20 @@ conn_byid(uint64_t id)
 	return RB_FIND(conn_tree, &env->conns, &key);
 }
 
+/* more than OUT_MAX bytes of replies wait: the device does not read */
+static void
+conn_noread(struct conn *c)
+{
+	char	buf[64];
+
+	if (tally(T_NOREAD)) {
+		pv_addr_str(&c->peer, buf, sizeof(buf));
+		log_warnx("%s does not read its replies: closed (%d bytes "
+		    "unsent)", buf, OUT_MAX);
+	}
+	conn_close(c, CLOSE_REPLIES, "device does not read its replies");
+}
+
 /* the decoder's answer to a frame */
 void
 conn_reply(uint64_t id, uint32_t flags, const uint8_t *buf, size_t len)
@@ -522,8 +640,7 @@ conn_reply(uint64_t id, uint32_t flags, const uint8_t *buf, size_t len)
 	}
 	if (len > 0) {
 		if (c->outlen + len > OUT_MAX) {
-			conn_close(c, CLOSE_REPLIES,
-			    "device does not read its replies");
+			conn_noread(c);
 			return;
 		}
 		if ((c->out = realloc(c->out, c->outlen + len)) == NULL)
@@ -572,6 +689,7 @@ conn_kill(const struct pv_reply *r)
 void
 conn_close(struct conn *c, int reason, const char *why)
 {
+	struct timeval		tv = { 1, 0 };
 	struct pv_conn_close	cc;
 
 	env->stats.closed[reason]++;
@@ -587,6 +705,8 @@ conn_close(struct conn *c, int reason, const char *why)
 	event_del(&c->ev);
 	if (c->parked)
 		TAILQ_REMOVE(&env->parked, c, park);
+	if (c->unframed)
+		TAILQ_REMOVE(&env->unframed, c, unframed_entry);
 	if (c->wev != NULL) {
 		event_del(c->wev);
 		free(c->wev);
@@ -601,6 +721,44 @@ conn_close(struct conn *c, int reason, const char *why)
 	free(c->in);
 	free(c->out);
 	free(c);
+	if (!env->trim_armed && (env->trim_peak - env->nconns >= TRIM_MIN ||
+	    (env->nconns == 0 && env->trim_peak > 0))) {
+		evtimer_set(&env->ev_trim, conn_trim, NULL);
+		evtimer_add(&env->ev_trim, &tv);
+		env->trim_armed = 1;
+	}
+}
+
+/* a burst of connections is gone: their memory goes back too */
+static void
+conn_trim(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	pv_heap_trim();
+	env->trim_armed = 0;
+	env->trim_peak = env->nconns;
+}
+
+/*
+ * max_connections reached: make room by closing the connection that
+ * has waited longest without sending a whole frame; -1 if every one
+ * has sent one.  Devices that talk keep their place, whoever holds
+ * sockets open without talking loses it.
+ */
+static int
+conn_evict(void)
+{
+	struct conn	*c;
+
+	if ((c = TAILQ_FIRST(&env->unframed)) == NULL)
+		return -1;
+	if (tally(T_EVICT))
+		log_warnx("%u connections: closing the oldest without a "
+		    "frame (max_connections)", env->nconns);
+	conn_close(c, CLOSE_ROOM, "no frame yet, room needed (max_connections)");
+	return 0;
 }
 
 void

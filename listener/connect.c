@@ -272,9 +272,12 @@ void
 connector_stop(void)
 {
 	struct target	*t;
+	int		 i;
 
 	relay_stop();
-	for (t = targets; t < targets + ntargets; t++) {
+	/* by index: a connector of clouds only has no targets (NULL) */
+	for (i = 0; i < ntargets; i++) {
+		t = &targets[i];
 		if (event_initialized(&t->ev))
 			event_del(&t->ev);
 		if (t->fd != -1) {
@@ -298,8 +301,10 @@ connector_ctl(struct imsgev *iev, uint32_t id)
 {
 	struct ctl_connector	 cc;
 	struct target		*t;
+	int			 i;
 
-	for (t = targets; t < targets + ntargets; t++) {
+	for (i = 0; i < ntargets; i++) {
+		t = &targets[i];
 		memset(&cc, 0, sizeof(cc));
 		cc.since = t->since;
 		cc.next = t->next;

@@ -14,7 +14,7 @@
 
 static const char *const close_names[CLOSE_MAX] = {
 	"peer", "idle_timeout", "max_frame", "framing", "decoder",
-	"unread_replies", "error", "shutdown", "hangup"
+	"unread_replies", "error", "shutdown", "no_frame_room", "hangup"
 };
 
 static const char *const refuse_names[REFUSE_MAX] = {

@@ -26,6 +26,7 @@ enum close_reason {
 	CLOSE_REPLIES,		/* the device does not read its replies */
 	CLOSE_ERROR,
 	CLOSE_SHUTDOWN,
+	CLOSE_ROOM,		/* no frame yet, room for a newcomer */
 	CLOSE_HANGUP,		/* the decoder's: its exchange is done */
 	CLOSE_MAX
 };
@@ -52,6 +53,7 @@ struct conn {
 	struct peer_count	*pc;
 	uint8_t			*in;		/* partial frame, if any */
 	size_t			 inlen;
+	size_t			 incap;		/* grows up to max_frame */
 	uint8_t			*out;		/* unsent reply bytes */
 	size_t			 outlen;
 	int			 closing;	/* close once out is sent */
@@ -61,6 +63,8 @@ struct conn {
 	uint64_t		 rxbytes;
 	uint64_t		 txbytes;
 	uint64_t		 frames;
+	int			 unframed;	/* accepted, no frame yet */
+	TAILQ_ENTRY(conn)	 unframed_entry;
 };
 
 RB_HEAD(conn_tree, conn);
@@ -95,6 +99,11 @@ struct listener {
 	uint32_t		 nconns;
 	struct conn_tree	 conns;
 	TAILQ_HEAD(, conn)	 parked;	/* readable while paused */
+	TAILQ_HEAD(, conn)	 unframed;	/* oldest first: evictable */
+	struct event		 ev_trim;	/* heap trim after a burst */
+	int			 trim_armed;
+	uint32_t		 trim_peak;	/* connections since the trim */
+	uint32_t		 reserved;	/* descriptors libevent knows */
 	struct peer_tree	 peers;
 	struct {
 		uint64_t	 accepted;

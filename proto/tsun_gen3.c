@@ -712,9 +712,15 @@ g3_value(struct g3_block *b, const struct g3_map *m, int isfloat,
 	}
 	if ((m->flags & G3_F_POSITIVE) && v < 0)
 		return;
-	if (m->flags & G3_F_MINUTES)
+	/* a value too large to scale is no measurement */
+	if (m->flags & G3_F_MINUTES) {
+		if (v > INT64_MAX / 60 || v < INT64_MIN / 60)
+			return;
 		v *= 60;
+	}
 	if (m->flags & G3_F_COEFF) {
+		if (v > INT64_MAX / 10000 - 1 || v < INT64_MIN / 10000 + 1)
+			return;
 		/* percent, two decimals: raw x 100 / 1024 */
 		v = (v * 10000 + (v < 0 ? -512 : 512)) / 1024;
 		decimals += 2;

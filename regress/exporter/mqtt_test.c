@@ -6,11 +6,13 @@
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +63,8 @@ static const char *t_spool_torn(void);
 static const char *t_spool_corrupt(void);
 static const char *t_spool_size(void);
 static const char *t_spool_model(void);
+static const char *t_spool_nospace(void);
+static int	 fsize_limit(off_t);
 static const char *t_state(void);
 static const char *t_state_small(void);
 static const char *t_topics(void);
@@ -90,6 +94,8 @@ static const struct {
 	{ "spool: a damaged record is refused", t_spool_corrupt },
 	{ "spool: a new size applies once it is empty", t_spool_size },
 	{ "spool: random operations against a model", t_spool_model },
+	{ "spool: a file that cannot grow: records lost, spool intact, "
+	    "written again", t_spool_nospace },
 	{ "mqtt_state", t_state },
 	{ "mqtt_state small buffers", t_state_small },
 	{ "topics and ids", t_topics },
@@ -289,8 +295,9 @@ t_spool_full(void)
 		dropped += d;
 	}
 	EXPECT(fsize() <= 65536, "file of %lld bytes", (long long)fsize());
-	EXPECT(dropped > 0 && dropped + sp.count == 1000,
-	    "dropped %llu, kept %llu", (unsigned long long)dropped,
+	EXPECT(dropped > 0 && dropped + sp.count == 1000 &&
+	    sp.evicted == dropped, "dropped %llu (%llu counted), kept %llu",
+	    (unsigned long long)dropped, (unsigned long long)sp.evicted,
 	    (unsigned long long)sp.count);
 	first = dropped;
 	for (i = first; i < 1000; i++) {
@@ -574,6 +581,75 @@ t_spool_model(void)
 	EXPECT(delivered > 1000 && dropped > 100, "a dull run: %llu "
 	    "delivered, %llu dropped", (unsigned long long)delivered,
 	    (unsigned long long)dropped);
+	close(sp.fd);
+	return (NULL);
+}
+
+/* the largest file this process may write (a disk with no more room) */
+static int
+fsize_limit(off_t max)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) == -1)
+		return (-1);
+	rl.rlim_cur = max < 0 ? rl.rlim_max : (rlim_t)max;
+	return (setrlimit(RLIMIT_FSIZE, &rl));
+}
+
+/*
+ * The file cannot grow past a limit (as on a full disk; EFBIG here,
+ * ENOSPC there): puts fail, now whole and now torn, and what the spool
+ * holds stays readable; every put is kept, lost or counted as dropped
+ * for room; once the file may grow again, records are written again,
+ * numbered on, and a reopen finds exactly the records kept.
+ */
+static const char *
+t_spool_nospace(void)
+{
+	struct spool	 sp;
+	uint8_t		 buf[2048];
+	uint64_t	 i, seq, lost = 0, kept[300], nkept = 0, k;
+	ssize_t		 n;
+	int		 d, errs = 0;
+
+	EXPECT(fresh(&sp, 131072) == 0, "fresh: %s", strerror(errno));
+	(void)signal(SIGXFSZ, SIG_IGN);
+	for (i = 0; i < 300; i++) {
+		/* the disk fills at 40, room at 80, full again at 150 */
+		if (i == 40 || i == 150)
+			(void)fsize_limit(fsize() + 700);
+		else if (i == 80 || i == 200)
+			(void)fsize_limit(-1);
+		d = spool_put(&sp, buf, fill(buf, i, 300 + (i * 53) % 1500));
+		if (d == -1) {
+			if (errno != EFBIG)
+				errs++;
+			lost++;
+		} else
+			kept[nkept++] = i;
+	}
+	(void)fsize_limit(-1);
+	EXPECT(errs == 0, "%d puts failed otherwise", errs);
+	EXPECT(lost > 50 && nkept + lost == 300, "%llu lost, %llu kept",
+	    (unsigned long long)lost, (unsigned long long)nkept);
+	EXPECT(sp.evicted > 0 && sp.evicted + sp.count == nkept,
+	    "%llu kept, %llu dropped for room, %llu in the spool", (unsigned long long)nkept,
+	    (unsigned long long)sp.evicted, (unsigned long long)sp.count);
+	EXPECT(spool_sync(&sp) == 0 && reopen(&sp) == 0, "reopen: %s",
+	    strerror(errno));
+	EXPECT(sp.evicted == 0 && sp.count + sp.headseq == nkept,
+	    "after reopen %llu + %llu records", (unsigned long long)sp.headseq,
+	    (unsigned long long)sp.count);
+	for (k = nkept - sp.count; k < nkept; k++) {
+		i = kept[k];
+		n = spool_read(&sp, buf, sizeof(buf), &seq);
+		EXPECT(n > 0 && seq == k && check(buf, n, i,
+		    300 + (i * 53) % 1500) == NULL, "record %llu (put %llu): "
+		    "%zd bytes, number %llu", (unsigned long long)k,
+		    (unsigned long long)i, n, (unsigned long long)seq);
+	}
+	EXPECT(spool_read(&sp, buf, sizeof(buf), &seq) == 0, "more records");
 	close(sp.fd);
 	return (NULL);
 }

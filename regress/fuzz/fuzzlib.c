@@ -255,6 +255,110 @@ fuzz_admit(struct pvctx *ctx, const char *name)
 	return ((name[0] & 1) == 0);
 }
 
+size_t	 LLVMFuzzerMutate(uint8_t *, size_t, size_t);
+
+static void	 shape_reply(struct pvctx *, const uint8_t *, size_t);
+static void	 shape_dump(struct pvctx *, const uint8_t *, size_t,
+		    const char *);
+static void	 shape_close(struct pvctx *);
+static void	 shape_timer(struct pvctx *, unsigned int);
+
+static const struct pvout	shape_out = {
+	shape_reply, fuzz_out_record, shape_dump, shape_close,
+	shape_timer, NULL, NULL, NULL
+};
+
+/* a reply fits the channel back to the listener */
+static void
+shape_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	if (buf == NULL || len == 0 || len > PVGATE_IMSG_PAYLOAD)
+		abort();
+}
+
+/* a dump of the frame (a copy, perhaps, with secrets masked) */
+static void
+shape_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
+    const char *reason)
+{
+	(void)ctx;
+	if (fuzz_cur == NULL || buf == NULL || len != fuzz_curlen)
+		abort();
+	fuzz_check_reason(reason);
+}
+
+static void
+shape_close(struct pvctx *ctx)
+{
+	(void)ctx;
+}
+
+static void
+shape_timer(struct pvctx *ctx, unsigned int ms)
+{
+	(void)ctx;
+	(void)ms;
+}
+
+/* the body mutated by libFuzzer, the frame around it put right */
+size_t
+fuzz_shape_mutate(const struct fuzz_shape *fs, uint8_t *data, size_t size,
+    size_t maxsize, unsigned int seed)
+{
+	(void)seed;
+	if (maxsize > FUZZ_FRAME_LIMIT)
+		maxsize = FUZZ_FRAME_LIMIT;
+	if (maxsize < fs->min)
+		return (0);
+	size = LLVMFuzzerMutate(data, size, maxsize);
+	if (size < fs->min) {
+		memset(data + size, 0, fs->min - size);
+		size = fs->min;
+	}
+	fs->shape(data, size);
+	return (size);
+}
+
+void
+fuzz_shape_run(const struct fuzz_shape *fs, const uint8_t *data,
+    size_t size)
+{
+	const struct proto	*p = proto_byid(fs->proto);
+	struct pv_protoconf	 conf;
+	struct pvctx		 ctx;
+	const char		*why;
+	uint8_t			*frame;
+	void			*state;
+	size_t			 n = 0;
+
+	if (p == NULL || size < fs->min || size > FUZZ_FRAME_LIMIT)
+		return;
+	if ((frame = malloc(size)) == NULL ||
+	    (state = malloc(p->statesize)) == NULL)
+		abort();
+	memcpy(frame, data, size);
+	fs->shape(frame, size);
+	if (p->frame(frame, size, FUZZ_FRAME_LIMIT, &n, &why) != FRAME_OK ||
+	    n != size)
+		abort();	/* the framer refused a well-formed frame */
+	fuzz_ctx(&ctx, &conf, fs->proto, state, p->statesize, p->statesize,
+	    &shape_out);
+	conf.heartbeat_interval = 60;
+	if (p->open != NULL)
+		p->open(&ctx);
+	fuzz_cur = frame;
+	fuzz_curlen = size;
+	p->decode(&ctx, frame, size);
+	ctx.now++;
+	p->decode(&ctx, frame, size);
+	fuzz_cur = NULL;
+	if (p->gone != NULL)
+		p->gone(&ctx);
+	free(state);
+	free(frame);
+}
+
 /*
  * The cloud relay's firewall over arbitrary bytes: the cloud framer
  * holds to its contract, and the judge of every frame (and of the

@@ -60,6 +60,41 @@ struct fuzz_verdicts {
 void	 fuzz_verdicts(const struct fuzz_verdicts *, const uint8_t *,
 	    size_t, size_t);
 
+/*
+ * Structure-aware targets: the input is one frame of a protocol whose
+ * header, length and check shape() puts right after every mutation
+ * (fuzz_shape_mutate(), for LLVMFuzzerCustomMutator), so that the
+ * fuzzer spends its time in the body.  fuzz_shape_run() holds the
+ * framer to taking the shaped frame whole, then decodes it twice on
+ * one connection.
+ */
+struct fuzz_shape {
+	int		 proto;		/* enum pv_proto */
+	size_t		 min;		/* the shortest frame */
+	void		(*shape)(uint8_t *, size_t);
+};
+size_t	 fuzz_shape_mutate(const struct fuzz_shape *, uint8_t *, size_t,
+	    size_t, unsigned int);
+void	 fuzz_shape_run(const struct fuzz_shape *, const uint8_t *,
+	    size_t);
+
+/* a structure-aware target's two entry points, on its struct fuzz_shape */
+#define FUZZ_SHAPE_TARGET(fs)						\
+size_t	 LLVMFuzzerCustomMutator(uint8_t *, size_t, size_t, unsigned int); \
+int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);		\
+size_t									\
+LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,		\
+    unsigned int seed)							\
+{									\
+	return (fuzz_shape_mutate(&(fs), data, size, max, seed));	\
+}									\
+int									\
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)		\
+{									\
+	fuzz_shape_run(&(fs), data, size);				\
+	return (0);							\
+}
+
 /* the cloud's side of a protocol: its framer, its firewall's verdicts */
 void	 fuzz_cloud(int, const uint8_t *, size_t);
 

@@ -9,7 +9,10 @@
 #	ok - fuzz <name>: <N> execs
 #	not ok - fuzz <name>: <what happened>
 #
-# A crashing input is kept in regress/fuzz/crashes/.  Exits 1 if any
+# The corpus make fuzz keeps (regress/fuzz/corpus/TARGET) is replayed
+# too, and so are the inputs in regress/fuzz/regressions/ (those that
+# once failed a target, kept whatever the target: every one replays
+# them).  A crashing input is kept in regress/fuzz/crashes/.  Exits 1 if any
 # target failed.
 
 cd "$(dirname "$0")/../.." || exit 1
@@ -67,7 +70,9 @@ for bin in "$BIN"/fuzz_*; do
 	log=$TMP/$name.log
 	"$bin" -max_total_time="$SECS" -print_final_stats=1 -timeout=25 \
 	    -artifact_prefix="$TMP/$name-" "$TMP/$name" "$TMP/seeds" \
-	    "$TMP/$name.seeds" > "$log" 2>&1
+	    "$TMP/$name.seeds" $(ls -d "regress/fuzz/corpus/$name" 2>/dev/null) \
+	    regress/fuzz/regressions \
+	    > "$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
 	    tail -n 1)

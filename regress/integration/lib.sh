@@ -44,6 +44,10 @@ cleanup()
 	for p in $(gw_pids); do
 		kill -KILL "$p" 2>/dev/null
 	done
+	# a sanitizer's report (regress/sanitizers.sh) in a gateway's log
+	_r=$(grep -h -m 1 -E 'runtime error|ERROR: AddressSanitizer' \
+	    "$T"/stderr* 2>/dev/null | head -n 1)
+	[ -z "$_r" ] || nok "no sanitizer report: $_r"
 	rm -rf "$T"
 }
 trap cleanup EXIT INT TERM

@@ -83,7 +83,15 @@ dev()
 	_proto=$2
 	_port=$3
 	shift 3
-	"$DEVSIM" -p "$_proto" -P "$_port" -o "$T/$_name.dev" "$@"
+	"$DEVSIM" -p "$_proto" -P "$_port" -o "$T/$_name.dev" "$@" \
+	    > "$T/$_name.res"
+	cat "$T/$_name.res"
+	# a failed step: what the device, its cloud and the gateway saw
+	if grep -q '^not ok' "$T/$_name.res"; then
+		for _f in "$T/$_name.dev" "$T/$_name.cloud" "$T/stderr"; do
+			[ -f "$_f" ] && tail -n 40 "$_f" | sed "s|^|# ${_f##*/}: |"
+		done
+	fi
 }
 
 next_port; G1=$PORT; next_port; C1=$PORT

@@ -26,6 +26,10 @@ int		 sim_failed;
 
 static void	 sim_addr(struct sockaddr_in *, const char *, int);
 
+/* the worst wait from a request's last byte to a reply's last byte */
+static struct timespec	 sim_sent;
+static long		 sim_worst = -1;
+
 /*
  * "ok - label: step: text" or "not ok - ..."; step and text may each
  * be NULL.  A line that is not ok counts as a failure.
@@ -50,10 +54,16 @@ sim_result(int ok, const char *step, const char *fmt, ...)
 		sim_failed++;
 }
 
-/* the exit status: failed steps, at most 100 */
+/*
+ * The exit status: failed steps, at most 100.  With SIM_LATENCY set
+ * in the environment, a last line says the worst reply latency.
+ */
 int
 sim_status(void)
 {
+	if (getenv("SIM_LATENCY") != NULL && sim_worst >= 0)
+		printf("# %s: worst reply latency %ld ms\n", sim_label,
+		    sim_worst);
 	return (sim_failed > 100 ? 100 : sim_failed);
 }
 
@@ -182,6 +192,7 @@ sim_send_all(int fd, const uint8_t *buf, size_t len)
 		buf += n;
 		len -= n;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &sim_sent);
 }
 
 /* c on socket fd (-1: none), its buffer empty; closes the old one */
@@ -215,6 +226,8 @@ sim_fill(struct sim_conn *c, int ms)
 	if (n <= 0)
 		return (-1);
 	c->len += n;
+	if (sim_sent.tv_sec != 0 && sim_msec_since(&sim_sent) > sim_worst)
+		sim_worst = sim_msec_since(&sim_sent);
 	return (1);
 }
 

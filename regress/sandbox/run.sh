@@ -25,6 +25,12 @@ for role in parent listener decoder exporter; do
 	killed "$role" socket
 	killed "$role" fork
 done
+# what no role may ever do: exec, trace, change its uid, mount
+for role in parent listener connector decoder exporter exporter-mqtt; do
+	for call in ptrace setuid setresuid mount; do
+		killed "$role" "$call"
+	done
+done
 killed listener open
 killed listener connect
 check "connector filter: ordinary stdio work is allowed" "$SB" connector allowed

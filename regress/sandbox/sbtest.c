@@ -6,6 +6,8 @@
 
 #include "compat.h"
 
+#include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -124,8 +126,15 @@ main(int argc, char *argv[])
 	else if (strcmp(argv[2], "listen") == 0) {
 		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 			err(3, "socket");
-		fd = listen(fd, 1);
-	}
+		fd = listen(fd, 5);
+	} else if (strcmp(argv[2], "ptrace") == 0)
+		fd = ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+	else if (strcmp(argv[2], "setuid") == 0)
+		fd = setuid(0);
+	else if (strcmp(argv[2], "setresuid") == 0)
+		fd = setresuid(0, 0, 0);
+	else if (strcmp(argv[2], "mount") == 0)
+		fd = mount("none", "/mnt", "tmpfs", 0, NULL);
 	else if (strcmp(argv[2], "bindunix") == 0) {
 		/* an abstract name: nothing left behind if it were allowed */
 		memset(&sun, 0, sizeof(sun));

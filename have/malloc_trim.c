@@ -1,0 +1,7 @@
+#include <malloc.h>
+
+int
+main(void)
+{
+	return malloc_trim(0);
+}
