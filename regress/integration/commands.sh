@@ -105,7 +105,23 @@ has()
 cat "$T/decsim"
 
 # 2. the gateway, its broker and the devices that dial or are dialled
-SP=$(free_port)
+# seven ports in a row that nothing listens on
+free_ports()
+{
+	_p=$(free_port)
+	_i=0
+	while [ $_i -lt 7 ]; do
+		if ss -ltn "sport = :$((_p + _i))" 2>/dev/null | grep -q LISTEN
+		then
+			_p=$((_p + _i + 1))
+			_i=0
+		else
+			_i=$((_i + 1))
+		fi
+	done
+	echo "$_p"
+}
+SP=$(free_ports)
 MP=$((SP + 2))
 GP=$((SP + 3))
 DP=$((SP + 4))
