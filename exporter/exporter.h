@@ -87,6 +87,8 @@ int	 mqtt_event_topic(const struct pv_mqttconf *, const char *, char *,
 	    size_t);
 int	 mqtt_state_topic(const struct pv_mqttconf *, const char *, char *,
 	    size_t);
+int	 mqtt_topic(char *, size_t, const char *, ...)
+	    __attribute__((__format__ (printf, 3, 4)));
 int	 mqtt_status_topic(const struct pv_mqttconf *, char *, size_t);
 size_t	 mqtt_state(const struct record *, char *, size_t);
 size_t	 mqtt_discovery(const struct pv_mqttconf *,

@@ -217,8 +217,8 @@ mqtt_configure(const struct pvconf *conf)
 		log_warnx("mqtt: no usable certificate in ca_file: not "
 		    "connecting");
 	if (mqtt_status_topic(&mq.cf, mq.status, sizeof(mq.status)) == -1 ||
-	    (size_t)snprintf(mq.hastatus, sizeof(mq.hastatus), "%s/status",
-	    mq.cf.discovery_prefix) >= sizeof(mq.hastatus) ||
+	    mqtt_topic(mq.hastatus, sizeof(mq.hastatus), "%s/status",
+	    mq.cf.discovery_prefix) == -1 ||
 	    mqtt_cmd_filter(&mq.cf, mq.cmdfilter, sizeof(mq.cmdfilter)) == -1)
 		fatalx("%s: topic too long", __func__);
 	mq.state = MQ_IDLE;

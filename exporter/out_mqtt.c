@@ -18,6 +18,7 @@
  */
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,17 +64,28 @@ mqtt_id(const char *s, size_t max, char *out, size_t outlen)
 		strlcpy(out, "unknown", outlen);
 }
 
+/* a topic, as fmt says; -1 if it does not fit in buf */
+int
+mqtt_topic(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
 /* "<topic_prefix>/<device>/<leaf>"; -1 if it does not fit */
 static int
 mqtt_device_topic(const struct pv_mqttconf *m, const char *device,
     const char *leaf, char *buf, size_t len)
 {
 	char	id[RECORD_IDLEN];
-	int	n;
 
 	mqtt_id(device, RECORD_IDLEN, id, sizeof(id));
-	n = snprintf(buf, len, "%s/%s/%s", m->topic_prefix, id, leaf);
-	return (n < 0 || (size_t)n >= len ? -1 : 0);
+	return (mqtt_topic(buf, len, "%s/%s/%s", m->topic_prefix, id, leaf));
 }
 
 /* "<topic_prefix>/<device>/state" */
@@ -96,10 +108,7 @@ mqtt_event_topic(const struct pv_mqttconf *m, const char *device, char *buf,
 int
 mqtt_status_topic(const struct pv_mqttconf *m, char *buf, size_t len)
 {
-	int	n;
-
-	n = snprintf(buf, len, "%s/status", m->topic_prefix);
-	return (n < 0 || (size_t)n >= len ? -1 : 0);
+	return (mqtt_topic(buf, len, "%s/status", m->topic_prefix));
 }
 
 /*
@@ -245,7 +254,6 @@ mqtt_discovery(const struct pv_mqttconf *m, const struct mqtt_devinfo *d,
 	char			 id[RECORD_IDLEN], name[64], label[64];
 	char			 state[PV_MQTT_TOPICLEN + RECORD_IDLEN + 8];
 	char			 status[PV_MQTT_TOPICLEN + 8];
-	int			 n;
 
 	if (mt->id <= M_NONE || mt->id >= M_MAX ||
 	    metric_name(mt, name, sizeof(name)) == -1 ||
@@ -254,9 +262,8 @@ mqtt_discovery(const struct pv_mqttconf *m, const struct mqtt_devinfo *d,
 		return (0);
 	def = &metric_defs[mt->id];
 	mqtt_id(d->id, sizeof(d->id), id, sizeof(id));
-	n = snprintf(topic, topiclen, "%s/sensor/%s/%s/config",
-	    m->discovery_prefix, id, name);
-	if (n < 0 || (size_t)n >= topiclen)
+	if (mqtt_topic(topic, topiclen, "%s/sensor/%s/%s/config",
+	    m->discovery_prefix, id, name) == -1)
 		return (0);
 	mqtt_label(name, label, sizeof(label));
 
@@ -302,10 +309,7 @@ mqtt_discovery(const struct pv_mqttconf *m, const struct mqtt_devinfo *d,
 int
 mqtt_cmd_filter(const struct pv_mqttconf *m, char *buf, size_t len)
 {
-	int	n;
-
-	n = snprintf(buf, len, "%s/+/set/+", m->topic_prefix);
-	return (n < 0 || (size_t)n >= len ? -1 : 0);
+	return (mqtt_topic(buf, len, "%s/+/set/+", m->topic_prefix));
 }
 
 /*
@@ -467,7 +471,6 @@ mqtt_cmd_discovery(const struct pv_mqttconf *m, const struct mqtt_devinfo *d,
 	char		 id[RECORD_IDLEN];
 	char		 status[PV_MQTT_TOPICLEN + 8];
 	char		 cmdtopic[PV_MQTT_TOPICLEN + RECORD_IDLEN + 40];
-	int		 n;
 
 	if ((comp = mqtt_cmd_component(def->ha)) == NULL ||
 	    def->label == NULL ||
@@ -475,13 +478,10 @@ mqtt_cmd_discovery(const struct pv_mqttconf *m, const struct mqtt_devinfo *d,
 		return (0);
 	level = mqtt_cmd_level(def);
 	mqtt_id(d->id, sizeof(d->id), id, sizeof(id));
-	n = snprintf(topic, topiclen, "%s/%s/%s/%s/config",
-	    m->discovery_prefix, comp, id, level);
-	if (n < 0 || (size_t)n >= topiclen)
-		return (0);
-	n = snprintf(cmdtopic, sizeof(cmdtopic), "%s/%s/set/%s",
-	    m->topic_prefix, id, level);
-	if (n < 0 || (size_t)n >= sizeof(cmdtopic))
+	if (mqtt_topic(topic, topiclen, "%s/%s/%s/%s/config",
+	    m->discovery_prefix, comp, id, level) == -1 ||
+	    mqtt_topic(cmdtopic, sizeof(cmdtopic), "%s/%s/set/%s",
+	    m->topic_prefix, id, level) == -1)
 		return (0);
 	outbuf_init(&o, buf, len);
 	outbuf_str(&o, "{\"name\":\"");

@@ -14,6 +14,7 @@
 # number, switch and button document.
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mqttlib.sh"
 setup_system
 for c in mosquitto mosquitto_sub mosquitto_pub jq; do
 	if ! command -v $c > /dev/null 2>&1; then
@@ -29,6 +30,7 @@ RSCPD=$SIMDIR/rscpd
 GEN3SIM=$SIMDIR/gen3sim
 G3=$TOP/regress/vectors/tsun-gen3
 V5=Y17E7A0F010B013E
+LOGGER=2070233889	# the V5 inverter's logger (0x7b654321), a device too
 ABSENT=Y170000000000002
 G3DEV=R170000000000001
 DTU=4143A0123456
@@ -44,21 +46,17 @@ SUBPID=
 HMPID=
 RSPID=
 SIMPID=
-trap 'for p in $SIMPID $HMPID $RSPID $SUBPID $BPID; do
-    kill "$p" 2>/dev/null; done; cleanup' EXIT INT TERM
-
-# waitn SECONDS COMMAND...: until COMMAND succeeds
-waitn()
+# the simulators, the broker and the gateway, each at most once
+stop_all()
 {
-	_n=$(($1 * 10))
-	shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" > /dev/null 2>&1 && return 0
-		sleep 0.1
-		_n=$((_n - 1))
+	for p in $SIMPID $HMPID $RSPID $SUBPID $BPID; do
+		kill "$p" 2>/dev/null
 	done
-	return 1
+	SIMPID= HMPID= RSPID= SUBPID= BPID=
+	cleanup
 }
+trap stop_all EXIT
+trap 'trap - EXIT; stop_all; exit 1' INT TERM
 
 ctl()
 {
@@ -164,6 +162,12 @@ interval = 2
 protocol = solarman-v5
 allow = modbus_write, at, power_limit
 command_wait = 2
+
+[device $LOGGER]
+protocol = solarman-v5
+allow = modbus_write, at
+command_rate = 2
+timeout = 5000
 
 [device $ABSENT]
 protocol = solarman-v5
@@ -315,7 +319,67 @@ check "solarman-v5 power_limit 50.0: written 0x202c=0x0200" \
     .attributes.argument == "50" and .attributes.result == "ok" and
     .attributes.reason == "written: 0x202c=0x0200"'
 
-# 6. a logger that never came: waited for (command_wait 2 s), refused
+# 6. the logger, named by its serial: a command it never answers ends
+# in a timeout, one in flight at a time, then the next goes out; at
+# most command_rate (2) a minute, the third refused
+$PVSIM -l v5-rate -p "$SP" \
+    send:$VEC/01-device-ind-4110.hex expect:$VEC/02-device-rsp-1110.hex \
+    send:$VEC/08-data-ind-4210-02b0.hex expect:$VEC/09-data-rsp-1210.hex \
+    command:$VEC/30-modbus-cmd-4510-write-2008.hex \
+    command:$SIMDIR/cmd-v5-write-2008-seq4.hex echo \
+    await:$T/rate-refused silence:300 > "$T/v5d" 2>&1 &
+SIMPID=$!
+waitn 10 grep -q "09-data-rsp-1210.hex" "$T/v5d"
+N=$(nevents)
+pub "$LOGGER" modbus_write "0x2008 0"
+waitn 20 grep -q "command: 30-modbus-cmd-4510-write-2008.hex" "$T/v5d"
+pub "$LOGGER" at "AT+TIME=214028,1,60,120"
+events_at $((N + 2))
+pub "$LOGGER" modbus_write "0x2008 0"
+events_at $((N + 3))
+pub "$LOGGER" modbus_write "0x2008 0"
+events_at $((N + 4))
+touch "$T/rate-refused"
+wait "$SIMPID"
+SIMPID=
+cat "$T/v5d"
+check "in flight: a second command is refused, busy" \
+    has $((N + 1)) ".device == \"$LOGGER\" and
+    .attributes.command == \"at\" and .attributes.result == \"refused\"
+    and .attributes.reason == \"busy: modbus_write is in flight\""
+check "no answer: result timeout after the device's timeout" \
+    has $((N + 2)) ".device == \"$LOGGER\" and
+    .attributes.command == \"modbus_write\" and
+    .attributes.result == \"timeout\" and
+    .attributes.reason == \"no answer within 5000 ms\" and
+    .metrics.latency >= 5000"
+check "no answer: the timeout on pvgated/$LOGGER/result, with latency" \
+    grep -Eq "^pvgated/$LOGGER/result \\{.*\"command\":\"modbus_write\".*\"result\":\"timeout\",\"reason\":\"no answer within 5000 ms\",\"latency\":(5[0-9]{3}|[6-9][0-9]{3}|[0-9]{5,})\\}$" \
+    "$T/sub.out"
+check "no answer: the timeout logged" \
+    grep -q "command modbus_write 0x2008 0x0000 for $LOGGER from mqtt: timeout: no answer within 5000 ms" \
+    "$T/stderr"
+check "after the timeout the next command goes out, answered" \
+    has $((N + 3)) '.attributes.result == "ok" and
+    .attributes.reason == "written: 0x2008=0x0000"'
+check "the next command: the frame byte for byte, the echo sent" sh -c \
+    "grep -q '^ok - .*command: cmd-v5-write-2008-seq4.hex byte-exact' \
+    '$T/v5d' && grep -q '^ok - .*echo' '$T/v5d'"
+check "command_rate 2: the third in a minute refused, with the reason" \
+    has $((N + 4)) '.attributes.command == "modbus_write" and
+    .attributes.result == "refused" and
+    .attributes.reason == "more than 2 commands a minute" and
+    .metrics.latency == 0'
+check "command_rate: the refusal on the result topic" \
+    grep -q "^pvgated/$LOGGER/result .*\"result\":\"refused\",\"reason\":\"more than 2 commands a minute\"" \
+    "$T/sub.out"
+check "command_rate: the refusal logged" \
+    grep -q "command modbus_write 0x2008 0 for $LOGGER from mqtt refused: more than 2 commands a minute" \
+    "$T/stderr"
+check "command_rate: the logger read nothing after the refusal" \
+    grep -q "^ok - v5-rate: silence" "$T/v5d"
+
+# 7. a logger that never came: waited for (command_wait 2 s), refused
 N=$(nevents)
 pub "$ABSENT" power_limit 40
 events_at $((N + 1))
@@ -324,7 +388,7 @@ check "not connected: refused after command_wait" \
     .attributes.reason == "not connected (waited 2 s)" and
     .metrics.latency >= 2000'
 
-# 7. GEN3: once the heartbeat is acked, power_limit and vector 38
+# 8. GEN3: once the heartbeat is acked, power_limit and vector 38
 $GEN3SIM -l g3 -p "$GP" \
     send:$G3/01-contact-info-ind.hex expect:$G3/02-contact-info-rsp.hex \
     send:$G3/15-heartbeat-ind.hex expect:$G3/17-heartbeat-rsp.hex \
@@ -350,7 +414,7 @@ check "tsun-gen3 modbus_write 8200 0: vector 38, answered by vector 40" \
     has $((N + 2)) '.attributes.argument == "0x2008 0x0000" and
     .attributes.result == "ok"'
 
-# 8. Hoymiles, on the DTU the gateway polls: as hoymiles-wifi sends
+# 9. Hoymiles, on the DTU the gateway polls: as hoymiles-wifi sends
 waitn 20 grep -q "served: 2 of 2\|package 1 answered" "$T/hmsim"
 N=$(nevents)
 pub "$DTU" power_limit 50
@@ -381,7 +445,7 @@ hm_answers()
 }
 check "hoymiles: the DTU's answers are ok" hm_answers
 
-# 9. E3/DC: python-e3dc's tags and types, between two polls
+# 10. E3/DC: python-e3dc's tags and types, between two polls
 waitn 15 grep -q "poll answered" "$T/rscpd"
 N=$(nevents)
 ctl send "$S10" power_limits on 3000 4000 65 > "$T/e3a" 2>&1
@@ -404,7 +468,7 @@ e3_answers()
 }
 check "e3dc: the E3/DC's answers are ok" e3_answers
 
-# 10. discovery: the allowed commands, key by key as Home Assistant
+# 11. discovery: the allowed commands, key by key as Home Assistant
 # documents the MQTT number, switch and button
 DOC_COMMON='["availability","availability_topic","availability_mode",
     "availability_template","command_template","command_topic","device",
@@ -484,11 +548,11 @@ check "discovery: nothing for raw commands (at, modbus_write, ...)" sh -c \
 check "discovery: the inverter's power limit joins its sensors' device" \
     joins_device
 
-# 11. the decoder built a frame for the commands sent, nothing else:
-# solarman-v5 replies = 3 connections x 2 acks + 3 commands
+# 12. the decoder built a frame for the commands sent, nothing else:
+# solarman-v5 replies = 4 connections x 2 acks + 5 commands
 check "counters: solarman-v5 frames built = acks + commands sent" sh -c \
     "[ \"\$('$PVGATECTL' -s '$CTLSOCK' -j counters | jq -r '.protocols[] |
-    select(.protocol == \"solarman-v5\") | .decoder_replies')\" = 9 ]"
+    select(.protocol == \"solarman-v5\") | .decoder_replies')\" = 13 ]"
 all_events()
 {
 	events | jq -e -s --argjson n "$(nevents)" 'length == $n and

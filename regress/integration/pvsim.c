@@ -23,6 +23,8 @@
  *	echo		answer that command (a Modbus write) as an
  *			inverter does: 0x1510, frame type 2, status 1,
  *			the RTU request echoed
+ *	await:FILE	wait up to 30 s for FILE to exist (the test's
+ *			sign that the gateway has done something)
  *
  * Every step prints "ok - ..." or "not ok - ..."; the exit status is
  * the number of failed steps (at most 100).
@@ -156,6 +158,24 @@ command(const char *path)
 	sim_consume(&c, n);
 }
 
+/* wait for the test to create a file */
+static void
+await(const char *path)
+{
+	struct timespec	t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (access(path, F_OK) == -1) {
+		if (sim_msec_since(&t0) >= COMMAND_MS) {
+			sim_result(0, "await", "%s: not there within %d ms",
+			    sim_base(path), COMMAND_MS);
+			return;
+		}
+		usleep(50 * 1000);
+	}
+	sim_result(1, "await", "%s", sim_base(path));
+}
+
 /* the inverter's answer to a Modbus write: its request, echoed */
 static void
 echo(void)
@@ -279,6 +299,8 @@ main(int argc, char *argv[])
 			command(val);
 		else if (strcmp(arg, "echo") == 0)
 			echo();
+		else if (strcmp(arg, "await") == 0 && val != NULL)
+			await(val);
 		else if (strcmp(arg, "silence") == 0 && val != NULL)
 			sim_silence(&c, atoi(val));
 		else if (strcmp(arg, "closed") == 0 && val != NULL)
