@@ -134,11 +134,12 @@ fuzz()
 		cp "$log" "$CRASHES/$name.log"
 	fi
 	if [ "$found" -eq 0 ]; then
+		say="$execs executions, $edges edges"
 		if [ "${execs:-0}" -ge "$runs" ]; then
-			echo "ok - fuzz $short: $execs executions, $edges edges"
+			echo "ok - fuzz $short: $say"
 		else
-			echo "ok - fuzz $short: $execs executions, $edges edges" \
-			    "# short of $runs: the time cap of $secs s"
+			echo "ok - fuzz $short: $say # short of $runs:" \
+			    "the time cap of $secs s"
 		fi
 		keep "$name" "$ml"
 	else
