@@ -85,12 +85,6 @@ struct current {
 /* a kind of log line a flood must not flood the log with */
 #define DUMP_LOG_BURST	10	/* lines of a kind */
 #define DUMP_LOG_PERIOD	10	/* per so many seconds */
-struct burst {
-	const char		*what;	/* "frames dumped" */
-	time_t			 start;
-	unsigned int		 said, quiet;
-};
-
 static struct pvconf	*conf;
 static struct imsgev	 iev_parent;
 static struct imsgev	 iev_exporter;
@@ -122,7 +116,6 @@ static void		out_timer(struct pvctx *, unsigned int);
 static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
 static void		out_claim(struct pvctx *, const char *);
 static void		out_command(struct pvctx *, int, const char *);
-static int		burst_say(struct burst *);
 static int		out_admit(struct pvctx *, const char *);
 static void		out_hangup(struct pvctx *, unsigned int);
 static void		kill_send(struct lchan *, uint64_t, uint32_t,
@@ -919,7 +912,7 @@ out_device(struct pvctx *ctx, const char *name)
  * of a kind per DUMP_LOG_PERIOD seconds, then how many were not said.
  * Returns 1 if this one may be said.
  */
-static int
+int
 burst_say(struct burst *b)
 {
 	time_t	now = pv_monotime();

@@ -25,6 +25,14 @@ struct relay;
 struct seen;
 
 /* what a connection did, or the connections of a device did */
+/* a kind of log line said in bursts (burst_say(), decoder.c) */
+struct burst {
+	const char		*what;	/* "frames dumped" */
+	time_t			 start;
+	unsigned int		 said, quiet;
+};
+int	 burst_say(struct burst *);
+
 struct tally {
 	uint64_t	 frames;
 	uint64_t	 replies;

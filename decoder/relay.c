@@ -16,6 +16,12 @@
  * again after a backoff (1 s, doubling to BACKOFF_MAX), meanwhile the
  * gateway answers alone.  The cloud is back once it sends a frame that
  * parses.  Both switches are logged once, counted and exported.
+ *
+ * A connection that sends faster than a cloud answers (more than
+ * RELAY_MAXHELD answers outstanding, RELAY_QUEUEMAX bytes while its
+ * upstream is dialled) is a flood, not the cloud's fault: that
+ * connection alone is relayed no more and gets the gateway's answers,
+ * the other devices keep their cloud.
  */
 
 #include "compat.h"
@@ -71,6 +77,7 @@ struct relay {
 	uint8_t			*queue;	/* device bytes, while dialling */
 	size_t			 qlen;
 	struct event		 timer;	/* the first held answer's due */
+	int			 alone;	/* relayed no more: a flood */
 };
 
 /* an upstream connection let go, until the connector says it is gone */
@@ -114,6 +121,7 @@ static void	relay_dial(struct relay *, uint16_t);
 static void	relay_lose(struct relay *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static void	relay_letgo(struct relay *);
+static void	relay_alone(struct relay *, const char *, size_t);
 static void	relay_arm(struct relay *);
 static void	relay_due(int, short, void *);
 static void	relay_back(struct relay *);
@@ -232,7 +240,8 @@ relay_device_begin(struct relay *r, const struct pv_frame *f,
 {
 	struct cloud	*c = &clouds[r->proto];
 
-	if (r->state == R_NONE && (!c->lost || time(NULL) >= c->retry))
+	if (r->state == R_NONE && !r->alone &&
+	    (!c->lost || time(NULL) >= c->retry))
 		relay_dial(r, f->listen_port);
 	r->holding = r->state != R_NONE;
 	r->curkey = r->cp->key(buf, len);
@@ -240,8 +249,8 @@ relay_device_begin(struct relay *r, const struct pv_frame *f,
 		decoder_send(connector, r->up, buf, len);
 	else if (r->state == R_DIALLING) {
 		if (r->qlen + len > RELAY_QUEUEMAX) {
-			relay_lose(r, "no connection after %zu bytes",
-			    r->qlen);
+			relay_alone(r, "bytes sent while its cloud was dialled",
+			    r->qlen + len);
 			r->holding = 0;
 			return;
 		}
@@ -292,7 +301,7 @@ relay_device_end(struct relay *r)
 	}
 	TAILQ_INSERT_TAIL(&r->held, h, entry);
 	if (++r->nheld > RELAY_MAXHELD) {
-		relay_lose(r, "%d answers outstanding", r->nheld);
+		relay_alone(r, "answers outstanding", r->nheld);
 		return;
 	}
 	relay_arm(r);
@@ -385,6 +394,26 @@ relay_letgo(struct relay *r)
 	r->qlen = 0;
 	r->state = R_NONE;
 	r->up = r->tag = 0;
+}
+
+/*
+ * This connection floods its cloud: it alone is relayed no more, its
+ * held answers go to it now and its upstream goes; the protocol's
+ * cloud stays as it is.  Said in bursts: a flood of such connections
+ * must not flood the log.
+ */
+static void
+relay_alone(struct relay *r, const char *what, size_t n)
+{
+	static struct burst	 b = { "connections relayed no more", 0, 0, 0 };
+
+	relay_flush(r);
+	relay_letgo(r);
+	r->alone = 1;
+	if (burst_say(&b))
+		log_warnx("%s: %s relayed no more (%zu %s): the gateway "
+		    "answers it", proto_byid(r->proto)->name,
+		    r->peer != NULL ? r->peer : "a connection", n, what);
 }
 
 /*

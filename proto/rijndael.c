@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "proto.h"
 #include "rijndael.h"
 
 /* S-box: multiplicative inverse in GF(2^8), then the affine map */
@@ -92,13 +93,13 @@ static void	shift_rows(uint8_t *, unsigned int, int);
 static void	mix_columns(uint8_t *, unsigned int, int);
 
 /* multiplication by x modulo x^8 + x^4 + x^3 + x + 1 */
-static uint8_t
+PV_NOCOVERAGE static uint8_t
 xtime(uint8_t a)
 {
 	return ((uint8_t)(a << 1) ^ ((a & 0x80) ? 0x1b : 0x00));
 }
 
-int
+PV_NOCOVERAGE int
 rijndael_setkey(struct rijndael *c, const uint8_t *key, size_t keylen,
     size_t blocklen)
 {
@@ -135,13 +136,13 @@ rijndael_setkey(struct rijndael *c, const uint8_t *key, size_t keylen,
 	return (0);
 }
 
-size_t
+PV_NOCOVERAGE size_t
 rijndael_blocklen(const struct rijndael *c)
 {
 	return (4 * c->nb);
 }
 
-static void
+PV_NOCOVERAGE static void
 add_round_key(uint8_t *s, const uint8_t *rk, unsigned int nb)
 {
 	unsigned int	i;
@@ -150,7 +151,7 @@ add_round_key(uint8_t *s, const uint8_t *rk, unsigned int nb)
 		s[i] ^= rk[i];
 }
 
-static void
+PV_NOCOVERAGE static void
 sub_bytes(uint8_t *s, unsigned int nb, const uint8_t *box)
 {
 	unsigned int	i;
@@ -163,7 +164,7 @@ sub_bytes(uint8_t *s, unsigned int nb, const uint8_t *box)
  * Row r moves left by its offset (right when inverse): byte r of
  * column c comes from column c + offset.
  */
-static void
+PV_NOCOVERAGE static void
 shift_rows(uint8_t *s, unsigned int nb, int inverse)
 {
 	static const unsigned int	off[3][4] = {
@@ -193,7 +194,7 @@ shift_rows(uint8_t *s, unsigned int nb, int inverse)
  * is the forward matrix after a premultiplication by {04}x^2 + {05},
  * which keeps every product to a few xtime()s.
  */
-static void
+PV_NOCOVERAGE static void
 mix_columns(uint8_t *s, unsigned int nb, int inverse)
 {
 	uint8_t		a0, a1, a2, a3, u, v, all, *p;
@@ -221,7 +222,7 @@ mix_columns(uint8_t *s, unsigned int nb, int inverse)
 	}
 }
 
-void
+PV_NOCOVERAGE void
 rijndael_encrypt(const struct rijndael *c, const uint8_t *in, uint8_t *out)
 {
 	uint8_t		s[RIJNDAEL_MAXBLOCK];
@@ -239,7 +240,7 @@ rijndael_encrypt(const struct rijndael *c, const uint8_t *in, uint8_t *out)
 	memcpy(out, s, bl);
 }
 
-void
+PV_NOCOVERAGE void
 rijndael_decrypt(const struct rijndael *c, const uint8_t *in, uint8_t *out)
 {
 	uint8_t		s[RIJNDAEL_MAXBLOCK];
@@ -257,7 +258,7 @@ rijndael_decrypt(const struct rijndael *c, const uint8_t *in, uint8_t *out)
 	memcpy(out, s, bl);
 }
 
-void
+PV_NOCOVERAGE void
 rijndael_cbc_encrypt(const struct rijndael *c, uint8_t *iv,
     const uint8_t *in, uint8_t *out, size_t len)
 {
@@ -272,7 +273,7 @@ rijndael_cbc_encrypt(const struct rijndael *c, uint8_t *iv,
 	}
 }
 
-void
+PV_NOCOVERAGE void
 rijndael_cbc_decrypt(const struct rijndael *c, uint8_t *iv,
     const uint8_t *in, uint8_t *out, size_t len)
 {

@@ -6,12 +6,13 @@
 # cloud framer with its firewall: framers too), 1 million for a
 # decoder's (each a structure-aware one too; dns is the cloud lookup's
 # answer reader, a decoder), from the vectors and the corpus kept in
-# regress/fuzz/corpus/TARGET/.  One target at a time, niced: the
-# machine is shared.  What a run found that adds coverage is merged
-# back into the corpus (minimised; inputs of at most 1 KiB keep it
-# small).  A crash is kept in regress/fuzz/crashes/ and fails the run;
-# once fixed, its input goes into regress/fuzz/regressions/, which
-# every target replays on every run (make test's short one too).
+# regress/fuzz/corpus/TARGET/ (and, as run.sh, the target's own seeds
+# in regress/fuzz/seeds/TARGET/).  Two targets at a time, niced to 19:
+# the machine is shared, and they take only what it leaves.  What a
+# run found that adds coverage is merged back into the corpus.  A crash
+# is kept in regress/fuzz/crashes/ and fails the run; once fixed, its
+# input goes into regress/fuzz/regressions/, which every target replays
+# on every run (make test's short one too).
 #
 # Prints one table: target, kind, executions, edges, findings.
 #
@@ -20,57 +21,102 @@
 #						most (default 1800): a slow
 #						target stops short, said so
 #	FUZZ_ONLY				a pattern of target names
+#	FUZZ_JOBS				targets run at once (default
+#						2, one a core: each is one
+#						process)
+#	FUZZ_NICE				their niceness (default 19:
+#						they take what the machine
+#						leaves)
+#	FUZZ_BIN, FUZZ_CORPUS			the targets, the corpus
+#						(regress/fuzz/bin,
+#						regress/fuzz/corpus)
+#	FUZZ_DEADLINE				a time (seconds since the
+#						epoch) no target runs past:
+#						each is cut to what is left
 #
-# Each corpus kept is cut to its 64 smallest inputs, 32 KiB at most.
+# Each target's inputs are at most its protocol's largest frame
+# (maxlen below), not one size for all: longer inputs are slower ones,
+# and the corpus would fill with them.  The corpus kept is the whole of
+# what coverage the old one and the run reached, minimised (-merge=1),
+# at most 128 KiB a target.
 
 cd "$(dirname "$0")/../.." || exit 1
 
-BIN=regress/fuzz/bin
-CORPUS=regress/fuzz/corpus
+BIN=${FUZZ_BIN:-regress/fuzz/bin}
+CORPUS=${FUZZ_CORPUS:-regress/fuzz/corpus}
 CRASHES=regress/fuzz/crashes
 FRAMER_RUNS=${FUZZ_FRAMER_RUNS:-10000000}
 DECODER_RUNS=${FUZZ_DECODER_RUNS:-1000000}
-MAXLEN=1024
 MAXTIME=${FUZZ_MAX_TIME:-1800}
-KEEP=32768
+JOBS=${FUZZ_JOBS:-2}
+NICE=${FUZZ_NICE:-19}
+KEEP=131072
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pvgate-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM HUP
 
+# the largest input worth a target: its protocol's largest frame, from
+# the captures in regress/vectors and the protocols' limits, with room
+maxlen()
+{
+	case $1 in
+	alphaess_*|cloud_alphaess)	echo 2048 ;;	# 1390 captured
+	gen3_*)				echo 4096 ;;	# 2508 captured
+	e3dc_session)			echo 2048 ;;	# sessions: 1482
+	record|mqtt)			echo 4096 ;;	# a record of 96 metrics
+	modbus|dns|cmd_*)		echo 512 ;;	# RTU 256, UDP DNS 512
+	*)				echo 1024 ;;
+	esac
+}
+
+hex2bin()
+{
+	perl -0777 -ne 's/\s+//g; print pack("H*", $_)' "$1"
+}
+
 mkdir -p "$TMP/seeds"
 for f in regress/vectors/*/*.hex; do
 	[ -f "$f" ] || continue
 	d=$(basename "$(dirname "$f")")
-	perl -0777 -ne 's/\s+//g; print pack("H*", $_)' "$f" \
-	    > "$TMP/seeds/$d-$(basename "$f" .hex)"
+	hex2bin "$f" > "$TMP/seeds/$d-$(basename "$f" .hex)"
 done
 
-failed=0
-printf '%-26s %-8s %12s %7s %9s\n' target kind executions edges findings \
-    > "$TMP/table"
-for bin in "$BIN"/fuzz_*; do
-	case $bin in *.log) continue ;; esac
-	[ -x "$bin" ] || continue
-	name=$(basename "$bin")
+# fuzz NAME: one target to its budget; its row in $TMP/rows/NAME
+fuzz()
+{
+	name=$1
+	bin=$BIN/$name
 	short=${name#fuzz_}
-	case $short in
-	${FUZZ_ONLY:-*}) ;;
-	*) continue ;;
-	esac
 	case $short in
 	*_frame)	kind=framer; runs=$FRAMER_RUNS ;;
 	cloud_*)	kind=cloud; runs=$FRAMER_RUNS ;;
 	*_struct)	kind=struct; runs=$DECODER_RUNS ;;
 	*)		kind=decoder; runs=$DECODER_RUNS ;;
 	esac
-	mkdir -p "$CORPUS/$name" "$TMP/$name"
+	ml=$(maxlen "$short")
+	secs=$MAXTIME
+	if [ -n "$FUZZ_DEADLINE" ]; then
+		left=$((FUZZ_DEADLINE - $(date +%s)))
+		[ "$left" -lt "$secs" ] && secs=$left
+		if [ "$secs" -le 0 ]; then
+			echo "ok - fuzz $short # SKIP past FUZZ_DEADLINE"
+			printf '%-26s %-8s %12s %7s %9s\n' "$short" "$kind" \
+			    0 - - > "$TMP/rows/$name"
+			return
+		fi
+	fi
+	mkdir -p "$CORPUS/$name" "$TMP/$name" "$TMP/$name.seeds"
+	for f in regress/fuzz/seeds/"$name"/*.hex; do
+		[ -f "$f" ] || continue
+		hex2bin "$f" > "$TMP/$name.seeds/$(basename "$f" .hex)"
+	done
 	log=$TMP/$name.log
-	nice -n 10 "$bin" -runs="$runs" -max_len=$MAXLEN -timeout=25 \
-	    -max_total_time="$MAXTIME" \
+	nice -n "$NICE" "$bin" -runs="$runs" -max_len="$ml" -timeout=25 \
+	    -max_total_time="$secs" \
 	    -print_final_stats=1 -artifact_prefix="$TMP/$name-" \
-	    "$TMP/$name" "$CORPUS/$name" "$TMP/seeds" regress/fuzz/regressions \
-	    > "$log" 2>&1
+	    "$TMP/$name" "$CORPUS/$name" "$TMP/seeds" "$TMP/$name.seeds" \
+	    regress/fuzz/regressions > "$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
 	    tail -n 1)
@@ -88,30 +134,78 @@ for bin in "$BIN"/fuzz_*; do
 		cp "$log" "$CRASHES/$name.log"
 	fi
 	if [ "$found" -eq 0 ]; then
+		say="$execs executions, $edges edges"
 		if [ "${execs:-0}" -ge "$runs" ]; then
-			echo "ok - fuzz $short: $execs executions, $edges edges"
+			echo "ok - fuzz $short: $say"
 		else
-			echo "ok - fuzz $short: $execs executions, $edges edges" \
-			    "# short of $runs: the time cap of $MAXTIME s"
+			echo "ok - fuzz $short: $say # short of $runs:" \
+			    "the time cap of $secs s"
 		fi
-		# what this run found that adds coverage, minimised, cut
-		nice -n 10 "$bin" -merge=1 -max_len=$MAXLEN "$CORPUS/$name" \
-		    "$TMP/$name" > "$TMP/$name.merge" 2>&1
-		ls -S -r "$CORPUS/$name" | awk -v d="$CORPUS/$name" \
-		    -v keep=$KEEP '{ print d "/" $0 }' | while read -r f; do
-			kept=$((${kept:-0} + $(wc -c < "$f")))
-			nf=$((${nf:-0} + 1))
-			[ "$kept" -le $KEEP ] && [ "$nf" -le 64 ] || rm -f "$f"
-		done
+		keep "$name" "$ml"
 	else
 		echo "not ok - fuzz $short: ${execs:-0} of $runs executions," \
 		    "$found findings (see $CRASHES)"
-		failed=1
+		: > "$TMP/failed"
 	fi
 	printf '%-26s %-8s %12s %7s %9s\n' "$short" "$kind" "${execs:-0}" \
-	    "${edges:--}" "$found" >> "$TMP/table"
+	    "${edges:--}" "$found" > "$TMP/rows/$name"
+}
+
+# keep NAME MAXLEN: the old corpus and the run's inputs, minimised into
+# a new one (the smallest inputs that reach all the coverage), cut to
+# KEEP bytes if it must be
+keep()
+{
+	mkdir -p "$TMP/$1.min"
+	if nice -n "$NICE" "$BIN/$1" -merge=1 -max_len="$2" "$TMP/$1.min" \
+	    "$CORPUS/$1" "$TMP/$1" > "$TMP/$1.merge" 2>&1; then
+		rm -rf "$CORPUS/$1"
+		mkdir -p "$CORPUS/$1"
+		ls -S -r "$TMP/$1.min" | while read -r f; do
+			kept=$((${kept:-0} + $(wc -c < "$TMP/$1.min/$f")))
+			[ "$kept" -le $KEEP ] || break
+			cp "$TMP/$1.min/$f" "$CORPUS/$1/"
+		done
+	fi
+}
+
+# the targets, JOBS at a time: each lane takes the next one unclaimed
+mkdir -p "$TMP/rows" "$TMP/claimed"
+# the slowest first, so that the lanes end together
+order()
+{
+	for n in e3dc_session cloud_alphaess cloud_hoymiles \
+	    cloud_apsystems_ecu apsystems_ecu_frame alphaess_decode modbus; do
+		[ -x "$BIN/fuzz_$n" ] && echo "$BIN/fuzz_$n"
+	done
+	ls "$BIN"/fuzz_*
+}
+lane()
+{
+	for bin in $(order); do
+		case $bin in *.log) continue ;; esac
+		[ -x "$bin" ] || continue
+		name=$(basename "$bin")
+		case ${name#fuzz_} in
+		${FUZZ_ONLY:-*}) ;;
+		*) continue ;;
+		esac
+		mkdir "$TMP/claimed/$name" 2>/dev/null || continue
+		fuzz "$name"
+	done
+}
+i=0
+while [ $i -lt "$JOBS" ]; do
+	lane &
+	i=$((i + 1))
 done
+wait
+
+printf '%-26s %-8s %12s %7s %9s\n' target kind executions edges findings \
+    > "$TMP/table"
+cat "$TMP/rows"/* >> "$TMP/table" 2>/dev/null
 sed 's/^/# /' "$TMP/table"
 echo "# corpus: $(find "$CORPUS" -type f | wc -l) files," \
     "$(du -sk "$CORPUS" | cut -f1) KiB"
-exit "$failed"
+[ -e "$TMP/failed" ] && exit 1
+exit 0

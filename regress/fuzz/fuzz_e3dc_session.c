@@ -25,6 +25,8 @@
  * Needs every proto/ file.
  */
 
+#define _GNU_SOURCE		/* memmem */
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,12 +73,7 @@ static int		 closed;
 static int
 within(const uint8_t *hay, size_t haylen, const uint8_t *needle, size_t n)
 {
-	size_t	i;
-
-	for (i = 0; n <= haylen && i <= haylen - n; i++)
-		if (memcmp(hay + i, needle, n) == 0)
-			return (1);
-	return (0);
+	return (memmem(hay, haylen, needle, n) != NULL);
 }
 
 static void
@@ -227,7 +224,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	timer = 0;
 	closed = 0;
 
-	memset(state, 0, sizeof(state));
+	memset(state, 0, e3dc_statesize());
 	memset(&conf, 0, sizeof(conf));
 	conf.proto = PROTO_E3DC_RSCP;
 	memset(&dev, 0, sizeof(dev));

@@ -10,6 +10,11 @@
 # back within 10% of its baseline once the wave's connections are gone,
 # the refusals logged once per interval, never once per event.
 #
+# solarman-v5 is relayed to its cloud (regress/integration/cloudsim,
+# through the connector): its device (devsim) gets the cloud's answers,
+# byte for byte what the cloud sent, while the waves hit its listener
+# too; the connector's descriptors and RSS are counted like the rest.
+#
 # Short budgets by default (make test), long ones with -long (make
 # hostile), which also prints the figures as one table.
 #
@@ -25,6 +30,8 @@ LONG=0
 [ "$1" = -long ] && LONG=1
 HOSTILE=$TOP/regress/hostile/hostile
 SIMS=$TOP/regress/integration
+CLOUDSIM=$SIMS/cloudsim
+DEVSIM=$SIMS/devsim
 V=$TOP/regress/vectors
 SN=AL2222222222222
 MAXCONN=256
@@ -48,6 +55,24 @@ GP=$(next_port $((CP + 1)))
 AP=$(next_port $((GP + 1)))
 EP=$(next_port $((AP + 1)))
 HP=$(next_port $((EP + 1)))
+RP=$(next_port $((HP + 1)))	# solarman-v5's cloud
+
+# the cloud, killed with the rest
+CLOUDPID=
+relay_cleanup()
+{
+	[ -n "$CLOUDPID" ] && kill -KILL "$CLOUDPID" 2>/dev/null
+	cleanup
+}
+trap relay_cleanup EXIT INT TERM
+"$CLOUDSIM" -p solarman-v5 -o "$T/cloud.log" "127.0.0.1:$RP" \
+    > /dev/null 2>&1 &
+CLOUDPID=$!
+i=0
+while ! grep -q '^listening' "$T/cloud.log" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 
 cat > "$T/pvgated.conf" <<EOC
 [gateway]
@@ -66,6 +91,8 @@ dump = on
 
 [solarman-v5]
 listen = 127.0.0.1:$SP
+cloud = 127.0.0.1:$RP
+cloud_timeout = 3000
 [capture]
 listen = 127.0.0.1:$CP
 limit = 4096
@@ -105,12 +132,14 @@ NOREAD=$(echo "$TARGETS" | grep -v '^capture' |
 legit_run()
 {
 	case $1 in
-	solarman)
-		"$SIMS/pvsim" -l solarman -p "$SP" \
-		    send:$V/solarman-v5/24-heartbeat-ind-4710.hex \
-		    expect:$V/solarman-v5/25-heartbeat-rsp-1710.hex \
-		    send:$V/solarman-v5/08-data-ind-4210-02b0.hex \
-		    expect:$V/solarman-v5/09-data-rsp-1210.hex ;;
+	relay)
+		# its cloud's answers within 3 s, the cloud's own frames
+		# (blocked, or a read let through) after the second
+		"$DEVSIM" -p solarman-v5 -P "$SP" -o "$T/${w:-warm}.relay.dev" \
+		    cloud:$V/solarman-v5/24-heartbeat-ind-4710.hex:3000 \
+		    cloud:$V/solarman-v5/08-data-ind-4210-02b0.hex:3000 \
+		    collect:300 \
+		    cloud:$V/solarman-v5/24-heartbeat-ind-4710.hex:3000 ;;
 	capture)
 		"$SIMS/pvsim" -l capture -p "$CP" garbage:10 silence:100 ;;
 	gen3)
@@ -131,7 +160,7 @@ legit_run()
 		"$SIMS/hmsim" -l hoymiles -p "$HP" heartbeat:1 devdata:2 ;;
 	esac
 }
-LEGIT="solarman capture gen3 aps alphaess hoymiles"
+LEGIT="relay capture gen3 aps alphaess hoymiles"
 
 legit_loop()
 {
@@ -167,8 +196,8 @@ nfd() { ls /proc/$1/fd 2>/dev/null | wc -l; }
 
 procs > "$T/procs"
 NPROC=$(wc -l < "$T/procs")
-check "$NPROC processes: parent, 6 listeners, decoder, exporter" \
-    test "$NPROC" -eq 9
+check "$NPROC processes: parent, 6 listeners, connector, decoder, exporter" \
+    test "$NPROC" -eq 10
 
 # until the descriptors are back and RSS holds still, at most 20 s
 base_settle()
@@ -270,6 +299,7 @@ report()
 		check "$w: $l device talked during the wave" \
 		    grep -q '^ok ' "$T/$w.legit.$l"
 	done
+	relayed "$w"
 	tail -n +$(($2 + 1)) "$T/stderr" > "$T/$w.log"
 	drops=$(drops "$T/$w.log")
 	row="$w ${made:-0} ${nofail:-0} ${gone:-0} $okr/$((okr + bad)) ${lat:--}"
@@ -306,11 +336,26 @@ EOF
 		check "$w: '$why' logged $n times, twice per 10 s at most" \
 		    test "$n" -le $((lim * 6 * 2))
 	done
-	for why in dumped 'back on a new connection'; do
+	for why in dumped 'back on a new connection' 'relayed no more'; do
 		n=$(grep -c "$why" "$T/$w.log")
 		check "$w: '$why' logged $n times, 11 per 10 s at most" \
 		    test "$n" -le $((lim * 11))
 	done
+}
+
+# relayed WAVE: every frame the relayed device got is one its cloud
+# sent, byte for byte, an answer or a read, never one to block
+relayed()
+{
+	_got=$(grep -c '^recv ' "$T/$1.relay.dev" 2>/dev/null)
+	_bad=$(awk 'NR == FNR { if ($1 == "sent" && ($2 == "ack" ||
+		    $2 == "read")) s[$3] = 1; next }
+	    $1 == "recv" && !($2 in s) { n++ }
+	    END { print n + 0 }' "$T/cloud.log" "$T/$1.relay.dev" 2>/dev/null)
+	_acks=$(grep -c ': cloud: .*answered after' "$T/$1.legit.relay")
+	_what="$_acks answers of its cloud, $_got frames"
+	check "$1: relayed: $_what, byte-exact as sent (${_bad:-?} not)" \
+	    test "${_got:-0}" -gt 0 -a "${_acks:-0}" -gt 0 -a "${_bad:-1}" -eq 0
 }
 
 # counted REASON LOG FIRST: the first of an interval said with its
@@ -337,7 +382,9 @@ drops()
 	    "dumped:$(counted 'frames dumped' "$1" \
 	    'frame of [0-9]* bytes from .* dumped')" \
 	    "taken_over:$(counted 'devices back on a new connection' "$1" \
-	    'is back on a new connection')" | tr ' ' ,
+	    'is back on a new connection')" \
+	    "unrelayed:$(counted 'connections relayed no more' "$1" \
+	    'relayed no more (')" | tr ' ' ,
 }
 
 if [ $LONG -eq 1 ]; then

@@ -37,7 +37,7 @@
 #include "simlib.h"
 
 #define MAXSOCK		4
-#define MAXCONN		16
+#define MAXCONN		256	/* make hostile relays its noread waves too */
 #define OUTMAX		1024
 
 struct cconn {
