@@ -194,10 +194,18 @@ metric_name(const struct metric *m, char *buf, size_t len)
 	if (!metric_valid(m->id, m->index, m->decimals) || len == 0)
 		return (-1);
 	def = &metric_defs[m->id];
+	if (!def->indexed) {
+		/* most names: the table's text as it is */
+		n = strlen(def->name);
+		if (n >= len)
+			return (-1);
+		memcpy(buf, def->name, n + 1);
+		return ((int)n);
+	}
 	/* the index in place of an indexed name's %u, without printf:
 	 * this runs for every value the exporter writes */
 	for (p = def->name; *p != '\0'; p++) {
-		if (def->indexed && p[0] == '%' && p[1] == 'u') {
+		if (p[0] == '%' && p[1] == 'u') {
 			nd = 0;
 			v = m->index;
 			do {

@@ -201,6 +201,9 @@ t_metric_table(void)
 		    strcmp(d->state_class, "measurement") == 0 ||
 		    strcmp(d->state_class, "total_increasing") == 0,
 		    "%s: state_class %s", d->name, d->state_class);
+		/* out_json.c writes names without escaping them */
+		EXPECT(strspn(d->name, "abcdefghijklmnopqrstuvwxyz0123456789_%")
+		    == strlen(d->name), "%s: not plain [a-z0-9_]", d->name);
 		if (d->device_class != NULL &&
 		    strcmp(d->device_class, "energy") == 0)
 			EXPECT(d->state_class != NULL &&
