@@ -100,7 +100,10 @@ record_metric(struct record *rec, int id, int index, int64_t raw,
 
 	if (!metric_valid(id, index, decimals))
 		return (-1);
-	for (i = 0; i < rec->nmetrics && i < RECORD_MAX_METRICS; i++) {
+	/* a record has dozens of metrics, added in order: scan only
+	 * if this one may be among them */
+	for (i = 0; index < rec->mtop[id] &&
+	    i < rec->nmetrics && i < RECORD_MAX_METRICS; i++) {
 		m = &rec->metrics[i];
 		if (m->id == id && m->index == index) {
 			m->raw = raw;
@@ -110,6 +113,8 @@ record_metric(struct record *rec, int id, int index, int64_t raw,
 	}
 	if (rec->nmetrics >= RECORD_MAX_METRICS)
 		return (-1);
+	if (index >= rec->mtop[id])
+		rec->mtop[id] = index + 1;
 	m = &rec->metrics[rec->nmetrics++];
 	m->id = id;
 	m->index = index;
@@ -516,6 +521,8 @@ record_unpack(struct record *rec, const uint8_t *buf, size_t len)
 		    get_u8(&r, &m->decimals) == -1 ||
 		    get_i64(&r, &m->raw) == -1)
 			goto bad;
+		if (m->id < M_MAX && m->index >= rec->mtop[m->id])
+			rec->mtop[m->id] = m->index + 1;
 	}
 	for (i = 0; i < rec->nattrs; i++)
 		if (get_u16(&r, &rec->attrs[i].id) == -1 ||

@@ -166,6 +166,10 @@ struct record {
 	char			peer[64];	/* filled in by the decoder */
 	uint16_t		nmetrics;
 	uint16_t		nattrs;
+	/* per id, 1 + the highest index it may have in metrics[], 0:
+	 * none; record_metric() looks for a duplicate only below it
+	 * (not on the wire) */
+	uint16_t		mtop[M_MAX];
 	struct metric		metrics[RECORD_MAX_METRICS];
 	struct record_attr	attrs[RECORD_MAX_ATTRS];
 };
