@@ -35,7 +35,7 @@
 #include "sandbox.h"
 #include "util.h"
 
-/* backpressure, in messages queued towards the exporter */
+/* backpressure, in records (and dumps) queued towards the exporter */
 #define QUEUE_HIGH	1024
 #define QUEUE_LOW	256
 
@@ -100,7 +100,10 @@ static int		 ndone;
 static int		 paused;
 static struct dconn_tree conns = RB_INITIALIZER(&conns);
 static TAILQ_HEAD(, dkeep) kept = TAILQ_HEAD_INITIALIZER(kept);
-static uint8_t		 packbuf[PVGATE_IMSG_PAYLOAD];
+static uint8_t		 batch[RECORD_BATCH_MAX];
+static size_t		 batchlen;
+static uint32_t		 batchn;		/* records in batch */
+static struct imsgw	 exportq;	/* records per queued message */
 
 static __dead void	usage(void);
 static void		zone_log(void);
@@ -115,6 +118,7 @@ static void		decoder_conn_close(struct imsg *);
 static void		decoder_listener_done(struct lchan *);
 static void		out_reply(struct pvctx *, const uint8_t *, size_t);
 static void		out_record(struct pvctx *, const struct record *);
+static void		decoder_batch(void);
 static void		out_dump(struct pvctx *, const uint8_t *, size_t,
 			    const char *);
 static void		out_close(struct pvctx *);
@@ -243,6 +247,7 @@ main(int argc, char *argv[])
 	imsgev_hello(&iev_exporter, ROLE_DECODER);
 	zone_log();
 	pv_log_hook(decoder_log);
+	imsgev_beforeflush(decoder_batch);
 	imsgev_loop(decoder_backpressure);
 	return 0;
 }
@@ -466,7 +471,7 @@ lchan_arm(struct imsgev *iev)
 static void
 decoder_backpressure(void)
 {
-	uint32_t	q = imsgbuf_queuelen(&iev_exporter.ibuf);
+	uint64_t	q = imsgw_queued(&exportq, &iev_exporter.ibuf);
 	int		i;
 
 	if (!paused && q > QUEUE_HIGH) {
@@ -474,11 +479,12 @@ decoder_backpressure(void)
 		 * there once written? */
 		if (imsgbuf_write(&iev_exporter.ibuf) == -1 && errno != EPIPE)
 			fatal("%s: imsgbuf_write", __func__);
-		q = imsgbuf_queuelen(&iev_exporter.ibuf);
+		q = imsgw_queued(&exportq, &iev_exporter.ibuf);
 	}
 	if (!paused && q > QUEUE_HIGH) {
 		paused = 1;
-		log_debug("exporter behind (%u queued): pausing", q);
+		log_debug("exporter behind (%llu queued): pausing",
+		    (unsigned long long)q);
 	} else if (paused && q < QUEUE_LOW) {
 		paused = 0;
 		log_debug("exporter caught up: resuming");
@@ -752,6 +758,7 @@ decoder_listener_done(struct lchan *l)
 	imsg_event_add(&l->iev);
 	if (++ndone < nlisteners)
 		return;
+	decoder_batch();
 	if (imsg_compose(&iev_exporter.ibuf, IMSG_EXPORT_DONE, 0, 0, -1,
 	    NULL, 0) == -1)
 		fatal("%s: imsg_compose", __func__);
@@ -806,16 +813,41 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	decoder_send(cur->l, ctx->conn, buf, len);
 }
 
+/*
+ * Records go to the exporter in batches: one IMSG_RECORD (one malloc,
+ * one header) for the records of a pass, up to RECORD_BATCH_MAX bytes.
+ * The batch is composed before anything else goes to the exporter and
+ * at the end of every pass, so it never waits for a later one.
+ */
 void
 decoder_record(const struct record *rec)
 {
 	size_t	n;
 
-	if ((n = record_pack(rec, packbuf, sizeof(packbuf))) == 0)
+	n = record_batch_add(rec, batch, batchlen, sizeof(batch));
+	if (n == batchlen && batchlen > 0) {
+		decoder_batch();
+		n = record_batch_add(rec, batch, 0, sizeof(batch));
+	}
+	if (n == batchlen)
 		fatalx("%s: record does not pack", __func__);
-	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, packbuf,
-	    n) == -1)
+	batchlen = n;
+	batchn++;
+	imsg_event_add(&iev_exporter);
+}
+
+/* compose the batch of records, if there is one */
+static void
+decoder_batch(void)
+{
+	if (batchlen == 0)
+		return;
+	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, batch,
+	    batchlen) == -1)
 		fatal("%s: imsg_compose", __func__);
+	imsgw_push(&exportq, batchn);
+	batchlen = 0;
+	batchn = 0;
 }
 
 /* pv_record() has filled in the peer */
@@ -1108,8 +1140,11 @@ decoder_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
 	iov[0].iov_len = sizeof(d);
 	iov[1].iov_base = (void *)(uintptr_t)buf;
 	iov[1].iov_len = len;
+	/* the records before the dump go before it */
+	decoder_batch();
 	if (imsg_composev_event(&iev_exporter, IMSG_DUMP, 0, iov, 2) == -1)
 		fatal("%s: imsg_composev", __func__);
+	imsgw_push(&exportq, 1);
 }
 
 /* the protocol has the device's answer to the command in flight here */

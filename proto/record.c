@@ -486,6 +486,62 @@ get_str(struct rbuf *r, char *dst, size_t cap)
 }
 
 /*
+ * Append rec to the batch of len bytes in buf (room for max).  Returns
+ * the batch's new length, or len if the record does not fit or is
+ * invalid.
+ */
+size_t
+record_batch_add(const struct record *rec, uint8_t *buf, size_t len,
+    size_t max)
+{
+	size_t	 n;
+
+	if (max > RECORD_BATCH_MAX)
+		max = RECORD_BATCH_MAX;
+	if (len > max || max - len < 3)
+		return (len);
+	if ((n = record_pack(rec, buf + len + 2, max - len - 2)) == 0)
+		return (len);
+	buf[len] = n >> 8;
+	buf[len + 1] = n & 0xff;
+	return (len + 2 + n);
+}
+
+/*
+ * The next record of the batch buf, from *off on, into rec; its wire
+ * form in *wire and *wirelen.  Returns 1 and moves *off past it, 0 at
+ * the batch's end, -1 if the batch is malformed (then rec is zeroed).
+ * An empty batch is malformed: a sender has no reason to send one.
+ */
+int
+record_batch_next(struct record *rec, const uint8_t *buf, size_t len,
+    size_t *off, const uint8_t **wire, size_t *wirelen)
+{
+	size_t	 n;
+
+	if (len == 0 || len > RECORD_BATCH_MAX || *off > len) {
+		memset(rec, 0, sizeof(*rec));
+		return (-1);
+	}
+	if (*off == len)
+		return (0);
+	if (len - *off < 2) {
+		memset(rec, 0, sizeof(*rec));
+		return (-1);
+	}
+	n = (size_t)buf[*off] << 8 | buf[*off + 1];
+	if (n > len - *off - 2 ||
+	    record_unpack(rec, buf + *off + 2, n) == -1) {
+		memset(rec, 0, sizeof(*rec));
+		return (-1);
+	}
+	*wire = buf + *off + 2;
+	*wirelen = n;
+	*off += 2 + n;
+	return (1);
+}
+
+/*
  * Unpack buf into rec and check all of it.  Returns 0, or -1 with rec
  * zeroed if anything is out of place.
  */

@@ -193,5 +193,13 @@ int	 metric_value(const struct metric *, char *, size_t);
 /* wire form between decoder and exporter (record.c) */
 size_t	 record_pack(const struct record *, uint8_t *, size_t);
 int	 record_unpack(struct record *, const uint8_t *, size_t);
+/*
+ * A batch (IMSG_RECORD): packed records, each after its length as a
+ * big-endian u16, at most RECORD_BATCH_MAX bytes in all.
+ */
+#define RECORD_BATCH_MAX	4096
+size_t	 record_batch_add(const struct record *, uint8_t *, size_t, size_t);
+int	 record_batch_next(struct record *, const uint8_t *, size_t, size_t *,
+	    const uint8_t **, size_t *);
 
 #endif /* RECORD_H */
