@@ -19,12 +19,43 @@ PROTO=$(echo proto/*.c)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+OBJ=$OUT/obj
+export CC FLAGS OBJ
+
+# the object precompile made of a source file, else the file itself
+objof()
+{
+	o=$OBJ/$(echo "${1%.c}" | tr / _).o
+	if [ -f "$o" ]; then
+		echo "$o"
+	else
+		echo "$1"
+	fi
+}
+
+# precompile SOURCES...: the sources several tests share, once each,
+# JOBS at a time
+precompile()
+{
+	rm -rf "$OBJ" && mkdir -p "$OBJ" || return 1
+	printf '%s\n' "$@" | xargs -P "$JOBS" -n 1 sh -c '
+		o=$OBJ/$(echo "${1%.c}" | tr / _).o
+		# shellcheck disable=SC2086
+		$CC $FLAGS -c -o "$o" "$1" > "$o.log" 2>&1 || rm -f "$o"' sh
+}
+
 build()
 {
 	# build NAME SOURCES...
 	n=$1
 	shift
-	if $CC $FLAGS -o "$OUT/$n" "$@" $LIBS > "$OUT/$n.build" 2>&1; then
+	srcs=
+	for f in "$@"; do
+		srcs="$srcs $(objof "$f")"
+	done
+	# shellcheck disable=SC2086
+	if $CC $FLAGS -o "$OUT/$n" $srcs $LIBS > "$OUT/$n.build" 2>&1; then
 		return 0
 	fi
 	echo "not ok - $n: sanitizer build failed"
@@ -46,6 +77,31 @@ run()
 		grep -E 'ERROR|runtime error' "$OUT/$n.log" | head -5
 	fi
 }
+
+# The whole gateway's sanitizer build (below) goes on in the background
+# while the unit tests build and run.
+GW=$OUT/gw
+gateway()
+{
+	rm -rf "$GW" && mkdir -p "$GW" || return 1
+	if [ -d .git ] && command -v git > /dev/null; then
+		git ls-files | tar -cf - -T - | tar -xf - -C "$GW"
+	else
+		tar --exclude=./regress/asan --exclude=./regress/out \
+		    --exclude=./regress/fuzz/bin -cf - . | tar -xf - -C "$GW"
+	fi
+	(cd "$GW" && ./configure CC="$CC" CFLAGS="-g -O1 \
+	    -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer -DSANDBOX_SANITIZER" \
+	    LDFLAGS="-fsanitize=address,undefined" && make -j"$JOBS" all) \
+	    > "$OUT/gw.build" 2>&1
+}
+gateway &
+GWBUILD=$!
+trap 'kill "$GWBUILD" 2>/dev/null' EXIT
+trap 'exit 1' INT TERM HUP
+
+precompile $PROTO lib/util.c regress/decoder/harness.c exporter/outbuf.c
 
 build imsg_test regress/compat/imsg_test.c $COMPAT &&
     run imsg_test
@@ -88,23 +144,7 @@ build mqtt_test regress/exporter/mqtt_test.c exporter/out_mqtt.c \
 # sandbox allows (the unit tests above run with it).  e3dc.sh is left
 # out: it reads the decoder's memory through /proc, and ASan's shadow
 # makes that address space terabytes.
-GW=$OUT/gw
-gateway()
-{
-	rm -rf "$GW" && mkdir -p "$GW" || return 1
-	if [ -d .git ] && command -v git > /dev/null; then
-		git ls-files | tar -cf - -T - | tar -xf - -C "$GW"
-	else
-		tar --exclude=./regress/asan --exclude=./regress/out \
-		    --exclude=./regress/fuzz/bin -cf - . | tar -xf - -C "$GW"
-	fi
-	(cd "$GW" && ./configure CC="$CC" CFLAGS="-g -O1 \
-	    -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -fno-omit-frame-pointer -DSANDBOX_SANITIZER" \
-	    LDFLAGS="-fsanitize=address,undefined" && make all) \
-	    > "$OUT/gw.build" 2>&1
-}
-if ! gateway; then
+if ! wait "$GWBUILD"; then
 	echo "not ok - asan: the gateway's sanitizer build failed"
 	tail -20 "$OUT/gw.build"
 	exit 0

@@ -41,31 +41,68 @@ extra_sources()
 	    done
 }
 
-mkdir -p "$BIN" || exit 1
-failed=0
-found=0
-for src in regress/fuzz/fuzz_*.c; do
-	[ -f "$src" ] || continue
-	found=1
-	name=$(basename "$src" .c)
-	log=$BIN/$name.log
-	# shellcheck disable=SC2046,SC2086
-	if $CC -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=undefined \
-	    -I. -Ilib -Iproto $DEP_CFLAGS \
-	    -o "$BIN/$name" "$src" regress/fuzz/fuzzlib.c proto/*.c \
-	    $(extra_sources "$src") \
-	    $BSD_LIBS $ZLIB_LIBS $PROTOBUF_LIBS > "$log" 2>&1; then
-		echo "ok - fuzz build ${name#fuzz_}"
-	else
-		echo "not ok - fuzz build ${name#fuzz_}: see $log"
-		sed 's/^/    /' "$log" | head -n 20
-		failed=1
-	fi
-done
+# The sources the targets share (proto/*.c, fuzzlib.c and those the
+# targets name) are compiled once each; then every target is compiled
+# and linked against them.  Both steps run JOBS at a time (default: the
+# number of processors).
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+OBJ=$BIN/obj
+FLAGS="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+    -I. -Ilib -Iproto $DEP_CFLAGS"
+LIBS="$BSD_LIBS $ZLIB_LIBS $PROTOBUF_LIBS"
+export CC FLAGS LIBS OBJ BIN
 
-if [ "$found" -eq 0 ]; then
+# the object file for a source file
+objof()
+{
+	echo "$OBJ/$(echo "${1%.c}" | tr / _).o"
+}
+
+rm -rf "$OBJ"
+mkdir -p "$BIN" "$OBJ" || exit 1
+set -- regress/fuzz/fuzz_*.c
+if [ ! -f "$1" ]; then
 	echo "not ok - fuzz build: no regress/fuzz/fuzz_*.c"
 	exit 1
 fi
+SHARED=$(ls proto/*.c regress/fuzz/fuzzlib.c
+    for src in "$@"; do extra_sources "$src"; done)
+failed=0
+printf '%s\n' $SHARED | sort -u | xargs -P "$JOBS" -n 1 sh -c '
+	o=$OBJ/$(echo "${1%.c}" | tr / _).o
+	# shellcheck disable=SC2086
+	$CC $FLAGS -fsanitize=fuzzer-no-link -c -o "$o" "$1" \
+	    > "$o.log" 2>&1 || rm -f "$o"' sh
+for f in $SHARED; do
+	o=$(objof "$f")
+	[ -f "$o" ] && continue
+	echo "not ok - fuzz build $f: see $o.log"
+	sed 's/^/    /' "$o.log" | head -n 20
+	failed=1
+done
+[ "$failed" -eq 0 ] || exit 1
+
+# every target: its own source, the protocol objects, and the objects of
+# the sources it names
+for src in "$@"; do
+	name=$(basename "$src" .c)
+	echo "$src $OBJ/regress_fuzz_fuzzlib.o $(for f in proto/*.c \
+	    $(extra_sources "$src"); do objof "$f"; done)" > "$OBJ/$name.args"
+done
+ls "$OBJ"/*.args | xargs -P "$JOBS" -n 1 sh -c '
+	n=$(basename "$1" .args)
+	rm -f "$BIN/$n"
+	# shellcheck disable=SC2046,SC2086
+	$CC $FLAGS -fsanitize=fuzzer -o "$BIN/$n" $(cat "$1") $LIBS \
+	    > "$BIN/$n.log" 2>&1' sh
+for src in "$@"; do
+	name=$(basename "$src" .c)
+	if [ -x "$BIN/$name" ]; then
+		echo "ok - fuzz build ${name#fuzz_}"
+	else
+		echo "not ok - fuzz build ${name#fuzz_}: see $BIN/$name.log"
+		sed 's/^/    /' "$BIN/$name.log" | head -n 20
+		failed=1
+	fi
+done
 exit "$failed"

@@ -13,7 +13,8 @@
 # too, and so are the inputs in regress/fuzz/regressions/ (those that
 # once failed a target, kept whatever the target: every one replays
 # them).  A crashing input is kept in regress/fuzz/crashes/.  Exits 1 if any
-# target failed.
+# target failed.  JOBS targets run at a time (default: the number of
+# processors); the lines come in the targets' order.
 
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -35,7 +36,7 @@ fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pvgate-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM HUP
+trap 'kill $(jobs -p) 2>/dev/null; exit 1' INT TERM HUP
 
 # hex vectors to binary seeds
 hex2bin()
@@ -54,12 +55,10 @@ for f in regress/vectors/*/*.hex; do
 	hex2bin "$f" > "$TMP/seeds/$d-$(basename "$f" .hex)"
 done
 
-failed=0
-for bin in "$BIN"/fuzz_*; do
-	case $bin in *.log) continue ;; esac
-	if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then
-		continue
-	fi
+# one TARGET: run it, and print its line
+one()
+{
+	bin=$1
 	name=$(basename "$bin")
 	short=${name#fuzz_}
 	mkdir -p "$TMP/$name" "$TMP/$name.seeds"
@@ -78,10 +77,9 @@ for bin in "$BIN"/fuzz_*; do
 	    tail -n 1)
 	if [ "$rc" -eq 0 ] && [ -n "$execs" ]; then
 		echo "ok - fuzz $short: $execs execs"
-		continue
+		return
 	fi
 
-	failed=1
 	mkdir -p "$CRASHES"
 	kept=
 	for a in "$TMP/$name"-*; do
@@ -92,5 +90,28 @@ for bin in "$BIN"/fuzz_*; do
 	why=$(grep -m 1 -E 'ERROR: |runtime error|deadly signal' "$log")
 	echo "not ok - fuzz $short: exit $rc${why:+, $why}" \
 	    "${kept:+(input $kept)}"
+}
+
+# JOBS targets at a time (default: the number of processors), each
+# line printed in the targets' order
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+n=0
+for bin in "$BIN"/fuzz_*; do
+	case $bin in *.log) continue ;; esac
+	[ -f "$bin" ] && [ -x "$bin" ] || continue
+	one "$bin" > "$TMP/$(basename "$bin").out" &
+	n=$((n + 1))
+	if [ "$n" -ge "$JOBS" ]; then
+		wait
+		n=0
+	fi
+done
+wait
+failed=0
+for bin in "$BIN"/fuzz_*; do
+	out=$TMP/$(basename "$bin").out
+	[ -f "$out" ] || continue
+	cat "$out"
+	grep -q '^not ok' "$out" && failed=1
 done
 exit "$failed"

@@ -33,10 +33,16 @@ RECVPID=$!
 sleep 0.2
 if [ -n "$RUN" ]; then
 	mkdir -p "$T/state"
-	eval "$RUN" "$PVGATED" -d -f "$T/pvgated.conf" > "$T/stdout" \
+	# exec all the way down (unshare, sh, pvgated): GWPID is pvgated
+	eval exec "$RUN" "$PVGATED" -d -f "$T/pvgated.conf" > "$T/stdout" \
 	    2> "$T/stderr" &
 	GWPID=$!
-	sleep 1
+	i=0
+	while [ $i -lt 100 ] && ! { grep -q "accepting solarman" "$T/stderr" &&
+	    grep -q "accepting capture" "$T/stderr"; }; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 else
 	gw_start "$T/pvgated.conf" || exit 1
 fi
