@@ -637,13 +637,24 @@ aps_crosscheck(struct aps_walk *w, int64_t sys, struct record *rec)
 	    (long long)(w->power % 100));
 }
 
-/* where the next "END" from p starts; flen if there is none */
+/*
+ * Where the next "END" from p starts; flen if there is none.  memchr()
+ * finds the candidates: an 'E' is rare among the digits of a record.
+ */
 static size_t
 aps_findend(const uint8_t *buf, size_t p, size_t flen)
 {
-	for (; flen - p >= APS_ENDLEN; p++)
+	const uint8_t	*e;
+
+	while (p <= flen && flen - p >= APS_ENDLEN) {
+		if ((e = memchr(buf + p, APS_END[0],
+		    flen - p - APS_ENDLEN + 1)) == NULL)
+			break;
+		p = e - buf;
 		if (memcmp(buf + p, APS_END, APS_ENDLEN) == 0)
 			return (p);
+		p++;
+	}
 	return (flen);
 }
 
