@@ -7,7 +7,8 @@
  * A protocol's state lives as long as its connection, except when the
  * protocol hangs up a dialled connection (pv_hangup()): then the state
  * is kept, by device, until the connector's next connection to that
- * device takes it over.
+ * device takes it over.  A large state is cut short while its
+ * connection is quiet (dstate.c).
  */
 
 #include "compat.h"
@@ -62,7 +63,7 @@ struct dconn {
 	char			 admitted[PV_NAMELEN];	/* accept = known */
 	int			 refused;	/* unknown device: closing */
 	struct relay		*relay;		/* to its cloud, if any */
-	uint64_t		 state[];	/* the protocol's, zeroed */
+	struct dstate		 state;		/* the protocol's */
 };
 
 RB_HEAD(dconn_tree, dconn);
@@ -131,6 +132,9 @@ static int		out_admit(struct pvctx *, const char *);
 static void		out_hangup(struct pvctx *, unsigned int);
 static void		kill_send(struct lchan *, uint64_t, uint32_t,
 			    uint32_t);
+static void		dconn_done(struct dconn *);
+static void		dconn_view(struct dconn *, struct current *,
+			    struct pvctx *, time_t);
 static void		dkeep_put(struct dconn *);
 static void		dkeep_take(struct dconn *);
 static void		decoder_conn_open(struct lchan *, struct imsg *);
@@ -500,7 +504,7 @@ dconn_new(struct lchan *l, uint64_t id, const struct proto *pr)
 {
 	struct dconn	*dc;
 
-	if ((dc = calloc(1, sizeof(*dc) + pr->statesize)) == NULL)
+	if ((dc = calloc(1, sizeof(*dc))) == NULL)
 		fatal(NULL);
 	dc->id = id;
 	dc->l = l;
@@ -525,12 +529,32 @@ dconn_free(struct dconn *dc)
 		evtimer_del(dc->timer);
 		free(dc->timer);
 	}
+	dstate_free(&dc->state);
 	free(dc);
 }
 
-/* the world for the protocol, while it handles one event */
+/* the event that dconn_ctx() began is over (the state may be cut) */
+static void
+dconn_done(struct dconn *dc)
+{
+	dstate_done(&dc->state, dc->pr->statesize);
+}
+
+/*
+ * The world for the protocol, while it handles one event, which
+ * dconn_done() ends.
+ */
 static void
 dconn_ctx(struct dconn *dc, struct current *cur, struct pvctx *ctx,
+    time_t now)
+{
+	dconn_view(dc, cur, ctx, now);
+	ctx->state = dstate_get(&dc->state, dc->pr->statesize);
+}
+
+/* the same without the state: ctx->state is NULL */
+static void
+dconn_view(struct dconn *dc, struct current *cur, struct pvctx *ctx,
     time_t now)
 {
 	cur->l = dc->l;
@@ -538,7 +562,6 @@ dconn_ctx(struct dconn *dc, struct current *cur, struct pvctx *ctx,
 	cur->dc = dc;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->conf = &conf->proto[dc->pr->id];
-	ctx->state = dc->state;
 	ctx->conn = dc->id;
 	ctx->now = now;
 	ctx->peer = dc->peer;
@@ -623,6 +646,7 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 		relay_free(dc->relay);
 		dc->relay = NULL;
 	}
+	dconn_done(dc);
 }
 
 /* a connector's connection is up: the protocol may speak first */
@@ -660,6 +684,7 @@ decoder_conn_open(struct lchan *l, struct imsg *imsg)
 	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
 	if (pr->open != NULL)
 		pr->open(&ctx);
+	dconn_done(dc);
 }
 
 static void
@@ -705,7 +730,10 @@ dkeep_put(struct dconn *dc)
 		fatal(NULL);
 	strlcpy(k->device, dc->device, sizeof(k->device));
 	k->pr = dc->pr;
-	memcpy(k->state, dc->state, dc->pr->statesize);
+	/* a cut state is zeros after its end */
+	if (dc->state.p != NULL)
+		memcpy(k->state, dc->state.p, dc->state.len <
+		    dc->pr->statesize ? dc->state.len : dc->pr->statesize);
 	TAILQ_INSERT_TAIL(&kept, k, entry);
 }
 
@@ -717,7 +745,9 @@ dkeep_take(struct dconn *dc)
 
 	TAILQ_FOREACH(k, &kept, entry) {
 		if (k->pr == dc->pr && strcmp(k->device, dc->device) == 0) {
-			memcpy(dc->state, k->state, dc->pr->statesize);
+			memcpy(dstate_get(&dc->state, dc->pr->statesize),
+			    k->state, dc->pr->statesize);
+			dconn_done(dc);
 			TAILQ_REMOVE(&kept, k, entry);
 			freezero(k, sizeof(*k) + k->pr->statesize);
 			return;
@@ -739,6 +769,7 @@ dconn_tick(int fd, short event, void *arg)
 	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
 	if (dc->pr->tick != NULL)
 		dc->pr->tick(&ctx);
+	dconn_done(dc);
 }
 
 /*
@@ -1183,7 +1214,9 @@ decoder_reaching(const struct pv_deviceconf *dev)
 	RB_FOREACH(dc, dconn_tree, &conns) {
 		if (dc->pr->id != dev->proto)
 			continue;
-		dconn_ctx(dc, &cur, &ctx, time(NULL));
+		/* a look at every connection's state, no allocation */
+		dconn_view(dc, &cur, &ctx, time(NULL));
+		ctx.state = dstate_peek(&dc->state, dc->pr->statesize);
 		if (strcmp(dc->claim, dev->name) == 0 ||
 		    cp->speaks(&ctx, dev->name))
 			found = dc;
@@ -1237,6 +1270,7 @@ decoder_send_cmd(struct dconn *dc, struct pv_cmd *cmd, char *why,
 	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
 	if ((rv = cp->send(&ctx, cmd, why, whylen)) == CMD_SENT)
 		dc->cmd = cmd;
+	dconn_done(dc);
 	return (rv);
 }
 
