@@ -30,7 +30,7 @@ PARENT_OBJS += parent/cloudconf.o parent/dns.o
 LISTENER_OBJS = listener/listener.o listener/conn.o listener/connect.o \
 	listener/control.o listener/relay.o
 DECODER_OBJS = decoder/decoder.o decoder/control.o decoder/relay.o \
-	decoder/command.o
+	decoder/command.o decoder/dstate.o
 EXPORTER_OBJS = exporter/exporter.o exporter/out_json.o \
 		exporter/out_syslog.o exporter/dump.o exporter/outbuf.o \
 		exporter/out_mqtt.o exporter/mqtt.o exporter/spool.o

@@ -1334,8 +1334,9 @@ phase_idle(const char *list, double secs)
 		if (pool_resize(n, 1) == -1)
 			warnx("idle: %d connections not all up", n);
 		run_until(records_in, DRAIN_SECS);
-		/* let the target finish what the last hello started */
-		run_until(NULL, 1);
+		/* let the target finish what the last hello started; its
+		 * decoder cuts the state of a connection quiet for 1-2 s */
+		run_until(NULL, 3);
 		held = pool_up();
 		out("idle.%d.held %d", n, held);
 		for (i = 0; i < cur->nprocs; i++) {

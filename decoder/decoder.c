@@ -7,7 +7,8 @@
  * A protocol's state lives as long as its connection, except when the
  * protocol hangs up a dialled connection (pv_hangup()): then the state
  * is kept, by device, until the connector's next connection to that
- * device takes it over.
+ * device takes it over.  A large state is cut short while its
+ * connection is quiet (dstate.c).
  */
 
 #include "compat.h"
@@ -35,7 +36,7 @@
 #include "sandbox.h"
 #include "util.h"
 
-/* backpressure, in messages queued towards the exporter */
+/* backpressure, in records (and dumps) queued towards the exporter */
 #define QUEUE_HIGH	1024
 #define QUEUE_LOW	256
 
@@ -62,7 +63,7 @@ struct dconn {
 	char			 admitted[PV_NAMELEN];	/* accept = known */
 	int			 refused;	/* unknown device: closing */
 	struct relay		*relay;		/* to its cloud, if any */
-	uint64_t		 state[];	/* the protocol's, zeroed */
+	struct dstate		 state;		/* the protocol's */
 };
 
 RB_HEAD(dconn_tree, dconn);
@@ -94,7 +95,10 @@ static int		 ndone;
 static int		 paused;
 static struct dconn_tree conns = RB_INITIALIZER(&conns);
 static TAILQ_HEAD(, dkeep) kept = TAILQ_HEAD_INITIALIZER(kept);
-static uint8_t		 packbuf[PVGATE_IMSG_PAYLOAD];
+static uint8_t		 batch[RECORD_BATCH_MAX];
+static size_t		 batchlen;
+static uint32_t		 batchn;		/* records in batch */
+static struct imsgw	 exportq;	/* records per queued message */
 
 static __dead void	usage(void);
 static void		zone_log(void);
@@ -109,6 +113,7 @@ static void		decoder_conn_close(struct imsg *);
 static void		decoder_listener_done(struct lchan *);
 static void		out_reply(struct pvctx *, const uint8_t *, size_t);
 static void		out_record(struct pvctx *, const struct record *);
+static void		decoder_batch(void);
 static void		out_dump(struct pvctx *, const uint8_t *, size_t,
 			    const char *);
 static void		out_close(struct pvctx *);
@@ -120,6 +125,9 @@ static int		out_admit(struct pvctx *, const char *);
 static void		out_hangup(struct pvctx *, unsigned int);
 static void		kill_send(struct lchan *, uint64_t, uint32_t,
 			    uint32_t);
+static void		dconn_done(struct dconn *);
+static void		dconn_view(struct dconn *, struct current *,
+			    struct pvctx *, time_t);
 static void		dkeep_put(struct dconn *);
 static void		dkeep_take(struct dconn *);
 static void		decoder_conn_open(struct lchan *, struct imsg *);
@@ -236,6 +244,7 @@ main(int argc, char *argv[])
 	imsgev_hello(&iev_exporter, ROLE_DECODER);
 	zone_log();
 	pv_log_hook(decoder_log);
+	imsgev_beforeflush(decoder_batch);
 	imsgev_loop(decoder_backpressure);
 	return 0;
 }
@@ -459,7 +468,7 @@ lchan_arm(struct imsgev *iev)
 static void
 decoder_backpressure(void)
 {
-	uint32_t	q = imsgbuf_queuelen(&iev_exporter.ibuf);
+	uint64_t	q = imsgw_queued(&exportq, &iev_exporter.ibuf);
 	int		i;
 
 	if (!paused && q > QUEUE_HIGH) {
@@ -467,11 +476,12 @@ decoder_backpressure(void)
 		 * there once written? */
 		if (imsgbuf_write(&iev_exporter.ibuf) == -1 && errno != EPIPE)
 			fatal("%s: imsgbuf_write", __func__);
-		q = imsgbuf_queuelen(&iev_exporter.ibuf);
+		q = imsgw_queued(&exportq, &iev_exporter.ibuf);
 	}
 	if (!paused && q > QUEUE_HIGH) {
 		paused = 1;
-		log_debug("exporter behind (%u queued): pausing", q);
+		log_debug("exporter behind (%llu queued): pausing",
+		    (unsigned long long)q);
 	} else if (paused && q < QUEUE_LOW) {
 		paused = 0;
 		log_debug("exporter caught up: resuming");
@@ -487,7 +497,7 @@ dconn_new(struct lchan *l, uint64_t id, const struct proto *pr)
 {
 	struct dconn	*dc;
 
-	if ((dc = calloc(1, sizeof(*dc) + pr->statesize)) == NULL)
+	if ((dc = calloc(1, sizeof(*dc))) == NULL)
 		fatal(NULL);
 	dc->id = id;
 	dc->l = l;
@@ -512,12 +522,32 @@ dconn_free(struct dconn *dc)
 		evtimer_del(dc->timer);
 		free(dc->timer);
 	}
+	dstate_free(&dc->state);
 	free(dc);
 }
 
-/* the world for the protocol, while it handles one event */
+/* the event that dconn_ctx() began is over (the state may be cut) */
+static void
+dconn_done(struct dconn *dc)
+{
+	dstate_done(&dc->state, dc->pr->statesize);
+}
+
+/*
+ * The world for the protocol, while it handles one event, which
+ * dconn_done() ends.
+ */
 static void
 dconn_ctx(struct dconn *dc, struct current *cur, struct pvctx *ctx,
+    time_t now)
+{
+	dconn_view(dc, cur, ctx, now);
+	ctx->state = dstate_get(&dc->state, dc->pr->statesize);
+}
+
+/* the same without the state: ctx->state is NULL */
+static void
+dconn_view(struct dconn *dc, struct current *cur, struct pvctx *ctx,
     time_t now)
 {
 	cur->l = dc->l;
@@ -525,7 +555,6 @@ dconn_ctx(struct dconn *dc, struct current *cur, struct pvctx *ctx,
 	cur->dc = dc;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->conf = &conf->proto[dc->pr->id];
-	ctx->state = dc->state;
 	ctx->conn = dc->id;
 	ctx->now = now;
 	ctx->peer = dc->peer;
@@ -610,6 +639,7 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 		relay_free(dc->relay);
 		dc->relay = NULL;
 	}
+	dconn_done(dc);
 }
 
 /* a connector's connection is up: the protocol may speak first */
@@ -647,6 +677,7 @@ decoder_conn_open(struct lchan *l, struct imsg *imsg)
 	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
 	if (pr->open != NULL)
 		pr->open(&ctx);
+	dconn_done(dc);
 }
 
 static void
@@ -692,7 +723,10 @@ dkeep_put(struct dconn *dc)
 		fatal(NULL);
 	strlcpy(k->device, dc->device, sizeof(k->device));
 	k->pr = dc->pr;
-	memcpy(k->state, dc->state, dc->pr->statesize);
+	/* a cut state is zeros after its end */
+	if (dc->state.p != NULL)
+		memcpy(k->state, dc->state.p, dc->state.len <
+		    dc->pr->statesize ? dc->state.len : dc->pr->statesize);
 	TAILQ_INSERT_TAIL(&kept, k, entry);
 }
 
@@ -704,7 +738,9 @@ dkeep_take(struct dconn *dc)
 
 	TAILQ_FOREACH(k, &kept, entry) {
 		if (k->pr == dc->pr && strcmp(k->device, dc->device) == 0) {
-			memcpy(dc->state, k->state, dc->pr->statesize);
+			memcpy(dstate_get(&dc->state, dc->pr->statesize),
+			    k->state, dc->pr->statesize);
+			dconn_done(dc);
 			TAILQ_REMOVE(&kept, k, entry);
 			freezero(k, sizeof(*k) + k->pr->statesize);
 			return;
@@ -726,6 +762,7 @@ dconn_tick(int fd, short event, void *arg)
 	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
 	if (dc->pr->tick != NULL)
 		dc->pr->tick(&ctx);
+	dconn_done(dc);
 }
 
 /*
@@ -745,6 +782,7 @@ decoder_listener_done(struct lchan *l)
 	imsg_event_add(&l->iev);
 	if (++ndone < nlisteners)
 		return;
+	decoder_batch();
 	if (imsg_compose(&iev_exporter.ibuf, IMSG_EXPORT_DONE, 0, 0, -1,
 	    NULL, 0) == -1)
 		fatal("%s: imsg_compose", __func__);
@@ -799,16 +837,41 @@ out_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 	decoder_send(cur->l, ctx->conn, buf, len);
 }
 
+/*
+ * Records go to the exporter in batches: one IMSG_RECORD (one malloc,
+ * one header) for the records of a pass, up to RECORD_BATCH_MAX bytes.
+ * The batch is composed before anything else goes to the exporter and
+ * at the end of every pass, so it never waits for a later one.
+ */
 void
 decoder_record(const struct record *rec)
 {
 	size_t	n;
 
-	if ((n = record_pack(rec, packbuf, sizeof(packbuf))) == 0)
+	n = record_batch_add(rec, batch, batchlen, sizeof(batch));
+	if (n == batchlen && batchlen > 0) {
+		decoder_batch();
+		n = record_batch_add(rec, batch, 0, sizeof(batch));
+	}
+	if (n == batchlen)
 		fatalx("%s: record does not pack", __func__);
-	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, packbuf,
-	    n) == -1)
+	batchlen = n;
+	batchn++;
+	imsg_event_add(&iev_exporter);
+}
+
+/* compose the batch of records, if there is one */
+static void
+decoder_batch(void)
+{
+	if (batchlen == 0)
+		return;
+	if (imsg_compose_event(&iev_exporter, IMSG_RECORD, 0, 0, -1, batch,
+	    batchlen) == -1)
 		fatal("%s: imsg_compose", __func__);
+	imsgw_push(&exportq, batchn);
+	batchlen = 0;
+	batchn = 0;
 }
 
 /* pv_record() has filled in the peer */
@@ -1101,8 +1164,11 @@ decoder_dump(const struct pv_frame *f, const uint8_t *buf, size_t len,
 	iov[0].iov_len = sizeof(d);
 	iov[1].iov_base = (void *)(uintptr_t)buf;
 	iov[1].iov_len = len;
+	/* the records before the dump go before it */
+	decoder_batch();
 	if (imsg_composev_event(&iev_exporter, IMSG_DUMP, 0, iov, 2) == -1)
 		fatal("%s: imsg_composev", __func__);
+	imsgw_push(&exportq, 1);
 }
 
 /* the protocol has the device's answer to the command in flight here */
@@ -1141,7 +1207,9 @@ decoder_reaching(const struct pv_deviceconf *dev)
 	RB_FOREACH(dc, dconn_tree, &conns) {
 		if (dc->pr->id != dev->proto)
 			continue;
-		dconn_ctx(dc, &cur, &ctx, time(NULL));
+		/* a look at every connection's state, no allocation */
+		dconn_view(dc, &cur, &ctx, time(NULL));
+		ctx.state = dstate_peek(&dc->state, dc->pr->statesize);
 		if (strcmp(dc->claim, dev->name) == 0 ||
 		    cp->speaks(&ctx, dev->name))
 			found = dc;
@@ -1195,6 +1263,7 @@ decoder_send_cmd(struct dconn *dc, struct pv_cmd *cmd, char *why,
 	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
 	if ((rv = cp->send(&ctx, cmd, why, whylen)) == CMD_SENT)
 		dc->cmd = cmd;
+	dconn_done(dc);
 	return (rv);
 }
 

@@ -6,6 +6,8 @@
 #ifndef DECODER_H
 #define DECODER_H
 
+#include <sys/queue.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -40,6 +42,23 @@ struct tally {
 	uint64_t	 errors;	/* pieces the framer rejected */
 	time_t		 last;
 };
+
+/* a connection's protocol state, while it has one (dstate.c) */
+#define DSTATE_LAZY	2048	/* smaller states are never cut */
+struct dstate {
+	TAILQ_ENTRY(dstate)	 entry;		/* in order of last use */
+	void			*p;		/* NULL: all zeros */
+	size_t			 len;		/* of p: may be cut short */
+	time_t			 used;
+	int			 busy;		/* events not yet done */
+	int			 listed;
+	int			 mapped;	/* p is its own mapping */
+};
+
+void	*dstate_get(struct dstate *, size_t);
+void	 dstate_done(struct dstate *, size_t);
+void	*dstate_peek(const struct dstate *, size_t);
+void	 dstate_free(struct dstate *);
 
 /* per connection: its tally, and the device it speaks for */
 struct dcount {

@@ -59,6 +59,7 @@ static void		exporter_dispatch_parent(int, short, void *);
 static void		exporter_dispatch_decoder(int, short, void *);
 static void		exporter_configure(struct pvconf *);
 static void		exporter_record(struct imsg *);
+static void		exporter_syslog(void);
 static void		exporter_dump(struct imsg *);
 static void		exporter_done(void);
 static void		stdout_add(const char *, size_t);
@@ -263,34 +264,47 @@ exporter_dispatch_decoder(int fd, short event, void *bula)
 	imsg_event_add(iev);
 }
 
+/* IMSG_RECORD: a batch of records, every one checked (record.c) */
 static void
 exporter_record(struct imsg *imsg)
 {
-	struct ibuf	ibuf;
-	size_t		n;
+	struct ibuf	 ibuf;
+	const uint8_t	*wire;
+	size_t		 off = 0, wlen, n;
+	int		 r;
 
-	if (imsg_get_ibuf(imsg, &ibuf) == -1 ||
-	    record_unpack(&rec, ibuf_data(&ibuf), ibuf_size(&ibuf)) == -1)
-		fatalx("%s: malformed IMSG_RECORD, %zu bytes", __func__,
-		    imsg_get_len(imsg));
-	stats.records++;
-	if (conf->gate.out_stdout && !stdout_closed) {
-		if ((n = json_record(&rec, line, sizeof(line))) == 0)
-			fatalx("%s: record does not fit a line", __func__);
-		stdout_add(line, n);
-		outlines++;
+	if (imsg_get_ibuf(imsg, &ibuf) == -1)
+		fatalx("%s: malformed IMSG_RECORD", __func__);
+	while ((r = record_batch_next(&rec, ibuf_data(&ibuf),
+	    ibuf_size(&ibuf), &off, &wire, &wlen)) == 1) {
+		stats.records++;
+		if (conf->gate.out_stdout && !stdout_closed) {
+			if ((n = json_record(&rec, line, sizeof(line))) == 0)
+				fatalx("%s: record does not fit a line",
+				    __func__);
+			stdout_add(line, n);
+			outlines++;
+		}
+		if (syslog_fd != -1 && conf->gate.out_syslog)
+			exporter_syslog();
+		if (mqtt_on)
+			mqtt_record(wire, wlen);
 	}
-	if (syslog_fd != -1 && conf->gate.out_syslog) {
-		if (syslog_record(&rec, line, sizeof(line)) == 0)
-			fatalx("%s: record does not fit a line", __func__);
-		if (syslog_send(syslog_fd, LOG_DAEMON | LOG_INFO, "pvgated",
-		    line) == -1)
-			stats.lost_syslog++;
-		else
-			stats.syslog++;
-	}
-	if (mqtt_on)
-		mqtt_record(ibuf_data(&ibuf), ibuf_size(&ibuf));
+	if (r == -1)
+		fatalx("%s: malformed IMSG_RECORD, %zu bytes at %zu",
+		    __func__, imsg_get_len(imsg), off);
+}
+
+static void
+exporter_syslog(void)
+{
+	if (syslog_record(&rec, line, sizeof(line)) == 0)
+		fatalx("%s: record does not fit a line", __func__);
+	if (syslog_send(syslog_fd, LOG_DAEMON | LOG_INFO, "pvgated",
+	    line) == -1)
+		stats.lost_syslog++;
+	else
+		stats.syslog++;
 }
 
 static void

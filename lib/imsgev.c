@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <event.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,6 +28,8 @@
 static struct imsgev	*pending[IMSGEV_PENDING];
 static int		 npending;
 static int		 deferring;
+/* composes what a pass gathered (a batch) before it is written */
+static void		(*beforeflush)(void);
 
 /* the wall clock, read once a pass */
 static struct timespec	 pass_now;
@@ -108,6 +111,9 @@ imsgev_flush(void)
 	struct imsgev	*iev;
 	int		 i;
 
+	/* still deferring: what it composes joins this pass's writes */
+	if (beforeflush != NULL)
+		beforeflush();
 	deferring = 0;
 	pass_clock = 0;
 	for (i = 0; i < npending; i++) {
@@ -142,6 +148,13 @@ imsgev_loop(void (*after)(void))
 	imsgev_flush();
 }
 
+/* fn runs at the end of every pass, before its messages are written */
+void
+imsgev_beforeflush(void (*fn)(void))
+{
+	beforeflush = fn;
+}
+
 /*
  * The wall clock: inside imsgev_loop() read once a pass, when first
  * asked, so that every frame of the pass has the same receive time.
@@ -154,6 +167,43 @@ imsgev_clock(struct timespec *ts)
 		pass_clock = deferring;
 	}
 	*ts = pass_now;
+}
+
+void
+imsgw_push(struct imsgw *q, uint32_t weight)
+{
+	uint32_t	*nw;
+	size_t		 i, ncap;
+
+	if (q->n == q->cap) {
+		/* grow, oldest first again; backpressure bounds it */
+		ncap = q->cap == 0 ? 256 : q->cap * 2;
+		if ((nw = reallocarray(NULL, ncap, sizeof(*nw))) == NULL)
+			fatal("%s", __func__);
+		for (i = 0; i < q->n; i++)
+			nw[i] = q->w[(q->head + i) % q->cap];
+		free(q->w);
+		q->w = nw;
+		q->cap = ncap;
+		q->head = 0;
+	}
+	q->w[(q->head + q->n) % q->cap] = weight;
+	q->n++;
+	q->total += weight;
+}
+
+/* the weight of what is still queued on ibuf */
+uint64_t
+imsgw_queued(struct imsgw *q, struct imsgbuf *ibuf)
+{
+	uint32_t	 left = imsgbuf_queuelen(ibuf);
+
+	while (q->n > left) {
+		q->total -= q->w[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+	}
+	return (q->total);
 }
 
 int

@@ -19,11 +19,30 @@ struct imsgev {
 	void		*data;
 };
 
+/*
+ * What each message queued on a channel weighs (the records or frames
+ * in it), oldest first, so that backpressure can count those rather
+ * than messages.  Push one weight for every message composed on the
+ * channel; a message that was written is dropped from the count when
+ * the queue is next looked at (messages leave in order).
+ */
+struct imsgw {
+	uint32_t	*w;
+	size_t		 cap;
+	size_t		 head;
+	size_t		 n;
+	uint64_t	 total;
+};
+
+void	 imsgw_push(struct imsgw *, uint32_t);
+uint64_t imsgw_queued(struct imsgw *, struct imsgbuf *);
+
 void	 imsgev_init(struct imsgev *, int, void (*)(int, short, void *),
 	    void *);
 void	 imsgev_start(struct imsgev *, void (*)(int, short, void *), void *);
 void	 imsg_event_add(struct imsgev *);
 void	 imsgev_loop(void (*)(void));
+void	 imsgev_beforeflush(void (*)(void));
 void	 imsgev_clock(struct timespec *);
 int	 imsg_compose_event(struct imsgev *, uint32_t, uint32_t, pid_t, int,
 	    const void *, size_t);

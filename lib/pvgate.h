@@ -86,7 +86,8 @@ enum imsg_type {
 	IMSG_RELAY_DIAL,	/* to the connector: struct pv_relay */
 
 	/* decoder -> exporter */
-	IMSG_RECORD,		/* packed struct record, see record.c */
+	IMSG_RECORD,		/* packed records, each after its u16 length,
+				   see record.c */
 	IMSG_DUMP,		/* struct pv_dump, then the bytes */
 	IMSG_EXPORT_DONE,	/* empty: pipeline drained, flush and exit */
 

@@ -100,7 +100,10 @@ record_metric(struct record *rec, int id, int index, int64_t raw,
 
 	if (!metric_valid(id, index, decimals))
 		return (-1);
-	for (i = 0; i < rec->nmetrics && i < RECORD_MAX_METRICS; i++) {
+	/* a record has dozens of metrics, added in order: scan only
+	 * if this one may be among them */
+	for (i = 0; index < rec->mtop[id] &&
+	    i < rec->nmetrics && i < RECORD_MAX_METRICS; i++) {
 		m = &rec->metrics[i];
 		if (m->id == id && m->index == index) {
 			m->raw = raw;
@@ -110,6 +113,8 @@ record_metric(struct record *rec, int id, int index, int64_t raw,
 	}
 	if (rec->nmetrics >= RECORD_MAX_METRICS)
 		return (-1);
+	if (index >= rec->mtop[id])
+		rec->mtop[id] = index + 1;
 	m = &rec->metrics[rec->nmetrics++];
 	m->id = id;
 	m->index = index;
@@ -194,10 +199,18 @@ metric_name(const struct metric *m, char *buf, size_t len)
 	if (!metric_valid(m->id, m->index, m->decimals) || len == 0)
 		return (-1);
 	def = &metric_defs[m->id];
+	if (!def->indexed) {
+		/* most names: the table's text as it is */
+		n = strlen(def->name);
+		if (n >= len)
+			return (-1);
+		memcpy(buf, def->name, n + 1);
+		return ((int)n);
+	}
 	/* the index in place of an indexed name's %u, without printf:
 	 * this runs for every value the exporter writes */
 	for (p = def->name; *p != '\0'; p++) {
-		if (def->indexed && p[0] == '%' && p[1] == 'u') {
+		if (p[0] == '%' && p[1] == 'u') {
 			nd = 0;
 			v = m->index;
 			do {
@@ -473,6 +486,62 @@ get_str(struct rbuf *r, char *dst, size_t cap)
 }
 
 /*
+ * Append rec to the batch of len bytes in buf (room for max).  Returns
+ * the batch's new length, or len if the record does not fit or is
+ * invalid.
+ */
+size_t
+record_batch_add(const struct record *rec, uint8_t *buf, size_t len,
+    size_t max)
+{
+	size_t	 n;
+
+	if (max > RECORD_BATCH_MAX)
+		max = RECORD_BATCH_MAX;
+	if (len > max || max - len < 3)
+		return (len);
+	if ((n = record_pack(rec, buf + len + 2, max - len - 2)) == 0)
+		return (len);
+	buf[len] = n >> 8;
+	buf[len + 1] = n & 0xff;
+	return (len + 2 + n);
+}
+
+/*
+ * The next record of the batch buf, from *off on, into rec; its wire
+ * form in *wire and *wirelen.  Returns 1 and moves *off past it, 0 at
+ * the batch's end, -1 if the batch is malformed (then rec is zeroed).
+ * An empty batch is malformed: a sender has no reason to send one.
+ */
+int
+record_batch_next(struct record *rec, const uint8_t *buf, size_t len,
+    size_t *off, const uint8_t **wire, size_t *wirelen)
+{
+	size_t	 n;
+
+	if (len == 0 || len > RECORD_BATCH_MAX || *off > len) {
+		memset(rec, 0, sizeof(*rec));
+		return (-1);
+	}
+	if (*off == len)
+		return (0);
+	if (len - *off < 2) {
+		memset(rec, 0, sizeof(*rec));
+		return (-1);
+	}
+	n = (size_t)buf[*off] << 8 | buf[*off + 1];
+	if (n > len - *off - 2 ||
+	    record_unpack(rec, buf + *off + 2, n) == -1) {
+		memset(rec, 0, sizeof(*rec));
+		return (-1);
+	}
+	*wire = buf + *off + 2;
+	*wirelen = n;
+	*off += 2 + n;
+	return (1);
+}
+
+/*
  * Unpack buf into rec and check all of it.  Returns 0, or -1 with rec
  * zeroed if anything is out of place.
  */
@@ -508,6 +577,8 @@ record_unpack(struct record *rec, const uint8_t *buf, size_t len)
 		    get_u8(&r, &m->decimals) == -1 ||
 		    get_i64(&r, &m->raw) == -1)
 			goto bad;
+		if (m->id < M_MAX && m->index >= rec->mtop[m->id])
+			rec->mtop[m->id] = m->index + 1;
 	}
 	for (i = 0; i < rec->nattrs; i++)
 		if (get_u16(&r, &rec->attrs[i].id) == -1 ||

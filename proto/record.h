@@ -166,6 +166,10 @@ struct record {
 	char			peer[64];	/* filled in by the decoder */
 	uint16_t		nmetrics;
 	uint16_t		nattrs;
+	/* per id, 1 + the highest index it may have in metrics[], 0:
+	 * none; record_metric() looks for a duplicate only below it
+	 * (not on the wire) */
+	uint16_t		mtop[M_MAX];
 	struct metric		metrics[RECORD_MAX_METRICS];
 	struct record_attr	attrs[RECORD_MAX_ATTRS];
 };
@@ -189,5 +193,13 @@ int	 metric_value(const struct metric *, char *, size_t);
 /* wire form between decoder and exporter (record.c) */
 size_t	 record_pack(const struct record *, uint8_t *, size_t);
 int	 record_unpack(struct record *, const uint8_t *, size_t);
+/*
+ * A batch (IMSG_RECORD): packed records, each after its length as a
+ * big-endian u16, at most RECORD_BATCH_MAX bytes in all.
+ */
+#define RECORD_BATCH_MAX	4096
+size_t	 record_batch_add(const struct record *, uint8_t *, size_t, size_t);
+int	 record_batch_next(struct record *, const uint8_t *, size_t, size_t *,
+	    const uint8_t **, size_t *);
 
 #endif /* RECORD_H */

@@ -69,6 +69,7 @@ static const char *t_json_attrs(void);
 static const char *t_json_event(void);
 static const char *t_json_small(void);
 static const char *t_json_worst(void);
+static const char *t_batch(void);
 static const char *t_pack_roundtrip(void);
 static const char *t_pack_refuse(void);
 static const char *t_unpack_truncated(void);
@@ -106,6 +107,7 @@ static const struct {
 	{ "json_record of an event", t_json_event },
 	{ "json_record small buffers", t_json_small },
 	{ "json_record worst case fits", t_json_worst },
+	{ "record batches (IMSG_RECORD)", t_batch },
 	{ "record_pack round trip", t_pack_roundtrip },
 	{ "record_pack refuses", t_pack_refuse },
 	{ "record_unpack truncated", t_unpack_truncated },
@@ -201,6 +203,9 @@ t_metric_table(void)
 		    strcmp(d->state_class, "measurement") == 0 ||
 		    strcmp(d->state_class, "total_increasing") == 0,
 		    "%s: state_class %s", d->name, d->state_class);
+		/* out_json.c writes names without escaping them */
+		EXPECT(strspn(d->name, "abcdefghijklmnopqrstuvwxyz0123456789_%")
+		    == strlen(d->name), "%s: not plain [a-z0-9_]", d->name);
 		if (d->device_class != NULL &&
 		    strcmp(d->device_class, "energy") == 0)
 			EXPECT(d->state_class != NULL &&
@@ -534,6 +539,56 @@ t_json_worst(void)
 	EXPECT(n > 0 && n <= PVGATE_IMSG_PAYLOAD, "pack: %zu", n);
 	EXPECT(record_unpack(&back, packed, n) == 0, "unpack");
 	EXPECT(memcmp(&r, &back, sizeof(r)) == 0, "differs");
+	/* and it goes into an IMSG_RECORD batch on its own */
+	EXPECT(record_batch_add(&r, packed, 0, sizeof(packed)) == n + 2,
+	    "the largest record does not fit a batch of %d",
+	    RECORD_BATCH_MAX);
+	return (NULL);
+}
+
+static const char *
+t_batch(void)
+{
+	static struct record	 r, back;
+	static uint8_t		 b[RECORD_BATCH_MAX + 8];
+	const uint8_t		*w;
+	size_t			 len, one, off, wlen;
+	int			 n;
+
+	example(&r);
+	one = record_batch_add(&r, b, 0, sizeof(b));
+	EXPECT(one > 2, "first record");
+	len = record_batch_add(&r, b, one, sizeof(b));
+	EXPECT(len == 2 * one, "second record: %zu", len);
+	for (off = 0, n = 0; record_batch_next(&back, b, len, &off, &w,
+	    &wlen) == 1; n++)
+		EXPECT(memcmp(&r, &back, sizeof(r)) == 0 &&
+		    wlen == one - 2 && w == b + n * one + 2, "record %d", n);
+	EXPECT(n == 2 && off == len, "%d records, at %zu", n, off);
+	/* full: the batch stays as it was */
+	while ((off = record_batch_add(&r, b, len, sizeof(b))) != len)
+		len = off;
+	EXPECT(len <= RECORD_BATCH_MAX && len + one > RECORD_BATCH_MAX,
+	    "full at %zu", len);
+	off = 0;
+	EXPECT(record_batch_next(&back, b, 0, &off, &w, &wlen) == -1,
+	    "empty batch taken");
+	off = 0;
+	EXPECT(record_batch_next(&back, b, one - 1, &off, &w, &wlen) == -1,
+	    "truncated record taken");
+	off = 0;
+	EXPECT(record_batch_next(&back, b, one + 1, &off, &w, &wlen) == 1 &&
+	    record_batch_next(&back, b, one + 1, &off, &w, &wlen) == -1,
+	    "a lone length byte taken");
+	b[0]++;
+	off = 0;
+	EXPECT(record_batch_next(&back, b, one, &off, &w, &wlen) == -1 &&
+	    back.nmetrics == 0, "a length past the batch taken");
+	b[0]--;
+	b[1]--;
+	off = 0;
+	EXPECT(record_batch_next(&back, b, one, &off, &w, &wlen) == -1,
+	    "a short length taken");
 	return (NULL);
 }
 

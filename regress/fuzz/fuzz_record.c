@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: record_unpack() on arbitrary bytes, as the exporter
  * sees them from a compromised decoder, then json_record() and
- * syslog_record() on whatever it accepts.  Beyond memory errors it
+ * syslog_record() on whatever it accepts; and the same bytes as a batch
+ * (IMSG_RECORD) walked with record_batch_next().  Beyond memory errors it
  * checks that the wire form is canonical and that both outputs fit
  * their buffers and hold only printable ASCII.
  *
@@ -22,6 +23,7 @@
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	 check_printable(const char *, size_t);
+static void	 check_batch(const uint8_t *, size_t);
 
 static void
 check_printable(const char *s, size_t n)
@@ -33,6 +35,28 @@ check_printable(const char *s, size_t n)
 			abort();
 }
 
+/* every record a batch yields is canonical and inside the batch */
+static void
+check_batch(const uint8_t *data, size_t size)
+{
+	static struct record	 rec;
+	static uint8_t		 again[RECORD_BATCH_MAX];
+	const uint8_t		*w;
+	size_t			 off = 0, wlen, n;
+	int			 r;
+
+	while ((r = record_batch_next(&rec, data, size, &off, &w,
+	    &wlen)) == 1) {
+		if (w < data + 2 || w + wlen > data + size || off > size)
+			abort();
+		n = record_pack(&rec, again, sizeof(again));
+		if (n != wlen || memcmp(again, w, wlen) != 0)
+			abort();
+	}
+	if (r == 0 && off != size)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,6 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char		 buf[JSON_RECORD_MAX];
 	size_t			 n;
 
+	check_batch(data, size);
 	if (record_unpack(&rec, data, size) == -1)
 		return (0);
 

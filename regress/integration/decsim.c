@@ -53,6 +53,7 @@ static void	 hello(int, int);
 static void	 configure(void);
 static void	 frame(const char *);
 static void	 command(int, const char *, const char *, const char *, int);
+static int	 next_event(void);
 static int	 event(int, const char *, const char *);
 static int	 quiet(int, int);
 static pid_t	 spawn(const char *);
@@ -175,6 +176,37 @@ command(int c, const char *device, const char *name, const char *arg,
 	    sizeof(cmd));
 }
 
+/* the batch of records being read, what is left of it from evoff on */
+static uint8_t	 evbuf[RECORD_BATCH_MAX];
+static size_t	 evlen, evoff;
+
+/* the next event record from the exporter's channel into rec: 1 if so */
+static int
+next_event(void)
+{
+	struct imsg	 imsg;
+	struct ibuf	 ib;
+	const uint8_t	*w;
+	size_t		 wlen;
+
+	for (;;) {
+		while (evoff < evlen && record_batch_next(&rec, evbuf, evlen,
+		    &evoff, &w, &wlen) == 1)
+			if (rec.kind == REC_EVENT)
+				return (1);
+		evlen = evoff = 0;
+		if (!get(CH_EXPORTER, &imsg, WAIT_MS))
+			return (0);
+		if (imsg_get_type(&imsg) == IMSG_RECORD &&
+		    imsg_get_ibuf(&imsg, &ib) == 0 &&
+		    ibuf_size(&ib) <= sizeof(evbuf)) {
+			memcpy(evbuf, ibuf_data(&ib), ibuf_size(&ib));
+			evlen = ibuf_size(&ib);
+		}
+		imsg_free(&imsg);
+	}
+}
+
 /*
  * The next event record on the exporter's channel has this result and
  * a detail that contains detail.  1 if so.
@@ -182,28 +214,18 @@ command(int c, const char *device, const char *name, const char *arg,
 static int
 event(int result, const char *detail, const char *step)
 {
-	struct imsg	 imsg;
-	struct ibuf	 ib;
 	const char	*r, *d;
 
-	while (get(CH_EXPORTER, &imsg, WAIT_MS)) {
-		if (imsg_get_type(&imsg) != IMSG_RECORD ||
-		    imsg_get_ibuf(&imsg, &ib) == -1 ||
-		    record_unpack(&rec, ibuf_data(&ib), ibuf_size(&ib)) ==
-		    -1 || rec.kind != REC_EVENT) {
-			imsg_free(&imsg);
-			continue;
-		}
-		imsg_free(&imsg);
-		r = record_findattr(&rec, A_RESULT);
-		d = record_findattr(&rec, A_REASON);
-		sim_result(r != NULL && strcmp(r, cmd_result_name(result)) ==
-		    0 && d != NULL && strstr(d, detail) != NULL, step,
-		    "event %s: %s", r ? r : "-", d ? d : "-");
-		return (1);
+	if (!next_event()) {
+		sim_result(0, step, "no event");
+		return (0);
 	}
-	sim_result(0, step, "no event");
-	return (0);
+	r = record_findattr(&rec, A_RESULT);
+	d = record_findattr(&rec, A_REASON);
+	sim_result(r != NULL && strcmp(r, cmd_result_name(result)) == 0 &&
+	    d != NULL && strstr(d, detail) != NULL, step, "event %s: %s",
+	    r ? r : "-", d ? d : "-");
+	return (1);
 }
 
 /* nothing on channel c for ms (what came is skipped): 1 if so */
