@@ -136,13 +136,8 @@ gw_start()
 # gw_wait_exit SECONDS: wait for pvgated; sets GWRC
 gw_wait_exit()
 {
-	# on the sanitizers' build 30 s at least: there, on a loaded
-	# machine, a clean exit has taken more than 5 s (sinks.sh); this
-	# is a ceiling, an exit returns at once
-	_s=$1
-	[ -z "$PVGATE_SANITIZED" ] || [ "$_s" -ge 30 ] || _s=30
 	i=0
-	while [ $i -lt $((_s * 20)) ]; do
+	while [ $i -lt $(($1 * 20)) ]; do
 		if ! kill -0 "$GWPID" 2>/dev/null; then
 			wait "$GWPID"
 			GWRC=$?
