@@ -25,6 +25,7 @@
 
 #include <err.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ struct cconn {
 	struct sim_conn	 c;
 	int		 frames;
 	int		 used;
+	int		 dead;		/* a write failed: the peer left */
 };
 
 static const struct proto	*pr;
@@ -56,12 +58,23 @@ static void	 put(struct cconn *, const char *, const uint8_t *, size_t);
 static void	 answer(struct cconn *, const uint8_t *, size_t);
 static void	 commands(struct cconn *);
 
+/*
+ * A frame to the gateway.  The gateway may have let this connection go
+ * (a device it relays no more): as a cloud does, that connection ends,
+ * the cloud does not.
+ */
 static void
 put(struct cconn *cc, const char *what, const uint8_t *p, size_t n)
 {
 	char	tag[32];
+	ssize_t	w;
+	size_t	off;
 
-	sim_send_all(cc->c.fd, p, n);
+	for (off = 0; off < n && !cc->dead; off += w)
+		if ((w = write(cc->c.fd, p + off, n - off)) == -1)
+			cc->dead = 1;
+	if (cc->dead)
+		return;
 	snprintf(tag, sizeof(tag), "sent %s", what);
 	cf_log(logfp, tag, p, n);
 }
@@ -382,6 +395,11 @@ readable(struct cconn *cc)
 		return;
 	}
 	for (;;) {
+		if (cc->dead) {
+			sim_hangup(&cc->c);
+			cc->used = 0;
+			return;
+		}
 		n = 0;
 		v = pr->frame(cc->c.buf, cc->c.len, SIM_BUFLEN, &n, &why);
 		if (v == FRAME_MORE)
@@ -427,6 +445,7 @@ main(int argc, char *argv[])
 	if (pr == NULL || logfp == NULL || optind >= argc)
 		errx(100, "usage: cloudsim -p protocol -o log [-c K] "
 		    "address:port ...");
+	signal(SIGPIPE, SIG_IGN);
 	for (i = optind; i < argc && nls < MAXSOCK; i++) {
 		if ((colon = strrchr(argv[i], ':')) == NULL)
 			errx(100, "%s: want address:port", argv[i]);
