@@ -56,6 +56,7 @@ struct cmdstate {
 	char			 peer[64];
 	struct pv_cmd		 cmd;
 	struct timespec		 start;
+	struct timespec		 sentat;	/* CS_SENT: when it went */
 	uint32_t		 wait;		/* CS_WAIT: ms from start */
 	struct event		 ev;
 	time_t			 sent[RATE_MAX];	/* ring of send times */
@@ -218,6 +219,7 @@ cs_try(struct cmdstate *cs)
 	case CMD_SENT:
 		cs->phase = CS_SENT;
 		cs->conn = decoder_conn_id(dc);
+		clock_gettime(CLOCK_MONOTONIC, &cs->sentat);
 		cs->sent[cs->next++ % RATE_MAX] = now;
 		cs_arm(cs, dev->timeout > 0 ? dev->timeout : cp->timeout);
 		break;
@@ -251,6 +253,7 @@ cs_timer(int fd, short event, void *arg)
 	const struct pv_deviceconf	*dev;
 	const struct cmd_proto		*cp;
 	unsigned int			 ms = 0;
+	uint32_t			 gone;
 
 	(void)fd;
 	(void)event;
@@ -263,6 +266,15 @@ cs_timer(int fd, short event, void *arg)
 	if ((dev = cmd_device(cs->device)) != NULL &&
 	    (cp = cmd_proto(dev->proto)) != NULL)
 		ms = dev->timeout > 0 ? dev->timeout : cp->timeout;
+	/*
+	 * libevent counts the timeout from the time it cached when the
+	 * loop pass began, before the command went out: it may fire a
+	 * few ms early.  A timeout is never declared before its time.
+	 */
+	if ((gone = since(&cs->sentat)) < ms) {
+		cs_arm(cs, ms - gone);
+		return;
+	}
 	cs_finish(cs, CMD_RES_TIMEOUT, "no answer within %u ms", ms);
 }
 
