@@ -14,30 +14,16 @@
 . "$(dirname "$0")/lib.sh"
 setup_system
 
-CLOUDSIM=$TOP/regress/integration/cloudsim
 DEVSIM=$TOP/regress/integration/devsim
 DNSSIM=$TOP/regress/integration/dnssim
 V=$TOP/regress/vectors
-SIMS=
 S=$T/stdout
-
-relay_cleanup()
-{
-	for p in $SIMS; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	cleanup
-}
-trap relay_cleanup EXIT INT TERM
 
 # ports nobody listens on (TCP or UDP), one after the other
 PORT=$(free_port)
 next_port()
 {
-	PORT=$((PORT + 1))
-	while ss -ltnu "sport = :$PORT" 2>/dev/null | grep -q ":$PORT"; do
-		PORT=$((PORT + 1))
-	done
+	PORT=$(port_from $((PORT + 1)))
 }
 
 # wait_line FILE PATTERN [SECONDS]: poll for a line, 10 s by default
@@ -50,30 +36,6 @@ wait_line()
 		_n=$((_n - 1))
 	done
 	return 1
-}
-
-# cloud_start NAME PROTOCOL ADDRESS:PORT ...: the pid in CLOUD_<NAME>
-cloud_start()
-{
-	_name=$1
-	_proto=$2
-	shift 2
-	_lines=$(grep -c '^listening' "$T/$_name.cloud" 2>/dev/null)
-	"$CLOUDSIM" -p "$_proto" -o "$T/$_name.cloud" "$@" > /dev/null 2>&1 &
-	eval "CLOUD_$_name=$!"
-	SIMS="$SIMS $!"
-	_n=200
-	while [ "$(grep -c '^listening' "$T/$_name.cloud" 2>/dev/null)" = \
-	    "${_lines:-0}" ] && [ $_n -gt 0 ]; do
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-}
-
-cloud_kill()
-{
-	eval "kill -KILL \$CLOUD_$1"
-	eval "wait \$CLOUD_$1" 2>/dev/null
 }
 
 dev()
@@ -106,17 +68,8 @@ next_port; DP=$PORT
 SIMS="$SIMS $!"
 wait_line "$T/dns.log" '^listening'
 
-cat > "$T/pvgated.conf" <<EOC
-[gateway]
-user = _pvgated
-chroot = /var/empty
-state_dir = $T/state
-idle_timeout = 60
-resolver = 127.0.0.1:$DP
-
-[export]
-stdout = json
-dump = on
+gw_conf "$T/pvgated.conf" 60 "resolver = 127.0.0.1:$DP"
+cat >> "$T/pvgated.conf" <<EOC
 
 [tsun-gen3]
 listen = 127.0.0.1:$G1
