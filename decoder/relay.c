@@ -427,7 +427,8 @@ relay_letgo(struct relay *r)
 static void
 relay_alone(struct relay *r, const char *fmt, ...)
 {
-	static struct burst	 b = { "connections relayed no more", 0, 0, 0 };
+	static struct burst	 b = { "connections relayed no more", 0, 0, 0,
+				    NULL };
 	char			 why[PV_REASONLEN];
 	va_list			 ap;
 

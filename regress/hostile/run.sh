@@ -415,6 +415,32 @@ if [ $LONG -eq 1 ] || [ -n "$HOSTILE_TABLE" ]; then
 	cat "$T/fig"
 fi
 
+# every refusal and drop the gateway counted is in its log, said with
+# its details or in the "N more" line that ends its interval (10 s),
+# even when no more of its kind come after it
+sleep 11
+"$PVGATECTL" -s "$CTLSOCK" -j counters > "$T/counters.json"
+logged()
+{
+	# logged REASON: the count of REASON in the whole log
+	drops "$T/stderr" | tr , '\n' | sed -n "s/^$1://p"
+}
+for c in "refused .listeners[].listener_refused.max_connections" \
+    "per_address .listeners[].listener_refused.max_per_address" \
+    "evicted .listeners[].listener_closed.no_frame_room" \
+    "noread .listeners[].listener_closed.unread_replies" \
+    "dumped .protocols[] | select(.protocol != \"capture\") | .decoder_dumps"
+do
+	why=${c%% *}
+	n=$(jq "[${c#* }] | add" "$T/counters.json")
+	l=$(logged "$why")
+	# (no refusal for max_connections: the floods send nothing, and
+	# the oldest of those goes to make room)
+	[ "$why" = refused ] || [ "${n:-0}" -gt 0 ] ||
+	    nok "$why: the waves made some"
+	check "$why: all $n counted are in the log ($l)" test "${n:-x}" = "$l"
+done
+
 # the gateway still stops cleanly
 kill -TERM "$GWPID"
 if gw_wait_exit 10 && [ "$GWRC" = 0 ]; then
