@@ -71,7 +71,8 @@ jout_attrs(struct outbuf *o, const struct record *rec)
 		outbuf_json(o, attr_names[a->id], RECORD_ATTRLEN,
 		    JSON_SHORTESC);
 		outbuf_mem(o, ":", 1);
-		outbuf_json(o, a->value, sizeof(a->value), JSON_SHORTESC);
+		outbuf_json(o, record_attrvalue(rec, i), RECORD_VALUELEN,
+		    JSON_SHORTESC);
 	}
 	if (!first)
 		outbuf_mem(o, "}", 1);

@@ -384,7 +384,7 @@ mqtt_result(const struct record *rec, char *buf, size_t len)
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if ((v = record_findattr(rec, keys[i])) == NULL)
 			continue;
-		dout_pair(&o, attr_names[keys[i]], v, RECORD_ATTRLEN);
+		dout_pair(&o, attr_names[keys[i]], v, RECORD_VALUELEN);
 	}
 	if ((m = record_find(rec, M_LATENCY, 0)) != NULL &&
 	    metric_value(m, value, sizeof(value)) != -1) {

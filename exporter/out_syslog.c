@@ -116,7 +116,8 @@ syslog_record(const struct record *rec, char *buf, size_t len)
 		a = &rec->attrs[i];
 		if (a->id <= A_NONE || a->id >= A_MAX)
 			continue;
-		sout_pair(&o, attr_names[a->id], a->value, sizeof(a->value));
+		sout_pair(&o, attr_names[a->id], record_attrvalue(rec, i),
+		    RECORD_VALUELEN);
 	}
 	return (outbuf_end(&o));
 }

@@ -40,7 +40,16 @@ static const char *cmd_names[CMD_MAX] = {
 static int	cmd_words(char *, char **, int);
 static int	cmd_number(const char *, int64_t, int, int64_t *);
 static int	cmd_percent(const char *, int64_t *);
+static int	cmd_onoff(const char *, int64_t *);
+static int	cmd_serial(const char *, int64_t *);
+static int	cmd_press(const char *, int64_t *);
+static void	cmd_show_percent(int64_t, char *, size_t);
+static void	cmd_show_onoff(int64_t, char *, size_t);
+static const struct cmd_kind *cmd_kind(int);
 static int	cmd_word(int, const char *, int64_t *);
+static const char *cmd_kindname(int);
+static int	cmd_list_copy(char *, size_t, const char *, char *, size_t);
+static char	*cmd_list_word(char **);
 static int	cmd_args(const struct cmd_def *, const char *, struct pv_cmd *,
 		    char *, size_t);
 static void	cmd_argtext(const struct cmd_def *, struct pv_cmd *);
@@ -190,69 +199,117 @@ cmd_percent(const char *s, int64_t *out)
 	return (*out <= CMD_PERCENT_MAX ? 0 : -1);
 }
 
+/* the on or off of a switch, as Home Assistant and owners write it */
+static int
+cmd_onoff(const char *w, int64_t *v)
+{
+	if (strcasecmp(w, "on") == 0 || strcmp(w, "1") == 0)
+		*v = 1;
+	else if (strcasecmp(w, "off") == 0 || strcmp(w, "0") == 0)
+		*v = 0;
+	else
+		return (-1);
+	return (0);
+}
+
+/* a Hoymiles inverter serial, 12 hex digits: its number */
+static int
+cmd_serial(const char *w, int64_t *v)
+{
+	if (strlen(w) != CMD_SERIALLEN ||
+	    strspn(w, "0123456789abcdefABCDEF") != CMD_SERIALLEN)
+		return (-1);
+	for (*v = 0; *w != '\0'; w++)
+		*v = *v * 16 + (isdigit((unsigned char)*w) ? *w - '0' :
+		    tolower((unsigned char)*w) - 'a' + 10);
+	return (0);
+}
+
+/* Home Assistant's button press */
+static int
+cmd_press(const char *w, int64_t *v)
+{
+	*v = 0;
+	return (strcmp(w, "PRESS") == 0 ? 0 : -1);
+}
+
+static void
+cmd_show_percent(int64_t v, char *buf, size_t len)
+{
+	(void)snprintf(buf, len, v % 10 ? "%lld.%lld" : "%lld",
+	    (long long)(v / 10), (long long)(v % 10));
+}
+
+static void
+cmd_show_onoff(int64_t v, char *buf, size_t len)
+{
+	(void)snprintf(buf, len, "%s", v ? "on" : "off");
+}
+
+/*
+ * The kinds of argument words (cmd.h): a number from min to max
+ * (decimal, or 0x hex too), unless a parser of its own reads it; how
+ * a refusal names it; how an event shows it (NULL: not at all).
+ */
+static const struct cmd_kind {
+	int		 kind;
+	const char	*name;
+	int64_t		 min, max;
+	int		 hex;
+	int		(*parse)(const char *, int64_t *);
+	const char	*fmt;
+	void		(*show)(int64_t, char *, size_t);
+} cmd_kinds[] = {
+	{ 'P', "a percentage, 0 to 100.0", 0, CMD_PERCENT_MAX, 0,
+	    cmd_percent, NULL, cmd_show_percent },
+	{ 'R', "a register, 0 to 0xffff", 0, CMD_REG_MAX, 1, NULL,
+	    "0x%04llx", NULL },
+	{ 'N', "a register count, 1 to 125", 1, CMD_COUNT_MAX, 0, NULL,
+	    "%lld", NULL },
+	{ 'V', "a value, 0 to 0xffff", 0, CMD_REG_MAX, 1, NULL, "0x%04llx",
+	    NULL },
+	{ 'O', "on or off", 0, 1, 0, cmd_onoff, NULL, cmd_show_onoff },
+	{ 'W', "watts, 0 to 1000000", 0, CMD_WATT_MAX, 0, NULL, "%lld",
+	    NULL },
+	{ 'I', "an index, 0 to 65535", 0, CMD_REG_MAX, 0, NULL, "%lld",
+	    NULL },
+	{ 'S', "a serial of 12 hex digits", 0, 0, 0, cmd_serial, "%012llX",
+	    NULL },
+	{ 'B', "PRESS or nothing", 0, 0, 0, cmd_press, NULL, NULL }
+};
+
+static const struct cmd_kind *
+cmd_kind(int kind)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cmd_kinds) / sizeof(cmd_kinds[0]); i++)
+		if (cmd_kinds[i].kind == kind)
+			return (&cmd_kinds[i]);
+	return (NULL);
+}
+
 /* one word of a kind; -1 if it is not one */
 static int
 cmd_word(int kind, const char *w, int64_t *v)
 {
-	switch (kind) {
-	case 'P':
-		return (cmd_percent(w, v));
-	case 'R':
-	case 'V':
-		return (cmd_number(w, CMD_REG_MAX, 1, v));
-	case 'N':
-		return (cmd_number(w, CMD_COUNT_MAX, 0, v) == -1 || *v == 0 ?
-		    -1 : 0);
-	case 'W':
-		return (cmd_number(w, CMD_WATT_MAX, 0, v));
-	case 'I':
-		return (cmd_number(w, CMD_REG_MAX, 0, v));
-	case 'O':
-		if (strcasecmp(w, "on") == 0 || strcmp(w, "1") == 0)
-			*v = 1;
-		else if (strcasecmp(w, "off") == 0 || strcmp(w, "0") == 0)
-			*v = 0;
-		else
-			return (-1);
-		return (0);
-	case 'S':
-		if (strlen(w) != CMD_SERIALLEN ||
-		    strspn(w, "0123456789abcdefABCDEF") != CMD_SERIALLEN)
-			return (-1);
-		for (*v = 0; *w != '\0'; w++)
-			*v = *v * 16 + (isdigit((unsigned char)*w) ? *w - '0' :
-			    tolower((unsigned char)*w) - 'a' + 10);
-		return (0);
-	case 'B':
-		return (strcmp(w, "PRESS") == 0 ? 0 : -1);
-	}
-	return (-1);
+	const struct cmd_kind	*k;
+
+	if ((k = cmd_kind(kind)) == NULL)
+		return (-1);
+	if (k->parse != NULL)
+		return (k->parse(w, v));
+	if (cmd_number(w, k->max, k->hex, v) == -1 || *v < k->min)
+		return (-1);
+	return (0);
 }
 
 static const char *
 cmd_kindname(int kind)
 {
-	switch (kind) {
-	case 'P':
-		return ("a percentage, 0 to 100.0");
-	case 'R':
-		return ("a register, 0 to 0xffff");
-	case 'N':
-		return ("a register count, 1 to 125");
-	case 'V':
-		return ("a value, 0 to 0xffff");
-	case 'O':
-		return ("on or off");
-	case 'W':
-		return ("watts, 0 to 1000000");
-	case 'I':
-		return ("an index, 0 to 65535");
-	case 'S':
-		return ("a serial of 12 hex digits");
-	case 'B':
-		return ("PRESS or nothing");
-	}
-	return ("text");
+	const struct cmd_kind	*k;
+
+	return ((k = cmd_kind(kind)) != NULL ? k->name : "text");
 }
 
 /* the words of the argument, each of its kind */
@@ -305,11 +362,12 @@ cmd_args(const struct cmd_def *def, const char *arg, struct pv_cmd *cmd,
 static void
 cmd_argtext(const struct cmd_def *def, struct pv_cmd *cmd)
 {
-	char		 w[24];
-	const char	*k = def->args;
-	size_t		 len = sizeof(cmd->argtext);
-	int		 i;
-	int64_t		 v;
+	const struct cmd_kind	*kd;
+	char			 w[24];
+	const char		*k = def->args;
+	size_t			 len = sizeof(cmd->argtext);
+	int			 i;
+	int64_t			 v;
 
 	cmd->argtext[0] = '\0';
 	if (strcmp(k, "T") == 0) {
@@ -318,27 +376,14 @@ cmd_argtext(const struct cmd_def *def, struct pv_cmd *cmd)
 	}
 	for (i = 0; i < cmd->nargs; i++) {
 		v = cmd->arg[i];
-		switch (toupper((unsigned char)k[i])) {
-		case 'P':
-			(void)snprintf(w, sizeof(w), v % 10 ? "%lld.%lld" :
-			    "%lld", (long long)(v / 10), (long long)(v % 10));
-			break;
-		case 'R':
-		case 'V':
-			(void)snprintf(w, sizeof(w), "0x%04llx", (long long)v);
-			break;
-		case 'O':
-			(void)snprintf(w, sizeof(w), "%s", v ? "on" : "off");
-			break;
-		case 'S':
-			(void)snprintf(w, sizeof(w), "%012llX", (long long)v);
-			break;
-		case 'B':
-			continue;
-		default:
+		if ((kd = cmd_kind(toupper((unsigned char)k[i]))) == NULL)
 			(void)snprintf(w, sizeof(w), "%lld", (long long)v);
-			break;
-		}
+		else if (kd->show != NULL)
+			kd->show(v, w, sizeof(w));
+		else if (kd->fmt != NULL)
+			(void)snprintf(w, sizeof(w), kd->fmt, (long long)v);
+		else
+			continue;
 		if (cmd->argtext[0] != '\0')
 			(void)strlcat(cmd->argtext, " ", len);
 		(void)strlcat(cmd->argtext, w, len);
@@ -438,6 +483,30 @@ cmd_parse(const struct pv_deviceconf *dev, const char *name, const char *arg,
 	return (0);
 }
 
+/* a list as the configuration writes it, into buf to be split */
+static int
+cmd_list_copy(char *buf, size_t len, const char *list, char *why,
+    size_t whylen)
+{
+	if (strlcpy(buf, list, len) >= len) {
+		(void)snprintf(why, whylen, "list too long");
+		return (-1);
+	}
+	return (0);
+}
+
+/* its next word, "a, b c" being three; NULL at its end */
+static char *
+cmd_list_word(char **s)
+{
+	char	*w;
+
+	while ((w = strsep(s, ", \t")) != NULL)
+		if (*w != '\0')
+			return (w);
+	return (NULL);
+}
+
 /*
  * An allow list as the configuration writes it, "power_limit,
  * inverter_off": the bits of the protocol's commands it names.  0, or
@@ -459,14 +528,9 @@ cmd_allow(unsigned int proto, const char *list, uint32_t *mask, char *why,
 		    "this protocol");
 		return (-1);
 	}
-	if (strlcpy(buf, list, sizeof(buf)) >= sizeof(buf)) {
-		(void)snprintf(why, whylen, "list too long");
+	if (cmd_list_copy(buf, sizeof(buf), list, why, whylen) == -1)
 		return (-1);
-	}
-	s = buf;
-	while ((w = strsep(&s, ", \t")) != NULL) {
-		if (*w == '\0')
-			continue;
+	for (s = buf; (w = cmd_list_word(&s)) != NULL;) {
 		for (i = 0; w[i] != '\0'; i++)
 			if ((unsigned char)w[i] < 0x20 ||
 			    (unsigned char)w[i] >= 0x7f) {
@@ -524,14 +588,9 @@ cmd_prefixes(const char *list, char *out, size_t outlen, char *why,
 	const char	*c;
 
 	out[0] = '\0';
-	if (strlcpy(buf, list, sizeof(buf)) >= sizeof(buf)) {
-		(void)snprintf(why, whylen, "list too long");
+	if (cmd_list_copy(buf, sizeof(buf), list, why, whylen) == -1)
 		return (-1);
-	}
-	s = buf;
-	while ((w = strsep(&s, ", \t")) != NULL) {
-		if (*w == '\0')
-			continue;
+	for (s = buf; (w = cmd_list_word(&s)) != NULL;) {
 		if (strncasecmp(w, "AT", 2) != 0) {
 			(void)snprintf(why, whylen, "%s: an AT prefix begins "
 			    "with AT", w);

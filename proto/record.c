@@ -15,10 +15,12 @@
  *	nattrs x { u16 id, str value }
  *
  * where str is a u8 length counting the terminating NUL, then that
- * many bytes, the last one NUL and no other.  The form is canonical:
- * a record packs to exactly one byte string.  record_unpack() is the
- * exporter's defence against a compromised decoder, so it checks
- * everything and refuses trailing bytes.
+ * many bytes, the last one NUL and no other.  An attribute value has
+ * up to RECORD_VALUELEN - 1 characters, and all of a record's values
+ * with their NULs fit its text (RECORD_TEXTLEN).  The form is
+ * canonical: a record packs to exactly one byte string.
+ * record_unpack() is the exporter's defence against a compromised
+ * decoder, so it checks everything and refuses trailing bytes.
  */
 
 #include <stdint.h>
@@ -32,6 +34,7 @@
 #define RECORD_MAX_DECIMALS	9
 /* 9999-12-31T23:59:59Z: the last time with a four digit year */
 #define RECORD_TIME_MAX		253402300799LL
+#define MINIMUM(a, b)		(((a) < (b)) ? (a) : (b))
 
 struct wbuf {
 	uint8_t		*p;
@@ -49,6 +52,7 @@ struct rbuf {
 static int	 metric_valid(int, int, int);
 static int	 attr_valid(int);
 static int	 record_check(const struct record *);
+static void	 record_droptext(struct record *, size_t);
 static void	 put_bytes(struct wbuf *, const void *, size_t);
 static void	 put_u8(struct wbuf *, uint8_t);
 static void	 put_u16(struct wbuf *, uint16_t);
@@ -123,28 +127,61 @@ record_metric(struct record *rec, int id, int index, int64_t raw,
 	return (0);
 }
 
-/* Add or replace an attribute; a long value is truncated. */
+/* take attribute i's value out of the record's text */
+static void
+record_droptext(struct record *rec, size_t i)
+{
+	size_t	 off = rec->attrs[i].off, len, j;
+
+	len = strlen(rec->text + off) + 1;
+	memmove(rec->text + off, rec->text + off + len,
+	    rec->textlen - off - len);
+	rec->textlen -= len;
+	for (j = 0; j < rec->nattrs && j < RECORD_MAX_ATTRS; j++)
+		if (j != i && rec->attrs[j].off > off)
+			rec->attrs[j].off -= len;
+}
+
+/*
+ * Add or replace an attribute.  A value is cut to RECORD_VALUELEN - 1
+ * characters, and to the room left in the record's text; then -1.
+ */
 int
 record_attr(struct record *rec, int id, const char *value)
 {
-	struct record_attr	*a;
-	size_t			 i;
+	struct record_attr	*a = NULL;
+	char			 v[RECORD_VALUELEN];
+	size_t			 i, n, room;
+	int			 rv = 0;
 
 	if (!attr_valid(id) || value == NULL)
 		return (-1);
-	for (i = 0; i < rec->nattrs && i < RECORD_MAX_ATTRS; i++) {
-		a = &rec->attrs[i];
-		if (a->id == id) {
-			strlcpy(a->value, value, sizeof(a->value));
-			return (0);
+	/* a copy: value may be one of this record's own */
+	if (strlcpy(v, value, sizeof(v)) >= sizeof(v))
+		rv = -1;
+	for (i = 0; i < rec->nattrs && i < RECORD_MAX_ATTRS; i++)
+		if (rec->attrs[i].id == id) {
+			a = &rec->attrs[i];
+			record_droptext(rec, i);
+			break;
 		}
+	room = RECORD_TEXTLEN - rec->textlen;
+	if (a == NULL) {
+		if (rec->nattrs >= RECORD_MAX_ATTRS || room == 0)
+			return (-1);
+		a = &rec->attrs[rec->nattrs++];
+		a->id = id;
 	}
-	if (rec->nattrs >= RECORD_MAX_ATTRS)
-		return (-1);
-	a = &rec->attrs[rec->nattrs++];
-	a->id = id;
-	strlcpy(a->value, value, sizeof(a->value));
-	return (0);
+	/* room > 0: a value dropped left its NUL's byte at least */
+	if ((n = strlen(v)) >= room) {
+		n = room - 1;
+		rv = -1;
+	}
+	memcpy(rec->text + rec->textlen, v, n);
+	rec->text[rec->textlen + n] = '\0';
+	a->off = rec->textlen;
+	rec->textlen += n + 1;
+	return (rv);
 }
 
 const char *
@@ -179,8 +216,15 @@ record_findattr(const struct record *rec, int id)
 
 	for (i = 0; i < rec->nattrs && i < RECORD_MAX_ATTRS; i++)
 		if (rec->attrs[i].id == id)
-			return (rec->attrs[i].value);
+			return (rec->text + rec->attrs[i].off);
 	return (NULL);
+}
+
+/* the value of attribute i, which the record has */
+const char *
+record_attrvalue(const struct record *rec, size_t i)
+{
+	return (rec->text + rec->attrs[i].off);
 }
 
 /*
@@ -301,7 +345,7 @@ record_check(const struct record *rec)
 {
 	const struct metric	*m;
 	uint16_t		 first[M_MAX], next[RECORD_MAX_METRICS];
-	size_t			 i, j;
+	size_t			 i, j, off;
 
 	if (rec->kind != REC_MEASUREMENT && rec->kind != REC_DEVICE &&
 	    rec->kind != REC_EVENT)
@@ -326,8 +370,15 @@ record_check(const struct record *rec)
 		next[i] = first[m->id];
 		first[m->id] = i + 1;
 	}
+	if (rec->textlen > RECORD_TEXTLEN)
+		return (-1);
 	for (i = 0; i < rec->nattrs; i++) {
 		if (!attr_valid(rec->attrs[i].id))
+			return (-1);
+		/* its value: in the text, NUL-terminated, not too long */
+		off = rec->attrs[i].off;
+		if (off >= rec->textlen || memchr(rec->text + off, '\0',
+		    MINIMUM(rec->textlen - off, RECORD_VALUELEN)) == NULL)
 			return (-1);
 		for (j = 0; j < i; j++)
 			if (rec->attrs[j].id == rec->attrs[i].id)
@@ -425,7 +476,7 @@ record_pack(const struct record *rec, uint8_t *buf, size_t len)
 	}
 	for (i = 0; i < rec->nattrs; i++) {
 		put_u16(&w, rec->attrs[i].id);
-		put_str(&w, rec->attrs[i].value, sizeof(rec->attrs[i].value));
+		put_str(&w, record_attrvalue(rec, i), RECORD_VALUELEN);
 	}
 	if (w.full)
 		return (0);
@@ -580,11 +631,15 @@ record_unpack(struct record *rec, const uint8_t *buf, size_t len)
 		if (m->id < M_MAX && m->index >= rec->mtop[m->id])
 			rec->mtop[m->id] = m->index + 1;
 	}
-	for (i = 0; i < rec->nattrs; i++)
+	for (i = 0; i < rec->nattrs; i++) {
+		rec->attrs[i].off = rec->textlen;
 		if (get_u16(&r, &rec->attrs[i].id) == -1 ||
-		    get_str(&r, rec->attrs[i].value,
-		    sizeof(rec->attrs[i].value)) == -1)
+		    get_str(&r, rec->text + rec->textlen,
+		    MINIMUM(RECORD_VALUELEN, RECORD_TEXTLEN - rec->textlen)) ==
+		    -1)
 			goto bad;
+		rec->textlen += strlen(rec->text + rec->textlen) + 1;
+	}
 	if (r.off != r.len || record_check(rec) == -1)
 		goto bad;
 	return (0);

@@ -143,7 +143,9 @@ struct metric {
 
 #define RECORD_MAX_METRICS	96
 #define RECORD_MAX_ATTRS	16
-#define RECORD_ATTRLEN		64
+#define RECORD_ATTRLEN		64	/* a short text, as protocols build */
+#define RECORD_VALUELEN		255	/* an attribute value, NUL included */
+#define RECORD_TEXTLEN		1024	/* all of a record's values */
 #define RECORD_IDLEN		64
 
 enum record_kind {
@@ -152,9 +154,10 @@ enum record_kind {
 	REC_EVENT		/* a command, its answer, a blocked frame */
 };
 
+/* its value: the NUL-terminated string at text + off of its record */
 struct record_attr {
 	uint16_t	id;		/* enum attr_id */
-	char		value[RECORD_ATTRLEN];
+	uint16_t	off;
 };
 
 struct record {
@@ -166,21 +169,29 @@ struct record {
 	char			peer[64];	/* filled in by the decoder */
 	uint16_t		nmetrics;
 	uint16_t		nattrs;
+	uint16_t		textlen;	/* bytes of text in use */
 	/* per id, 1 + the highest index it may have in metrics[], 0:
 	 * none; record_metric() looks for a duplicate only below it
 	 * (not on the wire) */
 	uint16_t		mtop[M_MAX];
 	struct metric		metrics[RECORD_MAX_METRICS];
 	struct record_attr	attrs[RECORD_MAX_ATTRS];
+	/* the attributes' values, one after the other: one long value
+	 * (up to RECORD_VALUELEN - 1 characters) needs no room in
+	 * every attribute */
+	char			text[RECORD_TEXTLEN];
 };
 
 /* building (record.c); adding beyond the limits is silently capped
- * and counted in the return value (-1) */
+ * and counted in the return value (-1): a value longer than
+ * RECORD_VALUELEN - 1, or than the room left in the record's text, is
+ * cut to fit */
 void	 record_init(struct record *, int, uint16_t, int64_t);
 int	 record_metric(struct record *, int, int, int64_t, int);
 int	 record_attr(struct record *, int, const char *);
 const struct metric	*record_find(const struct record *, int, int);
 const char		*record_findattr(const struct record *, int);
+const char		*record_attrvalue(const struct record *, size_t);
 
 /* "measurement", "device", "event" */
 const char	*record_kind_name(int);

@@ -76,6 +76,7 @@ static const char *t_unpack_truncated(void);
 static const char *t_unpack_trailing(void);
 static const char *t_unpack_counts(void);
 static const char *t_unpack_strings(void);
+static const char *t_unpack_text(void);
 static const char *t_unpack_fields(void);
 static const char *t_syslog_record(void);
 static const char *t_syslog_quoting(void);
@@ -114,6 +115,7 @@ static const struct {
 	{ "record_unpack trailing bytes", t_unpack_trailing },
 	{ "record_unpack bad counts", t_unpack_counts },
 	{ "record_unpack bad strings", t_unpack_strings },
+	{ "record_unpack long values, the record's text", t_unpack_text },
 	{ "record_unpack bad fields", t_unpack_fields },
 	{ "syslog_record", t_syslog_record },
 	{ "syslog_record quoting", t_syslog_quoting },
@@ -315,7 +317,7 @@ t_record_build(void)
 {
 	static struct record	 r;
 	const struct metric	*m;
-	char			 big[200];
+	char			 big[400];
 	int			 i;
 
 	record_init(&r, REC_DEVICE, PROTO_CAPTURE, 42);
@@ -351,11 +353,35 @@ t_record_build(void)
 	EXPECT(record_attr(&r, A_MODEL, NULL) == -1, "NULL value");
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	EXPECT(record_attr(&r, A_MODEL, big) == 0, "long value");
-	EXPECT(strlen(record_findattr(&r, A_MODEL)) == RECORD_ATTRLEN - 1,
-	    "not truncated to %d", RECORD_ATTRLEN - 1);
-	EXPECT(record_attr(&r, A_MODEL, "m2") == 0 && r.nattrs == 1 &&
-	    strcmp(record_findattr(&r, A_MODEL), "m2") == 0, "replace");
+	EXPECT(record_attr(&r, A_MODEL, big) == -1, "too long a value");
+	EXPECT(strlen(record_findattr(&r, A_MODEL)) == RECORD_VALUELEN - 1,
+	    "not cut to %d", RECORD_VALUELEN - 1);
+	big[RECORD_VALUELEN - 1] = '\0';
+	EXPECT(record_attr(&r, A_REASON, big) == 0 &&
+	    strcmp(record_findattr(&r, A_REASON), big) == 0,
+	    "a value of %d characters, whole", RECORD_VALUELEN - 1);
+	EXPECT(record_attr(&r, A_MODEL, "m2") == 0 && r.nattrs == 2 &&
+	    strcmp(record_findattr(&r, A_MODEL), "m2") == 0 &&
+	    strcmp(record_findattr(&r, A_REASON), big) == 0, "replace");
+	EXPECT(record_attr(&r, A_REASON, "r") == 0 && r.textlen == 5,
+	    "a shorter value frees the text: %u", r.textlen);
+	/* the text fills: three long values fit, the fourth is cut */
+	EXPECT(record_attr(&r, A_EVENT, big) == 0 &&
+	    record_attr(&r, A_COMMAND, big) == 0 &&
+	    record_attr(&r, A_SOURCE, big) == 0, "three long values");
+	EXPECT(record_attr(&r, A_RESULT, big) == -1 &&
+	    strlen(record_findattr(&r, A_RESULT)) == RECORD_TEXTLEN - 5 -
+	    3 * RECORD_VALUELEN - 1 && r.textlen == RECORD_TEXTLEN,
+	    "cut to the room left: %zu",
+	    strlen(record_findattr(&r, A_RESULT)));
+	EXPECT(record_attr(&r, A_SSID, "s") == -1 &&
+	    record_findattr(&r, A_SSID) == NULL, "no room at all");
+	EXPECT(record_attr(&r, A_EVENT, "e") == 0 &&
+	    strcmp(record_findattr(&r, A_EVENT), "e") == 0 &&
+	    strcmp(record_findattr(&r, A_COMMAND), big) == 0 &&
+	    strcmp(record_findattr(&r, A_MODEL), "m2") == 0 &&
+	    record_attr(&r, A_SSID, "s") == 0, "replaced in a full text");
+	record_init(&r, REC_DEVICE, PROTO_SOLARMAN_V5, 0);
 	EXPECT(record_findattr(&r, A_SSID) == NULL, "found ssid");
 	for (i = A_NONE + 1; i < A_MAX; i++)
 		EXPECT(record_attr(&r, i, "v") == 0, "attr %d", i);
@@ -458,7 +484,7 @@ t_json_attrs(void)
 
 	/* a record whose strings fill their arrays without a NUL */
 	memset(r.device, 'd', sizeof(r.device));
-	memset(r.attrs[0].value, 's', sizeof(r.attrs[0].value));
+	memset(r.text, 's', sizeof(r.text));
 	n = json_record(&r, buf, sizeof(buf));
 	EXPECT(n > 0 && strstr(buf, "\"device\":\"dddd") != NULL &&
 	    strlen(buf) == n, "unterminated strings: %s", buf);
@@ -505,7 +531,7 @@ t_json_worst(void)
 	static char		 buf[JSON_RECORD_MAX];
 	static uint8_t		 packed[PVGATE_IMSG_PAYLOAD];
 	static struct record	 back;
-	size_t			 n, i;
+	size_t			 n, i, len;
 
 	record_init(&r, REC_MEASUREMENT, PROTO_SOLARMAN_V5, 253402300799LL);
 	memset(r.device, 0xff, sizeof(r.device) - 1);
@@ -514,9 +540,14 @@ t_json_worst(void)
 	for (i = 0; i < RECORD_MAX_METRICS; i++)
 		EXPECT(record_metric(&r, M_CELL_TEMPERATURE, 160 + i,
 		    INT64_MIN, 9) == 0, "metric %zu", i);
+	/* three values of the longest, the others share what is left */
 	for (i = 0; i < RECORD_MAX_ATTRS; i++) {
+		len = i < 3 ? RECORD_VALUELEN - 1 : (RECORD_TEXTLEN - 3 *
+		    RECORD_VALUELEN) / (RECORD_MAX_ATTRS - 3) - 1;
 		r.attrs[i].id = A_SENSOR_LIST;
-		memset(r.attrs[i].value, 0x01, RECORD_ATTRLEN - 1);
+		r.attrs[i].off = r.textlen;
+		memset(r.text + r.textlen, 0x01, len);
+		r.textlen += len + 1;
 	}
 	r.nattrs = RECORD_MAX_ATTRS;
 	n = json_record(&r, buf, sizeof(buf));
@@ -533,6 +564,8 @@ t_json_worst(void)
 	r.nattrs = A_MAX - 1;
 	for (i = 0; i < r.nattrs; i++)
 		r.attrs[i].id = A_NONE + 1 + i;
+	r.textlen = r.attrs[r.nattrs].off;
+	memset(r.text + r.textlen, 0, RECORD_TEXTLEN - r.textlen);
 	memset(&r.attrs[r.nattrs], 0, sizeof(r.attrs[0]) *
 	    (RECORD_MAX_ATTRS - r.nattrs));
 	n = record_pack(&r, packed, sizeof(packed));
@@ -744,6 +777,41 @@ t_unpack_strings(void)
 	memmove(b + 13 + RECORD_IDLEN, b + 13 + RECORD_IDLEN + 1, n - 15);
 	EXPECT(record_unpack(&r, b, n - 2 + RECORD_IDLEN) == 0 &&
 	    strlen(r.device) == RECORD_IDLEN - 1, "device length 64");
+	return (NULL);
+}
+
+/*
+ * Values of 254 characters come through whole, as long as all of the
+ * record's fit its text; one more is refused.
+ */
+static const char *
+t_unpack_text(void)
+{
+	static struct record	 r, back;
+	static uint8_t		 buf[4096], b[4096];
+	char			 v[RECORD_VALUELEN];
+	size_t			 n;
+	int			 i;
+
+	record_init(&r, REC_EVENT, PROTO_SOLARMAN_V5, T_EXAMPLE);
+	strlcpy(r.device, "D", sizeof(r.device));
+	memset(v, 'v', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	for (i = 0; i < 4; i++)
+		EXPECT(record_attr(&r, A_EVENT + i, v) == 0, "attr %d", i);
+	EXPECT(record_attr(&r, A_RESULT, "x") == 0, "the short one");
+	n = record_pack(&r, buf, sizeof(buf));
+	EXPECT(n > 0 && record_unpack(&back, buf, n) == 0 &&
+	    strcmp(record_findattr(&back, A_SOURCE), v) == 0 &&
+	    strcmp(record_findattr(&back, A_RESULT), "x") == 0 &&
+	    back.textlen == RECORD_TEXTLEN - 2, "four of 254: whole");
+	/* the short one made long: more than the text holds */
+	memcpy(b, buf, n - 3);
+	b[n - 3] = RECORD_VALUELEN;
+	memset(b + n - 2, 'w', RECORD_VALUELEN - 1);
+	b[n - 3 + RECORD_VALUELEN] = '\0';
+	EXPECT(record_unpack(&back, b, n - 2 + RECORD_VALUELEN) == -1,
+	    "five of 254 unpacked");
 	return (NULL);
 }
 

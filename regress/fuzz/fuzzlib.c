@@ -61,8 +61,7 @@ fuzz_check_record(const struct record *rec, int proto)
 	fuzz_check_text(rec->via, sizeof(rec->via), 0);
 	fuzz_check_text(rec->peer, sizeof(rec->peer), 0);
 	for (i = 0; i < rec->nattrs && i < RECORD_MAX_ATTRS; i++)
-		fuzz_check_text(rec->attrs[i].value,
-		    sizeof(rec->attrs[i].value), 0);
+		fuzz_check_text(record_attrvalue(rec, i), RECORD_VALUELEN, 0);
 
 	if ((n = record_pack(rec, wire, sizeof(wire))) == 0)
 		abort();

@@ -41,6 +41,12 @@ RUSER=owner-e2e@example.org
 PW=Pw-e2e-7c1d-x
 TZ=Europe/Berlin
 export TZ
+# an at_block list of 122 characters, and an AT line of 62 that it
+# blocks: the refusal's reason has 208 characters
+LONGBLOCK="AT+UPURL, AT+SUPDATE, AT+WEBU, AT+WEBVER, AT+WSKEY, AT+WSSSID, \
+AT+WAP, AT+WANN, AT+WMODE, AT+NDBGS, AT+RELD, AT+FCLR, AT+Z"
+LONGAT="AT+FCLR=please-wipe-every-setting-back-to-the-factory-defaults"
+LONGWHY="at $LONGAT: blocked (at_block $LONGBLOCK)"
 BPID=
 SUBPID=
 HMPID=
@@ -173,6 +179,7 @@ timeout = 5000
 protocol = solarman-v5
 allow = power_limit
 command_wait = 2
+at_block = $LONGBLOCK
 
 [device $G3DEV]
 protocol = tsun-gen3
@@ -255,9 +262,9 @@ check "refused: a power limit of 150 %, with the reason" \
 check "refused: a firmware update by AT (at_block)" \
     has 3 '.attributes.result == "refused" and
     (.attributes.reason | test("blocked \\(at_block AT\\+UPURL"))'
-check "refused: a command not in allow" \
-    has 4 '.attributes.result == "refused" and (.attributes.reason |
-    startswith("modbus_read is not allowed (allow = power_limit,"))'
+check "refused: a command not in allow, the reason whole" \
+    has 4 '.attributes.result == "refused" and .attributes.reason ==
+    "modbus_read is not allowed (allow = power_limit, modbus_write, at)"'
 check "refused: a command the protocol does not have" \
     has 5 '.attributes.result == "refused" and
     .attributes.reason == "reboot: no such command for solarman-v5"'
@@ -387,6 +394,26 @@ check "not connected: refused after command_wait" \
     has $((N + 1)) '.attributes.result == "refused" and
     .attributes.reason == "not connected (waited 2 s)" and
     .metrics.latency >= 2000'
+
+# 7b. a long reason (208 characters) is carried whole: on stdout, on
+# the result topic, in the log
+N=$(nevents)
+pub "$ABSENT" at "$LONGAT"
+events_at $((N + 1))
+check "a refusal's long reason on stdout, whole (${#LONGWHY} characters)" \
+    has $((N + 1)) ".attributes.result == \"refused\" and
+    .attributes.argument == \"$LONGAT\" and
+    .attributes.reason == \"$LONGWHY\""
+long_result()
+{
+	waitn 10 grep -q "^pvgated/$ABSENT/result .*\"argument\":\"$LONGAT\"" \
+	    "$T/sub.out" &&
+	    sed -n "s|^pvgated/$ABSENT/result ||p" "$T/sub.out" | jq -e -s \
+	    --arg why "$LONGWHY" 'any(.[]; .reason == $why)' > /dev/null
+}
+check "a refusal's long reason on the result topic, whole" long_result
+check "a refusal's long reason in the log, whole" \
+    grep -qF "refused: $LONGWHY" "$T/stderr"
 
 # 8. GEN3: once the heartbeat is acked, power_limit and vector 38
 $GEN3SIM -l g3 -p "$GP" \
