@@ -246,6 +246,55 @@ check "spool: at exit the count of lost records is logged" \
     grep -q "mqtt: .* $L lost when it could not be written" "$T/stderr"
 GWPID=
 umount "$T/state/spool"
+
+# 3b. the exporter killed while records stream into the spool (the
+# broker frozen): pvgated ends non-zero; restarted, it sends the spool
+# on, and every record that reaches the broker is a whole one
+rm -rf "$T/state/spool"/*
+restart "$T/mqtt.conf" || exit 1
+wait_for "$T/stderr" "mqtt: connected to 127.0.0.1:$MP"
+kill -STOP $BPID
+$PVSIM -l flood -p "$SP" \
+    flood:$VEC/08-data-ind-4210-02b0.hex:5000 > /dev/null 2>&1 &
+SIM=$!
+spooled()
+{
+	"$PVGATECTL" -s "$CTLSOCK" -j status 2>/dev/null |
+	    jq -e '.mqtt.spool_records > 100' > /dev/null
+}
+waitn 10 spooled || nok "records in the spool"
+kill -KILL "$(pgrep -P "$GWPID" -f pvgate-exporter)"
+if gw_wait_exit 5 && [ "$GWRC" != 0 ]; then
+	ok "exporter killed, records in the spool: pvgated exits non-zero"
+else
+	nok "exporter killed, records in the spool: pvgated exits non-zero ($GWRC)"
+fi
+kill $SIM 2>/dev/null
+wait $SIM 2>/dev/null
+GWPID=
+n0=$(wc -l < "$T/sub.out")
+kill -CONT $BPID
+restart "$T/mqtt.conf" || exit 1
+wait_for "$T/stderr" "mqtt: [0-9]* records in the spool from before"
+S0=$(sed -n 's/.*mqtt: \([0-9]*\) records in the spool from before.*/\1/p' \
+    "$T/stderr")
+check "restarted: the spool's records are there (${S0:-none})" \
+    test "${S0:-0}" -gt 0
+# until the spool is empty, at most 30 s
+spool_empty()
+{
+	"$PVGATECTL" -s "$CTLSOCK" -j status 2>/dev/null |
+	    jq -e '.mqtt.spool_records == 0' > /dev/null
+}
+waitn 30 spool_empty || nok "the spool sent on within 30 s"
+sleep 0.5
+tail -n +$((n0 + 1)) "$T/sub.out" | sed -n "s|^pvgated/$DEV/state ||p" \
+    > "$T/after-kill"
+check "every record the broker got after the kill is whole JSON ($(wc -l < "$T/after-kill"))" \
+    sh -c "test -s '$T/after-kill' && jq -e -c 'objects' < '$T/after-kill' > /dev/null"
+kill -TERM "$GWPID"
+gw_wait_exit 10
+GWPID=
 kill $SUBPID $BPID 2>/dev/null
 wait $SUBPID $BPID 2>/dev/null
 trap cleanup EXIT INT TERM
