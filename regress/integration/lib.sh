@@ -120,6 +120,17 @@ cloud_start()
 	done
 }
 
+# v5_logger SERIAL IN OUT: the Solarman V5 frame in hex file IN, from
+# another logger (SERIAL: 8 hex digits, as on the wire), to OUT
+v5_logger()
+{
+	perl -e '$_ = join "", <STDIN>; s/\s+//g; $f = pack("H*", $_);
+	    substr($f, 7, 4) = pack("H*", $ARGV[0]); $s = 0;
+	    $s += ord(substr($f, $_, 1)) for 1 .. length($f) - 3;
+	    substr($f, -2, 1) = chr($s & 0xff);
+	    print unpack("H*", $f), "\n"' "$1" < "$2" > "$3"
+}
+
 cloud_kill()
 {
 	eval "kill -KILL \$CLOUD_$1"

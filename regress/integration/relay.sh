@@ -181,18 +181,8 @@ dev sm solarman-v5 "$G2" until:$X/24-heartbeat-ind-4710.hex:30000
 # strangers to the cloud, on hosts of their own: the gateway answers
 # each at the deadline, and relays it no more; the cloud is not lost
 # for the device it answers
-stranger()
-{
-	# stranger SERIAL OUT: the heartbeat, from another logger
-	perl -e '$_ = join "", <STDIN>; s/\s+//g; $f = pack("H*", $_);
-	    substr($f, 7, 4) = pack("H*", $ARGV[0]); $s = 0;
-	    $s += ord(substr($f, $_, 1)) for 1 .. length($f) - 3;
-	    substr($f, -2, 1) = chr($s & 0xff);
-	    print unpack("H*", $f), "\n"' "$1" \
-	    < "$X/24-heartbeat-ind-4710.hex" > "$2"
-}
-stranger 11111111 "$T/stranger-quiet.hex"
-stranger 22222222 "$T/stranger-closed.hex"
+v5_logger 11111111 "$X/24-heartbeat-ind-4710.hex" "$T/stranger-quiet.hex"
+v5_logger 22222222 "$X/24-heartbeat-ind-4710.hex" "$T/stranger-closed.hex"
 lost0=$(grep -c 'solarman-v5: cloud .* lost' "$T/stderr")
 dev smq solarman-v5 "$G2" -s 127.0.0.3 own:$T/stranger-quiet.hex:9000 \
     own:$T/stranger-quiet.hex:1000
