@@ -14,20 +14,9 @@ setup_system
 
 SIM=$TOP/regress/integration/loggersim
 LP=$(free_port)
-TP=$((LP + 1))
-while ss -ltn "sport = :$TP" 2>/dev/null | grep -q LISTEN; do
-	TP=$((TP + 1))
-done
-cat > "$T/pvgated.conf" <<EOC
-[gateway]
-user = _pvgated
-chroot = /var/empty
-state_dir = $T/state
-idle_timeout = 30
-
-[export]
-stdout = json
-dump = on
+TP=$(port_from $((LP + 1)))
+gw_conf "$T/pvgated.conf" 30
+cat >> "$T/pvgated.conf" <<EOC
 
 [solarman-v5]
 heartbeat_interval = 60
