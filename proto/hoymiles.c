@@ -221,6 +221,7 @@ static int64_t	 hm_echo(const struct hm_frame *, uint64_t);
 static int	 hm_layout(const uint8_t *, size_t, int);
 static int	 hm_realtime(struct pvctx *, struct hm_state *,
 		    const struct hm_frame *, int);
+static void	 hm_clear(struct hm_upload *);
 static int	 hm_begin(struct pvctx *, struct hm_state *, const char *,
 		    int32_t, int32_t, int32_t, int);
 static void	 hm_leave(struct hm_upload *, const char *);
@@ -1048,7 +1049,7 @@ hm_begin(struct pvctx *ctx, struct hm_state *st, const char *sn,
 	    up->time != time)))
 		hm_export(ctx, st);
 	if (up->got == 0) {
-		memset(up, 0, sizeof(*up));
+		hm_clear(up);
 		(void)strlcpy(up->dtu, sn, sizeof(up->dtu));
 		up->time = time;
 		up->ap = ap;
@@ -1056,6 +1057,22 @@ hm_begin(struct pvctx *ctx, struct hm_state *st, const char *sn,
 	}
 	up->got |= (uint32_t)1 << cp;
 	return (0);
+}
+
+/*
+ * An upload back to zeros, all 30 KB of it, by zeroing what is in use:
+ * its header and the entries its counts cover.  An entry beyond them is
+ * zero already (each is zeroed when taken), so this is the whole of it,
+ * and an idle state cuts short (decoder/dstate.c).  A memset of the
+ * whole upload for every one was 15% of the decoder's time.
+ */
+static void
+hm_clear(struct hm_upload *up)
+{
+	memset(up->grid, 0, (size_t)up->ngrid * sizeof(up->grid[0]));
+	memset(up->port, 0, (size_t)up->nport * sizeof(up->port[0]));
+	memset(up->meter, 0, (size_t)up->nmeter * sizeof(up->meter[0]));
+	memset(up, 0, offsetof(struct hm_upload, grid));
 }
 
 /* an entry that does not fit or makes no sense */
@@ -1338,7 +1355,7 @@ hm_export(struct pvctx *ctx, struct hm_state *st)
 		record_metric(&rec, M_ENERGY_TODAY, 0, v, 3);
 		pv_record(ctx, &rec);
 	}
-	memset(up, 0, sizeof(*up));
+	hm_clear(up);
 }
 
 static void
