@@ -471,6 +471,21 @@ hm_answers()
 	    '.device == $inv and .attributes.command == "inverter_off"'
 }
 check "hoymiles: the DTU's answers are ok" hm_answers
+# the DTU's power limit, read with 0xA309 after each poll cycle and
+# after each power_limit: on the state topic the HA number reads, as
+# its value_template takes it (value_json.power_limit)
+hm_limits()
+{
+	sed -n "s|^pvgated/$DTU/state ||p" "$T/sub.out" |
+	    jq -r 'select(has("power_limit")) | .power_limit' | uniq |
+	    tr '\n' ' '
+}
+check "hoymiles: 0xA309 after the poll, and after power_limit" sh -c \
+    "grep -q '^ok - dtu: config: 0xa309 seq [0-9]*, limit 1000\$' \
+    '$T/hmsim' && grep -q '^ok - dtu: config: 0xa309 seq [0-9]*, limit 500\$' \
+    '$T/hmsim'"
+check "hoymiles: pvgated/$DTU/state carries power_limit 100, then 50" \
+    test "$(hm_limits)" = "100 50 "
 
 # 10. E3/DC: python-e3dc's tags and types, between two polls
 waitn 15 grep -q "poll answered" "$T/rscpd"
@@ -544,7 +559,9 @@ number_state()
 	    "pvgated/\($v5)/state" and
 	    (.value_template | test("value_json.power_limit"))' &&
 	    disc number | jq -e -s --arg dtu "$DTU" 'map(select(.unique_id ==
-	    "pvgated_\($dtu)_power_limit"))[0] | has("state_topic") | not'
+	    "pvgated_\($dtu)_power_limit"))[0] | .state_topic ==
+	    "pvgated/\($dtu)/state" and
+	    (.value_template | test("value_json.power_limit"))'
 }
 switches_ok()
 {
