@@ -41,8 +41,8 @@ static void		 dout_device(struct outbuf *,
 static const char	*mqtt_cmd_level(const struct cmd_def *);
 static const char	*mqtt_cmd_component(int);
 static void		 dout_cmd_kind(struct outbuf *,
-			    const struct pv_mqttconf *,
-			    const struct mqtt_devinfo *, const struct cmd_def *);
+			    const struct pv_mqttconf *, const char *,
+			    const struct cmd_def *);
 
 /*
  * A device name as a topic level: [A-Za-z0-9_-] kept, every other byte
@@ -416,10 +416,13 @@ mqtt_cmd_component(int ha)
 	return (NULL);
 }
 
-/* what a number, switch or button has beyond the common keys */
+/*
+ * What a number, switch or button has beyond the common keys; a
+ * number's value from the state topic of device state.
+ */
 static void
 dout_cmd_kind(struct outbuf *o, const struct pv_mqttconf *m,
-    const struct mqtt_devinfo *d, const struct cmd_def *def)
+    const char *state_dev, const struct cmd_def *def)
 {
 	struct metric	mt;
 	char		num[32], state[PV_MQTT_TOPICLEN + RECORD_IDLEN + 8];
@@ -435,7 +438,7 @@ dout_cmd_kind(struct outbuf *o, const struct pv_mqttconf *m,
 		memset(&mt, 0, sizeof(mt));
 		mt.id = def->state;
 		if (def->state == 0 || metric_name(&mt, name, sizeof(name)) ==
-		    -1 || mqtt_state_topic(m, d->id, state, sizeof(state)) ==
+		    -1 || mqtt_state_topic(m, state_dev, state, sizeof(state)) ==
 		    -1)
 			break;
 		/* a state without the value leaves the number as it is */
@@ -459,12 +462,14 @@ dout_cmd_kind(struct outbuf *o, const struct pv_mqttconf *m,
 /*
  * The discovery config of one command of one device (a switch of an
  * on/off pair stands for both): topic and JSON object into the
- * caller's buffers.  Its length, or 0 if it is none or does not fit.
+ * caller's buffers.  A number's value comes from the state topic of
+ * device state (the inverter behind the device), NULL: its own.  Its
+ * length, or 0 if it is none or does not fit.
  */
 size_t
 mqtt_cmd_discovery(const struct pv_mqttconf *m, const struct mqtt_devinfo *d,
-    const struct cmd_def *def, char *topic, size_t topiclen, char *buf,
-    size_t len)
+    const struct cmd_def *def, const char *state, char *topic,
+    size_t topiclen, char *buf, size_t len)
 {
 	struct outbuf	 o;
 	const char	*comp, *level;
@@ -492,7 +497,7 @@ mqtt_cmd_discovery(const struct pv_mqttconf *m, const struct mqtt_devinfo *d,
 	outbuf_str(&o, level);
 	outbuf_str(&o, "\",\"command_topic\":");
 	outbuf_json(&o, cmdtopic, sizeof(cmdtopic), JSON_SHORTESC);
-	dout_cmd_kind(&o, m, d, def);
+	dout_cmd_kind(&o, m, state != NULL ? state : d->id, def);
 	outbuf_str(&o, ",\"availability_topic\":");
 	outbuf_json(&o, status, sizeof(status), JSON_SHORTESC);
 	outbuf_str(&o, ",\"payload_available\":\"online\","

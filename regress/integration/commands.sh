@@ -98,6 +98,12 @@ event()
 	events | sed -n "$1p"
 }
 
+# disc COMPONENT: the discovery configs of that component, one a line
+disc()
+{
+	sed -n "s|^homeassistant/$1/[^ ]*/config ||p" "$T/sub.out"
+}
+
 # has N JQ: the Nth event satisfies JQ
 has()
 {
@@ -422,7 +428,11 @@ $GEN3SIM -l g3 -p "$GP" \
     poll:$SIMDIR/cmd-g3-power-limit-50.hex \
     send:$SIMDIR/cmd-g3-power-limit-50-echo.hex \
     poll:$G3/38-modbus-cmd-write-2008.hex \
-    send:$G3/40-modbus-rsp-write-echo.hex silence:500 > "$T/g3" 2>&1 &
+    send:$G3/40-modbus-rsp-write-echo.hex \
+    send:$G3/27-inverter-data-ind.hex expect:$G3/26-inverter-data-rsp.hex \
+    send:$G3/24-inverter-info-ind.hex expect:$G3/26-inverter-data-rsp.hex \
+    send:$SIMDIR/g3-27-coeff-512.hex expect:$G3/26-inverter-data-rsp.hex \
+    silence:500 > "$T/g3" 2>&1 &
 SIMPID=$!
 waitn 10 grep -q "17-heartbeat-rsp.hex" "$T/g3"
 N=$(nevents)
@@ -440,6 +450,51 @@ check "tsun-gen3 power_limit 50: the stick's echo is ok" \
 check "tsun-gen3 modbus_write 8200 0: vector 38, answered by vector 40" \
     has $((N + 2)) '.attributes.argument == "0x2008 0x0000" and
     .attributes.result == "ok"'
+# the output coefficient (0x3200, vector 27: 1024, 100 %) is the power
+# limit: under the stick's serial (the [device]) until vector 24 names
+# the inverter, then under the inverter's serial, via the stick (the
+# limit written above, 512 = 50 %: vector 27 with that one value).  The
+# number of the [device] follows it: announced again with the
+# inverter's state topic, where its value_template finds 50.
+G3INV=T170000000000001
+# the last value of power_limit on device $1's state topic ($2: first)
+g3_state()
+{
+	sed -n "s|^pvgated/$1/state ||p" "$T/sub.out" |
+	    jq -r 'select(has("power_limit")) | .power_limit' |
+	    ${2:-tail} -n 1
+}
+# the number of $G3DEV: its first and last discovery config
+g3_disc()
+{
+	disc number | jq -c -s --arg d "$G3DEV" 'map(select(.unique_id ==
+	    "pvgated_\($d)_power_limit")) | '"$1"
+}
+g3_moved()
+{
+	[ "$(g3_disc 'first.state_topic')" = "\"pvgated/$G3DEV/state\"" ] &&
+	    [ "$(g3_disc 'last.state_topic')" = "\"pvgated/$G3INV/state\"" ] &&
+	    [ "$(g3_disc 'last.command_topic')" = \
+	    "\"pvgated/$G3DEV/set/power_limit\"" ]
+}
+# what HA's number shows: the value_template (value_json.power_limit)
+# over the last message with the value on its last config's state topic
+g3_number()
+{
+	_st=$(g3_disc 'last | select(.value_template |
+	    test("value_json.power_limit")) | .state_topic' | tr -d '"')
+	sed -n "s|^$_st ||p" "$T/sub.out" |
+	    jq -r 'select(has("power_limit")) | .power_limit' | tail -n 1
+}
+waitn 10 sh -c "grep -q '^pvgated/$G3INV/state .*power_limit' '$T/sub.out'"
+check "tsun-gen3: power_limit 100 on the stick's state before vector 24" \
+    test "$(g3_state "$G3DEV" head)" = 100
+check "tsun-gen3: after vector 24, power_limit 50 on $G3INV's state" \
+    test "$(g3_state "$G3INV")" = 50
+check "tsun-gen3: the number of $G3DEV announced again, state of $G3INV" \
+    g3_moved
+check "tsun-gen3: the number's state topic and template give 50" \
+    test "$(g3_number)" = 50
 
 # 9. Hoymiles, on the DTU the gateway polls: as hoymiles-wifi sends
 waitn 20 grep -q "served: 2 of 2\|package 1 answered" "$T/hmsim"
@@ -525,10 +580,6 @@ DOC_BUTTON='["payload_press"]'
 DOC_DEVICE='["configuration_url","connections","hw_version","identifiers",
     "manufacturer","model","name","serial_number","suggested_area",
     "sw_version","via_device"]'
-disc()
-{
-	sed -n "s|^homeassistant/$1/[^ ]*/config ||p" "$T/sub.out"
-}
 keys_ok()
 {
 	disc "$1" | jq -e -s --argjson common "$DOC_COMMON" \
