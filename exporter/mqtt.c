@@ -109,8 +109,8 @@ static struct {
 	/* owners' commands: the devices that allow some, what is sent on */
 	struct pv_deviceconf	 cmddev[PVGATE_MAX_DEVICES];
 	int			 ncmddev;
-	/* per device: whose state topic carries its numbers' values, ""
-	 * its own (mqtt_cmd_state) */
+	/* per device: whose state topic carries the values of its
+	 * numbers and switches, "" its own (mqtt_cmd_state) */
 	char			 cmdstate[PVGATE_MAX_DEVICES][RECORD_IDLEN];
 	char			 cmdfilter[MQTT_TOPIC_MAX];
 	void			(*cmdhook)(const struct pv_command *);
@@ -885,7 +885,7 @@ mqtt_cmd_devices(const struct pvconf *conf)
 }
 
 /*
- * Where the value of a device's number goes.  A [device] named by its
+ * Where the value of a device's number (or switch) goes.  A [device] named by its
  * collector (a TSUN stick, a Solarman logger) has its commands, but the
  * inverter behind it reports the value (power_limit) in records of its
  * own serial, via the collector, once the collector has told that
@@ -913,7 +913,8 @@ mqtt_cmd_state(const struct record *r)
 	}
 }
 
-/* does the record carry the value of one of the device's numbers */
+/* does the record carry the value of one of the device's numbers or
+ * switches */
 static int
 mqtt_cmd_reports(const struct pv_deviceconf *dev, const struct record *r)
 {
@@ -922,7 +923,7 @@ mqtt_cmd_reports(const struct pv_deviceconf *dev, const struct record *r)
 
 	for (i = 0; cp != NULL && i < cp->ndefs; i++)
 		if ((dev->allow & CMD_BIT(cp->defs[i].id)) != 0 &&
-		    cp->defs[i].ha == CMD_HA_NUMBER && cp->defs[i].state != 0 &&
+		    cp->defs[i].state != 0 &&
 		    record_find(r, cp->defs[i].state, 0) != NULL)
 			return (1);
 	return (0);

@@ -452,6 +452,20 @@ dout_cmd_kind(struct outbuf *o, const struct pv_mqttconf *m,
 		break;
 	case CMD_HA_SWITCH:
 		outbuf_str(o, ",\"payload_on\":\"ON\",\"payload_off\":\"OFF\"");
+		memset(&mt, 0, sizeof(mt));
+		mt.id = def->state;
+		if (def->state == 0 || metric_name(&mt, name, sizeof(name)) ==
+		    -1 || mqtt_state_topic(m, state_dev, state, sizeof(state)) ==
+		    -1)
+			break;
+		/* 1 is ON; a state without the value leaves the switch */
+		outbuf_str(o, ",\"state_topic\":");
+		outbuf_json(o, state, sizeof(state), JSON_SHORTESC);
+		outbuf_str(o, ",\"value_template\":\"{{ ('ON' if value_json.");
+		outbuf_str(o, name);
+		outbuf_str(o, " else 'OFF') if value_json.");
+		outbuf_str(o, name);
+		outbuf_str(o, " is defined else this.state | upper }}\"");
 		break;
 	case CMD_HA_BUTTON:
 		outbuf_str(o, ",\"payload_press\":\"PRESS\"");

@@ -1033,7 +1033,20 @@ t_cmd_discovery(void)
 	    strcmp(topic, "homeassistant/number/Y17E7A0F010B013E/power_limit/"
 	    "config") == 0, "the inverter's state for the stick's number %s",
 	    buf);
+	d.proto = PROTO_E3DC_RSCP;
+	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_E3DC_RSCP,
+	    CMD_WEATHER_CHARGE), NULL, topic, sizeof(topic), buf,
+	    sizeof(buf)) > 0 && strstr(buf, "\"payload_on\":\"ON\","
+	    "\"payload_off\":\"OFF\",\"state_topic\":\"pvgated/"
+	    "Y17E7A0F010B013E/state\",\"value_template\":\"{{ ('ON' if "
+	    "value_json.weather_regulated_charge else 'OFF') if "
+	    "value_json.weather_regulated_charge is defined else this.state "
+	    "| upper }}\"") != NULL, "the E3/DC's switch, its state %s", buf);
 	d.proto = PROTO_HOYMILES;
+	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_HOYMILES,
+	    CMD_INVERTER_ON), NULL, topic, sizeof(topic), buf, sizeof(buf)) >
+	    0 && strstr(buf, "state_topic") == NULL,
+	    "the inverters' switch: no state (none is reported) %s", buf);
 	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_HOYMILES,
 	    CMD_REBOOT), NULL, topic, sizeof(topic), buf, sizeof(buf)) > 0 &&
 	    strstr(buf, "\"payload_press\":\"PRESS\"") != NULL &&

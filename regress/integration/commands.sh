@@ -564,6 +564,33 @@ e3_answers()
 	    "weather_regulated_charge" and .attributes.result == "ok"'
 }
 check "e3dc: the E3/DC's answers are ok" e3_answers
+# the settings the commands set, read back with EMS_GET_POWER_SETTINGS
+# in the polls: on the S10's state topic, which the HA switch reads
+e3_values()
+{
+	sed -n "s|^pvgated/$S10/state ||p" "$T/sub.out" |
+	    jq -r "select(has(\"$1\")) | .$1" | uniq | tr '\n' ' '
+}
+waitn 10 sh -c "sed -n 's|^pvgated/$S10/state ||p' '$T/sub.out' |
+    grep -q '\"weather_regulated_charge\":1'"
+check "e3dc: weather_regulated_charge 0, then 1 on pvgated/$S10/state" \
+    test "$(e3_values weather_regulated_charge)" = "0 1 "
+check "e3dc: power_limits on 3000 4000 65 read back" sh -c \
+    "[ \"\$(sed -n 's|^pvgated/$S10/state ||p' '$T/sub.out' | jq -c \
+    'select(has(\"power_limits_used\")) | [.power_limits_used,
+    .max_charge_power, .max_discharge_power, .discharge_start_power]' |
+    tail -n 1)\" = '[1,3000,4000,65]' ]"
+# what HA's switch shows: its template over the last message with the
+# value on its state topic: 1 is ON
+e3_switch()
+{
+	_c=$(disc switch | jq -c --arg s "$S10" 'select(.command_topic ==
+	    "pvgated/\($s)/set/weather_regulated_charge")' | tail -n 1)
+	[ "$(echo "$_c" | jq -r .state_topic)" = "pvgated/$S10/state" ] &&
+	    echo "$_c" | jq -e '.value_template | test("value_json.weather_regulated_charge")' > /dev/null &&
+	    [ "$(e3_values weather_regulated_charge | awk '{ print $NF }')" = 1 ]
+}
+check "e3dc: the HA switch reads it from pvgated/$S10/state: ON" e3_switch
 
 # 11. discovery: the allowed commands, key by key as Home Assistant
 # documents the MQTT number, switch and button
