@@ -137,16 +137,7 @@ GP=$((SP + 3))
 DP=$((SP + 4))
 EP=$((SP + 5))
 HP=$((SP + 6))
-cat > "$T/broker.conf" <<EOC
-listener $MP 127.0.0.1
-allow_anonymous true
-user root
-log_dest file $T/broker.log
-EOC
-mosquitto -c "$T/broker.conf" 2> "$T/broker.err" &
-BPID=$!
-waitn 5 sh -c "ss -ltn 'sport = :$MP' | grep -q LISTEN" ||
-    { nok "mosquitto started"; exit 1; }
+broker "$MP" || { nok "mosquitto started"; exit 1; }
 mosquitto_sub -p "$MP" -q 1 -v -t 'pvgated/#' -t 'homeassistant/#' \
     > "$T/sub.out" 2> "$T/sub.err" &
 SUBPID=$!

@@ -36,16 +36,7 @@ MP=$((TP + 1))
 while ss -ltn "sport = :$MP" 2>/dev/null | grep -q LISTEN; do
 	MP=$((MP + 1))
 done
-cat > "$T/broker.conf" <<EOC
-listener $MP 127.0.0.1
-allow_anonymous true
-user root
-log_dest file $T/broker.log
-EOC
-mosquitto -c "$T/broker.conf" 2> "$T/broker.err" &
-BPID=$!
-waitn 5 sh -c "ss -ltn 'sport = :$MP' | grep -q LISTEN" ||
-    nok "mosquitto started"
+broker "$MP" || nok "mosquitto started"
 mosquitto_sub -p "$MP" -q 1 -v -t 'pvgated/#' -t 'homeassistant/number/#' \
     > "$T/sub.out" 2> "$T/sub.err" &
 SUBPID=$!
