@@ -120,6 +120,7 @@ static void		out_close(struct pvctx *);
 static void		out_timer(struct pvctx *, unsigned int);
 static const struct pv_deviceconf *out_device(struct pvctx *, const char *);
 static void		out_claim(struct pvctx *, const char *);
+static void		burst_report(int, short, void *);
 static void		out_command(struct pvctx *, int, const char *);
 static int		out_admit(struct pvctx *, const char *);
 static void		out_hangup(struct pvctx *, unsigned int);
@@ -972,26 +973,50 @@ out_device(struct pvctx *ctx, const char *name)
 
 /*
  * A line a flood must not flood the log with: at most DUMP_LOG_BURST
- * of a kind per DUMP_LOG_PERIOD seconds, then how many were not said.
- * Returns 1 if this one may be said.
+ * of a kind per DUMP_LOG_PERIOD seconds, then how many were not said,
+ * at the period's end (a timer: the count is said even if no more of
+ * the kind come).  Returns 1 if this one may be said.
  */
 int
 burst_say(struct burst *b)
 {
-	time_t	now = pv_monotime();
+	struct timeval	tv;
+	time_t		now = pv_monotime();
 
 	if (now - b->start >= DUMP_LOG_PERIOD || b->start == 0) {
-		if (b->quiet > 0)
-			log_warnx("%u more %s in the last %d s", b->quiet,
-			    b->what, DUMP_LOG_PERIOD);
+		if (b->ev != NULL)
+			evtimer_del(b->ev);
+		burst_report(-1, 0, b);
 		b->start = now;
-		b->said = b->quiet = 0;
 	}
-	if (b->said++ >= DUMP_LOG_BURST) {
-		b->quiet++;
-		return (0);
+	if (b->said++ < DUMP_LOG_BURST)
+		return (1);
+	if (b->quiet++ == 0) {
+		if (b->ev == NULL && (b->ev = calloc(1, sizeof(*b->ev))) ==
+		    NULL)
+			fatal(NULL);
+		evtimer_set(b->ev, burst_report, b);
+		timerclear(&tv);
+		if (b->start + DUMP_LOG_PERIOD > now)
+			tv.tv_sec = b->start + DUMP_LOG_PERIOD - now;
+		evtimer_add(b->ev, &tv);
 	}
-	return (1);
+	return (0);
+}
+
+/* a burst's period is over: what was not said, counted */
+static void
+burst_report(int fd, short event, void *arg)
+{
+	struct burst	*b = arg;
+
+	(void)fd;
+	(void)event;
+	if (b->quiet > 0)
+		log_warnx("%u more %s in the last %d s", b->quiet, b->what,
+		    DUMP_LOG_PERIOD);
+	b->start = 0;
+	b->said = b->quiet = 0;
 }
 
 /*
@@ -1004,7 +1029,7 @@ static void
 out_claim(struct pvctx *ctx, const char *name)
 {
 	static struct burst	 b = { "devices back on a new connection",
-				    0, 0, 0 };
+				    0, 0, 0, NULL };
 	struct current		*cur = ctx->arg;
 	struct dconn		*dc = cur->dc, *o;
 
@@ -1127,7 +1152,7 @@ out_admit(struct pvctx *ctx, const char *name)
 static void
 dump_log(const struct pv_frame *f, size_t len, const char *reason)
 {
-	static struct burst	 b = { "frames dumped", 0, 0, 0 };
+	static struct burst	 b = { "frames dumped", 0, 0, 0, NULL };
 	char			 peer[64];
 
 	if (f->proto == PROTO_CAPTURE)

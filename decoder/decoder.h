@@ -32,6 +32,7 @@ struct burst {
 	const char		*what;	/* "frames dumped" */
 	time_t			 start;
 	unsigned int		 said, quiet;
+	struct event		*ev;	/* the count, at the period's end */
 };
 int	 burst_say(struct burst *);
 

@@ -22,6 +22,16 @@
  * upstream is dialled) is a flood, not the cloud's fault: that
  * connection alone is relayed no more and gets the gateway's answers,
  * the other devices keep their cloud.
+ *
+ * Nor is a stranger's silence the cloud's fault: a cloud leaves
+ * unanswered (or closes on) the frames of a device it does not know.
+ * So an answer that does not come, or a close with answers outstanding,
+ * loses the cloud only for a connection the cloud has answered, or of a
+ * device (by its name, else its address) the cloud has answered since
+ * the gateway started: one of the RELAY_KNOWN last it answered.  Any
+ * other connection alone is relayed no more.  Until the cloud has
+ * answered anyone, nothing tells a stranger from a device, and a
+ * silence loses the cloud as ever.
  */
 
 #include "compat.h"
@@ -45,6 +55,7 @@
 #define BACKOFF_MAX	300		/* seconds */
 #define RELAY_MAXHELD	32		/* answers held per connection */
 #define RELAY_QUEUEMAX	(64 * 1024)	/* device bytes while dialling */
+#define RELAY_KNOWN	64		/* devices the cloud answered */
 
 enum { R_NONE, R_DIALLING, R_UP };
 
@@ -78,6 +89,7 @@ struct relay {
 	size_t			 qlen;
 	struct event		 timer;	/* the first held answer's due */
 	int			 alone;	/* relayed no more: a flood */
+	int			 answered; /* the cloud has answered it */
 };
 
 /* an upstream connection let go, until the connector says it is gone */
@@ -92,6 +104,9 @@ struct cloud {
 	time_t			 retry;		/* not before */
 	unsigned int		 backoff;	/* seconds */
 	uint64_t		 relayed, blocked, losses, returns;
+	/* the devices it answered, the last RELAY_KNOWN: a ring */
+	char			 known[RELAY_KNOWN][PV_NAMELEN];
+	int			 nknown, nextknown;
 };
 
 RB_HEAD(relay_up, relay);
@@ -121,7 +136,12 @@ static void	relay_dial(struct relay *, uint16_t);
 static void	relay_lose(struct relay *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static void	relay_letgo(struct relay *);
-static void	relay_alone(struct relay *, const char *, size_t);
+static void	relay_alone(struct relay *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+static void	relay_unanswered(struct relay *, const char *);
+static void	relay_name(const struct relay *, char *, size_t);
+static int	relay_known(const struct relay *);
+static void	relay_answered(struct relay *);
 static void	relay_arm(struct relay *);
 static void	relay_due(int, short, void *);
 static void	relay_back(struct relay *);
@@ -249,8 +269,8 @@ relay_device_begin(struct relay *r, const struct pv_frame *f,
 		decoder_send(connector, r->up, buf, len);
 	else if (r->state == R_DIALLING) {
 		if (r->qlen + len > RELAY_QUEUEMAX) {
-			relay_alone(r, "bytes sent while its cloud was dialled",
-			    r->qlen + len);
+			relay_alone(r, "%zu bytes sent while its cloud was "
+			    "dialled", r->qlen + len);
 			r->holding = 0;
 			return;
 		}
@@ -301,7 +321,7 @@ relay_device_end(struct relay *r)
 	}
 	TAILQ_INSERT_TAIL(&r->held, h, entry);
 	if (++r->nheld > RELAY_MAXHELD) {
-		relay_alone(r, "answers outstanding", r->nheld);
+		relay_alone(r, "%d answers outstanding", r->nheld);
 		return;
 	}
 	relay_arm(r);
@@ -361,11 +381,13 @@ static void
 relay_due(int fd, short event, void *arg)
 {
 	struct relay	*r = arg;
+	char		 why[PV_REASONLEN];
 
 	(void)fd;
 	(void)event;
-	relay_lose(r, "no answer within %u ms",
+	(void)snprintf(why, sizeof(why), "no answer within %u ms",
 	    conf->proto[r->proto].cloud_timeout);
+	relay_unanswered(r, why);
 }
 
 /* the upstream connection, or the dial, is let go */
@@ -397,23 +419,91 @@ relay_letgo(struct relay *r)
 }
 
 /*
- * This connection floods its cloud: it alone is relayed no more, its
- * held answers go to it now and its upstream goes; the protocol's
- * cloud stays as it is.  Said in bursts: a flood of such connections
- * must not flood the log.
+ * This connection floods its cloud, or its cloud does not know it: it
+ * alone is relayed no more, its held answers go to it now and its
+ * upstream goes; the protocol's cloud stays as it is.  Said in bursts:
+ * a flood of such connections must not flood the log.
  */
 static void
-relay_alone(struct relay *r, const char *what, size_t n)
+relay_alone(struct relay *r, const char *fmt, ...)
 {
-	static struct burst	 b = { "connections relayed no more", 0, 0, 0 };
+	static struct burst	 b = { "connections relayed no more", 0, 0, 0,
+				    NULL };
+	char			 why[PV_REASONLEN];
+	va_list			 ap;
 
+	va_start(ap, fmt);
+	if (vsnprintf(why, sizeof(why), fmt, ap) < 0)
+		why[0] = '\0';
+	va_end(ap);
 	relay_flush(r);
 	relay_letgo(r);
 	r->alone = 1;
 	if (burst_say(&b))
-		log_warnx("%s: %s relayed no more (%zu %s): the gateway "
+		log_warnx("%s: %s relayed no more (%s): the gateway "
 		    "answers it", proto_byid(r->proto)->name,
-		    r->peer != NULL ? r->peer : "a connection", n, what);
+		    r->peer != NULL ? r->peer : "a connection", why);
+}
+
+/*
+ * The cloud left this connection's frame unanswered, or closed on it:
+ * lost, if it answered this connection or its device before (or no one
+ * yet); else a stranger to it, relayed no more.
+ */
+static void
+relay_unanswered(struct relay *r, const char *why)
+{
+	if (r->answered || relay_known(r) || clouds[r->proto].nknown == 0)
+		relay_lose(r, "%s", why);
+	else
+		relay_alone(r, "its cloud never answered it: %s", why);
+}
+
+/* who the cloud answers: the device's name, else the peer's address */
+static void
+relay_name(const struct relay *r, char *buf, size_t len)
+{
+	char	*colon;
+
+	if (r->claim != NULL && r->claim[0] != '\0') {
+		strlcpy(buf, r->claim, len);
+		return;
+	}
+	strlcpy(buf, r->peer != NULL ? r->peer : "", len);
+	if ((colon = strrchr(buf, ':')) != NULL)
+		*colon = '\0';		/* the port goes */
+}
+
+/* has the cloud answered this connection's device before? */
+static int
+relay_known(const struct relay *r)
+{
+	const struct cloud	*c = &clouds[r->proto];
+	char			 name[PV_NAMELEN];
+	int			 i;
+
+	relay_name(r, name, sizeof(name));
+	for (i = 0; i < c->nknown; i++)
+		if (strcmp(c->known[i], name) == 0)
+			return (1);
+	return (0);
+}
+
+/* the cloud answers this connection: it, and its device, are known */
+static void
+relay_answered(struct relay *r)
+{
+	struct cloud	*c = &clouds[r->proto];
+
+	if (r->answered)
+		return;
+	r->answered = 1;
+	if (relay_known(r))
+		return;
+	relay_name(r, c->known[c->nextknown], sizeof(c->known[0]));
+	c->nextknown = (c->nextknown + 1) % RELAY_KNOWN;
+	if (c->nknown < RELAY_KNOWN)
+		c->nknown++;
 }
 
 /*
@@ -594,6 +684,7 @@ relay_judge(struct relay *r, const struct pv_frame *f, const uint8_t *buf,
 		return;
 	}
 	relay_back(r);
+	relay_answered(r);
 	clouds[r->proto].relayed++;
 	if ((h = relay_match(r, &v)) != NULL)
 		held_free(r, h, 0);
@@ -615,8 +706,10 @@ relay_block(struct relay *r, const struct pv_frame *f, const uint8_t *buf,
 	char		 reason[PV_REASONLEN];
 	size_t		 n = len < sizeof(copy) ? len : sizeof(copy);
 
-	if (v->kind != CK_UNPARSED)
+	if (v->kind != CK_UNPARSED) {
 		relay_back(r);
+		relay_answered(r);
+	}
 	c->blocked++;
 	/* what does not fit is cut: the dump has the whole frame */
 	memcpy(copy, buf, n);
@@ -653,14 +746,16 @@ relay_event(const struct relay *r, const char *what, const char *kind,
 
 /*
  * A connection of the connector closed: 1 if it was an upstream one.
- * Closed with answers outstanding, the cloud is lost; without, the
- * next frame of the device dials again.
+ * Closed with answers outstanding, the cloud is lost (or, a stranger
+ * to it, this connection is relayed no more); without, the next frame
+ * of the device dials again.
  */
 int
 relay_closed(uint64_t id, const char *why)
 {
 	struct relay	 key, *r;
 	struct gone	 gkey, *g;
+	char		 reason[PV_REASONLEN];
 
 	gkey.id = id;
 	if ((g = RB_FIND(relay_gone, &gones, &gkey)) != NULL) {
@@ -674,7 +769,10 @@ relay_closed(uint64_t id, const char *why)
 	RB_REMOVE(relay_up, &ups, r);
 	r->state = R_NONE;
 	r->up = 0;
-	if (r->nheld > 0)
-		relay_lose(r, "closed by the cloud: %s", why);
+	if (r->nheld > 0) {
+		(void)snprintf(reason, sizeof(reason), "closed by the cloud: %s",
+		    why);
+		relay_unanswered(r, reason);
+	}
 	return (1);
 }

@@ -70,17 +70,8 @@ maxlen()
 	esac
 }
 
-hex2bin()
-{
-	perl -0777 -ne 's/\s+//g; print pack("H*", $_)' "$1"
-}
-
-mkdir -p "$TMP/seeds"
-for f in regress/vectors/*/*.hex; do
-	[ -f "$f" ] || continue
-	d=$(basename "$(dirname "$f")")
-	hex2bin "$f" > "$TMP/seeds/$d-$(basename "$f" .hex)"
-done
+. regress/fuzz/lib.sh
+seeds_vectors "$TMP/seeds"
 
 # fuzz NAME: one target to its budget; its row in $TMP/rows/NAME
 fuzz()
@@ -106,11 +97,8 @@ fuzz()
 			return
 		fi
 	fi
-	mkdir -p "$CORPUS/$name" "$TMP/$name" "$TMP/$name.seeds"
-	for f in regress/fuzz/seeds/"$name"/*.hex; do
-		[ -f "$f" ] || continue
-		hex2bin "$f" > "$TMP/$name.seeds/$(basename "$f" .hex)"
-	done
+	mkdir -p "$CORPUS/$name" "$TMP/$name"
+	seeds_own "$name" "$TMP/$name.seeds"
 	log=$TMP/$name.log
 	nice -n "$NICE" "$bin" -runs="$runs" -max_len="$ml" -timeout=25 \
 	    -max_total_time="$secs" \

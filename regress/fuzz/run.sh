@@ -38,22 +38,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/pvgate-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 trap 'kill $(jobs -p) 2>/dev/null; exit 1' INT TERM HUP
 
-# hex vectors to binary seeds
-hex2bin()
-{
-	if command -v perl >/dev/null 2>&1; then
-		perl -0777 -ne 's/\s+//g; print pack("H*", $_)' "$1"
-	else
-		tr -d ' \t\r\n' < "$1" | xxd -r -p
-	fi
-}
-
-mkdir -p "$TMP/seeds"
-for f in regress/vectors/*/*.hex; do
-	[ -f "$f" ] || continue
-	d=$(basename "$(dirname "$f")")
-	hex2bin "$f" > "$TMP/seeds/$d-$(basename "$f" .hex)"
-done
+. regress/fuzz/lib.sh
+seeds_vectors "$TMP/seeds"
 
 # one TARGET: run it, and print its line
 one()
@@ -61,11 +47,8 @@ one()
 	bin=$1
 	name=$(basename "$bin")
 	short=${name#fuzz_}
-	mkdir -p "$TMP/$name" "$TMP/$name.seeds"
-	for f in regress/fuzz/seeds/"$name"/*.hex; do
-		[ -f "$f" ] || continue
-		hex2bin "$f" > "$TMP/$name.seeds/$(basename "$f" .hex)"
-	done
+	mkdir -p "$TMP/$name"
+	seeds_own "$name" "$TMP/$name.seeds"
 	log=$TMP/$name.log
 	"$bin" -max_total_time="$SECS" -print_final_stats=1 -timeout=25 \
 	    -artifact_prefix="$TMP/$name-" "$TMP/$name" "$TMP/seeds" \

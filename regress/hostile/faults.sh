@@ -176,10 +176,7 @@ umount "$T/state/dump"
 
 # 3. the MQTT spool's disk full, then room again
 DEV=Y17E7A0F010B013E
-MP=$((CP + 1))
-while ss -ltn "sport = :$MP" 2>/dev/null | grep -q LISTEN; do
-	MP=$((MP + 1))
-done
+MP=$(port_from $((CP + 1)))
 printf 'listener %s 127.0.0.1\nallow_anonymous true\nuser root\n' "$MP" \
     > "$T/broker.conf"
 mosquitto -c "$T/broker.conf" > "$T/broker.log" 2>&1 &

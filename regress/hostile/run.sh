@@ -29,9 +29,8 @@ setup_system
 LONG=0
 [ "$1" = -long ] && LONG=1
 HOSTILE=$TOP/regress/hostile/hostile
-SIMS=$TOP/regress/integration
-CLOUDSIM=$SIMS/cloudsim
-DEVSIM=$SIMS/devsim
+SIMDIR=$TOP/regress/integration
+DEVSIM=$SIMDIR/devsim
 V=$TOP/regress/vectors
 SN=AL2222222222222
 MAXCONN=256
@@ -42,52 +41,20 @@ export TZ SIM_LATENCY=1
 
 # the ports, one listener each
 SP=$(free_port)
-next_port()
-{
-	_p=$1
-	while ss -ltn "sport = :$_p" 2>/dev/null | grep -q LISTEN; do
-		_p=$((_p + 1))
-	done
-	echo "$_p"
-}
-CP=$(next_port $((SP + 1)))
-GP=$(next_port $((CP + 1)))
-AP=$(next_port $((GP + 1)))
-EP=$(next_port $((AP + 1)))
-HP=$(next_port $((EP + 1)))
-RP=$(next_port $((HP + 1)))	# solarman-v5's cloud
+CP=$(port_from $((SP + 1)))
+GP=$(port_from $((CP + 1)))
+AP=$(port_from $((GP + 1)))
+EP=$(port_from $((AP + 1)))
+HP=$(port_from $((EP + 1)))
+RP=$(port_from $((HP + 1)))	# solarman-v5's cloud
 
-# the cloud, killed with the rest
-CLOUDPID=
-relay_cleanup()
-{
-	[ -n "$CLOUDPID" ] && kill -KILL "$CLOUDPID" 2>/dev/null
-	cleanup
-}
-trap relay_cleanup EXIT INT TERM
-"$CLOUDSIM" -p solarman-v5 -o "$T/cloud.log" "127.0.0.1:$RP" \
-    > /dev/null 2>&1 &
-CLOUDPID=$!
-i=0
-while ! grep -q '^listening' "$T/cloud.log" 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+# the cloud, killed with the rest; its log $T/sm.cloud
+cloud_start sm solarman-v5 "127.0.0.1:$RP"
 
-cat > "$T/pvgated.conf" <<EOC
-[gateway]
-user = _pvgated
-chroot = /var/empty
-state_dir = $T/state
-idle_timeout = 60
-max_connections = $MAXCONN
-max_per_address = $PERADDR
-max_frame = $MAXFRAME
-timezone = Europe/Berlin
-
-[export]
-stdout = json
-dump = on
+gw_conf "$T/pvgated.conf" 60 "max_connections = $MAXCONN" \
+    "max_per_address = $PERADDR" "max_frame = $MAXFRAME" \
+    "timezone = Europe/Berlin"
+cat >> "$T/pvgated.conf" <<EOC
 
 [solarman-v5]
 listen = 127.0.0.1:$SP
@@ -141,23 +108,23 @@ legit_run()
 		    collect:300 \
 		    cloud:$V/solarman-v5/24-heartbeat-ind-4710.hex:3000 ;;
 	capture)
-		"$SIMS/pvsim" -l capture -p "$CP" garbage:10 silence:100 ;;
+		"$SIMDIR/pvsim" -l capture -p "$CP" garbage:10 silence:100 ;;
 	gen3)
-		"$SIMS/gen3sim" -l gen3 -p "$GP" \
+		"$SIMDIR/gen3sim" -l gen3 -p "$GP" \
 		    send:$V/tsun-gen3/15-heartbeat-ind.hex \
 		    expect:$V/tsun-gen3/17-heartbeat-rsp.hex \
 		    send:$V/tsun-gen3/01-contact-info-ind.hex \
 		    expect:$V/tsun-gen3/02-contact-info-rsp.hex ;;
 	aps)
-		"$SIMS/apssim" -l aps -p "$AP" \
+		"$SIMDIR/apssim" -l aps -p "$AP" \
 		    load:$V/apsystems-ecu/01-aps18-data-record-ecu-r-2inv.hex \
 		    send:0:0 expect:$V/apsystems-ecu/03-ema-reply-to-01-own-ts.hex ;;
 	alphaess)
-		"$SIMS/aesim" -l alphaess -p "$EP" login:$SN:secret ok:2 \
+		"$SIMDIR/aesim" -l alphaess -p "$EP" login:$SN:secret ok:2 \
 		    send:$V/alphaess/01-empty-1-1-0-battery.hex \
 		    expect:$V/alphaess/02-success-1-2-0-server.hex ;;
 	hoymiles)
-		"$SIMS/hmsim" -l hoymiles -p "$HP" heartbeat:1 devdata:2 ;;
+		"$SIMDIR/hmsim" -l hoymiles -p "$HP" heartbeat:1 devdata:2 ;;
 	esac
 }
 LEGIT="relay capture gen3 aps alphaess hoymiles"
@@ -351,7 +318,7 @@ relayed()
 	_bad=$(awk 'NR == FNR { if ($1 == "sent" && ($2 == "ack" ||
 		    $2 == "read")) s[$3] = 1; next }
 	    $1 == "recv" && !($2 in s) { n++ }
-	    END { print n + 0 }' "$T/cloud.log" "$T/$1.relay.dev" 2>/dev/null)
+	    END { print n + 0 }' "$T/sm.cloud" "$T/$1.relay.dev" 2>/dev/null)
 	_acks=$(grep -c ': cloud: .*answered after' "$T/$1.legit.relay")
 	_what="$_acks answers of its cloud, $_got frames"
 	check "$1: relayed: $_what, byte-exact as sent (${_bad:-?} not)" \
@@ -447,6 +414,32 @@ if [ $LONG -eq 1 ] || [ -n "$HOSTILE_TABLE" ]; then
 	    "" made conn closed verified ms "" "0/1" KiB KiB KiB
 	cat "$T/fig"
 fi
+
+# every refusal and drop the gateway counted is in its log, said with
+# its details or in the "N more" line that ends its interval (10 s),
+# even when no more of its kind come after it
+sleep 11
+"$PVGATECTL" -s "$CTLSOCK" -j counters > "$T/counters.json"
+logged()
+{
+	# logged REASON: the count of REASON in the whole log
+	drops "$T/stderr" | tr , '\n' | sed -n "s/^$1://p"
+}
+for c in "refused .listeners[].listener_refused.max_connections" \
+    "per_address .listeners[].listener_refused.max_per_address" \
+    "evicted .listeners[].listener_closed.no_frame_room" \
+    "noread .listeners[].listener_closed.unread_replies" \
+    "dumped .protocols[] | select(.protocol != \"capture\") | .decoder_dumps"
+do
+	why=${c%% *}
+	n=$(jq "[${c#* }] | add" "$T/counters.json")
+	l=$(logged "$why")
+	# (no refusal for max_connections: the floods send nothing, and
+	# the oldest of those goes to make room)
+	[ "$why" = refused ] || [ "${n:-0}" -gt 0 ] ||
+	    nok "$why: the waves made some"
+	check "$why: all $n counted are in the log ($l)" test "${n:-x}" = "$l"
+done
 
 # the gateway still stops cleanly
 kill -TERM "$GWPID"

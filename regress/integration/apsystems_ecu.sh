@@ -13,16 +13,6 @@ AV=$TOP/regress/vectors/apsystems-ecu
 TZ=CET-1CEST,M3.5.0,M10.5.0/3
 export TZ
 
-# the first port from $1 on that nobody listens on
-port_from()
-{
-	p=$1
-	while ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN; do
-		p=$((p + 1))
-	done
-	echo "$p"
-}
-
 # hex file $1 from the text $2 (no line feed added)
 hexfile()
 {

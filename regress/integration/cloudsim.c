@@ -9,7 +9,11 @@
  * apsystems-ecu, where EMA only answers, its answers to the ECU's polls
  * are those commands, one per poll.
  *
- *	cloudsim -p protocol -o log [-c K] address:port ...
+ *	cloudsim -p protocol -o log [-c K] [-S hex] [-s hex] address:port ...
+ *
+ * A cloud knows its devices: a frame that holds the bytes of -s (in
+ * hex; a serial number, say) is a stranger's, and it gets no answer;
+ * on one that holds those of -S the cloud closes the connection.
  *
  * Every frame goes to the log as it comes and goes:
  *
@@ -17,6 +21,8 @@
  *	sent ack <hex>		an answer
  *	sent read <hex>		a read, which the firewall lets through
  *	sent block <hex>	what the firewall must keep from the device
+ *	stranger <hex>		a stranger's frame, not answered
+ *	closed <hex>		a stranger's frame, the connection closed
  *
  * It runs until it is killed.
  */
@@ -53,10 +59,14 @@ static FILE			*logfp;
 static int			 after = 2;
 static int			 polls;		/* apsystems: A101 answered */
 static struct cconn		 conns[MAXCONN];
+/* the strangers' bytes: left unanswered (0), or closed on (1) */
+static uint8_t			 strange[2][64];
+static size_t			 nstrange[2];
 
 static void	 put(struct cconn *, const char *, const uint8_t *, size_t);
 static void	 answer(struct cconn *, const uint8_t *, size_t);
 static void	 commands(struct cconn *);
+static int	 stranger(const uint8_t *, size_t, int);
 
 /*
  * A frame to the gateway.  The gateway may have let this connection go
@@ -381,6 +391,18 @@ commands(struct cconn *cc)
 	}
 }
 
+/* does the frame hold stranger bytes of kind k? */
+static int
+stranger(const uint8_t *p, size_t n, int k)
+{
+	size_t	i, m = nstrange[k];
+
+	for (i = 0; m > 0 && i + m <= n; i++)
+		if (memcmp(p + i, strange[k], m) == 0)
+			return (1);
+	return (0);
+}
+
 /* frames of the device's kind, as it sends them */
 static void
 readable(struct cconn *cc)
@@ -404,7 +426,15 @@ readable(struct cconn *cc)
 		v = pr->frame(cc->c.buf, cc->c.len, SIM_BUFLEN, &n, &why);
 		if (v == FRAME_MORE)
 			return;
-		if (v == FRAME_OK) {
+		if (v == FRAME_OK && stranger(cc->c.buf, n, 1)) {
+			cf_log(logfp, "closed", cc->c.buf, n);
+			sim_hangup(&cc->c);
+			cc->used = 0;
+			return;
+		}
+		if (v == FRAME_OK && stranger(cc->c.buf, n, 0))
+			cf_log(logfp, "stranger", cc->c.buf, n);
+		else if (v == FRAME_OK) {
 			cf_log(logfp, "recv", cc->c.buf, n);
 			answer(cc, cc->c.buf, n);
 			if (++cc->frames == after)
@@ -424,7 +454,7 @@ main(int argc, char *argv[])
 	char		*colon;
 	int		 ls[MAXSOCK], nls = 0, ch, i, s;
 
-	while ((ch = getopt(argc, argv, "c:o:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:o:p:S:s:")) != -1) {
 		switch (ch) {
 		case 'c':
 			after = atoi(optarg);
@@ -437,14 +467,21 @@ main(int argc, char *argv[])
 			if ((pr = proto_byname(optarg)) == NULL)
 				errx(100, "unknown protocol %s", optarg);
 			break;
+		case 'S':
+		case 's':
+			i = ch == 'S';
+			if ((nstrange[i] = sim_unhex(optarg, strange[i],
+			    sizeof(strange[i]))) == 0)
+				errx(100, "-%c %s: want hex", ch, optarg);
+			break;
 		default:
 			errx(100, "usage: cloudsim -p protocol -o log [-c K] "
-			    "address:port ...");
+			    "[-S hex] [-s hex] address:port ...");
 		}
 	}
 	if (pr == NULL || logfp == NULL || optind >= argc)
 		errx(100, "usage: cloudsim -p protocol -o log [-c K] "
-		    "address:port ...");
+		    "[-S hex] [-s hex] address:port ...");
 	signal(SIGPIPE, SIG_IGN);
 	for (i = optind; i < argc && nls < MAXSOCK; i++) {
 		if ((colon = strrchr(argv[i], ':')) == NULL)

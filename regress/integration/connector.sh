@@ -10,17 +10,8 @@
 setup_system
 
 DP=$(free_port)
-cat > "$T/pvgated.conf" <<EOC
-[gateway]
-user = _pvgated
-chroot = /var/empty
-state_dir = $T/state
-idle_timeout = 30
-timezone = Europe/Berlin
-
-[export]
-stdout = json
-dump = on
+gw_conf "$T/pvgated.conf" 30 "timezone = Europe/Berlin"
+cat >> "$T/pvgated.conf" <<EOC
 
 [capture]
 limit = 100000

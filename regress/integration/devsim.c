@@ -7,6 +7,11 @@
  * (cloudsim) or the gateway's own, it tells by the marks of
  * cloudmark.h.
  *
+ *	devsim -p protocol -P port -o log [-h host] [-s source] step ...
+ *
+ * From -s, a loopback address of its own (127.0.0.2 ...), it is a
+ * device on another host.
+ *
  *	cloud:FILE:MS	send a hex file; the cloud's answer must come
  *			within MS
  *	own:FILE:MS	send it; the gateway's own answer must come
@@ -43,6 +48,7 @@ static const struct proto		*pr;
 static const struct cloud_proto		*cp;
 static FILE				*logfp;
 static const char			*host = "127.0.0.1";
+static const char			*source;
 static int				 port;
 
 /* is this answer the simulated cloud's? */
@@ -181,7 +187,7 @@ main(int argc, char *argv[])
 	char	*arg, *val, *ms;
 	int	 ch, i;
 
-	while ((ch = getopt(argc, argv, "h:o:P:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "h:o:P:p:s:")) != -1) {
 		switch (ch) {
 		case 'h':
 			host = optarg;
@@ -199,14 +205,18 @@ main(int argc, char *argv[])
 				errx(100, "no relay for %s", optarg);
 			sim_label = pr->name;
 			break;
+		case 's':
+			source = optarg;
+			break;
 		default:
 			errx(100, "usage: devsim -p protocol -P port -o log "
-			    "step ...");
+			    "[-h host] [-s source] step ...");
 		}
 	}
 	if (pr == NULL || logfp == NULL || port == 0)
-		errx(100, "usage: devsim -p protocol -P port -o log step ...");
-	sim_open(&c, sim_connect(host, NULL, port));
+		errx(100, "usage: devsim -p protocol -P port -o log "
+		    "[-h host] [-s source] step ...");
+	sim_open(&c, sim_connect(host, source, port));
 	for (i = optind; i < argc; i++) {
 		arg = argv[i];
 		val = strchr(arg, ':');
@@ -227,7 +237,7 @@ main(int argc, char *argv[])
 			do_collect(atoi(val));
 		else if (strcmp(arg, "reconnect") == 0) {
 			sim_hangup(&c);
-			sim_open(&c, sim_connect(host, NULL, port));
+			sim_open(&c, sim_connect(host, source, port));
 		} else
 			errx(100, "unknown step %s", argv[i]);
 	}

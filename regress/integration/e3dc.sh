@@ -94,16 +94,8 @@ mem_has()
 	done | grep -q -a -F -- "$2"
 }
 
-cat > "$T/pvgated.conf" <<EOC
-[gateway]
-user = _pvgated
-chroot = /var/empty
-state_dir = $T/state
-idle_timeout = 30
-
-[export]
-stdout = json
-dump = on
+gw_conf "$T/pvgated.conf" 30
+cat >> "$T/pvgated.conf" <<EOC
 
 [e3dc-rscp]
 connect = 127.0.0.1:$EP

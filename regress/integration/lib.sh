@@ -15,6 +15,7 @@ printf '#!/bin/sh\nexec "%s" -s "%s" "$@"\n' "$TOP/parent/pvgated" "$CTLSOCK" \
 chmod 755 "$PVGATED"
 PVGATECTL=$TOP/ctl/pvgatectl
 GWPID=
+SIMS=		# simulators (cloud_start), killed with the gateway
 failed=0
 
 ok()
@@ -41,7 +42,7 @@ cleanup()
 	if [ -n "$GWPID" ] && kill -0 "$GWPID" 2>/dev/null; then
 		kill -KILL "$GWPID" 2>/dev/null
 	fi
-	for p in $(gw_pids); do
+	for p in $(gw_pids) $SIMS; do
 		kill -KILL "$p" 2>/dev/null
 	done
 	# a sanitizer's report (regress/sanitizers.sh) in a gateway's log
@@ -63,31 +64,73 @@ setup_system()
 	[ -d /var/empty ] || { mkdir -p /var/empty; chmod 755 /var/empty; }
 }
 
-# a free TCP port on loopback, from a range nobody else here uses
+# port_from PORT: the first port from PORT on that nobody here listens
+# on, TCP or UDP
+port_from()
+{
+	_p=$1
+	while ss -ltnu "sport = :$_p" 2>/dev/null | grep -q ":$_p"; do
+		_p=$((_p + 1))
+	done
+	echo "$_p"
+}
+
+# a free port on loopback, from a range nobody else here uses
 free_port()
 {
-	p=$((20000 + $$ % 20000))
-	while ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN; do
-		p=$((p + 1))
+	port_from $((20000 + $$ % 20000))
+}
+
+# gw_conf FILE IDLE_TIMEOUT [gateway line ...]: a configuration's
+# [gateway] (the test's user, chroot and state) and [export] (JSON on
+# stdout, dumps); the protocols' sections go after it (>>)
+gw_conf()
+{
+	_f=$1
+	_idle=$2
+	shift 2
+	{
+		printf '[gateway]\nuser = _pvgated\nchroot = /var/empty\n'
+		printf 'state_dir = %s\nidle_timeout = %s\n' "$T/state" "$_idle"
+		for _l in "$@"; do
+			echo "$_l"
+		done
+		printf '\n[export]\nstdout = json\ndump = on\n'
+	} > "$_f"
+}
+
+# cloud_start NAME PROTOCOL [cloudsim option ...] ADDRESS:PORT ...: a
+# simulated vendor cloud (cloudsim) logging to $T/NAME.cloud, its pid
+# in CLOUD_NAME; back once it listens (again, when it is restarted)
+cloud_start()
+{
+	_name=$1
+	_proto=$2
+	shift 2
+	_lines=$(grep -c '^listening' "$T/$_name.cloud" 2>/dev/null)
+	"$TOP/regress/integration/cloudsim" -p "$_proto" -o "$T/$_name.cloud" \
+	    "$@" > /dev/null 2>&1 &
+	eval "CLOUD_$_name=$!"
+	SIMS="$SIMS $!"
+	_n=200
+	while [ "$(grep -c '^listening' "$T/$_name.cloud" 2>/dev/null)" = \
+	    "${_lines:-0}" ] && [ $_n -gt 0 ]; do
+		sleep 0.05
+		_n=$((_n - 1))
 	done
-	echo "$p"
+}
+
+cloud_kill()
+{
+	eval "kill -KILL \$CLOUD_$1"
+	eval "wait \$CLOUD_$1" 2>/dev/null
 }
 
 # write_conf FILE SOLARMAN_PORT CAPTURE_PORT [extra gateway lines]
 write_conf()
 {
-	cat > "$1" <<EOC
-[gateway]
-user = _pvgated
-chroot = /var/empty
-state_dir = $T/state
-idle_timeout = 30
-max_frame = 4096
-$4
-
-[export]
-stdout = json
-dump = on
+	gw_conf "$1" 30 "max_frame = 4096" "$4"
+	cat >> "$1" <<EOC
 
 [solarman-v5]
 listen = 127.0.0.1:$2

@@ -14,30 +14,16 @@
 . "$(dirname "$0")/lib.sh"
 setup_system
 
-CLOUDSIM=$TOP/regress/integration/cloudsim
 DEVSIM=$TOP/regress/integration/devsim
 DNSSIM=$TOP/regress/integration/dnssim
 V=$TOP/regress/vectors
-SIMS=
 S=$T/stdout
-
-relay_cleanup()
-{
-	for p in $SIMS; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	cleanup
-}
-trap relay_cleanup EXIT INT TERM
 
 # ports nobody listens on (TCP or UDP), one after the other
 PORT=$(free_port)
 next_port()
 {
-	PORT=$((PORT + 1))
-	while ss -ltnu "sport = :$PORT" 2>/dev/null | grep -q ":$PORT"; do
-		PORT=$((PORT + 1))
-	done
+	PORT=$(port_from $((PORT + 1)))
 }
 
 # wait_line FILE PATTERN [SECONDS]: poll for a line, 10 s by default
@@ -50,30 +36,6 @@ wait_line()
 		_n=$((_n - 1))
 	done
 	return 1
-}
-
-# cloud_start NAME PROTOCOL ADDRESS:PORT ...: the pid in CLOUD_<NAME>
-cloud_start()
-{
-	_name=$1
-	_proto=$2
-	shift 2
-	_lines=$(grep -c '^listening' "$T/$_name.cloud" 2>/dev/null)
-	"$CLOUDSIM" -p "$_proto" -o "$T/$_name.cloud" "$@" > /dev/null 2>&1 &
-	eval "CLOUD_$_name=$!"
-	SIMS="$SIMS $!"
-	_n=200
-	while [ "$(grep -c '^listening' "$T/$_name.cloud" 2>/dev/null)" = \
-	    "${_lines:-0}" ] && [ $_n -gt 0 ]; do
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-}
-
-cloud_kill()
-{
-	eval "kill -KILL \$CLOUD_$1"
-	eval "wait \$CLOUD_$1" 2>/dev/null
 }
 
 dev()
@@ -106,17 +68,8 @@ next_port; DP=$PORT
 SIMS="$SIMS $!"
 wait_line "$T/dns.log" '^listening'
 
-cat > "$T/pvgated.conf" <<EOC
-[gateway]
-user = _pvgated
-chroot = /var/empty
-state_dir = $T/state
-idle_timeout = 60
-resolver = 127.0.0.1:$DP
-
-[export]
-stdout = json
-dump = on
+gw_conf "$T/pvgated.conf" 60 "resolver = 127.0.0.1:$DP"
+cat >> "$T/pvgated.conf" <<EOC
 
 [tsun-gen3]
 listen = 127.0.0.1:$G1
@@ -152,8 +105,11 @@ sed "s/^cloud = cloud.pvgated.test:$C1/cloud = cloud.pvgated.test:$G2/" \
 check "pvgated -n refuses a cloud that resolves to the gateway itself" \
     grep -q "cloud cloud.pvgated.test:$G2 is 127.0.0.1:$G2, where the gateway listens itself" "$T/loop.err"
 
+# solarman-v5's cloud knows its logger (2070233889), not two others:
+# it leaves the frames of one unanswered, and closes on the other's
+STRANGERS="-s 11111111 -S 22222222"
 cloud_start g3 tsun-gen3 "127.0.0.1:$C1"
-cloud_start sm solarman-v5 "127.0.0.1:$C2"
+cloud_start sm solarman-v5 $STRANGERS "127.0.0.1:$C2"
 cloud_start ae alphaess "127.0.0.1:$C3"
 cloud_start hm hoymiles "127.0.0.1:$C4"
 cloud_start aps apsystems-ecu "127.0.0.2:$G5" "127.0.0.2:$G6"
@@ -219,7 +175,45 @@ dev sm solarman-v5 "$G2" cloud:$X/01-device-ind-4110.hex:5000 \
 cloud_kill sm
 dev sm solarman-v5 "$G2" own:$X/24-heartbeat-ind-4710.hex:5000 \
     own:$X/08-data-ind-4210-02b0.hex:5000
-cloud_start sm solarman-v5 "127.0.0.1:$C2"
+cloud_start sm solarman-v5 $STRANGERS "127.0.0.1:$C2"
+dev sm solarman-v5 "$G2" until:$X/24-heartbeat-ind-4710.hex:30000
+
+# strangers to the cloud, on hosts of their own: the gateway answers
+# each at the deadline, and relays it no more; the cloud is not lost
+# for the device it answers
+stranger()
+{
+	# stranger SERIAL OUT: the heartbeat, from another logger
+	perl -e '$_ = join "", <STDIN>; s/\s+//g; $f = pack("H*", $_);
+	    substr($f, 7, 4) = pack("H*", $ARGV[0]); $s = 0;
+	    $s += ord(substr($f, $_, 1)) for 1 .. length($f) - 3;
+	    substr($f, -2, 1) = chr($s & 0xff);
+	    print unpack("H*", $f), "\n"' "$1" \
+	    < "$X/24-heartbeat-ind-4710.hex" > "$2"
+}
+stranger 11111111 "$T/stranger-quiet.hex"
+stranger 22222222 "$T/stranger-closed.hex"
+lost0=$(grep -c 'solarman-v5: cloud .* lost' "$T/stderr")
+dev smq solarman-v5 "$G2" -s 127.0.0.3 own:$T/stranger-quiet.hex:9000 \
+    own:$T/stranger-quiet.hex:1000
+dev smc solarman-v5 "$G2" -s 127.0.0.4 own:$T/stranger-closed.hex:9000 \
+    own:$T/stranger-closed.hex:1000
+check "a stranger the cloud does not answer: relayed no more, alone" \
+    grep -q "solarman-v5: 127.0.0.3:[0-9]* relayed no more (its cloud never answered it: no answer within 5000 ms)" "$T/stderr"
+check "a stranger the cloud closes on: relayed no more, alone" \
+    grep -q "solarman-v5: 127.0.0.4:[0-9]* relayed no more (its cloud never answered it: closed by the cloud" "$T/stderr"
+check "the cloud saw both strangers' frames" sh -c \
+    "grep -q '^stranger ' '$T/sm.cloud' && grep -q '^closed ' '$T/sm.cloud'"
+check "strangers do not lose the cloud" \
+    test "$(grep -c 'solarman-v5: cloud .* lost' "$T/stderr")" -eq "$lost0"
+# the device the cloud knows: relayed still, on a new connection
+dev sm solarman-v5 "$G2" cloud:$X/24-heartbeat-ind-4710.hex:5000
+# and a cloud that stops answering it is lost, at the deadline
+kill -STOP "$CLOUD_sm"
+dev sm solarman-v5 "$G2" own:$X/24-heartbeat-ind-4710.hex:9000
+kill -CONT "$CLOUD_sm"
+check "solarman-v5: the stopped cloud is lost at the deadline" \
+    grep -q "solarman-v5: cloud 127.0.0.1:$C2 lost (no answer within 5000 ms)" "$T/stderr"
 dev sm solarman-v5 "$G2" until:$X/24-heartbeat-ind-4710.hex:30000
 
 # alphaess: the configuration answer is blocked (our own Success goes);

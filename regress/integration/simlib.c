@@ -95,6 +95,22 @@ sim_load_hex(const char *path, uint8_t *buf, size_t max)
 	return (n);
 }
 
+/* a string of hex digits as bytes: how many, 0 if it is not hex */
+size_t
+sim_unhex(const char *hex, uint8_t *buf, size_t max)
+{
+	unsigned int	 b;
+	size_t		 n;
+
+	for (n = 0; hex[2 * n] != '\0'; n++) {
+		if (n == max || hex[2 * n + 1] == '\0' ||
+		    sscanf(hex + 2 * n, "%2x", &b) != 1)
+			return (0);
+		buf[n] = b;
+	}
+	return (n);
+}
+
 /* the last component of a path */
 const char *
 sim_base(const char *path)

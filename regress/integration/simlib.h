@@ -26,6 +26,7 @@ void		 sim_result(int, const char *, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 int		 sim_status(void);
 size_t		 sim_load_hex(const char *, uint8_t *, size_t);
+size_t		 sim_unhex(const char *, uint8_t *, size_t);
 const char	*sim_base(const char *);
 
 int		 sim_port(const char *);

@@ -21,35 +21,18 @@ for c in mosquitto mosquitto_sub jq; do
 		exit 1
 	fi
 done
-BPID=
-SUBPID=
-trap 'for p in $SUBPID $BPID; do kill "$p" 2>/dev/null; done; cleanup' \
-    EXIT INT TERM
 
 SIM=$TOP/regress/integration/loggersim
 LP=$(free_port)
-TP=$((LP + 1))
-while ss -ltn "sport = :$TP" 2>/dev/null | grep -q LISTEN; do
-	TP=$((TP + 1))
-done
-MP=$((TP + 1))
-while ss -ltn "sport = :$MP" 2>/dev/null | grep -q LISTEN; do
-	MP=$((MP + 1))
-done
+TP=$(port_from $((LP + 1)))
+MP=$(port_from $((TP + 1)))
 broker "$MP" || nok "mosquitto started"
+SIMS="$SIMS $BPID"
 mosquitto_sub -p "$MP" -q 1 -v -t 'pvgated/#' -t 'homeassistant/number/#' \
     > "$T/sub.out" 2> "$T/sub.err" &
-SUBPID=$!
-cat > "$T/pvgated.conf" <<EOC
-[gateway]
-user = _pvgated
-chroot = /var/empty
-state_dir = $T/state
-idle_timeout = 30
-
-[export]
-stdout = json
-dump = on
+SIMS="$SIMS $!"
+gw_conf "$T/pvgated.conf" 30
+cat >> "$T/pvgated.conf" <<EOC
 
 [solarman-v5]
 heartbeat_interval = 60

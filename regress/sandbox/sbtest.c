@@ -57,7 +57,7 @@ main(int argc, char *argv[])
 	char		*nargv[] = { "/bin/true", NULL };
 	const char	*files[] = { "/etc/hostname", NULL };
 	void		*p;
-	int		 fd, ctlfd = -1, otherfd = -1;
+	int		 fd, ctlfd = -1, otherfd = -1, sv[2];
 
 	if (argc != 3)
 		errx(2, "usage: sbtest parent|listener|connector|decoder|"
@@ -127,7 +127,9 @@ main(int argc, char *argv[])
 		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 			err(3, "socket");
 		fd = listen(fd, 5);
-	} else if (strcmp(argv[2], "ptrace") == 0)
+	} else if (strcmp(argv[2], "socketpair") == 0)
+		fd = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	else if (strcmp(argv[2], "ptrace") == 0)
 		fd = ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 	else if (strcmp(argv[2], "setuid") == 0)
 		fd = setuid(0);
