@@ -57,7 +57,7 @@ REGRESS_PROGS += regress/integration/cloudsim regress/integration/devsim \
 
 # make bench: the load generator everywhere, the epoll floor on Linux
 FLOOR_linux = bench/floor
-BENCH_PROGS = bench/loadgen $(FLOOR_$(SANDBOX))
+BENCH_PROGS = bench/loadgen bench/startup $(FLOOR_$(SANDBOX))
 # make hostile: the attack waves' load generator (epoll), Linux only
 HOSTILE_linux = regress/hostile/hostile
 HOSTILE_PROGS = $(HOSTILE_$(SANDBOX))
@@ -350,7 +350,7 @@ regress/lib/util_test: regress/lib/util_test.o lib/libpvgate.a
 regress/integration/logrecv: regress/integration/logrecv.o
 	$(LINK) regress/integration/logrecv.o $(LIBS)
 
-bench/loadgen.o bench/floor.o bench/protos.o: bench/bench.h config.h \
+bench/loadgen.o bench/floor.o bench/startup.o bench/protos.o: bench/bench.h config.h \
     proto/proto.h proto/record.h lib/compat.h
 bench/protos.o: proto/hoymiles.pb-c.h regress/decoder/apsystems_ecu_gen.h
 
@@ -362,6 +362,9 @@ bench/loadgen: bench/loadgen.o $(BENCH_OBJS)
 
 bench/floor: bench/floor.o $(BENCH_OBJS)
 	$(LINK) bench/floor.o $(BENCH_OBJS) $(LIBS)
+
+bench/startup: bench/startup.o $(BENCH_OBJS)
+	$(LINK) bench/startup.o $(BENCH_OBJS) $(LIBS)
 
 regress/hostile/hostile.o: config.h lib/compat.h regress/integration/simlib.h
 

@@ -297,6 +297,8 @@ filter_inet(void)
 	nodelay[0] = SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP);
 	nodelay[1] = SCMP_A2(SCMP_CMP_EQ, TCP_NODELAY);
 	allow(ctx, "setsockopt", 2, nodelay);
+	/* descriptor numbers made known to libevent (listener_reserve) */
+	allow_arg(ctx, "fcntl", SCMP_A1(SCMP_CMP_EQ, F_DUPFD));
 	return ctx;
 }
 

@@ -12,6 +12,7 @@
 #include <err.h>
 #include <errno.h>
 #include <event.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,10 @@
 /* backpressure, in messages queued towards the decoder */
 #define QUEUE_HIGH	1024
 #define QUEUE_LOW	256
-/* descriptors made known to libevent up front, at most */
+/* descriptors made known to libevent, at most, and in one loop pass */
 #define RESERVE_MAX	4096
+#define RESERVE_STEP	256
+#define RESERVE_DELAY	1	/* seconds after the start */
 
 struct listener	*env;
 
@@ -38,6 +41,7 @@ static void		listener_dispatch_decoder(int, short, void *);
 static void		listener_configure(struct pvconf *);
 static void		listener_drain(void);
 static void		listener_reserve(uint32_t);
+static void		listener_reserve_step(int, short, void *);
 static void		listener_reserved(int, short, void *);
 static void		listener_done(void);
 static void		log_kick(void);
@@ -305,35 +309,71 @@ listener_configure(struct pvconf *nconf)
  * entries end up scattered among the connections' buffers, and every
  * heap page one of them sits on stays resident once the connections
  * are gone: after a burst of a thousand connections the listener stayed
- * a third above its baseline.  Made here at once, for as many
- * descriptors as max_connections allows (up to RESERVE_MAX), they sit
- * together.
+ * a third above its baseline.  Made together, for as many descriptors
+ * as max_connections allows (up to RESERVE_MAX), they sit together.
+ * Four syscalls each (dup, epoll_ctl twice, close): thousands of them
+ * held every listener's first accept back by tens of milliseconds, and
+ * made while the other processes start they still took the CPU the
+ * others needed to start.  So they are made a second after the start,
+ * RESERVE_STEP at a time, one step per loop pass: a device is served
+ * meanwhile, its descriptor's entry made by libevent as before.
  */
 static void
 listener_reserve(uint32_t n)
 {
-	struct event	 ev;
-	int		*fds;
-	uint32_t	 i, got;
+	struct timeval	tv = { env->reserve_want == 0 ? RESERVE_DELAY : 0,
+			    0 };
 
 	if (n > RESERVE_MAX)
 		n = RESERVE_MAX;
-	if (n <= env->reserved)
+	if (n <= env->reserve_want)
 		return;
-	if ((fds = calloc(n, sizeof(*fds))) == NULL)
-		fatal(NULL);
-	for (got = 0; got < n; got++) {
-		if ((fds[got] = dup(PVGATE_FD_PARENT)) == -1)
-			break;	/* the descriptor limit: as many as it allows */
+	env->reserve_want = n;
+	if (!evtimer_initialized(&env->ev_reserve))
+		evtimer_set(&env->ev_reserve, listener_reserve_step, NULL);
+	if (!evtimer_pending(&env->ev_reserve, NULL))
+		evtimer_add(&env->ev_reserve, &tv);
+}
+
+/*
+ * One step: the next descriptor numbers, from where the last step
+ * stopped (F_DUPFD: a connection may hold the lowest free one now).
+ * Each is closed before the step returns, so no accept ever finds the
+ * limit taken by a reservation.
+ */
+static void
+listener_reserve_step(int fd, short event, void *arg)
+{
+	struct timeval	 tv = { 0, 0 };
+	struct event	 ev;
+	int		 fds[RESERVE_STEP];
+	uint32_t	 i, got;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	for (got = 0; got < RESERVE_STEP &&
+	    env->reserved < env->reserve_want; got++) {
+		if ((fds[got] = fcntl(PVGATE_FD_PARENT, F_DUPFD,
+		    env->reserve_next)) == -1) {
+			/* the descriptor limit: as many as it allows */
+			env->reserve_want = env->reserved;
+			break;
+		}
 		event_set(&ev, fds[got], EV_READ, listener_reserved, NULL);
 		if (event_add(&ev, NULL) == -1)
 			fatal("%s: event_add", __func__);
 		event_del(&ev);
+		env->reserve_next = fds[got] + 1;
+		env->reserved++;
 	}
 	for (i = 0; i < got; i++)
 		close(fds[i]);
-	free(fds);
-	env->reserved = n;
+	if (env->reserved < env->reserve_want && !env->draining)
+		evtimer_add(&env->ev_reserve, &tv);
+	else
+		log_debug("%u descriptors made known to libevent",
+		    env->reserved);
 }
 
 static void
@@ -396,6 +436,8 @@ listener_drain(void)
 	env->accepting = 0;
 	if (evtimer_initialized(&env->ev_pause))
 		evtimer_del(&env->ev_pause);
+	if (evtimer_initialized(&env->ev_reserve))
+		evtimer_del(&env->ev_reserve);
 	conn_pause_all();
 	if (imsg_compose_event(&env->iev_decoder, IMSG_LISTENER_DONE, 0, 0,
 	    -1, NULL, 0) == -1)

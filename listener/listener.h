@@ -104,6 +104,9 @@ struct listener {
 	int			 trim_armed;
 	uint32_t		 trim_peak;	/* connections since the trim */
 	uint32_t		 reserved;	/* descriptors libevent knows */
+	uint32_t		 reserve_want;	/* and is to know */
+	int			 reserve_next;	/* the next number */
+	struct event		 ev_reserve;	/* one step a loop pass */
 	struct peer_tree	 peers;
 	struct {
 		uint64_t	 accepted;
