@@ -104,8 +104,8 @@ int	 mqtt_result_topic(const struct pv_mqttconf *, const char *, char *,
 	    size_t);
 size_t	 mqtt_result(const struct record *, char *, size_t);
 size_t	 mqtt_cmd_discovery(const struct pv_mqttconf *,
-	    const struct mqtt_devinfo *, const struct cmd_def *, char *, size_t,
-	    char *, size_t);
+	    const struct mqtt_devinfo *, const struct cmd_def *, const char *,
+	    char *, size_t, char *, size_t);
 
 /* spool.c: the MQTT spool, a ring in one file */
 struct spool {

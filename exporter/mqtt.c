@@ -109,6 +109,9 @@ static struct {
 	/* owners' commands: the devices that allow some, what is sent on */
 	struct pv_deviceconf	 cmddev[PVGATE_MAX_DEVICES];
 	int			 ncmddev;
+	/* per device: whose state topic carries the values of its
+	 * numbers and switches, "" its own (mqtt_cmd_state) */
+	char			 cmdstate[PVGATE_MAX_DEVICES][RECORD_IDLEN];
 	char			 cmdfilter[MQTT_TOPIC_MAX];
 	void			(*cmdhook)(const struct pv_command *);
 	uint64_t		 cmdid;
@@ -132,7 +135,10 @@ static void	 mqtt_announce_all(void);
 static int	 mqtt_announce_one(const struct mdev *, const struct metric *);
 static void	 mqtt_drops(time_t);
 static int	 mqtt_cmd_devices(const struct pvconf *);
-static void	 mqtt_announce_cmds(const struct pv_deviceconf *);
+static void	 mqtt_announce_cmds(int);
+static void	 mqtt_cmd_state(const struct record *);
+static int	 mqtt_cmd_reports(const struct pv_deviceconf *,
+		    const struct record *);
 static void	 mqtt_command(const struct mosquitto_message *);
 static void	 mqtt_lost(time_t, int);
 static void	 mqtt_read(int, short, void *);
@@ -613,12 +619,13 @@ mqtt_announce(const struct record *r)
 	size_t			 i;
 	int			 all;
 
+	mqtt_cmd_state(r);
 	if ((d = mqtt_device(r)) == NULL)
 		return;
 	all = mqtt_devinfo(d, r);
 	for (i = 0; all && i < (size_t)mq.ncmddev; i++)
 		if (strcmp(mq.cmddev[i].name, d->info.id) == 0)
-			mqtt_announce_cmds(&mq.cmddev[i]);
+			mqtt_announce_cmds(i);
 	memset(&mt, 0, sizeof(mt));
 	for (mt.id = M_NONE + 1; all && mt.id < M_MAX; mt.id++)
 		for (i = 0; i < 256; i++)
@@ -649,7 +656,7 @@ mqtt_announce_all(void)
 	if (!mq.cf.discovery)
 		return;
 	for (i = 0; i < (size_t)mq.ncmddev; i++)
-		mqtt_announce_cmds(&mq.cmddev[i]);
+		mqtt_announce_cmds(i);
 	memset(&mt, 0, sizeof(mt));
 	TAILQ_FOREACH(d, &mq.devs, entry)
 		for (mt.id = M_NONE + 1; mt.id < M_MAX; mt.id++)
@@ -870,19 +877,67 @@ mqtt_cmd_devices(const struct pvconf *conf)
 	int	i, had = mq.ncmddev > 0;
 
 	mq.ncmddev = 0;
+	memset(mq.cmdstate, 0, sizeof(mq.cmdstate));
 	for (i = 0; i < conf->ndevices && i < PVGATE_MAX_DEVICES; i++)
 		if (conf->devices[i].allow != 0)
 			mq.cmddev[mq.ncmddev++] = conf->devices[i];
 	return (mq.state != MQ_OFF && had != (mq.ncmddev > 0));
 }
 
-/* the discovery configs of a device's commands */
+/*
+ * Where the value of a device's number (or switch) goes.  A [device] named by its
+ * collector (a TSUN stick, a Solarman logger) has its commands, but the
+ * inverter behind it reports the value (power_limit) in records of its
+ * own serial, via the collector, once the collector has told that
+ * serial: the number's state is then that inverter's state topic.  The
+ * first such inverter is taken, and kept (one [device] speaks for one
+ * inverter); the discovery is sent again with its state topic.
+ */
 static void
-mqtt_announce_cmds(const struct pv_deviceconf *dev)
+mqtt_cmd_state(const struct record *r)
+{
+	int	i;
+
+	if (r->via[0] == '\0' || strcmp(r->via, r->device) == 0)
+		return;
+	for (i = 0; i < mq.ncmddev; i++) {
+		if (mq.cmdstate[i][0] != '\0' ||
+		    strcmp(mq.cmddev[i].name, r->via) != 0 ||
+		    !mqtt_cmd_reports(&mq.cmddev[i], r))
+			continue;
+		(void)strlcpy(mq.cmdstate[i], r->device,
+		    sizeof(mq.cmdstate[i]));
+		log_debug("mqtt: the numbers of %s show the state of %s",
+		    mq.cmddev[i].name, r->device);
+		mqtt_announce_cmds(i);
+	}
+}
+
+/* does the record carry the value of one of the device's numbers or
+ * switches */
+static int
+mqtt_cmd_reports(const struct pv_deviceconf *dev, const struct record *r)
+{
+	const struct cmd_proto	*cp = cmd_proto(dev->proto);
+	size_t			 i;
+
+	for (i = 0; cp != NULL && i < cp->ndefs; i++)
+		if ((dev->allow & CMD_BIT(cp->defs[i].id)) != 0 &&
+		    cp->defs[i].state != 0 &&
+		    record_find(r, cp->defs[i].state, 0) != NULL)
+			return (1);
+	return (0);
+}
+
+/* the discovery configs of device n's commands */
+static void
+mqtt_announce_cmds(int n)
 {
 	static char			 dtopic[MQTT_TOPIC_MAX], dbuf[8192];
+	const struct pv_deviceconf	*dev = &mq.cmddev[n];
 	const struct cmd_proto		*cp = cmd_proto(dev->proto);
 	const struct cmd_def		*def;
+	const char			*state;
 	struct mqtt_devinfo		 info;
 	struct mdev			*d;
 	size_t				 i, len;
@@ -904,8 +959,9 @@ mqtt_announce_cmds(const struct pv_deviceconf *dev)
 		    NULL || strcmp(cp->defs[i + 1].pair, def->pair) != 0 ||
 		    (dev->allow & CMD_BIT(cp->defs[i + 1].id)) == 0)))
 			continue;
-		if ((len = mqtt_cmd_discovery(&mq.cf, &info, def, dtopic,
-		    sizeof(dtopic), dbuf, sizeof(dbuf))) == 0)
+		state = mq.cmdstate[n][0] != '\0' ? mq.cmdstate[n] : NULL;
+		if ((len = mqtt_cmd_discovery(&mq.cf, &info, def, state,
+		    dtopic, sizeof(dtopic), dbuf, sizeof(dbuf))) == 0)
 			continue;
 		if ((rc = mosquitto_publish(mq.mosq, NULL, dtopic, len, dbuf,
 		    1, mq.cf.retain)) != MOSQ_ERR_SUCCESS) {

@@ -41,8 +41,11 @@ static void		 dout_device(struct outbuf *,
 static const char	*mqtt_cmd_level(const struct cmd_def *);
 static const char	*mqtt_cmd_component(int);
 static void		 dout_cmd_kind(struct outbuf *,
-			    const struct pv_mqttconf *,
-			    const struct mqtt_devinfo *, const struct cmd_def *);
+			    const struct pv_mqttconf *, const char *,
+			    const struct cmd_def *);
+static void		 dout_cmd_state(struct outbuf *,
+			    const struct pv_mqttconf *, const char *,
+			    const struct cmd_def *);
 
 /*
  * A device name as a topic level: [A-Za-z0-9_-] kept, every other byte
@@ -416,14 +419,46 @@ mqtt_cmd_component(int ha)
 	return (NULL);
 }
 
-/* what a number, switch or button has beyond the common keys */
+/*
+ * A number's or switch's state: the state topic of device state_dev,
+ * and a template that takes the value (a switch's 1 is ON) and leaves
+ * the entity as it is when a message has none.  Nothing when the
+ * device reports no value.
+ */
 static void
-dout_cmd_kind(struct outbuf *o, const struct pv_mqttconf *m,
-    const struct mqtt_devinfo *d, const struct cmd_def *def)
+dout_cmd_state(struct outbuf *o, const struct pv_mqttconf *m,
+    const char *state_dev, const struct cmd_def *def)
 {
 	struct metric	mt;
-	char		num[32], state[PV_MQTT_TOPICLEN + RECORD_IDLEN + 8];
+	char		state[PV_MQTT_TOPICLEN + RECORD_IDLEN + 8];
 	char		name[64];
+	int		sw = def->ha == CMD_HA_SWITCH;
+
+	memset(&mt, 0, sizeof(mt));
+	mt.id = def->state;
+	if (def->state == 0 || metric_name(&mt, name, sizeof(name)) == -1 ||
+	    mqtt_state_topic(m, state_dev, state, sizeof(state)) == -1)
+		return;
+	outbuf_str(o, ",\"state_topic\":");
+	outbuf_json(o, state, sizeof(state), JSON_SHORTESC);
+	outbuf_str(o, sw ? ",\"value_template\":\"{{ ('ON' if value_json." :
+	    ",\"value_template\":\"{{ value_json.");
+	outbuf_str(o, name);
+	outbuf_str(o, sw ? " else 'OFF') if value_json." : " if value_json.");
+	outbuf_str(o, name);
+	outbuf_str(o, sw ? " is defined else this.state | upper }}\"" :
+	    " is defined else this.state }}\"");
+}
+
+/*
+ * What a number, switch or button has beyond the common keys; a
+ * number's or switch's value from the state topic of device state_dev.
+ */
+static void
+dout_cmd_kind(struct outbuf *o, const struct pv_mqttconf *m,
+    const char *state_dev, const struct cmd_def *def)
+{
+	char	num[32];
 
 	switch (def->ha) {
 	case CMD_HA_NUMBER:
@@ -432,23 +467,11 @@ dout_cmd_kind(struct outbuf *o, const struct pv_mqttconf *m,
 		outbuf_str(o, num);
 		outbuf_str(o, ",\"step\":1,\"mode\":\"box\"");
 		dout_const(o, "unit_of_measurement", def->unit);
-		memset(&mt, 0, sizeof(mt));
-		mt.id = def->state;
-		if (def->state == 0 || metric_name(&mt, name, sizeof(name)) ==
-		    -1 || mqtt_state_topic(m, d->id, state, sizeof(state)) ==
-		    -1)
-			break;
-		/* a state without the value leaves the number as it is */
-		outbuf_str(o, ",\"state_topic\":");
-		outbuf_json(o, state, sizeof(state), JSON_SHORTESC);
-		outbuf_str(o, ",\"value_template\":\"{{ value_json.");
-		outbuf_str(o, name);
-		outbuf_str(o, " if value_json.");
-		outbuf_str(o, name);
-		outbuf_str(o, " is defined else this.state }}\"");
+		dout_cmd_state(o, m, state_dev, def);
 		break;
 	case CMD_HA_SWITCH:
 		outbuf_str(o, ",\"payload_on\":\"ON\",\"payload_off\":\"OFF\"");
+		dout_cmd_state(o, m, state_dev, def);
 		break;
 	case CMD_HA_BUTTON:
 		outbuf_str(o, ",\"payload_press\":\"PRESS\"");
@@ -459,12 +482,14 @@ dout_cmd_kind(struct outbuf *o, const struct pv_mqttconf *m,
 /*
  * The discovery config of one command of one device (a switch of an
  * on/off pair stands for both): topic and JSON object into the
- * caller's buffers.  Its length, or 0 if it is none or does not fit.
+ * caller's buffers.  A number's value comes from the state topic of
+ * device state (the inverter behind the device), NULL: its own.  Its
+ * length, or 0 if it is none or does not fit.
  */
 size_t
 mqtt_cmd_discovery(const struct pv_mqttconf *m, const struct mqtt_devinfo *d,
-    const struct cmd_def *def, char *topic, size_t topiclen, char *buf,
-    size_t len)
+    const struct cmd_def *def, const char *state, char *topic,
+    size_t topiclen, char *buf, size_t len)
 {
 	struct outbuf	 o;
 	const char	*comp, *level;
@@ -492,7 +517,7 @@ mqtt_cmd_discovery(const struct pv_mqttconf *m, const struct mqtt_devinfo *d,
 	outbuf_str(&o, level);
 	outbuf_str(&o, "\",\"command_topic\":");
 	outbuf_json(&o, cmdtopic, sizeof(cmdtopic), JSON_SHORTESC);
-	dout_cmd_kind(&o, m, d, def);
+	dout_cmd_kind(&o, m, state != NULL ? state : d->id, def);
 	outbuf_str(&o, ",\"availability_topic\":");
 	outbuf_json(&o, status, sizeof(status), JSON_SHORTESC);
 	outbuf_str(&o, ",\"payload_available\":\"online\","

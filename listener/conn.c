@@ -609,14 +609,82 @@ conn_noread(struct conn *c)
 	conn_close(c, CLOSE_REPLIES, "device does not read its replies");
 }
 
+/*
+ * Bytes for c: written now if nothing waits before them, else queued
+ * behind what does.  -1 if that closed c.
+ */
+static int
+conn_out(struct conn *c, const uint8_t *buf, size_t len)
+{
+	ssize_t	n = 0;
+
+	if (c->outlen == 0 && len > 0) {
+		if ((n = write(c->fd, buf, len)) == -1) {
+			if (errno != EAGAIN && errno != EINTR) {
+				conn_close(c, CLOSE_ERROR, strerror(errno));
+				return -1;
+			}
+			n = 0;
+		}
+		buf += n;
+		len -= n;
+	}
+	if (len == 0)
+		return 0;
+	if (c->outlen + len > OUT_MAX) {
+		conn_noread(c);
+		return -1;
+	}
+	if ((c->out = realloc(c->out, c->outlen + len)) == NULL)
+		fatal(NULL);
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
+	if (c->wev == NULL) {
+		if ((c->wev = calloc(1, sizeof(*c->wev))) == NULL)
+			fatal(NULL);
+		event_set(c->wev, c->fd, EV_WRITE | EV_PERSIST, conn_write, c);
+		event_add(c->wev, NULL);
+	}
+	return 0;
+}
+
+/*
+ * Replies to one connection that follow each other in what was read
+ * from the decoder (a hoymiles DTU's upload comes in two packages, each
+ * answered) go out in one write: gathered here until a reply for
+ * another connection, any other message from the decoder, or the end
+ * of what was read (conn_reply_flush()).  Never later than the loop
+ * pass that read them.
+ */
+static struct conn	*gather_c;
+static size_t		 gather_len;
+static uint8_t		 gather[16384];
+
+/* write what was gathered; -1 if that closed its connection */
+int
+conn_reply_flush(void)
+{
+	struct conn	*c = gather_c;
+	size_t		 len = gather_len;
+
+	gather_c = NULL;
+	gather_len = 0;
+	if (c == NULL || len == 0)
+		return 0;
+	return conn_out(c, gather, len);
+}
+
 /* the decoder's answer to a frame */
 void
 conn_reply(uint64_t id, uint32_t flags, const uint8_t *buf, size_t len)
 {
 	struct conn	*c;
-	ssize_t		 n = 0;
 
-	if ((c = conn_byid(id)) == NULL) {
+	if ((c = gather_c) == NULL || c->id != id) {
+		(void)conn_reply_flush();
+		c = conn_byid(id);
+	}
+	if (c == NULL) {
 		env->stats.replies_lost++;
 		log_debug("reply for closed connection %llx",
 		    (unsigned long long)id);
@@ -626,36 +694,23 @@ conn_reply(uint64_t id, uint32_t flags, const uint8_t *buf, size_t len)
 		env->stats.replies++;
 		env->stats.reply_bytes += len;
 		c->txbytes += len;
-	}
-	if (c->outlen == 0 && len > 0) {
-		if ((n = write(c->fd, buf, len)) == -1) {
-			if (errno != EAGAIN && errno != EINTR) {
-				conn_close(c, CLOSE_ERROR, strerror(errno));
+		if (c->outlen > 0 || len > sizeof(gather)) {
+			/* blocked, or too big to gather: behind the rest */
+			if (conn_reply_flush() == -1 ||
+			    conn_out(c, buf, len) == -1)
 				return;
-			}
-			n = 0;
-		}
-		buf += n;
-		len -= n;
-	}
-	if (len > 0) {
-		if (c->outlen + len > OUT_MAX) {
-			conn_noread(c);
-			return;
-		}
-		if ((c->out = realloc(c->out, c->outlen + len)) == NULL)
-			fatal(NULL);
-		memcpy(c->out + c->outlen, buf, len);
-		c->outlen += len;
-		if (c->wev == NULL) {
-			if ((c->wev = calloc(1, sizeof(*c->wev))) == NULL)
-				fatal(NULL);
-			event_set(c->wev, c->fd, EV_WRITE | EV_PERSIST,
-			    conn_write, c);
-			event_add(c->wev, NULL);
+		} else {
+			if (gather_len + len > sizeof(gather) &&
+			    conn_reply_flush() == -1)
+				return;
+			memcpy(gather + gather_len, buf, len);
+			gather_len += len;
+			gather_c = c;
 		}
 	}
 	if (flags & PV_REPLY_CLOSE) {
+		if (conn_reply_flush() == -1)
+			return;
 		c->closing = 1;
 		if (c->outlen == 0)
 			conn_close(c, CLOSE_DECODER, "closed by decoder");
@@ -693,6 +748,11 @@ conn_close(struct conn *c, int reason, const char *why)
 	struct pv_conn_close	cc;
 
 	env->stats.closed[reason]++;
+	if (c == gather_c) {
+		/* its replies die with it */
+		gather_c = NULL;
+		gather_len = 0;
+	}
 	memset(&cc, 0, sizeof(cc));
 	cc.conn = c->id;
 	strlcpy(cc.reason, why, sizeof(cc.reason));

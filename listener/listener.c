@@ -229,6 +229,9 @@ listener_dispatch_decoder(int fd, short event, void *bula)
 	for (;;) {
 		if (imsgev_get(iev, &imsg, ROLE_DECODER, __func__) == 0)
 			break;
+		/* gathered replies go before anything else happens */
+		if (imsg_get_type(&imsg) != IMSG_REPLY)
+			(void)conn_reply_flush();
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_REPLY:
 			if (imsg_get_ibuf(&imsg, &ibuf) == -1 ||
@@ -261,6 +264,7 @@ listener_dispatch_decoder(int fd, short event, void *bula)
 		}
 		imsg_free(&imsg);
 	}
+	(void)conn_reply_flush();
 	if (shut)
 		fatalx("decoder channel closed");
 	imsg_event_add(iev);

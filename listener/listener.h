@@ -129,6 +129,7 @@ void	 conn_accept(int, short, void *);
 struct conn *conn_add(int, const struct pv_addr *, const struct proto *,
 	    struct target *);
 void	 conn_reply(uint64_t, uint32_t, const uint8_t *, size_t);
+int	 conn_reply_flush(void);
 void	 conn_kill(const struct pv_reply *);
 void	 conn_close(struct conn *, int, const char *);
 void	 conn_pause_all(void);

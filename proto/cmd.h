@@ -75,7 +75,8 @@ struct cmd_def {
 	const char	*label;		/* Home Assistant's entity name */
 	int		 min, max;	/* number: range */
 	const char	*unit;		/* number: unit */
-	int		 state;		/* number: metric in the state, or 0 */
+	int		 state;		/* number, switch: its metric in the
+					   state (a switch's 0 or 1), or 0 */
 	const char	*pair;		/* switch of an on/off pair: its name */
 };
 

@@ -53,8 +53,9 @@ static void	e3c_actuator(struct pvctx *, const struct rscp_value *);
 
 static const struct cmd_def	e3dc_cmds[] = {
 	{ CMD_POWER_LIMITS, "Owww", CMD_HA_NONE, NULL, 0, 0, NULL, 0, NULL },
+	/* its state: EMS_GET_POWER_SETTINGS, polled (e3dc_rscp.c) */
 	{ CMD_WEATHER_CHARGE, "O", CMD_HA_SWITCH, "Weather regulated charge",
-	    0, 0, NULL, 0, NULL },
+	    0, 0, NULL, M_WEATHER_CHARGE, NULL },
 	{ CMD_SMART_SWITCH, "IO", CMD_HA_NONE, NULL, 0, 0, NULL, 0, NULL }
 };
 

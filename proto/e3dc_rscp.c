@@ -82,6 +82,9 @@
 #define SPEC_BAT_CAPACITY	"installedBatteryCapacity"	/* Wh */
 /* EMS status */
 #define TAG_REQ_EMS_STATUS	0x01000040	/* a bit field */
+/* the power settings the owner's commands set (e3dc_cmd.c) */
+#define TAG_REQ_POWER_SETTINGS	0x0100008b
+#define TAG_POWER_SETTINGS	0x0180008b
 #define TAG_REQ_EP_STATUS	0x01000073	/* emergency power, a code */
 #define EMS_CHARGE_LOCKED	0x01
 #define EMS_DISCHARGE_LOCKED	0x02
@@ -165,6 +168,22 @@ static const struct e3dc_val e3dc_polls[] = {
 	    "EMS_EMERGENCY_POWER_STATUS" }
 };
 
+/*
+ * In EMS_GET_POWER_SETTINGS, as python-e3dc's get_power_settings()
+ * reads it: the tags of EMS_REQ_SET_POWER_SETTINGS, without the
+ * response bit.  Asked only where the [device] allows the commands
+ * that set them, for Home Assistant's switch to show the setting.
+ */
+static const struct e3dc_val e3dc_settings[] = {
+	{ 0x01000100, M_POWER_LIMITS_USED, 0, 0, "EMS_POWER_LIMITS_USED" },
+	{ 0x01000101, M_MAX_CHARGE_POWER, 0, 0, "EMS_MAX_CHARGE_POWER" },
+	{ 0x01000102, M_MAX_DISCHARGE_POWER, 0, 0, "EMS_MAX_DISCHARGE_POWER" },
+	{ 0x01000103, M_DISCHARGE_START_POWER, 0, 0,
+	    "EMS_DISCHARGE_START_POWER" },
+	{ 0x01000105, M_WEATHER_CHARGE, 0, 0,
+	    "EMS_WEATHER_REGULATED_CHARGE_ENABLED" }
+};
+
 /* in BAT_DATA, answer tags */
 static const struct e3dc_val e3dc_bat[] = {
 	{ 0x03800002, M_BATTERY_VOLTAGE, 0, 0, "BAT_MODULE_VOLTAGE" },
@@ -227,6 +246,7 @@ enum e3dc_report {
 	REP_PVI,
 	REP_PM,
 	REP_SIGN,
+	REP_SETTINGS,
 	REP_MAX
 };
 
@@ -288,6 +308,9 @@ static void	e3dc_poll(struct pvctx *, struct e3dc_state *, size_t,
 		    const struct rscp_frame *);
 static void	e3dc_top(struct e3dc_ans *, const struct rscp_value *);
 static void	e3dc_status(struct e3dc_ans *, const struct rscp_value *);
+static int	e3dc_settings_wanted(struct pvctx *, const struct e3dc_state *);
+static void	e3dc_power_settings(struct e3dc_ans *,
+		    const struct rscp_value *);
 static void	e3dc_battery(struct e3dc_ans *, const struct rscp_value *);
 static void	e3dc_dcb_info(struct e3dc_ans *, const struct rscp_value *);
 static void	e3dc_dcb_temps(struct e3dc_ans *, const struct rscp_value *);
@@ -562,6 +585,8 @@ e3dc_ask_poll(struct pvctx *ctx, struct e3dc_state *st)
 	rscp_build(&b, req, sizeof(req));
 	for (i = 0; i < NPOLLS; i++)
 		rscp_put(&b, e3dc_polls[i].tag, RSCP_NONE, NULL, 0);
+	if (e3dc_settings_wanted(ctx, st))
+		rscp_put(&b, TAG_REQ_POWER_SETTINGS, RSCP_NONE, NULL, 0);
 	if (st->battery) {
 		rscp_open(&b, TAG_BAT_REQ_DATA);
 		rscp_put_u16(&b, TAG_BAT_INDEX, 0);
@@ -1043,6 +1068,9 @@ e3dc_top(struct e3dc_ans *a, const struct rscp_value *v)
 	case TAG_PM_DATA:
 		e3dc_meter(a, v);
 		return;
+	case TAG_POWER_SETTINGS:
+		e3dc_power_settings(a, v);
+		return;
 	}
 	for (i = 0; i < NPOLLS; i++)
 		if (v->tag == ANSWER(e3dc_polls[i].tag))
@@ -1069,6 +1097,36 @@ e3dc_top(struct e3dc_ans *a, const struct rscp_value *v)
 	else	/* the receive time stays */
 		e3dc_why(a, "%s: %lld s, out of range", p->name,
 		    (long long)sec);
+}
+
+/* does the unit's [device] allow a command that a setting shows */
+static int
+e3dc_settings_wanted(struct pvctx *ctx, const struct e3dc_state *st)
+{
+	const struct pv_deviceconf	*dev;
+
+	if (st->device[0] == '\0' || (dev = pv_device(ctx, st->device)) ==
+	    NULL)
+		return (0);
+	return ((dev->allow & (CMD_BIT(CMD_POWER_LIMITS) |
+	    CMD_BIT(CMD_WEATHER_CHARGE))) != 0);
+}
+
+/* EMS_GET_POWER_SETTINGS: the settings into the record */
+static void
+e3dc_power_settings(struct e3dc_ans *a, const struct rscp_value *v)
+{
+	const struct e3dc_val	*p;
+	struct rscp_iter	 it;
+	struct rscp_value	 w;
+
+	if (e3dc_container(a, v, REP_SETTINGS, "EMS_GET_POWER_SETTINGS",
+	    &it) == -1)
+		return;
+	while (rscp_next(&it, &w) == 1)
+		if ((p = e3dc_find(e3dc_settings, NITEMS(e3dc_settings),
+		    w.tag)) != NULL)
+			e3dc_value(a, p, 0, &w);
 }
 
 /* EMS_STATUS: documented UChar8, seen as UInt32 (or a bit field) */

@@ -13,7 +13,10 @@
  *	reboot			0x2305, action 1 (DTU reboot), package 1
  *
  * The DTU answers with the same sequence, 0xA205 or 0x2205 carrying an
- * error code (0: done).  Home Assistant's switch sends ON or OFF to
+ * error code (0: done).  The limit in force is the DTU's configuration
+ * (0xA309, field 5, per mille), which the poller reads after each poll
+ * cycle and each power_limit; the inverters' on or off is in no
+ * message, so the switch shows what was last sent.  Home Assistant's switch sends ON or OFF to
  * "inverter", which is inverter_on or inverter_off.  The DTU speaks of
  * per mille: a limit in watts would need the inverter's rated power,
  * which no message of the protocol carries.
@@ -47,8 +50,9 @@ static int	hoymiles_send(struct pvctx *, struct pv_cmd *, char *, size_t);
 static int	hmc_serial(const char *, int64_t *);
 
 static const struct cmd_def	hoymiles_cmds[] = {
+	/* its value: the DTU's limit, read with 0xA309 (hoymiles.c) */
 	{ CMD_POWER_LIMIT, "P", CMD_HA_NUMBER, "Power limit", 0, 100, "%",
-	    0, NULL },
+	    M_POWER_LIMIT, NULL },
 	/* the pair's first is on */
 	{ CMD_INVERTER_ON, "s", CMD_HA_SWITCH, "Inverter", 0, 0, NULL, 0,
 	    "inverter" },

@@ -125,6 +125,15 @@ const struct metric_def metric_defs[M_MAX] = {
 	[M_PV_PEAK_POWER] =	{ "pv_peak_power", "W", "power", NULL, 0 },
 	[M_BATTERY_CAPACITY] =	{ "battery_capacity", "kWh", "energy_storage",
 				    NULL, 0 },
+	/* the E3/DC's power settings (EMS_GET_POWER_SETTINGS) */
+	[M_POWER_LIMITS_USED] =	{ "power_limits_used", "", NULL, NULL, 0 },
+	[M_MAX_CHARGE_POWER] =	{ "max_charge_power", "W", "power", NULL, 0 },
+	[M_MAX_DISCHARGE_POWER] = { "max_discharge_power", "W", "power", NULL,
+				    0 },
+	[M_DISCHARGE_START_POWER] = { "discharge_start_power", "W", "power",
+				    NULL, 0 },
+	[M_WEATHER_CHARGE] =	{ "weather_regulated_charge", "", NULL, NULL,
+				    0 },
 	/* hoymiles.c */
 	[M_POWER_FACTOR] =	{ "power_factor", "%", "power_factor", MEAS, 0 },
 	[M_LINK_STATUS] =	{ "link_status", "", NULL, NULL, 0 },

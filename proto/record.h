@@ -83,6 +83,11 @@ enum metric_id {
 	M_EMERGENCY_POWER,	/* emergency power state, a code */
 	M_PV_PEAK_POWER,	/* installed PV peak power */
 	M_BATTERY_CAPACITY,	/* installed battery capacity */
+	M_POWER_LIMITS_USED,	/* 1: the owner's charge limits apply */
+	M_MAX_CHARGE_POWER,	/* the battery's charge limit */
+	M_MAX_DISCHARGE_POWER,
+	M_DISCHARGE_START_POWER,
+	M_WEATHER_CHARGE,	/* 1: weather regulated charge is on */
 	/* hoymiles.c */
 	M_POWER_FACTOR,
 	M_LINK_STATUS,

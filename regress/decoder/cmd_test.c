@@ -464,17 +464,19 @@ test_gen3(void)
 }
 
 /* a DTU the gateway dialled, not polling: commands go out at once */
+static struct pv_deviceconf	hm_dtu;
+
 static struct conn *
 hm_up(struct pv_deviceconf *d, const char *name, const char *list)
 {
-	static struct pv_deviceconf	dtu;
-	struct conn			*c;
+	struct pv_deviceconf	*dtu = &hm_dtu;
+	struct conn		*c;
 
 	c = conn_open(PROTO_HOYMILES, 0);
-	memset(&dtu, 0, sizeof(dtu));
-	(void)snprintf(dtu.name, sizeof(dtu.name), "%s", HM_DTU);
-	dtu.proto = PROTO_HOYMILES;
-	c->ctx.dev = &dtu;
+	memset(dtu, 0, sizeof(*dtu));
+	(void)snprintf(dtu->name, sizeof(dtu->name), "%s", HM_DTU);
+	dtu->proto = PROTO_HOYMILES;
+	c->ctx.dev = dtu;
 	conn_up(c);
 	device(d, PROTO_HOYMILES, name, list);
 	return (c);
@@ -556,6 +558,29 @@ test_hoymiles_answers(void)
 		want_done(c, 1, CMD_RES_DEVICE_ERROR, "error code 3");
 	}
 	result("hoymiles: an error code is a device error");
+
+	/* polled, power_limit allowed: its answer, then 0xA309 at once */
+	c = hm_up(&d, HM_DTU, "power_limit, reboot");
+	hm_dtu.interval = 60;
+	hm_dtu.allow = d.allow;
+	if (parse(&d, "power_limit", "50", &cmd, why, sizeof(why)) == 0 &&
+	    go(c, &cmd) == CMD_SENT && vec_hex(&v, "48 4d a2 05 00 01 9c 52"
+	    " 00 20 0a 0c 34 31 34 33 41 30 39 38 37 36 35 34 10 8d e0 e0"
+	    " b0 06 18 08") == 0) {
+		feed(c, v.b, v.len);
+		want_done(c, 1, CMD_RES_OK, "accepted, action 8");
+		want_reply(c, 2, NULL, 0);
+		check(c->nreplies == 2 && c->reply[1][2] == 0xa3 &&
+		    c->reply[1][3] == 0x09 && c->reply[1][5] == 2 &&
+		    c->timer == 10000, "not 0xA309 seq 2 with its timeout");
+	}
+	c->ctx.cmd = NULL;
+	conn_clear(c);
+	if (parse(&d, "reboot", "PRESS", &cmd, why, sizeof(why)) == 0)
+		check(go(c, &cmd) == CMD_LATER && c->nreplies == 0,
+		    "a command while 0xA309 is out is not later");
+	result("hoymiles power_limit answered: the limit read back (0xA309), "
+	    "the next command waits for it");
 }
 
 int

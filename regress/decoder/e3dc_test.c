@@ -324,6 +324,10 @@ want_fast(const struct record *r)
 }
 
 /* authenticated, identified, first poll request read */
+/* the poll request up_to_poll() read */
+static uint8_t	lastpoll[REPLY_KEEP];
+static size_t	lastpolllen;
+
 static void
 up_to_poll(struct conn *c)
 {
@@ -334,7 +338,8 @@ up_to_poll(struct conn *c)
 	answer(c, fr, auth_answer(fr, sizeof(fr), 10), 0);
 	(void)request(c, 1, pt, &len);
 	answer(c, fr, ident_answer(fr, sizeof(fr)), 0);
-	(void)request(c, 2, pt, &len);
+	if (request(c, 2, lastpoll, &lastpolllen) == -1)
+		lastpolllen = 0;
 }
 
 /* the identity request: INFO, EMS and the counts, from the tag lists */
@@ -2054,6 +2059,90 @@ test_detail_errors(void)
 	    "or unindexed dumped; a time past 9999 dumped, receive time");
 }
 
+/* EMS_GET_POWER_SETTINGS as python-e3dc reads it, types and all */
+static void
+fill_settings(struct rscp_builder *b, void *arg)
+{
+	uint8_t	x;
+
+	(void)arg;
+	rscp_open(b, 0x0180008b);
+	x = 1;
+	rscp_put(b, 0x01000100, RSCP_BOOL, &x, 1);	/* limits used */
+	put_num(b, 0x01000101, RSCP_UINT32, 3000);	/* max charge */
+	put_num(b, 0x01000102, RSCP_UINT32, 4000);	/* max discharge */
+	put_num(b, 0x01000103, RSCP_UINT32, 65);	/* discharge start */
+	x = 0;
+	rscp_put(b, 0x01000104, RSCP_BOOL, &x, 1);	/* powersave */
+	x = 1;
+	rscp_put(b, 0x01000105, RSCP_UCHAR8, &x, 1);	/* weather */
+	x = 2;
+	rscp_put(b, 0x01000106, RSCP_UCHAR8, &x, 1);	/* forecast mode */
+	rscp_close(b);
+}
+
+/* is tag asked for, with no value, at the top of the request */
+static int
+asks(const uint8_t *pt, size_t len, uint32_t tag)
+{
+	size_t	off;
+
+	for (off = 18; off + 7 <= len; off += 7 + pv_le16(pt + off + 5))
+		if (pv_le32(pt + off) == tag && pt[off + 4] == RSCP_NONE)
+			return (1);
+	return (0);
+}
+
+/*
+ * Where the unit's [device] allows weather_regulated_charge (or
+ * power_limits), each poll asks for the power settings too: Home
+ * Assistant's switch shows the setting from the state.
+ */
+static void
+test_settings(void)
+{
+	struct conn		*c;
+	const struct record	*r;
+	uint8_t			 fr[512];
+
+	memset(devices, 0, sizeof(devices));
+	(void)snprintf(devices[0].name, sizeof(devices[0].name), "%s",
+	    SERIAL);
+	devices[0].proto = PROTO_E3DC_RSCP;
+	devices[0].allow = CMD_BIT(CMD_WEATHER_CHARGE);
+	ndevices = 1;
+	c = session(KEY, 5);
+	up_to_poll(c);
+	check(asks(lastpoll, lastpolllen, 0x0100008b) &&
+	    asks(lastpoll, lastpolllen, 0x01000008),
+	    "the poll asks no EMS_REQ_GET_POWER_SETTINGS");
+	answer(c, fr, build(fr, sizeof(fr), 1700000200, 0, fill_settings,
+	    NULL), 0);
+	want_dump(c, 0, NULL);
+	r = &c->rec[c->nrecords - 1];
+	check(c->nrecords == 2 && r->kind == REC_MEASUREMENT &&
+	    strcmp(r->device, SERIAL) == 0, "%d records", c->nrecords);
+	want_metric(r, M_WEATHER_CHARGE, 0, 1, 0);
+	want_metric(r, M_POWER_LIMITS_USED, 0, 1, 0);
+	want_metric(r, M_MAX_CHARGE_POWER, 0, 3000, 0);
+	want_metric(r, M_MAX_DISCHARGE_POWER, 0, 4000, 0);
+	want_metric(r, M_DISCHARGE_START_POWER, 0, 65, 0);
+	check(r->nmetrics == 5, "%u metrics", r->nmetrics);
+	result("settings: EMS_GET_POWER_SETTINGS polled where allowed, "
+	    "weather_regulated_charge 1, limits 3000/4000/65 W");
+
+	/* not allowed: not asked */
+	devices[0].allow = CMD_BIT(CMD_SMART_SWITCH);
+	c = session(KEY, 5);
+	up_to_poll(c);
+	check(!asks(lastpoll, lastpolllen, 0x0100008b) &&
+	    asks(lastpoll, lastpolllen, 0x01000008),
+	    "EMS_REQ_GET_POWER_SETTINGS asked");
+	result("settings: not asked where no command sets them");
+	memset(devices, 0, sizeof(devices));
+	ndevices = 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -2077,6 +2166,7 @@ main(int argc, char *argv[])
 	test_bad_answers();
 	test_no_session();
 	test_commands();
+	test_settings();
 	test_sysinfo();
 	test_models();
 	test_detail();

@@ -15,6 +15,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "harness.h"
+#include "cmd.h"
 #include "hoymiles.pb-c.h"
 
 #define DEFAULT_DIR	"regress/vectors/hoymiles"
@@ -1924,6 +1925,181 @@ test_poll(void)
 	result("poll: each role takes only its own commands");
 }
 
+/* protobuf by hand: a varint, a varint field, a length-delimited one */
+static size_t
+pb_raw(uint8_t *p, uint64_t val)
+{
+	size_t	n = 0;
+
+	for (; val >= 0x80; val >>= 7)
+		p[n++] = (uint8_t)(val | 0x80);
+	p[n++] = (uint8_t)val;
+	return (n);
+}
+
+static size_t
+pb_varint(uint8_t *p, uint64_t tag, uint64_t val)
+{
+	size_t	n;
+
+	n = pb_raw(p, tag << 3);
+	return (n + pb_raw(p + n, val));
+}
+
+static size_t
+pb_string(uint8_t *p, uint64_t tag, const char *s)
+{
+	size_t	n;
+
+	n = pb_raw(p, tag << 3 | 2);
+	n += pb_raw(p + n, strlen(s));
+	memcpy(p + n, s, strlen(s));
+	return (n + strlen(s));
+}
+
+/*
+ * The DTU's 0xA209 as hoymiles-wifi's GetConfigReqDTO lays it out:
+ * offset 1, time 2, limit_power_mypower 5 (tenths of a percent; -1:
+ * left out), wifi_ssid 16, wifi_passward 17, dtu_sn 20, dtu_ap_pass 62
+ */
+static void
+getconfig(struct vec *f, uint16_t seq, int32_t limit)
+{
+	uint8_t	p[256];
+	size_t	n = 0;
+
+	n += pb_varint(p + n, 1, 3600);
+	n += pb_varint(p + n, 2, T0);
+	n += pb_varint(p + n, 4, 0);
+	if (limit >= 0)
+		n += pb_varint(p + n, 5, (uint64_t)limit);
+	n += pb_varint(p + n, 12, 10081);
+	n += pb_string(p + n, 16, "home-wifi");
+	n += pb_string(p + n, 17, "wifi-Secret-1");
+	n += pb_string(p + n, 20, DTU);
+	n += pb_string(p + n, 62, "ap-Secret-2");
+	frame_raw(f, 0xa209, seq, p, n);
+}
+
+/* the last reply is 0xA309 with seq, our clock in fields 1 and 2 */
+static void
+want_getconfig(struct conn *c, uint16_t seq, time_t now)
+{
+	struct reply	r;
+
+	if (reply_get(c, c->nreplies - 1, &r) == -1)
+		return;
+	check(r.cmd == 0xa309 && r.seq == seq, "reply 0x%04x seq %u, want "
+	    "0xa309 seq %u", r.cmd, r.seq, seq);
+	want_field(r.payload, r.plen, 1, 3600);
+	want_field(r.payload, r.plen, 2, (uint64_t)now);
+}
+
+/* the DTU's power limit, where the [device] allows power_limit */
+static void
+test_getconfig(void)
+{
+	static struct vec	 f;
+	struct conn		*c;
+	int			 i;
+
+	c = poller(60, 0, T0);
+	devices[0].allow = CMD_BIT(CMD_POWER_LIMIT);
+	answer(&f, 1, 1, 0);
+	feed(c, f.b, f.len);
+	check(c->nrecords == 2, "%d records of the poll", c->nrecords);
+	want_reply(c, 2, NULL, 0);
+	want_getconfig(c, 2, T0);
+	check(c->timer == 10000, "response timeout %u", c->timer);
+	getconfig(&f, 2, 500);
+	c->ctx.now = T0 + 1;
+	feed(c, f.b, f.len);
+	want_dump(c, 0, NULL);
+	check(c->nrecords == 3, "%d records", c->nrecords);
+	if (c->nrecords == 3) {
+		check(c->rec[2].kind == REC_MEASUREMENT &&
+		    strcmp(c->rec[2].device, DTU) == 0 &&
+		    c->rec[2].via[0] == '\0' && c->rec[2].time == T0 &&
+		    c->rec[2].nmetrics == 1 && c->rec[2].nattrs == 0,
+		    "the DTU's record: %s, %d metrics, %d attributes",
+		    c->rec[2].device, c->rec[2].nmetrics, c->rec[2].nattrs);
+		want_metric(&c->rec[2], M_POWER_LIMIT, 0, 500, 1);
+	}
+	check(c->timer == 60000, "interval %u", c->timer);
+	result("getconfig: after the poll 0xA309, field 5 in 0.1 %%: "
+	    "power_limit 50 %%, then the interval");
+
+	/* unasked: dumped; the next cycle asks once again */
+	getconfig(&f, 2, 500);
+	feed(c, f.b, f.len);
+	want_dump(c, 1, "0xa209: answer with sequence 2 to no request of "
+	    "ours");
+	c->ctx.now = T0 + 60;
+	conn_tick(c);
+	want_reply(c, 3, NULL, 0);
+	answer(&f, 3, 1, 0);
+	feed(c, f.b, f.len);
+	want_reply(c, 4, NULL, 0);
+	want_getconfig(c, 4, T0 + 60);
+	getconfig(&f, 4, 1000);
+	feed(c, f.b, f.len);
+	check(c->nrecords == 6, "%d records", c->nrecords);
+	if (c->nrecords == 6)
+		want_metric(&c->rec[5], M_POWER_LIMIT, 0, 1000, 1);
+	want_reply(c, 4, NULL, 0);
+	check(c->timer == 60000, "interval %u", c->timer);
+	result("getconfig: once a cycle, an answer unasked dumped");
+
+	/* left out, or out of range: no power limit; the polls go on */
+	c = poller(60, 0, T0);
+	devices[0].allow = CMD_BIT(CMD_POWER_LIMIT);
+	answer(&f, 1, 1, 0);
+	feed(c, f.b, f.len);
+	getconfig(&f, 2, -1);
+	feed(c, f.b, f.len);
+	check(c->nrecords == 2 && c->ndumps == 0 && c->timer == 60000,
+	    "left out: %d records, %d dumps, timer %u", c->nrecords,
+	    c->ndumps, c->timer);
+	conn_tick(c);
+	answer(&f, 3, 1, 0);
+	feed(c, f.b, f.len);
+	getconfig(&f, 4, 1001);
+	feed(c, f.b, f.len);
+	want_dump(c, 1, "0xa209: power limit 1001, not 0 to 100.0 %");
+	check(c->nrecords == 4 && c->timer == 60000, "1001: %d records, "
+	    "timer %u", c->nrecords, c->timer);
+	for (i = 0; i < c->nrecords; i++)
+		check(record_find(&c->rec[i], M_POWER_LIMIT, 0) == NULL,
+		    "record %d has a power limit", i);
+	result("getconfig: a limit left out or above 100 %% is none");
+
+	/* a DTU that never answers it: no redial, the interval */
+	c = poller(60, 0, T0);
+	devices[0].allow = CMD_BIT(CMD_POWER_LIMIT);
+	answer(&f, 1, 1, 0);
+	feed(c, f.b, f.len);
+	for (i = 0; i < 3; i++) {
+		conn_tick(c);		/* the 0xA309 unanswered */
+		check(c->timer == 60000 && c->ncloses == 0, "silent %d: "
+		    "timer %u, %d closes", i, c->timer, c->ncloses);
+		conn_tick(c);		/* the interval is over */
+		answer(&f, (uint16_t)(2 * i + 3), 1, 0);
+		feed(c, f.b, f.len);
+		want_getconfig(c, (uint16_t)(2 * i + 4), T0);
+	}
+	check(c->ncloses == 0, "%d closes", c->ncloses);
+	result("getconfig: unanswered, the polls go on without a redial");
+
+	/* not allowed: never asked */
+	c = poller(60, 0, T0);
+	devices[0].allow = CMD_BIT(CMD_REBOOT);
+	answer(&f, 1, 1, 0);
+	feed(c, f.b, f.len);
+	want_reply(c, 1, NULL, 0);
+	check(c->timer == 60000, "interval %u", c->timer);
+	result("getconfig: not asked where power_limit is not allowed");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1950,5 +2126,6 @@ main(int argc, char *argv[])
 	test_bounds();
 	test_unset_clock();
 	test_poll();
+	test_getconfig();
 	return (finish());
 }

@@ -1000,7 +1000,7 @@ t_cmd_discovery(void)
 	mqttconf(&m);
 	devinfo(&d);
 	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_SOLARMAN_V5,
-	    CMD_POWER_LIMIT), topic, sizeof(topic), buf, sizeof(buf)) > 0,
+	    CMD_POWER_LIMIT), NULL, topic, sizeof(topic), buf, sizeof(buf)) > 0,
 	    "number");
 	EXPECT(strcmp(topic, "homeassistant/number/Y17E7A0F010B013E/"
 	    "power_limit/config") == 0, "topic %s", topic);
@@ -1012,23 +1012,49 @@ t_cmd_discovery(void)
 	    "this.state }}\"") != NULL, "number %s", buf);
 	d.proto = PROTO_HOYMILES;
 	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_HOYMILES,
-	    CMD_INVERTER_ON), topic, sizeof(topic), buf, sizeof(buf)) > 0 &&
+	    CMD_INVERTER_ON), NULL, topic, sizeof(topic), buf, sizeof(buf)) > 0 &&
 	    strcmp(topic, "homeassistant/switch/Y17E7A0F010B013E/inverter/"
 	    "config") == 0 && strstr(buf, "/set/inverter\",\"payload_on\":"
 	    "\"ON\",\"payload_off\":\"OFF\",") != NULL, "switch %s %s",
 	    topic, buf);
 	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_HOYMILES,
-	    CMD_POWER_LIMIT), topic, sizeof(topic), buf, sizeof(buf)) > 0 &&
-	    strstr(buf, "state_topic") == NULL, "number without state %s",
+	    CMD_POWER_LIMIT), NULL, topic, sizeof(topic), buf, sizeof(buf)) >
+	    0 && strstr(buf, "\"state_topic\":\"pvgated/Y17E7A0F010B013E/"
+	    "state\",\"value_template\":\"{{ value_json.power_limit if "
+	    "value_json.power_limit is defined else this.state }}\"") != NULL,
+	    "the DTU's number, its state %s", buf);
+	d.proto = PROTO_TSUN_GEN3;
+	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_TSUN_GEN3,
+	    CMD_POWER_LIMIT), "T170000000000001", topic, sizeof(topic), buf,
+	    sizeof(buf)) > 0 && strstr(buf, "\"state_topic\":\"pvgated/"
+	    "T170000000000001/state\",\"value_template\":\"{{ value_json."
+	    "power_limit") != NULL && strstr(buf, "\"command_topic\":\""
+	    "pvgated/Y17E7A0F010B013E/set/power_limit\"") != NULL &&
+	    strcmp(topic, "homeassistant/number/Y17E7A0F010B013E/power_limit/"
+	    "config") == 0, "the inverter's state for the stick's number %s",
 	    buf);
+	d.proto = PROTO_E3DC_RSCP;
+	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_E3DC_RSCP,
+	    CMD_WEATHER_CHARGE), NULL, topic, sizeof(topic), buf,
+	    sizeof(buf)) > 0 && strstr(buf, "\"payload_on\":\"ON\","
+	    "\"payload_off\":\"OFF\",\"state_topic\":\"pvgated/"
+	    "Y17E7A0F010B013E/state\",\"value_template\":\"{{ ('ON' if "
+	    "value_json.weather_regulated_charge else 'OFF') if "
+	    "value_json.weather_regulated_charge is defined else this.state "
+	    "| upper }}\"") != NULL, "the E3/DC's switch, its state %s", buf);
+	d.proto = PROTO_HOYMILES;
 	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_HOYMILES,
-	    CMD_REBOOT), topic, sizeof(topic), buf, sizeof(buf)) > 0 &&
+	    CMD_INVERTER_ON), NULL, topic, sizeof(topic), buf, sizeof(buf)) >
+	    0 && strstr(buf, "state_topic") == NULL,
+	    "the inverters' switch: no state (none is reported) %s", buf);
+	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_HOYMILES,
+	    CMD_REBOOT), NULL, topic, sizeof(topic), buf, sizeof(buf)) > 0 &&
 	    strstr(buf, "\"payload_press\":\"PRESS\"") != NULL &&
 	    strstr(topic, "/button/") != NULL, "button %s", buf);
 	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_SOLARMAN_V5,
-	    CMD_AT), topic, sizeof(topic), buf, sizeof(buf)) == 0,
+	    CMD_AT), NULL, topic, sizeof(topic), buf, sizeof(buf)) == 0,
 	    "at announced");
 	EXPECT(mqtt_cmd_discovery(&m, &d, cmd_def(PROTO_HOYMILES,
-	    CMD_REBOOT), topic, sizeof(topic), buf, 100) == 0, "small buffer");
+	    CMD_REBOOT), NULL, topic, sizeof(topic), buf, 100) == 0, "small buffer");
 	return (NULL);
 }

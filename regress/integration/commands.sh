@@ -98,6 +98,12 @@ event()
 	events | sed -n "$1p"
 }
 
+# disc COMPONENT: the discovery configs of that component, one a line
+disc()
+{
+	sed -n "s|^homeassistant/$1/[^ ]*/config ||p" "$T/sub.out"
+}
+
 # has N JQ: the Nth event satisfies JQ
 has()
 {
@@ -131,16 +137,7 @@ GP=$((SP + 3))
 DP=$((SP + 4))
 EP=$((SP + 5))
 HP=$((SP + 6))
-cat > "$T/broker.conf" <<EOC
-listener $MP 127.0.0.1
-allow_anonymous true
-user root
-log_dest file $T/broker.log
-EOC
-mosquitto -c "$T/broker.conf" 2> "$T/broker.err" &
-BPID=$!
-waitn 5 sh -c "ss -ltn 'sport = :$MP' | grep -q LISTEN" ||
-    { nok "mosquitto started"; exit 1; }
+broker "$MP" || { nok "mosquitto started"; exit 1; }
 mosquitto_sub -p "$MP" -q 1 -v -t 'pvgated/#' -t 'homeassistant/#' \
     > "$T/sub.out" 2> "$T/sub.err" &
 SUBPID=$!
@@ -422,7 +419,11 @@ $GEN3SIM -l g3 -p "$GP" \
     poll:$SIMDIR/cmd-g3-power-limit-50.hex \
     send:$SIMDIR/cmd-g3-power-limit-50-echo.hex \
     poll:$G3/38-modbus-cmd-write-2008.hex \
-    send:$G3/40-modbus-rsp-write-echo.hex silence:500 > "$T/g3" 2>&1 &
+    send:$G3/40-modbus-rsp-write-echo.hex \
+    send:$G3/27-inverter-data-ind.hex expect:$G3/26-inverter-data-rsp.hex \
+    send:$G3/24-inverter-info-ind.hex expect:$G3/26-inverter-data-rsp.hex \
+    send:$SIMDIR/g3-27-coeff-512.hex expect:$G3/26-inverter-data-rsp.hex \
+    silence:500 > "$T/g3" 2>&1 &
 SIMPID=$!
 waitn 10 grep -q "17-heartbeat-rsp.hex" "$T/g3"
 N=$(nevents)
@@ -440,6 +441,51 @@ check "tsun-gen3 power_limit 50: the stick's echo is ok" \
 check "tsun-gen3 modbus_write 8200 0: vector 38, answered by vector 40" \
     has $((N + 2)) '.attributes.argument == "0x2008 0x0000" and
     .attributes.result == "ok"'
+# the output coefficient (0x3200, vector 27: 1024, 100 %) is the power
+# limit: under the stick's serial (the [device]) until vector 24 names
+# the inverter, then under the inverter's serial, via the stick (the
+# limit written above, 512 = 50 %: vector 27 with that one value).  The
+# number of the [device] follows it: announced again with the
+# inverter's state topic, where its value_template finds 50.
+G3INV=T170000000000001
+# the last value of power_limit on device $1's state topic ($2: first)
+g3_state()
+{
+	sed -n "s|^pvgated/$1/state ||p" "$T/sub.out" |
+	    jq -r 'select(has("power_limit")) | .power_limit' |
+	    ${2:-tail} -n 1
+}
+# the number of $G3DEV: its first and last discovery config
+g3_disc()
+{
+	disc number | jq -c -s --arg d "$G3DEV" 'map(select(.unique_id ==
+	    "pvgated_\($d)_power_limit")) | '"$1"
+}
+g3_moved()
+{
+	[ "$(g3_disc 'first.state_topic')" = "\"pvgated/$G3DEV/state\"" ] &&
+	    [ "$(g3_disc 'last.state_topic')" = "\"pvgated/$G3INV/state\"" ] &&
+	    [ "$(g3_disc 'last.command_topic')" = \
+	    "\"pvgated/$G3DEV/set/power_limit\"" ]
+}
+# what HA's number shows: the value_template (value_json.power_limit)
+# over the last message with the value on its last config's state topic
+g3_number()
+{
+	_st=$(g3_disc 'last | select(.value_template |
+	    test("value_json.power_limit")) | .state_topic' | tr -d '"')
+	sed -n "s|^$_st ||p" "$T/sub.out" |
+	    jq -r 'select(has("power_limit")) | .power_limit' | tail -n 1
+}
+waitn 10 sh -c "grep -q '^pvgated/$G3INV/state .*power_limit' '$T/sub.out'"
+check "tsun-gen3: power_limit 100 on the stick's state before vector 24" \
+    test "$(g3_state "$G3DEV" head)" = 100
+check "tsun-gen3: after vector 24, power_limit 50 on $G3INV's state" \
+    test "$(g3_state "$G3INV")" = 50
+check "tsun-gen3: the number of $G3DEV announced again, state of $G3INV" \
+    g3_moved
+check "tsun-gen3: the number's state topic and template give 50" \
+    test "$(g3_number)" = 50
 
 # 9. Hoymiles, on the DTU the gateway polls: as hoymiles-wifi sends
 waitn 20 grep -q "served: 2 of 2\|package 1 answered" "$T/hmsim"
@@ -471,6 +517,21 @@ hm_answers()
 	    '.device == $inv and .attributes.command == "inverter_off"'
 }
 check "hoymiles: the DTU's answers are ok" hm_answers
+# the DTU's power limit, read with 0xA309 after each poll cycle and
+# after each power_limit: on the state topic the HA number reads, as
+# its value_template takes it (value_json.power_limit)
+hm_limits()
+{
+	sed -n "s|^pvgated/$DTU/state ||p" "$T/sub.out" |
+	    jq -r 'select(has("power_limit")) | .power_limit' | uniq |
+	    tr '\n' ' '
+}
+check "hoymiles: 0xA309 after the poll, and after power_limit" sh -c \
+    "grep -q '^ok - dtu: config: 0xa309 seq [0-9]*, limit 1000\$' \
+    '$T/hmsim' && grep -q '^ok - dtu: config: 0xa309 seq [0-9]*, limit 500\$' \
+    '$T/hmsim'"
+check "hoymiles: pvgated/$DTU/state carries power_limit 100, then 50" \
+    test "$(hm_limits)" = "100 50 "
 
 # 10. E3/DC: python-e3dc's tags and types, between two polls
 waitn 15 grep -q "poll answered" "$T/rscpd"
@@ -494,6 +555,33 @@ e3_answers()
 	    "weather_regulated_charge" and .attributes.result == "ok"'
 }
 check "e3dc: the E3/DC's answers are ok" e3_answers
+# the settings the commands set, read back with EMS_GET_POWER_SETTINGS
+# in the polls: on the S10's state topic, which the HA switch reads
+e3_values()
+{
+	sed -n "s|^pvgated/$S10/state ||p" "$T/sub.out" |
+	    jq -r "select(has(\"$1\")) | .$1" | uniq | tr '\n' ' '
+}
+waitn 10 sh -c "sed -n 's|^pvgated/$S10/state ||p' '$T/sub.out' |
+    grep -q '\"weather_regulated_charge\":1'"
+check "e3dc: weather_regulated_charge 0, then 1 on pvgated/$S10/state" \
+    test "$(e3_values weather_regulated_charge)" = "0 1 "
+check "e3dc: power_limits on 3000 4000 65 read back" sh -c \
+    "[ \"\$(sed -n 's|^pvgated/$S10/state ||p' '$T/sub.out' | jq -c \
+    'select(has(\"power_limits_used\")) | [.power_limits_used,
+    .max_charge_power, .max_discharge_power, .discharge_start_power]' |
+    tail -n 1)\" = '[1,3000,4000,65]' ]"
+# what HA's switch shows: its template over the last message with the
+# value on its state topic: 1 is ON
+e3_switch()
+{
+	_c=$(disc switch | jq -c --arg s "$S10" 'select(.command_topic ==
+	    "pvgated/\($s)/set/weather_regulated_charge")' | tail -n 1)
+	[ "$(echo "$_c" | jq -r .state_topic)" = "pvgated/$S10/state" ] &&
+	    echo "$_c" | jq -e '.value_template | test("value_json.weather_regulated_charge")' > /dev/null &&
+	    [ "$(e3_values weather_regulated_charge | awk '{ print $NF }')" = 1 ]
+}
+check "e3dc: the HA switch reads it from pvgated/$S10/state: ON" e3_switch
 
 # 11. discovery: the allowed commands, key by key as Home Assistant
 # documents the MQTT number, switch and button
@@ -510,10 +598,6 @@ DOC_BUTTON='["payload_press"]'
 DOC_DEVICE='["configuration_url","connections","hw_version","identifiers",
     "manufacturer","model","name","serial_number","suggested_area",
     "sw_version","via_device"]'
-disc()
-{
-	sed -n "s|^homeassistant/$1/[^ ]*/config ||p" "$T/sub.out"
-}
 keys_ok()
 {
 	disc "$1" | jq -e -s --argjson common "$DOC_COMMON" \
@@ -544,7 +628,9 @@ number_state()
 	    "pvgated/\($v5)/state" and
 	    (.value_template | test("value_json.power_limit"))' &&
 	    disc number | jq -e -s --arg dtu "$DTU" 'map(select(.unique_id ==
-	    "pvgated_\($dtu)_power_limit"))[0] | has("state_topic") | not'
+	    "pvgated_\($dtu)_power_limit"))[0] | .state_topic ==
+	    "pvgated/\($dtu)/state" and
+	    (.value_template | test("value_json.power_limit"))'
 }
 switches_ok()
 {

@@ -34,7 +34,11 @@
  * one line, "command 0xa305 seq N action A dev_kind K package_nub P
  * tid=time|TID mi_to_sn S... data DATA", its time checked like the
  * polls' (a command that came first wins when -e names an error code
- * for it: the first command is answered with that code).
+ * for it: the first command is answered with that code).  It answers
+ * 0xA309 GetConfig with 0xA209 carrying its power limit in tenths of a
+ * percent (field 5: 1000 at first, then what the last power limit
+ * command that it took set), one line "config: 0xa309 seq N, limit L"
+ * each, the request's clock checked too.
  *
  * Every step prints "ok - ..." or "not ok - ..."; the exit status is
  * the number of failed steps (at most 100).
@@ -65,6 +69,7 @@ static struct sim_conn	 c = SIM_CONN_INIT;
 static int		 port;
 static int		 commands;	/* taken */
 static int		 firsterr;	/* -e: the first command's answer */
+static int		 limit = 1000;	/* power limit, 0.1 % */
 
 static void
 put16(uint8_t *p, uint16_t v)
@@ -479,6 +484,7 @@ command(const uint8_t *f, size_t n)
 	char			 sns[128], w[20], data[64];
 	size_t			 i;
 	long			 skew;
+	int			 lim;
 
 	if ((m = hm__command_to_dtu__unpack(NULL, n - 10, f + 10)) == NULL) {
 		sim_result(0, "command", "0x%04x does not unpack",
@@ -506,8 +512,43 @@ command(const uint8_t *f, size_t n)
 	a.action = m->action;
 	a.tid = m->tid;
 	a.err_code = commands++ == 0 ? firsterr : 0;
+	if (m->action == 8 && a.err_code == 0 && m->data != NULL &&
+	    sscanf(m->data, "A:%d,", &lim) == 1)
+		limit = lim;
 	hm__command_to_dtu__free_unpacked(m, NULL);
 	send_msg(pv_be16(f + 2) - 0x0100, pv_be16(f + 4), &a.base);
+	return (1);
+}
+
+/* 0xA309: the configuration, with the power limit; 1 */
+static int
+config(const uint8_t *f, size_t n)
+{
+	Hm__GetConfigToDtu	*q;
+	Hm__GetConfigFromDtu	 a;
+	struct tm		 tm;
+	time_t			 now = time(NULL);
+	long			 skew;
+	int			 ok;
+
+	if ((q = hm__get_config_to_dtu__unpack(NULL, n - 10, f + 10)) ==
+	    NULL) {
+		sim_result(0, "config", "0xa309 does not unpack");
+		return (-1);
+	}
+	(void)localtime_r(&now, &tm);
+	skew = (long)q->time - (long)now;
+	ok = skew >= -2 && skew <= 2 && q->offset == tm.tm_gmtoff;
+	sim_result(ok, "config", "0xa309 seq %u, limit %d%s", pv_be16(f + 4),
+	    limit, ok ? "" : " (its clock is wrong)");
+	hm__get_config_to_dtu__free_unpacked(q, NULL);
+	hm__get_config_from_dtu__init(&a);
+	a.offset = tm.tm_gmtoff;
+	a.time = (int32_t)now;
+	a.limit_case = HM__GET_CONFIG_FROM_DTU__LIMIT_LIMIT_POWER_MYPOWER;
+	a.limit_power_mypower = limit;
+	a.dtu_sn = DTU_SN;
+	send_msg(0xa209, pv_be16(f + 4), &a.base);
 	return (1);
 }
 
@@ -517,6 +558,7 @@ command(const uint8_t *f, size_t n)
  * came within wait_ms.
  */
 static int	 command(const uint8_t *, size_t);
+static int	 config(const uint8_t *, size_t);
 
 static int
 serve_one(int wait_ms, int *cp, uint16_t *seq)
@@ -533,6 +575,8 @@ serve_one(int wait_ms, int *cp, uint16_t *seq)
 	*seq = pv_be16(f + 4);
 	if (pv_be16(f + 2) == 0xa305 || pv_be16(f + 2) == 0x2305)
 		return (command(f, n));
+	if (pv_be16(f + 2) == 0xa309)
+		return (config(f, n));
 	if (pv_be16(f + 2) != 0xa311 || (q = hm__package_to_dtu__unpack(NULL,
 	    n - 10, f + 10)) == NULL) {
 		sim_result(0, "request", "command 0x%04x", pv_be16(f + 2));

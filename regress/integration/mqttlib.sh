@@ -2,6 +2,21 @@
 # after lib.sh: frames to send that give records told apart by their
 # sample time, and waiting for a condition.
 
+# broker PORT: a mosquitto on 127.0.0.1:PORT, its pid in BPID; 1 if
+# it does not listen
+broker()
+{
+	cat > "$T/broker.conf" <<EOC
+listener $1 127.0.0.1
+allow_anonymous true
+user root
+log_dest file $T/broker.log
+EOC
+	mosquitto -c "$T/broker.conf" 2> "$T/broker.err" &
+	BPID=$!
+	waitn 5 sh -c "ss -ltn 'sport = :$1' | grep -q LISTEN"
+}
+
 # waitn SECONDS COMMAND...: until COMMAND succeeds
 waitn()
 {

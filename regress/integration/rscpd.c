@@ -21,6 +21,10 @@
  *	- owners' commands, EMS_REQ_SET_POWER_SETTINGS (each setting
  *	  answered 0, done) and HA_REQ_COMMAND_ACTUATOR (true): said as
  *	  "command TAG TYPE LENGTH VALUE" in hex, as they came;
+ *	- EMS_REQ_GET_POWER_SETTINGS: the settings as the commands left
+ *	  them (at first limits off, 2500 W charge, 3000 W discharge,
+ *	  start 65 W, weather regulated charge off), said as "settings
+ *	  weather W limits L";
  *	- other tags: UNKNOWN_TAG, inside containers too.
  *
  * It has two battery modules and two PV strings.  The battery charges
@@ -67,6 +71,8 @@ struct client {
 
 static struct rijndael	 cipher;
 static const char	*user, *password;
+/* the power settings: limits used, charge, discharge, start, weather */
+static uint32_t		 settings[5] = { 0, 2500, 3000, 65, 0 };
 
 static void	 say(const char *, ...)
 		    __attribute__((__format__ (printf, 1, 2)));
@@ -81,6 +87,7 @@ static void	 put_int32(struct rscp_builder *, uint32_t, int32_t);
 static void	 put_float(struct rscp_builder *, uint32_t, float);
 static void	 put_double(struct rscp_builder *, uint32_t, double);
 static void	 put_u8(struct rscp_builder *, uint32_t, uint8_t);
+static void	 setting(const struct rscp_value *);
 static void	 put_u32(struct rscp_builder *, uint32_t, uint8_t, uint32_t);
 static void	 sys_specs(struct rscp_builder *);
 static void	 container(struct rscp_builder *, const struct rscp_value *);
@@ -498,6 +505,7 @@ static void
 ems(struct rscp_builder *b, uint32_t tag, int *polled)
 {
 	uint32_t	resp = tag | RSCP_TAG_RESPONSE;
+	uint8_t		x;
 
 	switch (tag) {
 	case 0x01000008:
@@ -540,6 +548,19 @@ ems(struct rscp_builder *b, uint32_t tag, int *polled)
 	case 0x01000073:	/* emergency power: not active */
 		put_u8(b, resp, 2);
 		break;
+	case 0x0100008b:	/* power settings, in python-e3dc's types */
+		say("settings weather %u limits %u", settings[4], settings[0]);
+		rscp_open(b, resp);
+		x = settings[0] != 0;
+		rscp_put(b, 0x01000100, RSCP_BOOL, &x, 1);
+		put_u32(b, 0x01000101, RSCP_UINT32, settings[1]);
+		put_u32(b, 0x01000102, RSCP_UINT32, settings[2]);
+		put_u32(b, 0x01000103, RSCP_UINT32, settings[3]);
+		x = 0;
+		rscp_put(b, 0x01000104, RSCP_BOOL, &x, 1);
+		put_u8(b, 0x01000105, settings[4]);
+		rscp_close(b);
+		break;
 	default:
 		put_error(b, resp, RSCP_ERR_UNKNOWN_TAG);
 		break;
@@ -567,9 +588,27 @@ command(struct rscp_builder *b, const struct rscp_value *v)
 	}
 	rscp_open(b, v->tag | RSCP_TAG_RESPONSE);
 	if (rscp_enter(v, &it) == 0)
-		while (rscp_next(&it, &w) == 1)
+		while (rscp_next(&it, &w) == 1) {
+			setting(&w);
 			rscp_put(b, w.tag | RSCP_TAG_RESPONSE, RSCP_CHAR8, &x, 1);
+		}
 	rscp_close(b);
+}
+
+/* a setting of EMS_REQ_SET_POWER_SETTINGS, kept for the next read */
+static void
+setting(const struct rscp_value *w)
+{
+	uint32_t	u = 0;
+
+	if (w->len == 1)
+		u = w->data[0];
+	else if (w->len == 4)
+		u = pv_le32(w->data);
+	if (w->tag >= 0x01000100 && w->tag <= 0x01000103)
+		settings[w->tag - 0x01000100] = u;
+	else if (w->tag == 0x01000105)
+		settings[4] = u;
 }
 
 /* one decrypted request: answer every value in one frame */

@@ -7,14 +7,30 @@
 # falls silent (the known 3-hour stall): the gateway hangs up and the
 # connector dials it again.  A second logger has a TSUN Titan behind it
 # (sensor list 0x1097, whose data frames have no public layout): its
-# list is detected and its registers are polled.
+# list is detected and its registers are polled.  With a mosquitto
+# broker: the first inverter allows power_limit, and the limit it
+# reports (register 0x202c) is on the state topic that Home Assistant's
+# number reads.
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mqttlib.sh"
 setup_system
+for c in mosquitto mosquitto_sub jq; do
+	if ! command -v $c > /dev/null 2>&1; then
+		nok "$c is installed (sh etc/deps.sh)"
+		exit 1
+	fi
+done
 
 SIM=$TOP/regress/integration/loggersim
 LP=$(free_port)
 TP=$(port_from $((LP + 1)))
+MP=$(port_from $((TP + 1)))
+broker "$MP" || nok "mosquitto started"
+SIMS="$SIMS $BPID"
+mosquitto_sub -p "$MP" -q 1 -v -t 'pvgated/#' -t 'homeassistant/number/#' \
+    > "$T/sub.out" 2> "$T/sub.err" &
+SIMS="$SIMS $!"
 gw_conf "$T/pvgated.conf" 30
 cat >> "$T/pvgated.conf" <<EOC
 
@@ -27,6 +43,7 @@ client = localhost:$LP
 logger = 2070233889
 interval = 2
 timeout = 500
+allow = power_limit
 
 [device Y0012345678A0001]
 protocol = solarman-v5
@@ -34,6 +51,11 @@ client = localhost:$TP
 logger = 2070233890
 interval = 2
 timeout = 500
+
+[mqtt]
+host = 127.0.0.1
+port = $MP
+client_id = pvgated-client
 EOC
 
 check "pvgated -n takes the client device" \
@@ -98,6 +120,28 @@ check "stdout: Titan pv1 35.2 V 4.85 A 170.7 W, pv2 7.00 + 5.59 kWh total" \
 wait_for "$S" "$TI.*TSOL-MX3000D" || nok "stdout: the Titan's model"
 check "stdout: Titan model TSOL-MX3000D from 0x1437 and 0x1210" \
     grep -q "$TI"'.*"metrics":{"max_power":3000},"attributes":{"model":"TSOL-MX3000D"}' "$S"
+# what Home Assistant's number shows: the value_template's metric from
+# the last message with it on the state topic of the number's config
+number_value()
+{
+	_c=$(sed -n "s|^homeassistant/number/$1/power_limit/config ||p" \
+	    "$T/sub.out" | tail -n 1)
+	_st=$(echo "$_c" | jq -r 'select(.value_template |
+	    test("value_json.power_limit")) | .state_topic')
+	[ -n "$_st" ] || return 1
+	sed -n "s|^$_st ||p" "$T/sub.out" |
+	    jq -r 'select(has("power_limit")) | .power_limit' | tail -n 1
+}
+waitn 10 sh -c "grep -q '^pvgated/Y17E7A0F010B013E/state .*power_limit' \
+    '$T/sub.out'"
+check "mqtt: power_limit 100 (0x202c) on pvgated/Y17E7A0F010B013E/state" \
+    sh -c "sed -n 's|^pvgated/Y17E7A0F010B013E/state ||p' '$T/sub.out' |
+    jq -e 'select(has(\"power_limit\")) | .power_limit == 100' |
+    grep -q true"
+check "mqtt: the HA number reads it there: 100" \
+    test "$(number_value Y17E7A0F010B013E)" = 100
+check "mqtt: no number where power_limit is not allowed" \
+    sh -c "! grep -q '^homeassistant/number/Y0012345678A0001/' '$T/sub.out'"
 check "stdout: every line is one JSON object" \
     sh -c "! grep -v '^{.*}\$' '$S'"
 
