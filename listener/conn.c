@@ -124,6 +124,11 @@ tally(enum tally_kind kind)
 
 	ty->n++;
 	if (ty->last == 0 || now - ty->last >= TALLY_PERIOD) {
+		/* the last period's rest, if its timer has not said it */
+		if (ty->n - 1 > ty->said)
+			log_warnx("%llu more %s in the last %d s",
+			    (unsigned long long)(ty->n - 1 - ty->said),
+			    ty->what, TALLY_PERIOD);
 		ty->last = now;
 		ty->said = ty->n;
 		return 1;
