@@ -63,5 +63,6 @@ extern const struct bench_proto	bench_protos[];
 const struct bench_proto	*bench_proto(const char *);
 size_t				 bench_loadhex(const char *, uint8_t *,
 				    size_t);
+time_t				 bench_now(void);
 
 #endif /* BENCH_H */

@@ -95,8 +95,9 @@ check()
 
 free_port()
 {
-	p=$((20000 + ($$ + $1) % 20000))
-	while ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN; do
+	# below the ephemeral ports (32768 on); no socket of any state
+	p=$((20000 + ($$ + $1) % 12000))
+	while ss -Htanu "sport = :$p" 2>/dev/null | grep -q .; do
 		p=$((p + 1))
 	done
 	echo "$p"

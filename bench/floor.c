@@ -215,7 +215,7 @@ floor_frames(struct fconn *c, const uint8_t *data, size_t total,
     int *closed)
 {
 	const char	*why;
-	time_t		 now = time(NULL);
+	time_t		 now = bench_now();
 	size_t		 off = 0, n, rlen = 0;
 
 	while (off < total) {

@@ -115,14 +115,13 @@ has()
 cat "$T/decsim"
 
 # 2. the gateway, its broker and the devices that dial or are dialled
-# seven ports in a row that nothing listens on
+# seven ports in a row that no socket has
 free_ports()
 {
 	_p=$(free_port)
 	_i=0
 	while [ $_i -lt 7 ]; do
-		if ss -ltn "sport = :$((_p + _i))" 2>/dev/null | grep -q LISTEN
-		then
+		if port_busy $((_p + _i)); then
 			_p=$((_p + _i + 1))
 			_i=0
 		else

@@ -64,21 +64,28 @@ setup_system()
 	[ -d /var/empty ] || { mkdir -p /var/empty; chmod 755 /var/empty; }
 }
 
-# port_from PORT: the first port from PORT on that nobody here listens
-# on, TCP or UDP
+# port_busy PORT: some socket here has PORT as its own, TCP or UDP, in
+# any state: a listener, or a connection's end (bind(2) fails on both)
+port_busy()
+{
+	ss -Htanu "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# port_from PORT: the first port from PORT on that no socket here has
 port_from()
 {
 	_p=$1
-	while ss -ltnu "sport = :$_p" 2>/dev/null | grep -q ":$_p"; do
+	while port_busy "$_p"; do
 		_p=$((_p + 1))
 	done
 	echo "$_p"
 }
 
-# a free port on loopback, from a range nobody else here uses
+# a free port on loopback, from a range nobody else here uses: below
+# the kernel's ephemeral ports (32768 on), which connections take
 free_port()
 {
-	port_from $((20000 + $$ % 20000))
+	port_from $((20000 + $$ % 12000))
 }
 
 # gw_conf FILE IDLE_TIMEOUT [gateway line ...]: a configuration's

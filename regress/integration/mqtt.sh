@@ -32,7 +32,7 @@ trap 'for p in $SIMPID $SUBPID $TSUBPID $BPID $TBPID; do
 
 port_free()
 {
-	! ss -ltn "sport = :$1" 2>/dev/null | grep -q LISTEN
+	! port_busy "$1"
 }
 
 next_port()
