@@ -136,6 +136,8 @@ static void	relay_dial(struct relay *, uint16_t);
 static void	relay_lose(struct relay *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static void	relay_letgo(struct relay *);
+static void	relay_end(struct relay *, char *, size_t, const char *,
+		    va_list) __attribute__((__format__ (printf, 4, 0)));
 static void	relay_alone(struct relay *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static void	relay_unanswered(struct relay *, const char *);
@@ -419,6 +421,20 @@ relay_letgo(struct relay *r)
 }
 
 /*
+ * This connection's relaying ends, for the reason fmt says (into why):
+ * its held answers go to it now and its upstream goes.
+ */
+static void
+relay_end(struct relay *r, char *why, size_t len, const char *fmt,
+    va_list ap)
+{
+	if (vsnprintf(why, len, fmt, ap) < 0)
+		why[0] = '\0';
+	relay_flush(r);
+	relay_letgo(r);
+}
+
+/*
  * This connection floods its cloud, or its cloud does not know it: it
  * alone is relayed no more, its held answers go to it now and its
  * upstream goes; the protocol's cloud stays as it is.  Said in bursts:
@@ -433,11 +449,8 @@ relay_alone(struct relay *r, const char *fmt, ...)
 	va_list			 ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(why, sizeof(why), fmt, ap) < 0)
-		why[0] = '\0';
+	relay_end(r, why, sizeof(why), fmt, ap);
 	va_end(ap);
-	relay_flush(r);
-	relay_letgo(r);
 	r->alone = 1;
 	if (burst_say(&b))
 		log_warnx("%s: %s relayed no more (%s): the gateway "
@@ -519,11 +532,8 @@ relay_lose(struct relay *r, const char *fmt, ...)
 	va_list		 ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(why, sizeof(why), fmt, ap) < 0)
-		why[0] = '\0';
+	relay_end(r, why, sizeof(why), fmt, ap);
 	va_end(ap);
-	relay_flush(r);
-	relay_letgo(r);
 	c->retry = time(NULL) + c->backoff;
 	if (!c->lost) {
 		c->lost = 1;
