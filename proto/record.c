@@ -23,6 +23,7 @@
  * decoder, so it checks everything and refuses trailing bytes.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,13 +37,6 @@
 #define RECORD_TIME_MAX		253402300799LL
 #define MINIMUM(a, b)		(((a) < (b)) ? (a) : (b))
 
-struct wbuf {
-	uint8_t		*p;
-	size_t		 len;
-	size_t		 off;
-	int		 full;
-};
-
 struct rbuf {
 	const uint8_t	*p;
 	size_t		 len;
@@ -53,20 +47,24 @@ static int	 metric_valid(int, int, int);
 static int	 attr_valid(int);
 static int	 record_check(const struct record *);
 static void	 record_droptext(struct record *, size_t);
-static void	 put_bytes(struct wbuf *, const void *, size_t);
-static void	 put_u8(struct wbuf *, uint8_t);
-static void	 put_u16(struct wbuf *, uint16_t);
-static void	 put_i64(struct wbuf *, int64_t);
-static void	 put_str(struct wbuf *, const char *, size_t);
+static uint8_t	*wr_u16(uint8_t *, uint16_t);
+static uint8_t	*wr_i64(uint8_t *, int64_t);
+static uint8_t	*wr_str(uint8_t *, const char *, size_t);
 static int	 get_u8(struct rbuf *, uint8_t *);
 static int	 get_u16(struct rbuf *, uint16_t *);
 static int	 get_i64(struct rbuf *, int64_t *);
 static int	 get_str(struct rbuf *, char *, size_t);
 
+/*
+ * An empty record.  Only what comes before the metrics is cleared:
+ * the metrics, attributes and text are written as they are added, and
+ * nothing reads beyond the counts (a record is 3 KB, and a frame of an
+ * ECU makes dozens).
+ */
 void
 record_init(struct record *rec, int kind, uint16_t proto, int64_t time)
 {
-	memset(rec, 0, sizeof(*rec));
+	memset(rec, 0, offsetof(struct record, metrics));
 	rec->kind = kind;
 	rec->proto = proto;
 	rec->time = time;
@@ -387,100 +385,91 @@ record_check(const struct record *rec)
 	return (0);
 }
 
-static void
-put_bytes(struct wbuf *w, const void *p, size_t n)
+/* the stores behind record_pack(), which checked the room first */
+static uint8_t *
+wr_u16(uint8_t *p, uint16_t v)
 {
-	if (w->full || n > w->len - w->off) {
-		w->full = 1;
-		return;
-	}
-	memcpy(w->p + w->off, p, n);
-	w->off += n;
+	p[0] = v >> 8;
+	p[1] = v;
+	return (p + 2);
 }
 
-static void
-put_u8(struct wbuf *w, uint8_t v)
-{
-	put_bytes(w, &v, 1);
-}
-
-static void
-put_u16(struct wbuf *w, uint16_t v)
-{
-	uint8_t	 b[2];
-
-	b[0] = v >> 8;
-	b[1] = v;
-	put_bytes(w, b, sizeof(b));
-}
-
-static void
-put_i64(struct wbuf *w, int64_t v)
+static uint8_t *
+wr_i64(uint8_t *p, int64_t v)
 {
 	uint64_t	 u = (uint64_t)v;
-	uint8_t		 b[8];
-	int		 i;
 
-	for (i = 7; i >= 0; i--) {
-		b[i] = u & 0xff;
-		u >>= 8;
-	}
-	put_bytes(w, b, sizeof(b));
+	p[0] = u >> 56;
+	p[1] = u >> 48;
+	p[2] = u >> 40;
+	p[3] = u >> 32;
+	p[4] = u >> 24;
+	p[5] = u >> 16;
+	p[6] = u >> 8;
+	p[7] = u;
+	return (p + 8);
 }
 
-/* a field of size cap, which need not hold a NUL */
-static void
-put_str(struct wbuf *w, const char *s, size_t cap)
+/* a str of n characters (record_pack() measured it) */
+static uint8_t *
+wr_str(uint8_t *p, const char *s, size_t n)
 {
-	size_t	 n;
-
-	n = strnlen(s, cap - 1);
-	put_u8(w, n + 1);
-	put_bytes(w, s, n);
-	put_u8(w, 0);
+	*p++ = n + 1;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return (p + n + 1);
 }
 
 /*
  * Pack rec into buf.  Returns the length, or 0 if buf is too small or
- * the record would not unpack.
+ * the record would not unpack.  The length is known before the first
+ * byte goes out: one check of the room, then plain stores.
  */
 size_t
 record_pack(const struct record *rec, uint8_t *buf, size_t len)
 {
-	struct wbuf		 w;
 	const struct metric	*m;
-	size_t			 i;
+	uint8_t			*p = buf;
+	size_t			 dlen, vlen, plen, alen[RECORD_MAX_ATTRS];
+	size_t			 i, need;
 
 	if (record_check(rec) == -1)
 		return (0);
-	w.p = buf;
-	w.len = len;
-	w.off = 0;
-	w.full = 0;
+	/* a field of size cap need not hold a NUL: cap - 1 at most */
+	dlen = strnlen(rec->device, sizeof(rec->device) - 1);
+	vlen = strnlen(rec->via, sizeof(rec->via) - 1);
+	plen = strnlen(rec->peer, sizeof(rec->peer) - 1);
+	need = 1 + 1 + 2 + 8 + (1 + dlen + 1) + (1 + vlen + 1) +
+	    (1 + plen + 1) + 2 + 2 + rec->nmetrics * (2 + 1 + 1 + 8);
+	for (i = 0; i < rec->nattrs; i++) {
+		alen[i] = strnlen(record_attrvalue(rec, i),
+		    RECORD_VALUELEN - 1);
+		need += 2 + 1 + alen[i] + 1;
+	}
+	if (need > len)
+		return (0);
 
-	put_u8(&w, RECORD_WIRE_VERSION);
-	put_u8(&w, rec->kind);
-	put_u16(&w, rec->proto);
-	put_i64(&w, rec->time);
-	put_str(&w, rec->device, sizeof(rec->device));
-	put_str(&w, rec->via, sizeof(rec->via));
-	put_str(&w, rec->peer, sizeof(rec->peer));
-	put_u16(&w, rec->nmetrics);
-	put_u16(&w, rec->nattrs);
+	*p++ = RECORD_WIRE_VERSION;
+	*p++ = rec->kind;
+	p = wr_u16(p, rec->proto);
+	p = wr_i64(p, rec->time);
+	p = wr_str(p, rec->device, dlen);
+	p = wr_str(p, rec->via, vlen);
+	p = wr_str(p, rec->peer, plen);
+	p = wr_u16(p, rec->nmetrics);
+	p = wr_u16(p, rec->nattrs);
 	for (i = 0; i < rec->nmetrics; i++) {
 		m = &rec->metrics[i];
-		put_u16(&w, m->id);
-		put_u8(&w, m->index);
-		put_u8(&w, m->decimals);
-		put_i64(&w, m->raw);
+		p = wr_u16(p, m->id);
+		*p++ = m->index;
+		*p++ = m->decimals;
+		p = wr_i64(p, m->raw);
 	}
 	for (i = 0; i < rec->nattrs; i++) {
-		put_u16(&w, rec->attrs[i].id);
-		put_str(&w, record_attrvalue(rec, i), RECORD_VALUELEN);
+		p = wr_u16(p, rec->attrs[i].id);
+		p = wr_str(p, record_attrvalue(rec, i), alen[i]);
 	}
-	if (w.full)
-		return (0);
-	return (w.off);
+	return (p - buf);
 }
 
 static int
@@ -594,17 +583,20 @@ record_batch_next(struct record *rec, const uint8_t *buf, size_t len,
 
 /*
  * Unpack buf into rec and check all of it.  Returns 0, or -1 with rec
- * zeroed if anything is out of place.
+ * zeroed if anything is out of place.  Only what comes before the
+ * metrics is cleared first: the metrics, attributes and text are
+ * written as far as the record has them, and nothing reads beyond.
  */
 int
 record_unpack(struct record *rec, const uint8_t *buf, size_t len)
 {
 	struct rbuf	 r;
 	struct metric	*m;
+	const uint8_t	*p;
 	uint8_t		 version;
 	size_t		 i;
 
-	memset(rec, 0, sizeof(*rec));
+	memset(rec, 0, offsetof(struct record, metrics));
 	r.p = buf;
 	r.len = len;
 	r.off = 0;
@@ -621,13 +613,20 @@ record_unpack(struct record *rec, const uint8_t *buf, size_t len)
 	    rec->nmetrics > RECORD_MAX_METRICS ||
 	    rec->nattrs > RECORD_MAX_ATTRS)
 		goto bad;
+	/* the metrics are of fixed size: one check for all of them */
+	if ((r.len - r.off) / 12 < rec->nmetrics)
+		goto bad;
 	for (i = 0; i < rec->nmetrics; i++) {
 		m = &rec->metrics[i];
-		if (get_u16(&r, &m->id) == -1 ||
-		    get_u8(&r, &m->index) == -1 ||
-		    get_u8(&r, &m->decimals) == -1 ||
-		    get_i64(&r, &m->raw) == -1)
-			goto bad;
+		p = r.p + r.off;
+		m->id = (uint16_t)p[0] << 8 | p[1];
+		m->index = p[2];
+		m->decimals = p[3];
+		m->raw = (int64_t)((uint64_t)p[4] << 56 |
+		    (uint64_t)p[5] << 48 | (uint64_t)p[6] << 40 |
+		    (uint64_t)p[7] << 32 | (uint64_t)p[8] << 24 |
+		    (uint64_t)p[9] << 16 | (uint64_t)p[10] << 8 | p[11]);
+		r.off += 12;
 		if (m->id < M_MAX && m->index >= rec->mtop[m->id])
 			rec->mtop[m->id] = m->index + 1;
 	}
