@@ -13,9 +13,9 @@
  *		 wakeups over a quiet window
  *	closed	 N connections, each sending a frame as soon as the
  *		 reply to the previous one is in; frames/s end to end
- *	open	 a fixed rate, half the best closed-loop rate (and a rate
- *		 given with -R), spread over the connections; reply
- *		 latency percentiles
+ *	open	 a fixed rate, the same for both sides: half the slower
+ *		 one's best closed-loop rate (and a rate given with -R),
+ *		 spread over the connections; reply latency percentiles
  *	churn	 N clients, each opening a connection, sending one
  *		 request, reading its reply and closing, over and over,
  *		 as an APsystems ECU does for every record (protocols
@@ -273,7 +273,7 @@ main(int argc, char *argv[])
 	double		 tsecs = 3, osecs = 5, isecs = 10, rate = 0;
 	double		 csecs = 3;
 	const char	*churn = NULL;
-	double		 frate = 0;
+	double		 frate = 0, half;
 	int		 ch, i, port = 0, fport = 0, oconns = 1000;
 	int		 wconf = 0;
 	pid_t		 gpid = 0, fpid = 0;
@@ -381,11 +381,20 @@ main(int argc, char *argv[])
 	}
 	if (closed != NULL)
 		closed_all(closed, tsecs);
+	/*
+	 * Both sides at one rate, half the slower one's peak (pvgated's),
+	 * so that their latencies compare at the same load.
+	 */
+	half = 0;
+	for (i = 0; i < nsides; i++)
+		if (sides[i].peak > 0 && (half == 0 || sides[i].peak / 2 <
+		    half))
+			half = sides[i].peak / 2;
 	for (i = 0; oconns > 0 && osecs > 0 && i < nsides; i++) {
 		cur = &sides[i];
-		if (rate > 0 || cur->peak > 0)
-			phase_open("open", oconns, rate > 0 ? rate :
-			    cur->peak / 2, osecs);
+		if (rate > 0 || half > 0)
+			phase_open("open", oconns, rate > 0 ? rate : half,
+			    osecs);
 	}
 	for (i = 0; oconns > 0 && osecs > 0 && frate > 0 && i < nsides;
 	    i++) {

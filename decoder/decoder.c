@@ -45,25 +45,43 @@ struct lchan {
 	int		 done;
 };
 
-/* per-connection decoder state */
+/* "[2001:db8::1]:51512" at its longest, and its NUL */
+#define PEER_STRLEN	(1 + INET6_ADDRSTRLEN + 2 + 5)
+
+/* names that few connections have, allocated when one is given */
+struct dnames {
+	char			 device[PV_NAMELEN]; /* dialled: its name */
+	char			 admitted[PV_NAMELEN];	/* accept = known */
+};
+
+/*
+ * Per-connection decoder state, kept small: an idle connection costs
+ * this (and its protocol's state) for as long as it is open.  A state
+ * smaller than DSTATE_LAZY lives right after it, in one allocation.
+ */
 struct dconn {
 	RB_ENTRY(dconn)		 entry;
 	uint64_t		 id;
 	struct lchan		*l;		/* the channel it comes on */
 	const struct proto	*pr;
-	int			 dev;		/* dialled: conf->devices[] */
-	int			 hungup;	/* pv_hangup(): keep the state */
-	char			 device[PV_NAMELEN]; /* dialled: its name */
-	struct pv_frame		 hdr;		/* for dumps between frames */
+	struct dnames		*names;		/* NULL: none */
 	struct event		*timer;		/* once pv_timer() was called */
-	char			 peer[64];
-	char			 claim[PV_NAMELEN];
 	struct pv_cmd		*cmd;		/* an owner's, in flight */
-	struct dcount		 cnt;		/* for pvgatectl */
-	char			 admitted[PV_NAMELEN];	/* accept = known */
-	int			 refused;	/* unknown device: closing */
 	struct relay		*relay;		/* to its cloud, if any */
+	struct dcount		 cnt;		/* for pvgatectl */
 	struct dstate		 state;		/* the protocol's */
+	/* the last frame's header, for dumps between frames */
+	int64_t			 rx_sec;
+	int32_t			 rx_nsec;
+	uint16_t		 listen_port;
+	int16_t			 dev;		/* dialled: conf->devices[] */
+	struct pv_addr		 peer;
+	struct pv_addr		 dst;
+	uint8_t			 hungup:1;	/* pv_hangup(): keep state */
+	uint8_t			 refused:1;	/* unknown device: closing */
+	char			 peername[PEER_STRLEN];
+	char			 claim[PV_NAMELEN];
+	uint64_t		 inline_state[];
 };
 
 RB_HEAD(dconn_tree, dconn);
@@ -79,7 +97,7 @@ struct dkeep {
 /* what the pvout functions need to know about the frame at hand */
 struct current {
 	struct lchan		*l;
-	const struct pv_frame	*f;
+	const struct pv_frame	*f;		/* NULL between frames */
 	struct dconn		*dc;
 };
 
@@ -126,6 +144,8 @@ static int		out_admit(struct pvctx *, const char *);
 static void		out_hangup(struct pvctx *, unsigned int);
 static void		kill_send(struct lchan *, uint64_t, uint32_t,
 			    uint32_t);
+static struct dnames	*dconn_names(struct dconn *);
+static struct pv_frame	*dconn_frame(const struct dconn *, struct pv_frame *);
 static void		dconn_done(struct dconn *);
 static void		dconn_view(struct dconn *, struct current *,
 			    struct pvctx *, time_t);
@@ -497,13 +517,16 @@ static struct dconn *
 dconn_new(struct lchan *l, uint64_t id, const struct proto *pr)
 {
 	struct dconn	*dc;
+	size_t		 inl = pr->statesize < DSTATE_LAZY ? pr->statesize : 0;
 
-	if ((dc = calloc(1, sizeof(*dc))) == NULL)
+	if ((dc = calloc(1, sizeof(*dc) + inl)) == NULL)
 		fatal(NULL);
 	dc->id = id;
 	dc->l = l;
 	dc->pr = pr;
 	dc->dev = -1;
+	if (inl > 0)
+		dstate_inline(&dc->state, dc->inline_state, inl);
 	pstats[pr->id].conns++;
 	if (RB_INSERT(dconn_tree, &conns, dc) != NULL)
 		fatalx("%s: connection %llx twice", __func__,
@@ -524,7 +547,33 @@ dconn_free(struct dconn *dc)
 		free(dc->timer);
 	}
 	dstate_free(&dc->state);
+	free(dc->names);
 	free(dc);
+}
+
+/* the connection's names, allocated on first use */
+static struct dnames *
+dconn_names(struct dconn *dc)
+{
+	if (dc->names == NULL &&
+	    (dc->names = calloc(1, sizeof(*dc->names))) == NULL)
+		fatal(NULL);
+	return (dc->names);
+}
+
+/* the last frame's header, as the listener sent it, for a dump */
+static struct pv_frame *
+dconn_frame(const struct dconn *dc, struct pv_frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->conn = dc->id;
+	f->rx_sec = dc->rx_sec;
+	f->rx_nsec = dc->rx_nsec;
+	f->proto = dc->pr->id;
+	f->listen_port = dc->listen_port;
+	f->peer = dc->peer;
+	f->dst = dc->dst;
+	return (f);
 }
 
 /* the event that dconn_ctx() began is over (the state may be cut) */
@@ -552,13 +601,13 @@ dconn_view(struct dconn *dc, struct current *cur, struct pvctx *ctx,
     time_t now)
 {
 	cur->l = dc->l;
-	cur->f = &dc->hdr;
+	cur->f = NULL;
 	cur->dc = dc;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->conf = &conf->proto[dc->pr->id];
 	ctx->conn = dc->id;
 	ctx->now = now;
-	ctx->peer = dc->peer;
+	ctx->peer = dc->peername;
 	if (dc->dev >= 0 && dc->dev < conf->ndevices)
 		ctx->dev = &conf->devices[dc->dev];
 	if (conf->secret[dc->pr->id].proto != PROTO_NONE)
@@ -613,20 +662,25 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 
 	if ((dc = RB_FIND(dconn_tree, &conns, &key)) == NULL) {
 		dc = dconn_new(l, f.conn, pr);
-		pv_addr_str(&f.peer, dc->peer, sizeof(dc->peer));
-		dc->relay = relay_new(l, f.conn, pr, dc->claim, dc->peer);
+		pv_addr_str(&f.peer, dc->peername, sizeof(dc->peername));
+		dc->relay = relay_new(l, f.conn, pr, dc->claim,
+		    dc->peername);
 		fresh = 1;
 	}
 	if (dc->pr != pr)
 		fatalx("%s: connection %llx changed protocol", __func__,
 		    (unsigned long long)f.conn);
-	dc->hdr = f;
-	dc->hdr.reason[0] = '\0';
+	dc->rx_sec = f.rx_sec;
+	dc->rx_nsec = f.rx_nsec;
+	dc->listen_port = f.listen_port;
+	dc->peer = f.peer;
+	dc->dst = f.dst;
 	pstats[pr->id].frames++;
 	pstats[pr->id].bytes += ibuf_size(&ibuf);
 	dc->cnt.t.frames++;
 	dc->cnt.t.last = f.rx_sec;
 	dconn_ctx(dc, &cur, &ctx, f.rx_sec);
+	cur.f = &f;
 	if (fresh && pr->open != NULL)
 		pr->open(&ctx);
 	if (dc->relay != NULL && !dc->refused)
@@ -666,16 +720,15 @@ decoder_conn_open(struct lchan *l, struct imsg *imsg)
 	if (dc->dev == -1)
 		fatalx("%s: connection to unknown device %s", __func__,
 		    co.device);
-	strlcpy(dc->device, co.device, sizeof(dc->device));
+	strlcpy(dconn_names(dc)->device, co.device,
+	    sizeof(dc->names->device));
 	dkeep_take(dc);
-	pv_addr_str(&co.peer, dc->peer, sizeof(dc->peer));
-	dc->hdr.conn = co.conn;
-	dc->hdr.proto = co.proto;
-	dc->hdr.listen_port = co.peer.port;
-	dc->hdr.peer = co.peer;
-	dc->hdr.dst = co.peer;
-	dc->hdr.rx_sec = time(NULL);
-	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
+	pv_addr_str(&co.peer, dc->peername, sizeof(dc->peername));
+	dc->listen_port = co.peer.port;
+	dc->peer = co.peer;
+	dc->dst = co.peer;
+	dc->rx_sec = time(NULL);
+	dconn_ctx(dc, &cur, &ctx, dc->rx_sec);
 	if (pr->open != NULL)
 		pr->open(&ctx);
 	dconn_done(dc);
@@ -699,11 +752,12 @@ decoder_conn_close(struct imsg *imsg)
 	if ((dc = RB_FIND(dconn_tree, &conns, &key)) == NULL)
 		return;
 	if (dc->pr->gone != NULL) {
-		dc->hdr.rx_sec = time(NULL);
-		dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
+		dc->rx_sec = time(NULL);
+		dconn_ctx(dc, &cur, &ctx, dc->rx_sec);
 		dc->pr->gone(&ctx);
 	}
-	if (dc->hungup && dc->device[0] != '\0')
+	if (dc->hungup && dc->names != NULL &&
+	    dc->names->device[0] != '\0')
 		dkeep_put(dc);
 	dconn_free(dc);
 }
@@ -715,14 +769,15 @@ dkeep_put(struct dconn *dc)
 	struct dkeep	*k, *next;
 
 	TAILQ_FOREACH_SAFE(k, &kept, entry, next) {
-		if (k->pr == dc->pr && strcmp(k->device, dc->device) == 0) {
+		if (k->pr == dc->pr &&
+		    strcmp(k->device, dc->names->device) == 0) {
 			TAILQ_REMOVE(&kept, k, entry);
 			freezero(k, sizeof(*k) + k->pr->statesize);
 		}
 	}
 	if ((k = calloc(1, sizeof(*k) + dc->pr->statesize)) == NULL)
 		fatal(NULL);
-	strlcpy(k->device, dc->device, sizeof(k->device));
+	strlcpy(k->device, dc->names->device, sizeof(k->device));
 	k->pr = dc->pr;
 	/* a cut state is zeros after its end */
 	if (dc->state.p != NULL)
@@ -738,7 +793,8 @@ dkeep_take(struct dconn *dc)
 	struct dkeep	*k;
 
 	TAILQ_FOREACH(k, &kept, entry) {
-		if (k->pr == dc->pr && strcmp(k->device, dc->device) == 0) {
+		if (k->pr == dc->pr &&
+		    strcmp(k->device, dc->names->device) == 0) {
 			memcpy(dstate_get(&dc->state, dc->pr->statesize),
 			    k->state, dc->pr->statesize);
 			dconn_done(dc);
@@ -759,8 +815,8 @@ dconn_tick(int fd, short event, void *arg)
 
 	(void)fd;
 	(void)event;
-	dc->hdr.rx_sec = time(NULL);
-	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
+	dc->rx_sec = time(NULL);
+	dconn_ctx(dc, &cur, &ctx, dc->rx_sec);
 	if (dc->pr->tick != NULL)
 		dc->pr->tick(&ctx);
 	dconn_done(dc);
@@ -884,7 +940,7 @@ out_record(struct pvctx *ctx, const struct record *rec)
 	if (cur->dc != NULL && cur->dc->refused)
 		return;
 	pstats[cur->dc->pr->id].records++;
-	seen_record(&cur->dc->cnt, rec, cur->dc->peer, ctx->now);
+	seen_record(&cur->dc->cnt, rec, cur->dc->peername, ctx->now);
 	decoder_record(rec);
 }
 
@@ -893,9 +949,12 @@ out_dump(struct pvctx *ctx, const uint8_t *buf, size_t len,
     const char *reason)
 {
 	struct current	*cur = ctx->arg;
+	struct pv_frame	 f;
 
 	cur->dc->cnt.t.dumps++;
-	decoder_dump(cur->f, buf, len, reason);
+	/* between frames (a timer, a command), the last one's header */
+	decoder_dump(cur->f != NULL ? cur->f : dconn_frame(cur->dc, &f), buf,
+	    len, reason);
 }
 
 /* IMSG_CONN_KILL: close a connection, or hang up (PV_REPLY_REDIAL) */
@@ -1036,7 +1095,7 @@ out_claim(struct pvctx *ctx, const char *name)
 	if (strcmp(dc->claim, name) == 0)
 		return;
 	strlcpy(dc->claim, name, sizeof(dc->claim));
-	seen_claim(&dc->cnt, dc->pr->id, name, dc->peer, ctx->now);
+	seen_claim(&dc->cnt, dc->pr->id, name, dc->peername, ctx->now);
 	RB_FOREACH(o, dconn_tree, &conns) {
 		if (o == dc || o->pr != dc->pr ||
 		    strcmp(o->claim, dc->claim) != 0)
@@ -1044,7 +1103,7 @@ out_claim(struct pvctx *ctx, const char *name)
 		if (burst_say(&b))
 			log_info("%s %s is back on a new connection: closing "
 			    "the old one from %s", dc->pr->name, name,
-			    o->peer);
+			    o->peername);
 		o->claim[0] = '\0';
 		kill_send(o->l, o->id, PV_REPLY_CLOSE, 0);
 	}
@@ -1109,7 +1168,7 @@ refuse_log(const struct dconn *dc, const char *name, time_t now)
 	}
 	log_warnx("%s device %s from %s refused: no [device %s] (accept = "
 	    "known); %llu more refused since it was last said",
-	    dc->pr->name, name, dc->peer, name,
+	    dc->pr->name, name, dc->peername, name,
 	    (unsigned long long)slot[i].quiet);
 	slot[i].last = now;
 	slot[i].quiet = 0;
@@ -1130,15 +1189,17 @@ out_admit(struct pvctx *ctx, const char *name)
 		return 1;
 	if (dc->refused)
 		return 0;
-	if (dc->dev >= 0 || strcmp(dc->admitted, name) == 0)
+	if (dc->dev >= 0 || (dc->names != NULL &&
+	    strcmp(dc->names->admitted, name) == 0))
 		return 1;
 	if (device_known(name)) {
-		strlcpy(dc->admitted, name, sizeof(dc->admitted));
+		strlcpy(dconn_names(dc)->admitted, name,
+		    sizeof(dc->names->admitted));
 		return 1;
 	}
 	dc->refused = 1;
 	pstats[dc->pr->id].refused++;
-	seen_refused(dc->pr->id, name, dc->peer, ctx->now);
+	seen_refused(dc->pr->id, name, dc->peername, ctx->now);
 	refuse_log(dc, name, ctx->now);
 	kill_send(dc->l, dc->id, PV_REPLY_CLOSE, 0);
 	return 0;
@@ -1260,7 +1321,7 @@ decoder_conn_id(const struct dconn *dc)
 const char *
 decoder_conn_peer(const struct dconn *dc)
 {
-	return (dc->peer);
+	return (dc->peername);
 }
 
 /*
@@ -1284,8 +1345,8 @@ decoder_send_cmd(struct dconn *dc, struct pv_cmd *cmd, char *why,
 	}
 	if (dc->cmd != NULL)
 		return (CMD_LATER);
-	dc->hdr.rx_sec = time(NULL);
-	dconn_ctx(dc, &cur, &ctx, dc->hdr.rx_sec);
+	dc->rx_sec = time(NULL);
+	dconn_ctx(dc, &cur, &ctx, dc->rx_sec);
 	if ((rv = cp->send(&ctx, cmd, why, whylen)) == CMD_SENT)
 		dc->cmd = cmd;
 	dconn_done(dc);

@@ -44,18 +44,26 @@ struct tally {
 	time_t		 last;
 };
 
-/* a connection's protocol state, while it has one (dstate.c) */
-#define DSTATE_LAZY	2048	/* smaller states are never cut */
+/*
+ * A connection's protocol state, while it has one (dstate.c).  A state
+ * smaller than DSTATE_LAZY is never cut: its connection holds it
+ * (dstate_inline()).
+ */
+#define DSTATE_LAZY	2048
 struct dstate {
 	TAILQ_ENTRY(dstate)	 entry;		/* in order of last use */
 	void			*p;		/* NULL: all zeros */
-	size_t			 len;		/* of p: may be cut short */
 	time_t			 used;
-	int			 busy;		/* events not yet done */
-	int			 listed;
-	int			 mapped;	/* p is its own mapping */
+	uint32_t		 len;		/* of p: may be cut short */
+	uint16_t		 busy;		/* events not yet done */
+	uint8_t			 listed;
+	uint8_t			 room;		/* DSTATE_HEAP ... */
 };
+#define DSTATE_HEAP	0	/* p from malloc */
+#define DSTATE_MAPPED	1	/* p is its own mapping */
+#define DSTATE_INLINE	2	/* p is the connection's, len bytes */
 
+void	 dstate_inline(struct dstate *, void *, size_t);
 void	*dstate_get(struct dstate *, size_t);
 void	 dstate_done(struct dstate *, size_t);
 void	*dstate_peek(const struct dstate *, size_t);

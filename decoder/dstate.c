@@ -10,7 +10,9 @@
  * cut part zeros again, so the protocol never sees the difference.
  *
  * A large state has its own mapping while it is whole, so that cutting
- * it gives its pages back to the system, not to the heap.
+ * it gives its pages back to the system, not to the heap.  A small one
+ * is the connection's own, in the connection's allocation
+ * (dstate_inline()): no second allocation, no second header.
  *
  * The quiet connections are found with a list in order of last use and
  * a timer that runs only while the list has entries: an idle decoder
@@ -65,12 +67,12 @@ dstate_room(struct dstate *s, size_t size)
 
 	if (size >= DSTATE_LAZY && (p = mmap(NULL, size, PROT_READ |
 	    PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0)) != MAP_FAILED) {
-		s->mapped = 1;
+		s->room = DSTATE_MAPPED;
 		return (p);
 	}
 	if ((p = calloc(1, size)) == NULL)
 		fatal("%s", __func__);
-	s->mapped = 0;
+	s->room = DSTATE_HEAP;
 	return (p);
 }
 
@@ -80,14 +82,33 @@ dstate_release(struct dstate *s)
 	if (s->p == NULL)
 		return;
 	/* unmapped pages are gone, to be zeroed before any reuse */
-	if (s->mapped) {
+	switch (s->room) {
+	case DSTATE_MAPPED:
 		if (munmap(s->p, s->len) == -1)
 			fatal("%s: munmap", __func__);
-	} else
+		break;
+	case DSTATE_INLINE:
+		/* the connection frees it */
+		explicit_bzero(s->p, s->len);
+		break;
+	default:
 		freezero(s->p, s->len);
+		break;
+	}
 	s->p = NULL;
 	s->len = 0;
-	s->mapped = 0;
+	s->room = DSTATE_HEAP;
+}
+
+/* the state is p, size bytes of zeros that the connection holds */
+void
+dstate_inline(struct dstate *s, void *p, size_t size)
+{
+	if (s->p != NULL || size >= DSTATE_LAZY)
+		fatalx("%s: state of %zu bytes", __func__, size);
+	s->p = p;
+	s->len = size;
+	s->room = DSTATE_INLINE;
 }
 
 /* the whole state of size bytes, allocated or made whole if need be */
@@ -98,6 +119,9 @@ dstate_get(struct dstate *s, size_t size)
 
 	if (size == 0)
 		size = 1;
+	if (size > UINT32_MAX || s->busy == UINT16_MAX)
+		fatalx("%s: state of %zu bytes, %u events", __func__, size,
+		    s->busy);
 	if (s->p == NULL) {
 		s->p = dstate_room(s, size);
 		s->len = size;
@@ -237,6 +261,7 @@ dstate_sweep(int fd, short event, void *arg)
 		dstate_release(s);
 		s->p = p;
 		s->len = n;
+		s->room = DSTATE_HEAP;
 	}
 	if (s != NULL)
 		dstate_arm(s->used + DSTATE_IDLE - now > 0 ?
