@@ -118,7 +118,8 @@ mkdir -p "$T/state"
 "$PVGATED" -d -f "$T/pvgated.conf" > "$S" 2> "$T/stderr" &
 GWPID=$!
 i=200
-while [ "$(grep -c 'accepting' "$T/stderr")" -lt 6 ] && [ $i -gt 0 ]; do
+while [ "$(cat "$T/stderr" 2>/dev/null | grep -c accepting)" -lt 6 ] &&
+    [ $i -gt 0 ]; do
 	sleep 0.05
 	i=$((i - 1))
 done
