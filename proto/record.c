@@ -619,13 +619,11 @@ record_unpack(struct record *rec, const uint8_t *buf, size_t len)
 	for (i = 0; i < rec->nmetrics; i++) {
 		m = &rec->metrics[i];
 		p = r.p + r.off;
-		m->id = (uint16_t)p[0] << 8 | p[1];
+		m->id = pv_be16(p);
 		m->index = p[2];
 		m->decimals = p[3];
-		m->raw = (int64_t)((uint64_t)p[4] << 56 |
-		    (uint64_t)p[5] << 48 | (uint64_t)p[6] << 40 |
-		    (uint64_t)p[7] << 32 | (uint64_t)p[8] << 24 |
-		    (uint64_t)p[9] << 16 | (uint64_t)p[10] << 8 | p[11]);
+		m->raw = (int64_t)((uint64_t)pv_be32(p + 4) << 32 |
+		    pv_be32(p + 8));
 		r.off += 12;
 		if (m->id < M_MAX && m->index >= rec->mtop[m->id])
 			rec->mtop[m->id] = m->index + 1;
