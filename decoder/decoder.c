@@ -57,7 +57,7 @@ struct dnames {
 /*
  * Per-connection decoder state, kept small: an idle connection costs
  * this (and its protocol's state) for as long as it is open.  A state
- * smaller than DSTATE_LAZY lives right after it, in one allocation.
+ * smaller than DSTATE_PACK lives right after it, in one allocation.
  */
 struct dconn {
 	RB_ENTRY(dconn)		 entry;
@@ -517,7 +517,7 @@ static struct dconn *
 dconn_new(struct lchan *l, uint64_t id, const struct proto *pr)
 {
 	struct dconn	*dc;
-	size_t		 inl = pr->statesize < DSTATE_LAZY ? pr->statesize : 0;
+	size_t		 inl = pr->statesize < DSTATE_PACK ? pr->statesize : 0;
 
 	if ((dc = calloc(1, sizeof(*dc) + inl)) == NULL)
 		fatal(NULL);
@@ -767,6 +767,7 @@ static void
 dkeep_put(struct dconn *dc)
 {
 	struct dkeep	*k, *next;
+	void		*state;
 
 	TAILQ_FOREACH_SAFE(k, &kept, entry, next) {
 		if (k->pr == dc->pr &&
@@ -779,10 +780,9 @@ dkeep_put(struct dconn *dc)
 		fatal(NULL);
 	strlcpy(k->device, dc->names->device, sizeof(k->device));
 	k->pr = dc->pr;
-	/* a cut state is zeros after its end */
-	if (dc->state.p != NULL)
-		memcpy(k->state, dc->state.p, dc->state.len <
-		    dc->pr->statesize ? dc->state.len : dc->pr->statesize);
+	/* a packed state, whole */
+	if ((state = dstate_peek(&dc->state, dc->pr->statesize)) != NULL)
+		memcpy(k->state, state, dc->pr->statesize);
 	TAILQ_INSERT_TAIL(&kept, k, entry);
 }
 
