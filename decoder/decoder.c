@@ -7,7 +7,7 @@
  * A protocol's state lives as long as its connection, except when the
  * protocol hangs up a dialled connection (pv_hangup()): then the state
  * is kept, by device, until the connector's next connection to that
- * device takes it over.  A large state is cut short while its
+ * device takes it over.  A state of 128 bytes or more is packed while its
  * connection is quiet (dstate.c).
  */
 
@@ -589,7 +589,7 @@ dconn_frame(const struct dconn *dc, struct pv_frame *f)
 	return (f);
 }
 
-/* the event that dconn_ctx() began is over (the state may be cut) */
+/* the event that dconn_ctx() began is over (the state may be packed) */
 static void
 dconn_done(struct dconn *dc)
 {
