@@ -7,7 +7,7 @@
  * A protocol's state lives as long as its connection, except when the
  * protocol hangs up a dialled connection (pv_hangup()): then the state
  * is kept, by device, until the connector's next connection to that
- * device takes it over.  A large state is cut short while its
+ * device takes it over.  A state of 128 bytes or more is packed while its
  * connection is quiet (dstate.c).
  */
 
@@ -45,6 +45,10 @@ struct lchan {
 	int		 done;
 };
 
+#if PVGATE_MAX_DEVICES > INT8_MAX
+#error "struct dconn's dev cannot index conf->devices"
+#endif
+
 /* "[2001:db8::1]:51512" at its longest, and its NUL */
 #define PEER_STRLEN	(1 + INET6_ADDRSTRLEN + 2 + 5)
 
@@ -57,7 +61,8 @@ struct dnames {
 /*
  * Per-connection decoder state, kept small: an idle connection costs
  * this (and its protocol's state) for as long as it is open.  A state
- * smaller than DSTATE_LAZY lives right after it, in one allocation.
+ * smaller than DSTATE_PACK lives right after it, in one allocation,
+ * and after that the peer's address as text, as long as it is.
  */
 struct dconn {
 	RB_ENTRY(dconn)		 entry;
@@ -68,18 +73,18 @@ struct dconn {
 	struct event		*timer;		/* once pv_timer() was called */
 	struct pv_cmd		*cmd;		/* an owner's, in flight */
 	struct relay		*relay;		/* to its cloud, if any */
+	const char		*peername;	/* "192.0.2.10:51512" */
 	struct dcount		 cnt;		/* for pvgatectl */
 	struct dstate		 state;		/* the protocol's */
 	/* the last frame's header, for dumps between frames */
 	int64_t			 rx_sec;
 	int32_t			 rx_nsec;
 	uint16_t		 listen_port;
-	int16_t			 dev;		/* dialled: conf->devices[] */
-	struct pv_addr		 peer;
-	struct pv_addr		 dst;
+	int8_t			 dev;		/* dialled: conf->devices[] */
 	uint8_t			 hungup:1;	/* pv_hangup(): keep state */
 	uint8_t			 refused:1;	/* unknown device: closing */
-	char			 peername[PEER_STRLEN];
+	struct pv_addr		 peer;
+	struct pv_addr		 dst;
 	char			 claim[PV_NAMELEN];
 	uint64_t		 inline_state[];
 };
@@ -514,13 +519,21 @@ decoder_backpressure(void)
 }
 
 static struct dconn *
-dconn_new(struct lchan *l, uint64_t id, const struct proto *pr)
+dconn_new(struct lchan *l, uint64_t id, const struct proto *pr,
+    const struct pv_addr *peer)
 {
 	struct dconn	*dc;
-	size_t		 inl = pr->statesize < DSTATE_LAZY ? pr->statesize : 0;
+	char		 name[PEER_STRLEN], *p;
+	size_t		 inl = pr->statesize < DSTATE_PACK ? pr->statesize : 0;
+	size_t		 namelen;
 
-	if ((dc = calloc(1, sizeof(*dc) + inl)) == NULL)
+	(void)pv_addr_str(peer, name, sizeof(name));
+	namelen = strlen(name) + 1;
+	if ((dc = calloc(1, sizeof(*dc) + inl + namelen)) == NULL)
 		fatal(NULL);
+	p = (char *)dc->inline_state + inl;
+	memcpy(p, name, namelen);
+	dc->peername = p;
 	dc->id = id;
 	dc->l = l;
 	dc->pr = pr;
@@ -576,7 +589,7 @@ dconn_frame(const struct dconn *dc, struct pv_frame *f)
 	return (f);
 }
 
-/* the event that dconn_ctx() began is over (the state may be cut) */
+/* the event that dconn_ctx() began is over (the state may be packed) */
 static void
 dconn_done(struct dconn *dc)
 {
@@ -661,8 +674,7 @@ decoder_frame(struct lchan *l, struct imsg *imsg, int garbage)
 	}
 
 	if ((dc = RB_FIND(dconn_tree, &conns, &key)) == NULL) {
-		dc = dconn_new(l, f.conn, pr);
-		pv_addr_str(&f.peer, dc->peername, sizeof(dc->peername));
+		dc = dconn_new(l, f.conn, pr, &f.peer);
 		dc->relay = relay_new(l, f.conn, pr, dc->claim,
 		    dc->peername);
 		fresh = 1;
@@ -713,7 +725,7 @@ decoder_conn_open(struct lchan *l, struct imsg *imsg)
 		    imsg_get_len(imsg));
 	co.device[sizeof(co.device) - 1] = '\0';
 	pr = frame_proto(co.proto);
-	dc = dconn_new(l, co.conn, pr);
+	dc = dconn_new(l, co.conn, pr, &co.peer);
 	for (i = 0; i < conf->ndevices; i++)
 		if (strcmp(conf->devices[i].name, co.device) == 0)
 			dc->dev = i;
@@ -723,7 +735,6 @@ decoder_conn_open(struct lchan *l, struct imsg *imsg)
 	strlcpy(dconn_names(dc)->device, co.device,
 	    sizeof(dc->names->device));
 	dkeep_take(dc);
-	pv_addr_str(&co.peer, dc->peername, sizeof(dc->peername));
 	dc->listen_port = co.peer.port;
 	dc->peer = co.peer;
 	dc->dst = co.peer;
@@ -767,6 +778,7 @@ static void
 dkeep_put(struct dconn *dc)
 {
 	struct dkeep	*k, *next;
+	void		*state;
 
 	TAILQ_FOREACH_SAFE(k, &kept, entry, next) {
 		if (k->pr == dc->pr &&
@@ -779,10 +791,9 @@ dkeep_put(struct dconn *dc)
 		fatal(NULL);
 	strlcpy(k->device, dc->names->device, sizeof(k->device));
 	k->pr = dc->pr;
-	/* a cut state is zeros after its end */
-	if (dc->state.p != NULL)
-		memcpy(k->state, dc->state.p, dc->state.len <
-		    dc->pr->statesize ? dc->state.len : dc->pr->statesize);
+	/* a packed state, whole */
+	if ((state = dstate_peek(&dc->state, dc->pr->statesize)) != NULL)
+		memcpy(k->state, state, dc->pr->statesize);
 	TAILQ_INSERT_TAIL(&kept, k, entry);
 }
 

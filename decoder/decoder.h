@@ -45,23 +45,26 @@ struct tally {
 };
 
 /*
- * A connection's protocol state, while it has one (dstate.c).  A state
- * smaller than DSTATE_LAZY is never cut: its connection holds it
- * (dstate_inline()).
+ * A connection's protocol state (dstate.c).  One smaller than
+ * DSTATE_PACK is never packed: its connection holds it
+ * (dstate_inline()).  One of DSTATE_LAZY bytes or more is mapped.
  */
+#define DSTATE_PACK	128
 #define DSTATE_LAZY	2048
 struct dstate {
 	TAILQ_ENTRY(dstate)	 entry;		/* in order of last use */
 	void			*p;		/* NULL: all zeros */
 	time_t			 used;
-	uint32_t		 len;		/* of p: may be cut short */
-	uint16_t		 busy;		/* events not yet done */
+	uint32_t		 len;		/* of p: packed, len packed */
+	uint8_t			 busy;		/* events not yet done */
 	uint8_t			 listed;
 	uint8_t			 room;		/* DSTATE_HEAP ... */
+	uint8_t			 level;		/* quiet 2 s << level */
 };
 #define DSTATE_HEAP	0	/* p from malloc */
 #define DSTATE_MAPPED	1	/* p is its own mapping */
 #define DSTATE_INLINE	2	/* p is the connection's, len bytes */
+#define DSTATE_PACKED	3	/* p from malloc, packed (dstate.c) */
 
 void	 dstate_inline(struct dstate *, void *, size_t);
 void	*dstate_get(struct dstate *, size_t);

@@ -39,32 +39,37 @@ enum refuse_reason {
 	REFUSE_MAX
 };
 
+/*
+ * A device connection.  An idle one costs this for as long as it is
+ * open (its partial frame and unsent replies only while there are
+ * some), so the fields are ordered to leave no holes.
+ */
 struct conn {
 	RB_ENTRY(conn)		 entry;
 	uint64_t		 id;
-	int			 fd;
 	const struct proto	*proto;
 	struct target		*target;	/* dialled: what for */
-	int			 gotframe;
 	struct event		 ev;		/* read, with the idle timeout */
 	struct event		*wev;		/* write, only while blocked */
-	struct pv_addr		 peer;
-	struct pv_addr		 dst;
 	struct peer_count	*pc;
 	uint8_t			*in;		/* partial frame, if any */
-	size_t			 inlen;
-	size_t			 incap;		/* grows up to max_frame */
 	uint8_t			*out;		/* unsent reply bytes */
-	size_t			 outlen;
-	int			 closing;	/* close once out is sent */
-	int			 parked;	/* not read: backpressure */
+	uint32_t		 inlen;
+	uint32_t		 incap;		/* grows up to max_frame */
+	uint32_t		 outlen;	/* up to OUT_MAX */
+	int			 fd;
+	struct pv_addr		 peer;
+	unsigned int		 gotframe:1;
+	unsigned int		 closing:1;	/* close once out is sent */
+	unsigned int		 parked:1;	/* not read: backpressure */
+	unsigned int		 unframed:1;	/* accepted, no frame yet */
+	struct pv_addr		 dst;
 	TAILQ_ENTRY(conn)	 park;
+	TAILQ_ENTRY(conn)	 unframed_entry;
 	time_t			 start;
 	uint64_t		 rxbytes;
 	uint64_t		 txbytes;
 	uint64_t		 frames;
-	int			 unframed;	/* accepted, no frame yet */
-	TAILQ_ENTRY(conn)	 unframed_entry;
 };
 
 RB_HEAD(conn_tree, conn);
