@@ -62,7 +62,7 @@ static void		exporter_record(struct imsg *);
 static void		exporter_syslog(void);
 static void		exporter_dump(struct imsg *);
 static void		exporter_done(void);
-static void		stdout_add(const char *, size_t);
+static void		stdout_record(void);
 static void		stdout_flush(void);
 static void		stdout_gone(void);
 static void		log_kick(void);
@@ -270,7 +270,7 @@ exporter_record(struct imsg *imsg)
 {
 	struct ibuf	 ibuf;
 	const uint8_t	*wire;
-	size_t		 off = 0, wlen, n;
+	size_t		 off = 0, wlen;
 	int		 r;
 
 	if (imsg_get_ibuf(imsg, &ibuf) == -1)
@@ -278,13 +278,8 @@ exporter_record(struct imsg *imsg)
 	while ((r = record_batch_next(&rec, ibuf_data(&ibuf),
 	    ibuf_size(&ibuf), &off, &wire, &wlen)) == 1) {
 		stats.records++;
-		if (conf->gate.out_stdout && !stdout_closed) {
-			if ((n = json_record(&rec, line, sizeof(line))) == 0)
-				fatalx("%s: record does not fit a line",
-				    __func__);
-			stdout_add(line, n);
-			outlines++;
-		}
+		if (conf->gate.out_stdout && !stdout_closed)
+			stdout_record();
 		if (syslog_fd != -1 && conf->gate.out_syslog)
 			exporter_syslog();
 		if (mqtt_on)
@@ -364,17 +359,23 @@ exporter_done(void)
 	exit(0);
 }
 
+/*
+ * The record's JSON line, written right behind the lines before it: if
+ * it does not fit there, they go out and it is written again.
+ */
 static void
-stdout_add(const char *s, size_t n)
+stdout_record(void)
 {
-	if (outlen + n > sizeof(outbuf))
+	size_t	 n;
+
+	if ((n = json_record(&rec, outbuf + outlen,
+	    sizeof(outbuf) - outlen)) == 0) {
 		stdout_flush();
-	if (n > sizeof(outbuf)) {
-		outlen = 0;
-		fatalx("%s: line of %zu bytes", __func__, n);
+		if ((n = json_record(&rec, outbuf, sizeof(outbuf))) == 0)
+			fatalx("%s: record does not fit a line", __func__);
 	}
-	memcpy(outbuf + outlen, s, n);
 	outlen += n;
+	outlines++;
 }
 
 /* stdout is blocking: a slow reader slows the pipeline, loses nothing */

@@ -41,6 +41,8 @@ struct outbuf {
 
 void	 outbuf_init(struct outbuf *, char *, size_t);
 void	 outbuf_mem(struct outbuf *, const char *, size_t);
+char	*outbuf_tail(struct outbuf *, size_t);
+void	 outbuf_grow(struct outbuf *, size_t);
 void	 outbuf_str(struct outbuf *, const char *);
 void	 outbuf_json(struct outbuf *, const char *, size_t, int);
 size_t	 outbuf_end(struct outbuf *);

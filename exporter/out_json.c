@@ -16,14 +16,15 @@ static void	 jout_metrics(struct outbuf *, const struct record *);
 static void	 jout_attrs(struct outbuf *, const struct record *);
 
 /*
- * "name":value pairs, each built whole and added in one copy.  A name
- * comes from the metric table and needs no escape: export_test checks
- * that every name in it is plain [a-z0-9_].
+ * "name":value pairs, each built whole: right in the output when an
+ * item of any size fits there, else in item[] and added in one copy.
+ * A name comes from the metric table and needs no escape: export_test
+ * checks that every name in it is plain [a-z0-9_].
  */
 static void
 jout_metrics(struct outbuf *o, const struct record *rec)
 {
-	char	 item[160];
+	char	 item[160], *dst;
 	size_t	 i, n, k, lead = 0;
 	int	 len;
 
@@ -32,21 +33,27 @@ jout_metrics(struct outbuf *o, const struct record *rec)
 		n = RECORD_MAX_METRICS;
 	outbuf_str(o, ",\"metrics\":{");
 	for (i = 0; i < n; i++) {
+		if ((dst = outbuf_tail(o, sizeof(item))) == NULL)
+			dst = item;
 		/* an invalid metric cannot come out of record_unpack() */
-		k = lead;
-		item[k++] = '"';
-		if ((len = metric_name(&rec->metrics[i], item + k,
+		k = 0;
+		if (lead)
+			dst[k++] = ',';
+		dst[k++] = '"';
+		if ((len = metric_name(&rec->metrics[i], dst + k,
 		    sizeof(item) - k - 2)) == -1)
 			continue;
 		k += len;
-		item[k++] = '"';
-		item[k++] = ':';
-		if ((len = metric_value(&rec->metrics[i], item + k,
+		dst[k++] = '"';
+		dst[k++] = ':';
+		if ((len = metric_value(&rec->metrics[i], dst + k,
 		    sizeof(item) - k)) == -1)
 			continue;
-		outbuf_mem(o, item, k + len);
+		if (dst == item)
+			outbuf_mem(o, item, k + len);
+		else
+			outbuf_grow(o, k + len);
 		/* the next item starts with its comma */
-		item[0] = ',';
 		lead = 1;
 	}
 	outbuf_mem(o, "}", 1);

@@ -106,6 +106,25 @@ outbuf_mem(struct outbuf *o, const char *p, size_t n)
 	o->off += n;
 }
 
+/*
+ * Where the next bytes go, if n of them and a NUL fit; else NULL (and
+ * the output is as it was).  outbuf_grow() then adds those written.
+ */
+char *
+outbuf_tail(struct outbuf *o, size_t n)
+{
+	if (o->full || n >= o->len - o->off)
+		return (NULL);
+	return (o->buf + o->off);
+}
+
+/* n bytes written at outbuf_tail(), which had room for them */
+void
+outbuf_grow(struct outbuf *o, size_t n)
+{
+	o->off += n;
+}
+
 void
 outbuf_str(struct outbuf *o, const char *s)
 {

@@ -39,11 +39,16 @@ static struct proto	protos[] = {
 
 static void	proto_sizes(void);
 
+/* the state sizes, filled in once: proto_byid() runs for every record */
 static void
 proto_sizes(void)
 {
-	size_t	i;
+	static int	 done;
+	size_t		 i;
 
+	if (done)
+		return;
+	done = 1;
 	for (i = 0; i < NPROTOS; i++) {
 		switch (protos[i].id) {
 		case PROTO_SOLARMAN_V5:

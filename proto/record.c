@@ -226,8 +226,45 @@ record_attrvalue(const struct record *rec, size_t i)
 }
 
 /*
+ * The table's names measured once: the text before an indexed name's
+ * %u (all of the name when not indexed) and after it.  A name the
+ * split does not describe (no %u, or more than one) is slow: written
+ * character by character.
+ */
+static struct {
+	uint8_t		 pre;
+	uint8_t		 post;
+	uint8_t		 slow;
+} name_len[M_MAX];
+static int	 name_measured;
+
+static void	 metric_measure(void);
+
+static void
+metric_measure(void)
+{
+	const char	*name, *u;
+	size_t		 i, n;
+
+	for (i = 0; i < M_MAX; i++) {
+		name = metric_defs[i].name;
+		n = strlen(name);
+		u = metric_defs[i].indexed ? strstr(name, "%u") : NULL;
+		if (n > UINT8_MAX || (metric_defs[i].indexed && (u == NULL ||
+		    strchr(u + 2, '%') != NULL))) {
+			name_len[i].slow = 1;
+			continue;
+		}
+		name_len[i].pre = u != NULL ? (size_t)(u - name) : n;
+		name_len[i].post = u != NULL ? n - (u - name) - 2 : 0;
+	}
+	name_measured = 1;
+}
+
+/*
  * Write the metric's name, e.g. "pv2_voltage", into buf.  Returns its
- * length, or -1 if the metric is invalid or buf too small.
+ * length, or -1 if the metric is invalid or buf too small.  This runs
+ * for every value the exporter writes: no printf, no strlen.
  */
 int
 metric_name(const struct metric *m, char *buf, size_t len)
@@ -235,34 +272,43 @@ metric_name(const struct metric *m, char *buf, size_t len)
 	const struct metric_def	*def;
 	const char		*p;
 	char			 digits[4];
-	size_t			 n = 0, nd;
+	size_t			 n = 0, nd, i, pre, post;
 	unsigned int		 v;
 
 	if (!metric_valid(m->id, m->index, m->decimals) || len == 0)
 		return (-1);
+	if (!name_measured)
+		metric_measure();
 	def = &metric_defs[m->id];
-	if (!def->indexed) {
-		/* most names: the table's text as it is */
-		n = strlen(def->name);
+	nd = 0;
+	if (def->indexed) {
+		v = m->index;
+		do {
+			digits[nd++] = '0' + v % 10;
+			v /= 10;
+		} while (v != 0);
+	}
+	if (!name_len[m->id].slow) {
+		pre = name_len[m->id].pre;
+		post = name_len[m->id].post;
+		n = pre + nd + post;
 		if (n >= len)
 			return (-1);
-		memcpy(buf, def->name, n + 1);
+		memcpy(buf, def->name, pre);
+		for (i = 0; i < nd; i++)
+			buf[pre + i] = digits[nd - 1 - i];
+		/* an indexed name's text after its %u */
+		memcpy(buf + pre + nd, def->name + pre + 2, post);
+		buf[n] = '\0';
 		return ((int)n);
 	}
-	/* the index in place of an indexed name's %u, without printf:
-	 * this runs for every value the exporter writes */
+	/* the index in place of each %u */
 	for (p = def->name; *p != '\0'; p++) {
-		if (p[0] == '%' && p[1] == 'u') {
-			nd = 0;
-			v = m->index;
-			do {
-				digits[nd++] = '0' + v % 10;
-				v /= 10;
-			} while (v != 0);
+		if (def->indexed && p[0] == '%' && p[1] == 'u') {
 			if (n + nd >= len)
 				return (-1);
-			while (nd > 0)
-				buf[n++] = digits[--nd];
+			for (i = 0; i < nd; i++)
+				buf[n++] = digits[nd - 1 - i];
 			p++;
 			continue;
 		}
@@ -278,14 +324,15 @@ metric_name(const struct metric *m, char *buf, size_t len)
  * Write raw / 10^decimals as exact decimal text into buf, without
  * trailing fractional zeros: 2248/1 "224.8", 2260/1 "226", 5/2 "0.05",
  * -10268/4 "-1.0268".  Returns the length, or -1 if the metric is
- * invalid or buf too small.
+ * invalid or buf too small.  The length is known from the digits, so
+ * the text goes into buf once (this runs for every value exported).
  */
 int
 metric_value(const struct metric *m, char *buf, size_t len)
 {
-	char		 digits[24], out[40];
+	char		 digits[24], *p;
 	uint64_t	 v;
-	size_t		 nd, skip, d, i, n;
+	size_t		 nd, skip, d, i, n, ni;
 
 	if (m->decimals > RECORD_MAX_DECIMALS)
 		return (-1);
@@ -312,24 +359,25 @@ metric_value(const struct metric *m, char *buf, size_t len)
 		d--;
 	}
 
-	n = 0;
-	if (m->raw < 0)
-		out[n++] = '-';
-	if (nd > skip + d) {
-		for (i = nd; i > skip + d; i--)
-			out[n++] = digits[i - 1];
-	} else
-		out[n++] = '0';
-	if (d > 0) {
-		out[n++] = '.';
-		for (i = skip + d; i > skip; i--)
-			out[n++] = i - 1 < nd ? digits[i - 1] : '0';
-	}
-	out[n] = '\0';
-
+	/* sign, integer part (at least "0"), point and fraction */
+	ni = nd > skip + d ? nd - skip - d : 1;
+	n = (m->raw < 0) + ni + (d > 0 ? 1 + d : 0);
 	if (n >= len)
 		return (-1);
-	memcpy(buf, out, n + 1);
+	p = buf;
+	if (m->raw < 0)
+		*p++ = '-';
+	if (nd > skip + d) {
+		for (i = nd; i > skip + d; i--)
+			*p++ = digits[i - 1];
+	} else
+		*p++ = '0';
+	if (d > 0) {
+		*p++ = '.';
+		for (i = skip + d; i > skip; i--)
+			*p++ = i - 1 < nd ? digits[i - 1] : '0';
+	}
+	*p = '\0';
 	return ((int)n);
 }
 
