@@ -355,6 +355,14 @@ conn_new(int fd, const struct sockaddr_storage *ss, struct lsock *ls)
 		log_debug("connection %llx from %s",
 		    (unsigned long long)c->id, buf);
 	}
+	/*
+	 * A device speaks first, often before it is accepted: its frame
+	 * is read now, in the pass that accepted it, and goes to the
+	 * decoder with whatever else the pass sends (the close of the
+	 * connection before it), not one pass later on its own.
+	 */
+	if (!env->paused)
+		conn_read(fd, EV_READ, c);
 }
 
 /*
