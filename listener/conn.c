@@ -424,6 +424,28 @@ conn_add(int fd, const struct pv_addr *peer, const struct proto *proto,
 	return c;
 }
 
+/*
+ * A device that closes its connection after each record opens the
+ * next one right away, often while the pass that read the close is
+ * still running: that pass accepts it too, at its end, if its accept
+ * events did not run (one accept that finds nothing, if not), so that
+ * the close, the new connection's frame and the reply to it are not
+ * three loop passes and two writes to the decoder, but two and one.
+ */
+static int	pass_accepted;	/* the accept events ran */
+static int	pass_closed;	/* an accepted connection was closed */
+
+void
+conn_pass_end(void)
+{
+	int	i;
+
+	if (pass_closed && !pass_accepted && env->accepting)
+		for (i = 0; i < env->nsock; i++)
+			conn_accept(env->sock[i], EV_READ, &env->lsock[i]);
+	pass_accepted = pass_closed = 0;
+}
+
 void
 conn_accept(int fd, short event, void *arg)
 {
@@ -433,6 +455,7 @@ conn_accept(int fd, short event, void *arg)
 	int			 i, s;
 
 	(void)event;
+	pass_accepted = 1;
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		len = sizeof(ss);
 		s = accept4(fd, (struct sockaddr *)&ss, &len,
@@ -848,6 +871,8 @@ conn_close(struct conn *c, int reason, const char *why)
 	struct pv_conn_close	cc;
 
 	env->stats.closed[reason]++;
+	if (c->target == NULL)
+		pass_closed = 1;
 	if (c == gather_c) {
 		/* its replies die with it */
 		gather_c = NULL;

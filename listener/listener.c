@@ -157,6 +157,8 @@ main(int argc, char *argv[])
 
 	imsgev_hello(&env->iev_parent, ROLE_LISTENER);
 	imsgev_hello(&env->iev_decoder, ROLE_LISTENER);
+	if (!env->connector)
+		imsgev_beforeflush(conn_pass_end);
 	imsgev_loop(listener_backpressure);
 	return 0;
 }

@@ -145,6 +145,7 @@ extern struct listener	*env;
 /* conn.c */
 void	 conn_listen(struct lsock *, int);
 void	 conn_accept(int, short, void *);
+void	 conn_pass_end(void);
 struct conn *conn_add(int, const struct pv_addr *, const struct proto *,
 	    struct target *);
 void	 conn_reply(uint64_t, uint32_t, const uint8_t *, size_t);
