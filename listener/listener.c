@@ -291,8 +291,9 @@ listener_configure(struct pvconf *nconf)
 			    __func__, nconf->listen.nsockets, env->nsock);
 		env->conf = nconf;
 		for (i = 0; i < env->nsock; i++) {
+			conn_listen(&env->lsock[i], env->sock[i]);
 			event_set(&env->ev_accept[i], env->sock[i],
-			    EV_READ | EV_PERSIST, conn_accept, NULL);
+			    EV_READ | EV_PERSIST, conn_accept, &env->lsock[i]);
 			event_add(&env->ev_accept[i], NULL);
 		}
 		env->accepting = 1;

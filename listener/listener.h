@@ -86,6 +86,18 @@ struct peer_count {
 RB_HEAD(peer_tree, peer_count);
 RB_PROTOTYPE(peer_tree, peer_count, entry, peer_cmp);
 
+/* what a listening socket's accepted connections have from it */
+enum lsock_nodelay {
+	NODELAY_UNKNOWN,	/* none accepted yet */
+	NODELAY_INHERITED,	/* they have TCP_NODELAY already */
+	NODELAY_SET		/* each has to be given it */
+};
+
+struct lsock {
+	struct pv_addr		 addr;		/* bound to; family 0: any */
+	enum lsock_nodelay	 nodelay;
+};
+
 struct listener {
 	struct pvconf		*conf;
 	const struct proto	*proto;
@@ -94,6 +106,7 @@ struct listener {
 	int			 nsock;
 	int			 sock[PVGATE_MAX_SOCKETS];
 	struct event		 ev_accept[PVGATE_MAX_SOCKETS];
+	struct lsock		 lsock[PVGATE_MAX_SOCKETS];
 	struct event		 ev_pause;	/* accept paused: EMFILE */
 	int			 accepting;
 	int			 paused;	/* backpressure */
@@ -131,6 +144,7 @@ struct listener {
 extern struct listener	*env;
 
 /* conn.c */
+void	 conn_listen(struct lsock *, int);
 void	 conn_accept(int, short, void *);
 struct conn *conn_add(int, const struct pv_addr *, const struct proto *,
 	    struct target *);

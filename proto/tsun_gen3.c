@@ -102,6 +102,7 @@ enum {
 #define G3_F_COEFF		0x02	/* 1024 = 100 % */
 #define G3_F_POSITIVE		0x04	/* -1 and such mean "none" */
 
+/* a map is sorted by address (g3_elements walks it once), 0 ends it */
 struct g3_map {
 	uint32_t	addr;
 	uint8_t		what;
@@ -115,8 +116,8 @@ static const struct g3_map	g3_collector[] = {
 	{ 0x00092f90, G3_ATTR, 0, A_MODEL, 0 },
 	{ 0x00094ae8, G3_ATTR, 0, A_MAC, 0 },
 	{ 0x000c3500, G3_METRIC, 0, M_SIGNAL, 0 },
-	{ 0x000d0020, G3_METRIC, G3_F_MINUTES, M_COLLECT_INTERVAL, 0 },
 	{ 0x000cf850, G3_METRIC, 0, M_DATA_INTERVAL, 0 },
+	{ 0x000d0020, G3_METRIC, G3_F_MINUTES, M_COLLECT_INTERVAL, 0 },
 	{ 0, 0, 0, 0, 0 }
 };
 
@@ -586,9 +587,9 @@ static int
 g3_elements(struct pvctx *ctx, const struct g3_frame *f, struct g3_block *b,
     const uint8_t *p, size_t len, uint32_t count)
 {
-	const struct g3_map	*m;
+	const struct g3_map	*m = b->map;
 	size_t			 off = 0, vlen;
-	uint32_t		 i, addr, bits;
+	uint32_t		 i, addr, bits, last = 0;
 	int64_t			 v = 0;
 	double			 d = 0;
 	float			 fl;
@@ -658,10 +659,17 @@ g3_elements(struct pvctx *ctx, const struct g3_frame *f, struct g3_block *b,
 			isfloat = 1;
 			break;
 		}
-		for (m = b->map; m->addr != 0; m++)
-			if (m->addr == addr)
-				break;
-		if (m->addr != 0) {
+		/*
+		 * The map is sorted and the elements come in address
+		 * order: walk on from the last element's place, back to
+		 * the start only when an address comes out of order.
+		 */
+		if (addr < last)
+			m = b->map;
+		last = addr;
+		while (m->addr != 0 && m->addr < addr)
+			m++;
+		if (m->addr != 0 && m->addr == addr) {
 			if (type == G3_T_STRING)
 				g3_value(b, m, 0, 0, 0, p + off + 1, vlen - 1);
 			else
