@@ -867,7 +867,6 @@ conn_kill(const struct pv_reply *r)
 void
 conn_close(struct conn *c, int reason, const char *why)
 {
-	struct timeval		tv = { 1, 0 };
 	struct pv_conn_close	cc;
 
 	env->stats.closed[reason]++;
@@ -906,12 +905,22 @@ conn_close(struct conn *c, int reason, const char *why)
 	free(c->in);
 	free(c->out);
 	free(c);
-	if (!env->trim_armed && (env->trim_peak - env->nconns >= TRIM_MIN ||
-	    (env->nconns == 0 && env->trim_peak > 0))) {
-		evtimer_set(&env->ev_trim, conn_trim, NULL);
-		evtimer_add(&env->ev_trim, &tv);
-		env->trim_armed = 1;
-	}
+	if (env->trim_peak - env->nconns >= TRIM_MIN ||
+	    (env->nconns == 0 && env->trim_peak > 0))
+		conn_trim_soon();
+}
+
+/* memory was freed in bulk: the heap is trimmed in a second, once */
+void
+conn_trim_soon(void)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (env->trim_armed)
+		return;
+	evtimer_set(&env->ev_trim, conn_trim, NULL);
+	evtimer_add(&env->ev_trim, &tv);
+	env->trim_armed = 1;
 }
 
 /* a burst of connections is gone: their memory goes back too */

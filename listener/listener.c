@@ -422,6 +422,16 @@ listener_backpressure(void)
 		conn_resume_all();
 		log_debug("decoder caught up: resuming reads");
 	}
+	/*
+	 * The frames of a burst are written: their buffers lie between
+	 * the connections that stay, where the heap cannot shrink.
+	 */
+	if (q > env->qpeak)
+		env->qpeak = q;
+	if (q == 0 && env->qpeak >= QUEUE_LOW) {
+		env->qpeak = 0;
+		conn_trim_soon();
+	}
 }
 
 /* pvgated asked us to stop: no more accepting, no more reading */

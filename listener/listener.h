@@ -121,6 +121,7 @@ struct listener {
 	struct event		 ev_trim;	/* heap trim after a burst */
 	int			 trim_armed;
 	uint32_t		 trim_peak;	/* connections since the trim */
+	uint32_t		 qpeak;		/* messages queued, since 0 */
 	uint32_t		 reserved;	/* descriptors libevent knows */
 	uint32_t		 reserve_want;	/* and is to know */
 	int			 reserve_next;	/* the next number */
@@ -156,6 +157,7 @@ void	 conn_pause_all(void);
 void	 conn_resume_all(void);
 void	 conn_close_all(int, const char *);
 void	 conn_flush_all(void);
+void	 conn_trim_soon(void);
 
 /* a device the connector dials, or a cloud it relays one to */
 struct target {
