@@ -352,8 +352,13 @@ metric_name(const struct metric *m, char *buf, size_t len)
 int
 metric_value(const struct metric *m, char *buf, size_t len)
 {
+	static const char	 pairs[] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
 	char		 digits[24], *p;
-	uint64_t	 v;
+	uint64_t	 v, r;
 	size_t		 nd, skip, d, i, n, ni;
 
 	if (m->decimals > RECORD_MAX_DECIMALS)
@@ -367,12 +372,19 @@ metric_value(const struct metric *m, char *buf, size_t len)
 	if (v == 0)
 		d = 0;
 
-	/* digits, least significant first */
+	/* digits, least significant first, two per division */
 	nd = 0;
-	do {
-		digits[nd++] = '0' + v % 10;
-		v /= 10;
-	} while (v != 0);
+	while (v >= 100) {
+		r = (v % 100) * 2;
+		v /= 100;
+		digits[nd++] = pairs[r + 1];
+		digits[nd++] = pairs[r];
+	}
+	if (v >= 10) {
+		digits[nd++] = pairs[v * 2 + 1];
+		digits[nd++] = pairs[v * 2];
+	} else
+		digits[nd++] = '0' + v;
 
 	/* drop trailing fractional zeros; the top digit is never 0 */
 	skip = 0;
