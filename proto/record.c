@@ -419,6 +419,8 @@ metric_value(const struct metric *m, char *buf, size_t len)
  * Everything about a record except its strings.  Metrics of one id are
  * chained (first[id], next[i]: position + 1, 0 ends), so a duplicate is
  * looked for among the few of the same id, not among all of them.
+ * Only the heads of the ids the record has are cleared (and read): a
+ * record has a dozen metrics, the table a hundred ids.
  */
 static int
 record_check(const struct record *rec)
@@ -439,11 +441,14 @@ record_check(const struct record *rec)
 	if (rec->nmetrics > RECORD_MAX_METRICS ||
 	    rec->nattrs > RECORD_MAX_ATTRS)
 		return (-1);
-	memset(first, 0, sizeof(first));
 	for (i = 0; i < rec->nmetrics; i++) {
 		m = &rec->metrics[i];
 		if (!metric_valid(m->id, m->index, m->decimals))
 			return (-1);
+		first[m->id] = 0;
+	}
+	for (i = 0; i < rec->nmetrics; i++) {
+		m = &rec->metrics[i];
 		for (j = first[m->id]; j != 0; j = next[j - 1])
 			if (rec->metrics[j - 1].index == m->index)
 				return (-1);
