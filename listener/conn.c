@@ -174,14 +174,70 @@ accept_pause(void)
 	evtimer_add(&env->ev_pause, &tv);
 }
 
+/*
+ * A listening socket, before its first accept: the address it is bound
+ * to, if it is one address (then every connection it accepts has that
+ * one: there is no IP_TRANSPARENT on it), and TCP_NODELAY, which the
+ * connections it accepts may inherit (Linux and OpenBSD copy it).
+ */
+void
+conn_listen(struct lsock *ls, int fd)
+{
+	static const uint8_t	 any[sizeof(ls->addr.addr)];
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	int			 on = 1;
+
+	memset(ls, 0, sizeof(*ls));
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		pv_addr_set(&ls->addr, (struct sockaddr *)&ss);
+		if (memcmp(ls->addr.addr, any, sizeof(any)) == 0)
+			ls->addr.family = 0;
+	}
+	ls->nodelay = NODELAY_UNKNOWN;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+		ls->nodelay = NODELAY_SET;
+}
+
+/*
+ * Replies go out as soon as they are written.  The first connection a
+ * socket accepts tells whether they inherit TCP_NODELAY; only if not
+ * is it set on each.
+ */
 static void
-conn_dst(int fd, struct conn *c)
+conn_nodelay(int fd, struct lsock *ls)
+{
+	socklen_t	len;
+	int		on;
+
+	if (ls->nodelay == NODELAY_UNKNOWN) {
+		on = 0;
+		len = sizeof(on);
+		if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 &&
+		    on != 0)
+			ls->nodelay = NODELAY_INHERITED;
+		else
+			ls->nodelay = NODELAY_SET;
+	}
+	on = 1;
+	if (ls->nodelay == NODELAY_SET)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+		    sizeof(on));
+}
+
+/*
+ * Where the device meant to go: the original destination after a
+ * REDIRECT (that one is asked of every connection, any socket may have
+ * been the target of one), else the connection's own address, which is
+ * the socket's if it is bound to one.
+ */
+static void
+conn_dst(int fd, struct conn *c, const struct lsock *ls)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);
 
 #ifdef HAVE_SO_ORIGINAL_DST
-	/* where the device meant to go, before a REDIRECT */
 	if (c->peer.family == AF_INET &&
 	    getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &ss, &len) == 0) {
 		pv_addr_set(&c->dst, (struct sockaddr *)&ss);
@@ -195,6 +251,10 @@ conn_dst(int fd, struct conn *c)
 	}
 	len = sizeof(ss);
 #endif
+	if (ls->addr.family != 0) {
+		c->dst = ls->addr;
+		return;
+	}
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 		pv_addr_set(&c->dst, (struct sockaddr *)&ss);
 }
@@ -241,7 +301,7 @@ conn_allowed(const struct pv_addr *peer)
 }
 
 static void
-conn_new(int fd, const struct sockaddr_storage *ss)
+conn_new(int fd, const struct sockaddr_storage *ss, struct lsock *ls)
 {
 	static time_t		 last_addr;
 	static uint64_t		 said_addr;
@@ -286,14 +346,23 @@ conn_new(int fd, const struct sockaddr_storage *ss)
 		return;
 	}
 	pc->n++;
+	conn_nodelay(fd, ls);
 	c = conn_add(fd, &peer, env->proto, NULL);
 	c->pc = pc;
-	conn_dst(fd, c);
+	conn_dst(fd, c, ls);
 	if (log_getverbose() > 1) {
 		pv_addr_str(&peer, buf, sizeof(buf));
 		log_debug("connection %llx from %s",
 		    (unsigned long long)c->id, buf);
 	}
+	/*
+	 * A device speaks first, often before it is accepted: its frame
+	 * is read now, in the pass that accepted it, and goes to the
+	 * decoder with whatever else the pass sends (the close of the
+	 * connection before it), not one pass later on its own.
+	 */
+	if (!env->paused)
+		conn_read(fd, EV_READ, c);
 }
 
 /*
@@ -339,7 +408,10 @@ conn_add(int fd, const struct pv_addr *peer, const struct proto *proto,
 	imsgev_clock(&now);
 	c->start = now.tv_sec;
 	env->stats.accepted++;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	/* an accepted one has it from its listening socket */
+	if (t != NULL)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+		    sizeof(on));
 	RB_INSERT(conn_tree, &env->conns, c);
 	if (t == NULL) {
 		TAILQ_INSERT_TAIL(&env->unframed, c, unframed_entry);
@@ -355,12 +427,12 @@ conn_add(int fd, const struct pv_addr *peer, const struct proto *proto,
 void
 conn_accept(int fd, short event, void *arg)
 {
-	struct sockaddr_storage	ss;
-	socklen_t		len;
-	int			i, s;
+	struct sockaddr_storage	 ss;
+	struct lsock		*ls = arg;
+	socklen_t		 len;
+	int			 i, s;
 
 	(void)event;
-	(void)arg;
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		len = sizeof(ss);
 		s = accept4(fd, (struct sockaddr *)&ss, &len,
@@ -384,7 +456,7 @@ conn_accept(int fd, short event, void *arg)
 				return;
 			}
 		}
-		conn_new(s, &ss);
+		conn_new(s, &ss, ls);
 	}
 }
 
@@ -772,7 +844,6 @@ conn_kill(const struct pv_reply *r)
 void
 conn_close(struct conn *c, int reason, const char *why)
 {
-	struct timeval		tv = { 1, 0 };
 	struct pv_conn_close	cc;
 
 	env->stats.closed[reason]++;
@@ -809,12 +880,22 @@ conn_close(struct conn *c, int reason, const char *why)
 	free(c->in);
 	free(c->out);
 	free(c);
-	if (!env->trim_armed && (env->trim_peak - env->nconns >= TRIM_MIN ||
-	    (env->nconns == 0 && env->trim_peak > 0))) {
-		evtimer_set(&env->ev_trim, conn_trim, NULL);
-		evtimer_add(&env->ev_trim, &tv);
-		env->trim_armed = 1;
-	}
+	if (env->trim_peak - env->nconns >= TRIM_MIN ||
+	    (env->nconns == 0 && env->trim_peak > 0))
+		conn_trim_soon();
+}
+
+/* memory was freed in bulk: the heap is trimmed in a second, once */
+void
+conn_trim_soon(void)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (env->trim_armed)
+		return;
+	evtimer_set(&env->ev_trim, conn_trim, NULL);
+	evtimer_add(&env->ev_trim, &tv);
+	env->trim_armed = 1;
 }
 
 /* a burst of connections is gone: their memory goes back too */

@@ -291,8 +291,9 @@ listener_configure(struct pvconf *nconf)
 			    __func__, nconf->listen.nsockets, env->nsock);
 		env->conf = nconf;
 		for (i = 0; i < env->nsock; i++) {
+			conn_listen(&env->lsock[i], env->sock[i]);
 			event_set(&env->ev_accept[i], env->sock[i],
-			    EV_READ | EV_PERSIST, conn_accept, NULL);
+			    EV_READ | EV_PERSIST, conn_accept, &env->lsock[i]);
 			event_add(&env->ev_accept[i], NULL);
 		}
 		env->accepting = 1;
@@ -418,6 +419,16 @@ listener_backpressure(void)
 		env->paused = 0;
 		conn_resume_all();
 		log_debug("decoder caught up: resuming reads");
+	}
+	/*
+	 * The frames of a burst are written: their buffers lie between
+	 * the connections that stay, where the heap cannot shrink.
+	 */
+	if (q > env->qpeak)
+		env->qpeak = q;
+	if (q == 0 && env->qpeak >= QUEUE_LOW) {
+		env->qpeak = 0;
+		conn_trim_soon();
 	}
 }
 

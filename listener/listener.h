@@ -86,6 +86,18 @@ struct peer_count {
 RB_HEAD(peer_tree, peer_count);
 RB_PROTOTYPE(peer_tree, peer_count, entry, peer_cmp);
 
+/* what a listening socket's accepted connections have from it */
+enum lsock_nodelay {
+	NODELAY_UNKNOWN,	/* none accepted yet */
+	NODELAY_INHERITED,	/* they have TCP_NODELAY already */
+	NODELAY_SET		/* each has to be given it */
+};
+
+struct lsock {
+	struct pv_addr		 addr;		/* bound to; family 0: any */
+	enum lsock_nodelay	 nodelay;
+};
+
 struct listener {
 	struct pvconf		*conf;
 	const struct proto	*proto;
@@ -94,6 +106,7 @@ struct listener {
 	int			 nsock;
 	int			 sock[PVGATE_MAX_SOCKETS];
 	struct event		 ev_accept[PVGATE_MAX_SOCKETS];
+	struct lsock		 lsock[PVGATE_MAX_SOCKETS];
 	struct event		 ev_pause;	/* accept paused: EMFILE */
 	int			 accepting;
 	int			 paused;	/* backpressure */
@@ -108,6 +121,7 @@ struct listener {
 	struct event		 ev_trim;	/* heap trim after a burst */
 	int			 trim_armed;
 	uint32_t		 trim_peak;	/* connections since the trim */
+	uint32_t		 qpeak;		/* messages queued, since 0 */
 	uint32_t		 reserved;	/* descriptors libevent knows */
 	uint32_t		 reserve_want;	/* and is to know */
 	int			 reserve_next;	/* the next number */
@@ -130,6 +144,7 @@ struct listener {
 extern struct listener	*env;
 
 /* conn.c */
+void	 conn_listen(struct lsock *, int);
 void	 conn_accept(int, short, void *);
 struct conn *conn_add(int, const struct pv_addr *, const struct proto *,
 	    struct target *);
@@ -141,6 +156,7 @@ void	 conn_pause_all(void);
 void	 conn_resume_all(void);
 void	 conn_close_all(int, const char *);
 void	 conn_flush_all(void);
+void	 conn_trim_soon(void);
 
 /* a device the connector dials, or a cloud it relays one to */
 struct target {
