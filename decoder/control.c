@@ -81,6 +81,17 @@ seen_get(uint16_t proto, const char *serial, time_t now)
 	return d;
 }
 
+/*
+ * src into dst as strlcpy() writes it, unless dst holds that already:
+ * a device's records come on one connection, with one peer and via.
+ */
+static void
+seen_copy(char *dst, const char *src, size_t size)
+{
+	if (strncmp(dst, src, size) != 0)
+		strlcpy(dst, src, size);
+}
+
 static void
 tally_add(struct tally *to, const struct tally *t)
 {
@@ -108,8 +119,8 @@ seen_record(struct dcount *dc, const struct record *rec, const char *peer,
 		d->records++;
 		d->last = now;
 		if (rec->via[0] != '\0')
-			strlcpy(d->via, rec->via, sizeof(d->via));
-		strlcpy(d->peer, peer, sizeof(d->peer));
+			seen_copy(d->via, rec->via, sizeof(d->via));
+		seen_copy(d->peer, peer, sizeof(d->peer));
 		if (rec->kind == REC_DEVICE &&
 		    (model = record_findattr(rec, A_MODEL)) != NULL)
 			strlcpy(d->model, model, sizeof(d->model));
@@ -118,7 +129,7 @@ seen_record(struct dcount *dc, const struct record *rec, const char *peer,
 		dc->owner = rec->via[0] != '\0' ?
 		    seen_get(rec->proto, rec->via, now) : d;
 	if (dc->owner != NULL && dc->owner != d)
-		strlcpy(dc->owner->peer, peer, sizeof(dc->owner->peer));
+		seen_copy(dc->owner->peer, peer, sizeof(dc->owner->peer));
 }
 
 /* the protocol says which device a connection speaks for */

@@ -12,6 +12,9 @@
 #include "record.h"
 #include "exporter.h"
 
+/* a string constant: its length known when compiled, not measured */
+#define JOUT_LIT(o, s)	outbuf_mem((o), (s), sizeof(s) - 1)
+
 static void	 jout_metrics(struct outbuf *, const struct record *);
 static void	 jout_attrs(struct outbuf *, const struct record *);
 
@@ -31,7 +34,7 @@ jout_metrics(struct outbuf *o, const struct record *rec)
 	n = rec->nmetrics;
 	if (n > RECORD_MAX_METRICS)
 		n = RECORD_MAX_METRICS;
-	outbuf_str(o, ",\"metrics\":{");
+	JOUT_LIT(o, ",\"metrics\":{");
 	for (i = 0; i < n; i++) {
 		if ((dst = outbuf_tail(o, sizeof(item))) == NULL)
 			dst = item;
@@ -73,7 +76,10 @@ jout_attrs(struct outbuf *o, const struct record *rec)
 		a = &rec->attrs[i];
 		if (a->id <= A_NONE || a->id >= A_MAX)
 			continue;
-		outbuf_str(o, first ? ",\"attributes\":{" : ",");
+		if (first)
+			JOUT_LIT(o, ",\"attributes\":{");
+		else
+			JOUT_LIT(o, ",");
 		first = 0;
 		outbuf_json(o, attr_names[a->id], RECORD_ATTRLEN,
 		    JSON_SHORTESC);
@@ -99,37 +105,37 @@ json_record(const struct record *rec, char *buf, size_t len)
 	/* a batch of records has one time: formatted once */
 	static char		 ts[32];
 	static int64_t		 tstime;
-	static int		 tsok;
+	static int		 tslen = -1;
 
 	if (len == 0)
 		return (0);
-	if (!tsok || rec->time != tstime) {
-		tsok = json_time(rec->time, ts, sizeof(ts)) != -1;
+	if (tslen == -1 || rec->time != tstime) {
+		tslen = json_time(rec->time, ts, sizeof(ts));
 		tstime = rec->time;
 	}
-	if (!tsok)
+	if (tslen == -1)
 		return (0);
 	kind = record_kind_name(rec->kind);
 	p = proto_byid(rec->proto);
 	pname = p != NULL && p->name != NULL ? p->name : "unknown";
 
 	outbuf_init(&o, buf, len);
-	outbuf_str(&o, "{\"time\":\"");
-	outbuf_str(&o, ts);
-	outbuf_str(&o, "\",\"kind\":\"");
+	JOUT_LIT(&o, "{\"time\":\"");
+	outbuf_mem(&o, ts, tslen);
+	JOUT_LIT(&o, "\",\"kind\":\"");
 	outbuf_str(&o, kind);
-	outbuf_str(&o, "\",\"protocol\":");
+	JOUT_LIT(&o, "\",\"protocol\":");
 	outbuf_json(&o, pname, PV_NAMELEN, JSON_SHORTESC);
-	outbuf_str(&o, ",\"device\":");
+	JOUT_LIT(&o, ",\"device\":");
 	outbuf_json(&o, rec->device, sizeof(rec->device), JSON_SHORTESC);
 	if (rec->via[0] != '\0') {
-		outbuf_str(&o, ",\"via\":");
+		JOUT_LIT(&o, ",\"via\":");
 		outbuf_json(&o, rec->via, sizeof(rec->via), JSON_SHORTESC);
 	}
-	outbuf_str(&o, ",\"peer\":");
+	JOUT_LIT(&o, ",\"peer\":");
 	outbuf_json(&o, rec->peer, sizeof(rec->peer), JSON_SHORTESC);
 	jout_metrics(&o, rec);
 	jout_attrs(&o, rec);
-	outbuf_str(&o, "}\n");
+	JOUT_LIT(&o, "}\n");
 	return (outbuf_end(&o));
 }

@@ -112,11 +112,15 @@ pv_reply(struct pvctx *ctx, const uint8_t *buf, size_t len)
 void
 pv_record(struct pvctx *ctx, struct record *rec)
 {
-	/* the connection's peer, for every protocol */
-	if (ctx->peer != NULL)
-		strlcpy(rec->peer, ctx->peer, sizeof(rec->peer));
-	else
-		rec->peer[0] = '\0';
+	size_t	n = 0;
+
+	/* the connection's peer, for every protocol, cut as strlcpy()
+	 * would; measured, then copied whole (an ECU frame makes 41) */
+	if (ctx->peer != NULL) {
+		n = strnlen(ctx->peer, sizeof(rec->peer) - 1);
+		memcpy(rec->peer, ctx->peer, n);
+	}
+	rec->peer[n] = '\0';
 	if (ctx->out != NULL && ctx->out->record != NULL)
 		ctx->out->record(ctx, rec);
 }

@@ -227,15 +227,20 @@ record_attrvalue(const struct record *rec, size_t i)
 
 /*
  * The table's names measured once: the text before an indexed name's
- * %u (all of the name when not indexed) and after it.  A name the
- * split does not describe (no %u, or more than one) is slow: written
- * character by character.
+ * %u (all of the name when not indexed) and after it, each kept
+ * NUL-padded to NAME_PAD bytes, so that metric_name() copies it as one
+ * block of fixed size rather than byte by byte.  A name the split does
+ * not describe (no %u, or more than one), or with a part of NAME_PAD
+ * bytes or more, is slow: written character by character.
  */
+#define NAME_PAD	32
 static struct {
-	uint8_t		 pre;
-	uint8_t		 post;
+	char		 pre[NAME_PAD];
+	char		 post[NAME_PAD];
+	uint8_t		 prelen;
+	uint8_t		 postlen;
 	uint8_t		 slow;
-} name_len[M_MAX];
+} names[M_MAX];
 static int	 name_measured;
 
 static void	 metric_measure(void);
@@ -244,19 +249,28 @@ static void
 metric_measure(void)
 {
 	const char	*name, *u;
-	size_t		 i, n;
+	size_t		 i, n, pre, post;
 
 	for (i = 0; i < M_MAX; i++) {
 		name = metric_defs[i].name;
 		n = strlen(name);
 		u = metric_defs[i].indexed ? strstr(name, "%u") : NULL;
-		if (n > UINT8_MAX || (metric_defs[i].indexed && (u == NULL ||
-		    strchr(u + 2, '%') != NULL))) {
-			name_len[i].slow = 1;
+		if (metric_defs[i].indexed && (u == NULL ||
+		    strchr(u + 2, '%') != NULL)) {
+			names[i].slow = 1;
 			continue;
 		}
-		name_len[i].pre = u != NULL ? (size_t)(u - name) : n;
-		name_len[i].post = u != NULL ? n - (u - name) - 2 : 0;
+		pre = u != NULL ? (size_t)(u - name) : n;
+		post = u != NULL ? n - pre - 2 : 0;
+		if (pre >= NAME_PAD || post >= NAME_PAD) {
+			names[i].slow = 1;
+			continue;
+		}
+		memcpy(names[i].pre, name, pre);
+		if (u != NULL)
+			memcpy(names[i].post, u + 2, post);
+		names[i].prelen = pre;
+		names[i].postlen = post;
 	}
 	name_measured = 1;
 }
@@ -264,7 +278,8 @@ metric_measure(void)
 /*
  * Write the metric's name, e.g. "pv2_voltage", into buf.  Returns its
  * length, or -1 if the metric is invalid or buf too small.  This runs
- * for every value the exporter writes: no printf, no strlen.
+ * for every value the exporter writes: no printf, no strlen.  The
+ * bytes of buf after the NUL may be written too.
  */
 int
 metric_name(const struct metric *m, char *buf, size_t len)
@@ -288,17 +303,24 @@ metric_name(const struct metric *m, char *buf, size_t len)
 			v /= 10;
 		} while (v != 0);
 	}
-	if (!name_len[m->id].slow) {
-		pre = name_len[m->id].pre;
-		post = name_len[m->id].post;
+	if (!names[m->id].slow) {
+		pre = names[m->id].prelen;
+		post = names[m->id].postlen;
 		n = pre + nd + post;
 		if (n >= len)
 			return (-1);
-		memcpy(buf, def->name, pre);
-		for (i = 0; i < nd; i++)
-			buf[pre + i] = digits[nd - 1 - i];
-		/* an indexed name's text after its %u */
-		memcpy(buf + pre + nd, def->name + pre + 2, post);
+		if (pre + nd + NAME_PAD <= len) {
+			/* whole blocks; what lies past n is overwritten */
+			memcpy(buf, names[m->id].pre, NAME_PAD);
+			for (i = 0; i < nd; i++)
+				buf[pre + i] = digits[nd - 1 - i];
+			memcpy(buf + pre + nd, names[m->id].post, NAME_PAD);
+		} else {
+			memcpy(buf, names[m->id].pre, pre);
+			for (i = 0; i < nd; i++)
+				buf[pre + i] = digits[nd - 1 - i];
+			memcpy(buf + pre + nd, names[m->id].post, post);
+		}
 		buf[n] = '\0';
 		return ((int)n);
 	}
@@ -330,8 +352,13 @@ metric_name(const struct metric *m, char *buf, size_t len)
 int
 metric_value(const struct metric *m, char *buf, size_t len)
 {
+	static const char	 pairs[] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
 	char		 digits[24], *p;
-	uint64_t	 v;
+	uint64_t	 v, r;
 	size_t		 nd, skip, d, i, n, ni;
 
 	if (m->decimals > RECORD_MAX_DECIMALS)
@@ -345,12 +372,19 @@ metric_value(const struct metric *m, char *buf, size_t len)
 	if (v == 0)
 		d = 0;
 
-	/* digits, least significant first */
+	/* digits, least significant first, two per division */
 	nd = 0;
-	do {
-		digits[nd++] = '0' + v % 10;
-		v /= 10;
-	} while (v != 0);
+	while (v >= 100) {
+		r = (v % 100) * 2;
+		v /= 100;
+		digits[nd++] = pairs[r + 1];
+		digits[nd++] = pairs[r];
+	}
+	if (v >= 10) {
+		digits[nd++] = pairs[v * 2 + 1];
+		digits[nd++] = pairs[v * 2];
+	} else
+		digits[nd++] = '0' + v;
 
 	/* drop trailing fractional zeros; the top digit is never 0 */
 	skip = 0;
@@ -385,6 +419,8 @@ metric_value(const struct metric *m, char *buf, size_t len)
  * Everything about a record except its strings.  Metrics of one id are
  * chained (first[id], next[i]: position + 1, 0 ends), so a duplicate is
  * looked for among the few of the same id, not among all of them.
+ * Only the heads of the ids the record has are cleared (and read): a
+ * record has a dozen metrics, the table a hundred ids.
  */
 static int
 record_check(const struct record *rec)
@@ -405,11 +441,14 @@ record_check(const struct record *rec)
 	if (rec->nmetrics > RECORD_MAX_METRICS ||
 	    rec->nattrs > RECORD_MAX_ATTRS)
 		return (-1);
-	memset(first, 0, sizeof(first));
 	for (i = 0; i < rec->nmetrics; i++) {
 		m = &rec->metrics[i];
 		if (!metric_valid(m->id, m->index, m->decimals))
 			return (-1);
+		first[m->id] = 0;
+	}
+	for (i = 0; i < rec->nmetrics; i++) {
+		m = &rec->metrics[i];
 		for (j = first[m->id]; j != 0; j = next[j - 1])
 			if (rec->metrics[j - 1].index == m->index)
 				return (-1);
