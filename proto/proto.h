@@ -236,5 +236,6 @@ int	 gen3_frame(const uint8_t *, size_t, size_t, size_t *,
 void	 gen3_decode(struct pvctx *, const uint8_t *, size_t);
 void	 gen3_tick(struct pvctx *);
 size_t	 gen3_statesize(void);
+int	 gen3_maps_sorted(void);
 
 #endif /* PROTO_H */

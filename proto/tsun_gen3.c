@@ -193,6 +193,25 @@ static const struct g3_map	g3_ms3000[] = {
 	{ 0, 0, 0, 0, 0 }
 };
 
+/*
+ * Each map strictly ascending by address, as g3_elements() walks it:
+ * an entry out of order would never match.  For the regress test.
+ */
+int
+gen3_maps_sorted(void)
+{
+	static const struct g3_map	*maps[] = { g3_collector, g3_ms,
+					    g3_ms3000 };
+	const struct g3_map		*m;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		for (m = maps[i]; m->addr != 0; m++)
+			if (m[1].addr != 0 && m[1].addr <= m->addr)
+				return (0);
+	return (1);
+}
+
 /* energy counters kept monotonic per connection */
 #define G3_NENERGY		(2 + 2 * G3_NPV_MS)
 

@@ -1036,6 +1036,8 @@ main(int argc, char *argv[])
 	set_tz(TEST_TZ);
 
 	test_registry();
+	check(gen3_maps_sorted(), "a map out of order");
+	result("element maps sorted by address");
 	test_framer();
 	test_long_id();
 	test_vectors();
