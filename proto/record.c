@@ -289,6 +289,7 @@ metric_name(const struct metric *m, char *buf, size_t len)
 	char			 digits[4];
 	size_t			 n = 0, nd, i, pre, post;
 	unsigned int		 v;
+	int			 whole;
 
 	if (!metric_valid(m->id, m->index, m->decimals) || len == 0)
 		return (-1);
@@ -309,18 +310,13 @@ metric_name(const struct metric *m, char *buf, size_t len)
 		n = pre + nd + post;
 		if (n >= len)
 			return (-1);
-		if (pre + nd + NAME_PAD <= len) {
-			/* whole blocks; what lies past n is overwritten */
-			memcpy(buf, names[m->id].pre, NAME_PAD);
-			for (i = 0; i < nd; i++)
-				buf[pre + i] = digits[nd - 1 - i];
-			memcpy(buf + pre + nd, names[m->id].post, NAME_PAD);
-		} else {
-			memcpy(buf, names[m->id].pre, pre);
-			for (i = 0; i < nd; i++)
-				buf[pre + i] = digits[nd - 1 - i];
-			memcpy(buf + pre + nd, names[m->id].post, post);
-		}
+		/* whole blocks if they fit: what lies past n is overwritten */
+		whole = pre + nd + NAME_PAD <= len;
+		memcpy(buf, names[m->id].pre, whole ? NAME_PAD : pre);
+		for (i = 0; i < nd; i++)
+			buf[pre + i] = digits[nd - 1 - i];
+		memcpy(buf + pre + nd, names[m->id].post,
+		    whole ? NAME_PAD : post);
 		buf[n] = '\0';
 		return ((int)n);
 	}
